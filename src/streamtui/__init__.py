@@ -1,0 +1,3 @@
+"""streamtui: a keyboard-driven terminal newsreader."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from streamtui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,227 @@
+"""The command line, and the one place that wires real dependencies together."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from streamtui import __version__
+from streamtui.core import paths
+from streamtui.core.errors import StreamtuiError
+from streamtui.core.library import Library, SyncReport, open_library
+from streamtui.core.models import Item, Row, View
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
+                        help=f"where the database lives (default: ${paths.DATA_ENV} or the "
+                             "platform's user data directory)")
+    common.add_argument("--config-dir", metavar="DIR", default=argparse.SUPPRESS,
+                        help=f"where config.toml lives (default: ${paths.CONFIG_ENV} or the "
+                             "platform's user config directory)")
+    parser = argparse.ArgumentParser(
+        prog="streamtui", parents=[common],
+        description="A keyboard-driven terminal newsreader. Without a command, opens the app.")
+    parser.add_argument("--version", action="version", version=f"streamtui {__version__}")
+    verbs = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def verb(name: str, help_text: str) -> argparse.ArgumentParser:
+        return verbs.add_parser(name, help=help_text, description=help_text, parents=[common])
+
+    preview = verb("preview", "parse a source and print its items, storing nothing")
+    preview.add_argument("source", metavar="SOURCE", help="a folder or stream text file")
+    preview.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    listing = verb("list", "print the stream, newest first")
+    listing.add_argument("--unread", action="store_true", help="only unread items")
+    listing.add_argument("--source", metavar="S", help="only this source (name or number)")
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    mark_read = verb("mark-read", "mark items read")
+    mark_read.add_argument("ids", nargs="*", metavar="ID", help="item ids (or unique prefixes)")
+    mark_read.add_argument("--all", action="store_true", help="every item (of --source)")
+    mark_read.add_argument("--source", metavar="S", help="with --all: only this source")
+
+    mark_unread = verb("mark-unread", "mark items unread")
+    mark_unread.add_argument("ids", nargs="+", metavar="ID", help="item ids (or unique prefixes)")
+
+    add = verb("add", "add a source: a folder of stream pages or one stream text file")
+    add.add_argument("target", metavar="PATH")
+    add.add_argument("--name", metavar="N", help="the name shown in the sidebar")
+
+    remove = verb("remove", "remove a source and its items (other sources keep their state)")
+    remove.add_argument("source", metavar="SOURCE", help="name, number or path")
+
+    sources = verb("sources", "list sources with their unread counts")
+    sources.add_argument("--json", action="store_true", help="one JSON object per line")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except StreamtuiError as error:
+        _fail(str(error))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (``| head``); not an error worth a message.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as error:  # last line of defence: no traceback reaches the user
+        _fail(f"internal error: {type(error).__name__}: {error}")
+    return 1
+
+
+def _fail(message: str) -> None:
+    from streamtui.core.sanitize import sanitize
+
+    print(f"streamtui: {sanitize(message)}", file=sys.stderr)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "preview":
+        return _preview(args)
+    data_dir = paths.data_dir(getattr(args, "data_dir", None))
+    library, message = open_library(data_dir)
+    if message:
+        _fail(message)
+    library.ensure_default_source()
+    if args.command is None:
+        return _launch(library, data_dir, message)
+    for report in library.sync_all():
+        _warn(report)
+    handler = {"list": _list, "mark-read": _mark_read, "mark-unread": _mark_unread,
+               "add": _add, "remove": _remove, "sources": _sources}[args.command]
+    return handler(library, args)
+
+
+def _launch(library: Library, data_dir: os.PathLike[str], message: str) -> int:
+    from streamtui.ui.app import StreamApp
+
+    StreamApp(library, startup_message=message).run()
+    return 0
+
+
+def _warn(report: SyncReport) -> None:
+    if report.error:
+        _fail(report.error)
+    for problem in report.problems:
+        _fail(f"{report.source.name}: skipped {problem}")
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from streamtui.core.store import Store
+
+    library = Library(Store.memory())
+    result = library.preview(args.source)
+    for problem in result.problems:
+        _fail(f"skipped {problem.path}: {problem.reason}")
+    for item in sorted(result.items, key=lambda i: -i.published.timestamp()):
+        if args.json:
+            _emit(_item_json(item, source=args.source))
+        else:
+            _emit_line(_marker(item.teaser, item.truncated), item.published, args.source,
+                       item.title, item.id)
+    return 0
+
+
+def _list(library: Library, args: argparse.Namespace) -> int:
+    source_id = library.find_source(args.source).id if args.source else None
+    names = library.source_names()
+    for row, summary, link in library.iter_articles(View(source_id, args.unread, 0.0)):
+        if args.json:
+            _emit({**_row_json(row, names, summary, link), "read": row.read,
+                   "starred": row.starred})
+        else:
+            unread = " " if row.read else "●"
+            _emit_line(unread + _marker(row.teaser, row.truncated), row.published,
+                       names.get(row.source_id, ""), row.title, row.id)
+    return 0
+
+
+def _mark_read(library: Library, args: argparse.Namespace) -> int:
+    if args.all == bool(args.ids):
+        raise StreamtuiError("mark-read: give item ids or --all, not both or neither")
+    if args.source and not args.all:
+        raise StreamtuiError("mark-read: --source goes with --all")
+    if args.all:
+        source_id = library.find_source(args.source).id if args.source else None
+        changed = library.mark_view_read(View(source_id))
+    else:
+        changed = library.mark_read(library.resolve_ids(args.ids), True)
+    print(f"marked {len(changed)} item(s) read")
+    return 0
+
+
+def _mark_unread(library: Library, args: argparse.Namespace) -> int:
+    changed = library.mark_read(library.resolve_ids(args.ids), False)
+    print(f"marked {len(changed)} item(s) unread")
+    return 0
+
+
+def _add(library: Library, args: argparse.Namespace) -> int:
+    source, report = library.add_source(args.target, args.name)
+    _warn(report)
+    stats = report.stats
+    print(f"added {source.name!r} ({source.location}): {stats.added if stats else 0} item(s)")
+    return 0
+
+
+def _remove(library: Library, args: argparse.Namespace) -> int:
+    source = library.remove_source(args.source)
+    print(f"removed {source.name!r}")
+    return 0
+
+
+def _sources(library: Library, args: argparse.Namespace) -> int:
+    for source in library.sources():
+        if args.json:
+            _emit({"id": source.id, "name": source.name, "kind": source.kind.value,
+                   "location": source.location, "unread": source.unread,
+                   "total": source.total,
+                   "updated": _iso(source.updated_at) if source.updated_at else None,
+                   "last_error": source.last_error or None})
+        else:
+            error = f"  ! {source.last_error}" if source.last_error else ""
+            print(f"{source.id:>3}  {source.name:<24} {source.unread:>5} unread / "
+                  f"{source.total:<5} {source.location}{error}")
+    return 0
+
+
+def _item_json(item: Item, *, source: str) -> dict[str, object]:
+    return {"id": item.id, "source": source, "title": item.title, "summary": item.summary,
+            "link": item.link or None, "published": _iso(item.published),
+            "teaser": item.teaser, "truncated": item.truncated, "body": item.body,
+            "path": item.path, "encoding": item.encoding}
+
+
+def _row_json(row: Row, names: dict[int, str], summary: str, link: str) -> dict[str, object]:
+    return {"id": row.id, "source": names.get(row.source_id, ""), "title": row.title,
+            "summary": summary, "link": link or None, "published": _iso(row.published),
+            "teaser": row.teaser, "truncated": row.truncated}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _marker(teaser: bool, truncated: bool) -> str:
+    return (" teaser…" if truncated else " teaser ") if teaser else "        "
+
+
+def _emit(record: dict[str, object]) -> None:
+    sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _emit_line(flags: str, published: datetime, source: str, title: str, item_id: str) -> None:
+    when = published.astimezone().strftime("%Y-%m-%d %H:%M")
+    sys.stdout.write(f"{item_id[:10]} {flags} {when}  {source[:18]:<18}  {title or '(empty)'}\n")
+
+

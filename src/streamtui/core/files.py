@@ -1,0 +1,142 @@
+"""The bounded reader: the only way streamtui reads a local file.
+
+Regular files only (a FIFO named ``x.txt`` would hang a naive read), a size cap, the resolved
+path inside the source root (``Path.is_relative_to``, not a string prefix), NUL bytes mean a
+binary file, and BOM-aware decoding with a cp1252 fallback.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+from streamtui.core.errors import FileReadError
+from streamtui.core.sanitize import sanitize
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+STREAM_SUFFIXES = (".txt", ".md")
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def display_path(path: Path | str) -> str:
+    """A path as it may be shown: undecodable bytes and escape sequences made harmless."""
+    return sanitize(str(path))
+
+
+def read_bytes(path: Path, root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """Read ``path``, which must resolve to a regular file inside ``root``."""
+    shown = display_path(path)
+    try:
+        resolved = path.resolve(strict=True)
+    except RuntimeError as error:  # symlink loop on older Pythons
+        raise FileReadError(shown, "symlink loop") from error
+    except OSError as error:
+        raise FileReadError(shown, _os_reason(error)) from error
+    if not resolved.is_relative_to(root.resolve()):
+        raise FileReadError(shown, "outside the source folder")
+    try:
+        fd = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as error:
+        raise FileReadError(shown, _os_reason(error)) from error
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise FileReadError(shown, "not a regular file")
+        if info.st_size > max_bytes:
+            raise FileReadError(shown, f"too large ({_size(info.st_size)}; the limit is "
+                                       f"{_size(max_bytes)})")
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise FileReadError(shown, f"too large (over {_size(max_bytes)})")
+    return data
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode file bytes; returns the text and the name of the decoding used."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding), encoding
+            except UnicodeDecodeError:
+                replaced = data[len(bom) :].decode(encoding, "replace")
+                return replaced, f"{encoding} (with replacements)"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace"), "utf-8 (with replacements)"
+
+
+def read_text(path: Path, root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[str, str]:
+    """Read and decode a text file through the bounded reader. NUL bytes mean binary."""
+    data = read_bytes(path, root, max_bytes=max_bytes)
+    text, encoding = decode(data)
+    if "\x00" in text:
+        raise FileReadError(display_path(path), "binary file (contains NUL bytes)")
+    return text, encoding
+
+
+def iter_stream_files(root: Path) -> Iterator[Path | FileReadError]:
+    """Every stream file under the folder ``root``, in sorted path order.
+
+    Hidden files and folders are skipped; a symlinked folder is followed only when it stays
+    inside ``root`` and has not been visited (no loops). Problems are yielded, not raised.
+    """
+    real_root = root.resolve()
+    seen: set[Path] = set()
+
+    def walk(folder: Path) -> Iterator[Path | FileReadError]:
+        real = folder.resolve()
+        if real in seen:
+            return
+        seen.add(real)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError as error:
+            yield FileReadError(display_path(folder), _os_reason(error))
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir(follow_symlinks=True)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.is_symlink() and not _inside(path, real_root):
+                    yield FileReadError(display_path(path), "symlink leaves the source folder")
+                    continue
+                yield from walk(path)
+            elif entry.name.lower().endswith(STREAM_SUFFIXES):
+                yield path
+
+    yield from walk(root)
+
+
+def _inside(path: Path, real_root: Path) -> bool:
+    try:
+        return path.resolve(strict=True).is_relative_to(real_root)
+    except (OSError, RuntimeError):
+        return False
+
+
+def _os_reason(error: OSError) -> str:
+    return (error.strerror or type(error).__name__).lower()
+
+
+def _size(count: int) -> str:
+    return f"{count / (1024 * 1024):.1f} MiB" if count >= 1024 * 1024 else f"{count} bytes"

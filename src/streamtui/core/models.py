@@ -1,0 +1,96 @@
+"""Values that cross layers: items, sources and the rows of the stream list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class SourceKind(StrEnum):
+    FOLDER = "folder"
+    FILE = "file"
+    BUNDLED = "bundled"
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One story as a loader produced it. Every text field is already sanitised."""
+
+    id: str
+    title: str
+    summary: str
+    body: str
+    published: datetime
+    teaser: bool = False
+    truncated: bool = False
+    link: str = ""
+    path: str = ""
+    encoding: str = "utf-8"
+    aliases: tuple[str, ...] = ()
+    """Ids this story would carry as a teaser on other pages (read state follows them)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadProblem:
+    """A file inside a source that could not be read, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    items: tuple[Item, ...]
+    problems: tuple[LoadProblem, ...] = ()
+    fingerprint: str = ""
+    """Changes whenever any file of the source changes; equal fingerprints mean nothing to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    id: int
+    name: str
+    kind: SourceKind
+    location: str
+    unread: int = 0
+    total: int = 0
+    updated_at: datetime | None = None
+    last_error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the stream list: only the narrow columns, never the body."""
+
+    id: str
+    source_id: int
+    title: str
+    published: datetime
+    teaser: bool
+    truncated: bool
+    read: bool
+    starred: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An item opened for reading: the row plus what lives in the bodies table."""
+
+    row: Row
+    source_name: str
+    summary: str
+    body: str
+    link: str
+    path: str
+    encoding: str
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What the stream list shows: a source filter and the unread-only switch."""
+
+    source_id: int | None = None
+    unread_only: bool = False
+    since: float = field(default=0.0, compare=False)
+    """Items read after this moment stay in an unread-only view until it is rebuilt."""

@@ -1,0 +1,446 @@
+"""SQLite storage: sources, the narrow list table, bodies, and read state.
+
+WAL journal, ``synchronous=NORMAL`` (a ``kill -9`` loses no acknowledged commit),
+``busy_timeout`` so two instances wait for each other instead of failing, ``BEGIN IMMEDIATE``
+for every write, and migrations that run in one transaction each, versioned by
+``PRAGMA user_version``. The list columns live apart from the bodies so that listing 100k
+items never reads a body.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from streamtui.core.errors import StoreError
+from streamtui.core.models import Article, Item, Row, Source, SourceKind, View
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema.
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        location TEXT NOT NULL UNIQUE,
+        added_at REAL NOT NULL,
+        updated_at REAL,
+        last_error TEXT NOT NULL DEFAULT '',
+        fingerprint TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE items (
+        id TEXT PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        title TEXT NOT NULL,
+        published REAL NOT NULL,
+        seq INTEGER NOT NULL,
+        teaser INTEGER NOT NULL DEFAULT 0,
+        truncated INTEGER NOT NULL DEFAULT 0,
+        read INTEGER NOT NULL DEFAULT 0,
+        read_at REAL,
+        starred INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+    CREATE INDEX items_by_date ON items (published DESC, seq, id);
+    CREATE INDEX items_by_source ON items (source_id, published DESC, seq, id);
+    CREATE TABLE bodies (
+        item_id TEXT PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+        summary TEXT NOT NULL,
+        body TEXT NOT NULL,
+        link TEXT NOT NULL,
+        path TEXT NOT NULL,
+        encoding TEXT NOT NULL
+    ) WITHOUT ROWID;
+    -- Read and starred state of items that left their source, given back if they return.
+    CREATE TABLE kept_state (
+        item_id TEXT PRIMARY KEY,
+        read INTEGER NOT NULL,
+        read_at REAL,
+        starred INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    """,
+]
+
+_ORDER = "published DESC, seq, id"
+_ROW_COLUMNS = "id, source_id, title, published, teaser, truncated, read, starred"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStats:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+
+
+class Store:
+    """One SQLite connection shared by the UI thread and workers, behind a lock."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path | None) -> None:
+        self._db = connection
+        self._lock = threading.RLock()
+        self.path = path
+
+    # -- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """Open (creating and migrating) the database at ``path``."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False, timeout=5.0
+            )
+        except (OSError, sqlite3.Error) as error:
+            raise StoreError(f"{path}: cannot open the database ({error})") from error
+        store = cls(connection, path)
+        try:
+            store._configure()
+            store._migrate()
+        except sqlite3.DatabaseError as error:
+            connection.close()
+            raise StoreError(f"{path}: {_reason(error)}") from error
+        return store
+
+    @classmethod
+    def open_or_recover(cls, path: Path) -> tuple[Store, str]:
+        """Open the database; a corrupt one is moved aside and a fresh one started.
+
+        Returns the store and a message for the user (empty when nothing happened).
+        """
+        try:
+            return cls.open(path), ""
+        except StoreError as error:
+            if not isinstance(error.__cause__, sqlite3.DatabaseError) or "corrupt" not in str(
+                error
+            ):
+                raise
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+        try:
+            path.rename(aside)
+            for suffix in ("-wal", "-shm"):
+                companion = path.with_name(path.name + suffix)
+                if companion.exists():
+                    companion.rename(aside.with_name(aside.name + suffix))
+        except OSError as error:
+            raise StoreError(f"{path}: the database file is corrupt and could not be moved "
+                             f"aside ({error.strerror})") from error
+        message = (f"{path}: the database file was corrupt; it was moved to {aside.name} and "
+                   "a fresh database started")
+        return cls.open(path), message
+
+    @classmethod
+    def memory(cls) -> Store:
+        store = cls(sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False),
+                    None)
+        store._configure()
+        store._migrate()
+        return store
+
+    def _configure(self) -> None:
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.execute("PRAGMA foreign_keys=ON")
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise sqlite3.DatabaseError(
+                f"the database is at schema version {version}, newer than this streamtui "
+                f"knows ({len(MIGRATIONS)}); upgrade streamtui"
+            )
+        for number in range(version + 1, len(MIGRATIONS) + 1):
+            with self._write() as db:
+                # Re-read inside the lock: another instance may have migrated meanwhile.
+                if db.execute("PRAGMA user_version").fetchone()[0] >= number:
+                    continue
+                for statement in _statements(MIGRATIONS[number - 1]):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version={number}")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; a failure rolls back and surfaces as StoreError."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.Error as error:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise StoreError(f"{self.path or 'database'}: cannot save ({error})") from error
+
+    def _read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as error:
+                raise StoreError(f"{self.path or 'database'}: cannot read ({error})") from error
+
+    # -- meta ----------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # -- sources -------------------------------------------------------------------------
+
+    def add_source(self, name: str, kind: SourceKind, location: str) -> Source:
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO sources (name, kind, location, added_at) VALUES (?, ?, ?, ?)",
+                (name, kind.value, location, time.time()),
+            )
+            source_id = cursor.lastrowid
+        assert source_id is not None
+        return Source(source_id, name, kind, location)
+
+    def remove_source(self, source_id: int) -> None:
+        with self._write() as db:
+            db.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+
+    def sources(self) -> list[Source]:
+        counts = {
+            int(str(source_id)): (int(str(unread)), int(str(total)))
+            for source_id, unread, total in self._read(
+                "SELECT source_id, sum(read = 0), count(*) FROM items GROUP BY source_id"
+            )
+        }
+        result = []
+        for source_id, name, kind, location, updated_at, last_error in self._read(
+            "SELECT id, name, kind, location, updated_at, last_error FROM sources ORDER BY id"
+        ):
+            sid = int(str(source_id))
+            unread, total = counts.get(sid, (0, 0))
+            result.append(Source(
+                sid, str(name), SourceKind(str(kind)), str(location), unread, total,
+                _datetime(updated_at), str(last_error),
+            ))
+        return result
+
+    def fingerprint(self, source_id: int) -> str:
+        rows = self._read("SELECT fingerprint FROM sources WHERE id = ?", (source_id,))
+        return str(rows[0][0]) if rows else ""
+
+    def set_source_error(self, source_id: int, error: str) -> None:
+        with self._write() as db:
+            db.execute("UPDATE sources SET last_error = ? WHERE id = ?", (error, source_id))
+
+    def sync_items(
+        self, source_id: int, items: Sequence[Item], *, fingerprint: str, error: str = ""
+    ) -> SyncStats:
+        """Make the source's stored items exactly ``items``, keeping every read state."""
+        now = time.time()
+        wanted = {item.id: (seq, item) for seq, item in enumerate(items)}
+        with self._write() as db:
+            existing = {
+                row[0]: row[1:]
+                for row in db.execute(
+                    "SELECT id, title, published, seq, teaser, truncated FROM items "
+                    "WHERE source_id = ?", (source_id,))
+            }
+            gone = [item_id for item_id in existing if item_id not in wanted]
+            db.executemany(
+                "INSERT OR REPLACE INTO kept_state (item_id, read, read_at, starred) "
+                "SELECT id, read, read_at, starred FROM items WHERE id = ? AND (read OR starred)",
+                [(i,) for i in gone])
+            db.executemany("DELETE FROM items WHERE id = ?", [(i,) for i in gone])
+            added = updated = 0
+            for item_id, (seq, item) in wanted.items():
+                values = (item.title, item.published.timestamp(), seq, int(item.teaser),
+                          int(item.truncated))
+                if item_id not in existing:
+                    self._insert(db, source_id, item, values)
+                    added += 1
+                elif tuple(existing[item_id]) != values:
+                    db.execute(
+                        "UPDATE items SET title=?, published=?, seq=?, teaser=?, truncated=? "
+                        "WHERE id = ?", (*values, item_id))
+                    updated += 1
+                db.execute(
+                    "INSERT OR REPLACE INTO bodies (item_id, summary, body, link, path, encoding)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (item_id, item.summary, item.body, item.link, item.path, item.encoding))
+            db.execute(
+                "UPDATE sources SET updated_at = ?, last_error = ?, fingerprint = ? WHERE id = ?",
+                (now, error, fingerprint, source_id))
+        return SyncStats(added, updated, len(gone))
+
+    def _insert(self, db: sqlite3.Connection, source_id: int, item: Item,
+                values: tuple[object, ...]) -> None:
+        read, read_at, starred = 0, None, 0
+        for candidate in (item.id, *item.aliases):
+            kept = db.execute(
+                "SELECT read, read_at, starred FROM kept_state WHERE item_id = ?", (candidate,)
+            ).fetchone() or db.execute(
+                "SELECT read, read_at, starred FROM items WHERE id = ?", (candidate,)
+            ).fetchone()
+            if kept:
+                read, read_at, starred = max(read, kept[0]), read_at or kept[1], starred or kept[2]
+        db.execute(
+            "INSERT INTO items (id, source_id, title, published, seq, teaser, truncated, read,"
+            " read_at, starred) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (item.id, source_id, *values, read, read_at, starred))
+
+    # -- the stream list -----------------------------------------------------------------
+
+    def count(self, view: View) -> int:
+        where, params = _where(view)
+        return int(str(self._read(f"SELECT count(*) FROM items {where}", params)[0][0]))
+
+    def rows(self, view: View, offset: int, limit: int) -> list[Row]:
+        where, params = _where(view)
+        return [_row(r) for r in self._read(
+            f"SELECT {_ROW_COLUMNS} FROM items {where} ORDER BY {_ORDER} LIMIT ? OFFSET ?",
+            (*params, limit, offset))]
+
+    def row(self, item_id: str) -> Row | None:
+        rows = self._read(f"SELECT {_ROW_COLUMNS} FROM items WHERE id = ?", (item_id,))
+        return _row(rows[0]) if rows else None
+
+    def position(self, view: View, item_id: str) -> int | None:
+        """The index of ``item_id`` in ``view``, or None when the view does not hold it."""
+        key = self._read("SELECT published, seq FROM items WHERE id = ?", (item_id,))
+        if not key:
+            return None
+        published, seq = key[0]
+        where, params = _where(view, extra="(published > ? OR (published = ? AND "
+                                             "(seq < ? OR (seq = ? AND id < ?))))")
+        before = self._read(f"SELECT count(*) FROM items {where}",
+                            (*params, published, published, seq, seq, item_id))
+        return int(str(before[0][0]))
+
+    def next_unread(self, view: View, after: str | None, *, backwards: bool = False
+                    ) -> str | None:
+        """The id of the first unread item after (or before) ``after`` in view order."""
+        conditions = ["read = 0"]
+        params: list[object] = []
+        if after is not None:
+            key = self._read("SELECT published, seq FROM items WHERE id = ?", (after,))
+            if key:
+                published, seq = key[0]
+                if backwards:
+                    conditions.append("(published > ? OR (published = ? AND "
+                                      "(seq < ? OR (seq = ? AND id < ?))))")
+                else:
+                    conditions.append("(published < ? OR (published = ? AND "
+                                      "(seq > ? OR (seq = ? AND id > ?))))")
+                params += [published, published, seq, seq, after]
+        where, view_params = _where(view, extra=" AND ".join(conditions))
+        order = "published ASC, seq DESC, id DESC" if backwards else _ORDER
+        rows = self._read(f"SELECT id FROM items {where} ORDER BY {order} LIMIT 1",
+                          (*view_params, *params))
+        return str(rows[0][0]) if rows else None
+
+    def article(self, item_id: str) -> Article | None:
+        """The item with its body: the one query that reads the bodies table."""
+        rows = self._read(
+            f"SELECT {_prefixed(_ROW_COLUMNS)}, s.name, b.summary, b.body, b.link, b.path, "
+            "b.encoding FROM items i JOIN sources s ON s.id = i.source_id "
+            "LEFT JOIN bodies b ON b.item_id = i.id WHERE i.id = ?", (item_id,))
+        if not rows:
+            return None
+        found = rows[0]
+        name, summary, body, link, path, encoding = (str(v or "") for v in found[8:])
+        return Article(_row(found[:8]), name, summary, body, link, path, encoding)
+
+    def iter_articles(self, view: View) -> Iterator[tuple[Row, str, str]]:
+        """Every item of ``view`` in order with its summary and link (for headless output)."""
+        where, params = _where(view, prefix="i.")
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_prefixed(_ROW_COLUMNS)}, b.summary, b.link FROM items i "
+                f"LEFT JOIN bodies b ON b.item_id = i.id {where} "
+                f"ORDER BY {_prefixed(_ORDER)}", params
+            ).fetchall()
+        for found in rows:
+            yield _row(found[:8]), str(found[8] or ""), str(found[9] or "")
+
+    def ids_with_prefix(self, prefix: str) -> list[str]:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return [str(r[0]) for r in self._read(
+            "SELECT id FROM items WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (escaped + "%",))]
+
+    # -- read state ----------------------------------------------------------------------
+
+    def set_read(self, item_ids: Sequence[str], read: bool) -> list[str]:
+        """Mark items read or unread; returns the ids whose state changed."""
+        now = time.time() if read else None
+        changed: list[str] = []
+        with self._write() as db:
+            for item_id in item_ids:
+                cursor = db.execute(
+                    "UPDATE items SET read = ?, read_at = ? WHERE id = ? AND read != ?",
+                    (int(read), now, item_id, int(read)))
+                if cursor.rowcount:
+                    changed.append(item_id)
+        return changed
+
+    def mark_view_read(self, view: View) -> list[str]:
+        """Mark every unread item of ``view`` read in one transaction; returns their ids."""
+        where, params = _where(view, extra="read = 0")
+        with self._write() as db:
+            ids = [str(r[0]) for r in db.execute(f"SELECT id FROM items {where}", params)]
+            db.execute(f"UPDATE items SET read = 1, read_at = ? {where}", (time.time(), *params))
+        return ids
+
+
+def _where(view: View, *, extra: str = "", prefix: str = "") -> tuple[str, list[object]]:
+    conditions: list[str] = []
+    params: list[object] = []
+    if view.source_id is not None:
+        conditions.append(f"{prefix}source_id = ?")
+        params.append(view.source_id)
+    if view.unread_only:
+        conditions.append(f"({prefix}read = 0 OR {prefix}read_at >= ?)")
+        params.append(view.since)
+    if extra:
+        conditions.append(extra)
+    return ("WHERE " + " AND ".join(conditions) if conditions else ""), params
+
+
+def _prefixed(columns: str) -> str:
+    return ", ".join("i." + column.strip() for column in columns.split(","))
+
+
+def _row(values: Sequence[object]) -> Row:
+    item_id, source_id, title, published, teaser, truncated, read, starred = values
+    return Row(str(item_id), int(str(source_id)), str(title),
+               datetime.fromtimestamp(float(str(published)), UTC),
+               bool(teaser), bool(truncated), bool(read), bool(starred))
+
+
+def _datetime(value: object) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(float(str(value)), UTC)
+
+
+def _statements(script: str) -> list[str]:
+    return [part.strip() for part in script.split(";") if part.strip() and not
+            all(line.strip().startswith("--") for line in part.strip().splitlines())]
+
+
+def _reason(error: sqlite3.DatabaseError) -> str:
+    text = str(error)
+    if "file is not a database" in text or "malformed" in text:
+        return "the database file is corrupt"
+    return text

@@ -1,0 +1,233 @@
+"""The stream text format (``docs/stream-format.md``): parse pages, load folder sources.
+
+A page is a lead article and, after a "More from this stream" line, teasers. Structure is
+carried by lines and blank lines alone. Item ids come from the source, the file's path
+relative to the source root and the normalised title, so they survive re-reads, new files
+beside the page and edits to the body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from streamtui.core.errors import FileReadError, SourceError
+from streamtui.core.files import display_path, iter_stream_files, read_text
+from streamtui.core.models import Item, LoadProblem, LoadResult
+from streamtui.core.sanitize import sanitize
+
+MARKER = "more from this stream"
+SUMMARY_CHARS = 280
+_ELLIPSES = ("...", "…")
+# A lone line ending like this reads as prose, not as a title (see _text_follows).
+_SENTENCE_END = tuple(".!?…:;,\"'”’»)")
+_BLANK = re.compile(r"\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Teaser:
+    title: str
+    summary: str
+    truncated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    title: str
+    paragraphs: tuple[str, ...]
+    teasers: tuple[Teaser, ...]
+    has_lead: bool = True
+
+
+def parse_page(text: str) -> Page:
+    """Parse one stream page. Never fails: an empty page is an empty lead item."""
+    lines = [sanitize(line) for line in sanitize(text, multiline=True).split("\n")]
+    runs_before, runs_after, has_marker = _split_at_marker(lines)
+    if runs_before:
+        first = runs_before[0]
+        title = first[0]
+        rest = [first[1:], *runs_before[1:]] if len(first) > 1 else runs_before[1:]
+        paragraphs = tuple(" ".join(run) for run in rest if run)
+        lead = True
+    else:
+        title, paragraphs = "", ()
+        # A page that opens with the marker has no lead article, only teasers.
+        lead = not has_marker
+    return Page(title, paragraphs, _teasers(runs_after), has_lead=lead)
+
+
+def _split_at_marker(lines: list[str]) -> tuple[list[list[str]], list[list[str]], bool]:
+    before: list[list[str]] = []
+    after: list[list[str]] = []
+    target, marker_seen = before, False
+    current: list[str] = []
+    for line in lines:
+        if not marker_seen and line.casefold() == MARKER:
+            if current:
+                target.append(current)
+            target, marker_seen, current = after, True, []
+        elif line:
+            current.append(line)
+        elif current:
+            target.append(current)
+            current = []
+    if current:
+        target.append(current)
+    return before, after, marker_seen
+
+
+def _teasers(runs: list[list[str]]) -> tuple[Teaser, ...]:
+    teasers: list[Teaser] = []
+    index = 0
+    while index < len(runs):
+        run = runs[index]
+        title, text = run[0], " ".join(run[1:])
+        index += 1
+        if not text and index < len(runs) and _text_follows(runs, index):
+            text = " ".join(runs[index])
+            index += 1
+        teasers.append(Teaser(title, text, text.endswith(_ELLIPSES)))
+    return tuple(teasers)
+
+
+def _text_follows(runs: list[list[str]], index: int) -> bool:
+    """Is ``runs[index]`` the text of the title before it, or the next teaser's title?
+
+    A title with no text is only recognisable by what follows: a lone short line without
+    sentence punctuation, itself followed by more, is taken as the next title.
+    """
+    candidate = runs[index]
+    if len(candidate) > 1 or index + 1 >= len(runs):
+        return True
+    line = candidate[0]
+    return line.endswith(_SENTENCE_END) or len(line) > 120
+
+
+def normalize_title(title: str) -> str:
+    """The form titles are compared and identified in: NFC, case-folded, spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFC", title).casefold().split())
+
+
+def item_id(source_key: str, relpath: str, title: str) -> str:
+    key = "\x00".join((source_key, relpath, normalize_title(title)))
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:20]
+
+
+@dataclass(slots=True)
+class _Parsed:
+    relpath: str
+    page: Page
+    published: datetime
+    encoding: str
+
+
+def load_source(source_key: str, location: Path) -> LoadResult:
+    """Load a folder or a single stream file as a source's items.
+
+    ``source_key`` scopes the ids (a path or ``bundled:``). Unreadable files become
+    problems; the source itself failing (missing, not a folder or file) raises SourceError.
+    """
+    shown = display_path(location)
+    if location.is_dir():
+        root, candidates = location, list(iter_stream_files(location))
+    elif location.exists():
+        root, candidates = location.parent, [location]
+    else:
+        raise SourceError(shown, "no such file or folder")
+    pages: list[_Parsed] = []
+    problems: list[LoadProblem] = []
+    fingerprint = hashlib.sha256()
+    for candidate in candidates:
+        if isinstance(candidate, FileReadError):
+            problems.append(LoadProblem(candidate.path, candidate.reason))
+            continue
+        relpath = candidate.relative_to(root).as_posix()
+        try:
+            info = os.stat(candidate)
+            text, encoding = read_text(candidate, root)
+        except FileReadError as error:
+            problems.append(LoadProblem(display_path(relpath), error.reason))
+            continue
+        except OSError as error:
+            problems.append(LoadProblem(display_path(relpath), str(error.strerror).lower()))
+            continue
+        fingerprint.update(f"{relpath}\x00{info.st_mtime_ns}\x00{info.st_size}\n".encode(
+            "utf-8", "surrogateescape"))
+        published = datetime.fromtimestamp(info.st_mtime, UTC)
+        pages.append(_Parsed(relpath, parse_page(text), published, encoding))
+    items = _items(source_key, pages)
+    return LoadResult(tuple(items), tuple(problems), fingerprint.hexdigest())
+
+
+def _items(source_key: str, pages: list[_Parsed]) -> list[Item]:
+    """Turn parsed pages into items: leads first claim their titles, then teasers."""
+    leads: dict[str, Item] = {}
+    aliases: dict[str, list[str]] = {}
+    ordered: list[str] = []
+    by_id: dict[str, Item] = {}
+    for parsed in pages:
+        page = parsed.page
+        if not page.has_lead:
+            continue
+        lead = Item(
+            id=item_id(source_key, parsed.relpath, page.title),
+            title=page.title,
+            summary=_summary(page.paragraphs),
+            body="\n\n".join(page.paragraphs),
+            published=parsed.published,
+            path=display_path(parsed.relpath),
+            encoding=parsed.encoding,
+        )
+        leads.setdefault(normalize_title(page.title), lead)
+        by_id[lead.id] = lead
+        ordered.append(lead.id)
+    for parsed in pages:
+        for teaser in parsed.page.teasers:
+            own_id = item_id(source_key, parsed.relpath, teaser.title)
+            normal = normalize_title(teaser.title)
+            if normal in leads:
+                aliases.setdefault(leads[normal].id, []).append(own_id)
+                continue
+            if own_id in by_id:  # the same teaser twice on one page
+                continue
+            item = Item(
+                id=own_id,
+                title=teaser.title,
+                summary=teaser.summary,
+                body="",
+                published=parsed.published,
+                teaser=True,
+                truncated=teaser.truncated,
+                path=display_path(parsed.relpath),
+                encoding=parsed.encoding,
+            )
+            # Later pages teasing the same story point at this first teaser.
+            leads[normal] = item
+            by_id[own_id] = item
+            ordered.append(own_id)
+    return [_with_aliases(by_id[item_id_], aliases) for item_id_ in _page_order(ordered, by_id)]
+
+
+def _page_order(ordered: list[str], by_id: dict[str, Item]) -> list[str]:
+    """Items in page order: each page's lead, then that page's teasers."""
+    rank = {item_id_: position for position, item_id_ in enumerate(ordered)}
+    return sorted(ordered, key=lambda i: (by_id[i].path, by_id[i].teaser, rank[i]))
+
+
+def _with_aliases(item: Item, aliases: dict[str, list[str]]) -> Item:
+    extra = aliases.get(item.id)
+    return replace(item, aliases=tuple(dict.fromkeys(extra))) if extra else item
+
+
+def _summary(paragraphs: tuple[str, ...]) -> str:
+    if not paragraphs:
+        return ""
+    first = paragraphs[0]
+    if len(first) <= SUMMARY_CHARS:
+        return first
+    return first[: SUMMARY_CHARS - 1].rstrip() + "…"

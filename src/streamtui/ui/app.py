@@ -1,0 +1,298 @@
+"""The streamtui app: routes messages between the panes and calls the Library."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer
+
+from streamtui.core.errors import StreamtuiError
+from streamtui.core.library import Library, SyncReport
+from streamtui.core.models import Row, View
+from streamtui.ui.keys import described
+from streamtui.ui.screens.help import HelpScreen, help_content
+from streamtui.ui.widgets.article import ArticleView
+from streamtui.ui.widgets.sidebar import SourcesSidebar
+from streamtui.ui.widgets.stream_list import StreamList
+
+
+class StreamApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "streamtui"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("tab", "cycle_focus(1)", "Next pane", show=False, id="app.next_pane"),
+        Binding("shift+tab", "cycle_focus(-1)", "Previous pane", show=False,
+                id="app.previous_pane"),
+        Binding("J", "step(1)", "Next item", show=False, id="app.next_item"),
+        Binding("K", "step(-1)", "Previous item", show=False, id="app.previous_item"),
+        Binding("n", "next_unread(1)", "Next unread", id="app.next_unread"),
+        Binding("p", "next_unread(-1)", "Previous unread", show=False,
+                id="app.previous_unread"),
+        Binding("m", "toggle_read", "Toggle read", id="app.toggle_read"),
+        Binding("A", "mark_view_read", "Mark all read", id="app.mark_all_read"),
+        Binding("M", "toggle_unread_only", "All/unread", id="app.toggle_unread_only"),
+        Binding("b", "toggle_sidebar", "Sidebar", id="app.toggle_sidebar"),
+    ]
+
+    def __init__(self, library: Library, *, startup_message: str = "",
+                 sync_on_start: bool = True) -> None:
+        super().__init__()
+        self.library = library
+        self.startup_message = startup_message
+        self.sync_on_start = sync_on_start
+        self.view: View = library.view()
+        self.keymap: dict[str, str] = {}
+
+    # -- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            yield SourcesSidebar(id="sources")
+            yield StreamList(id="stream")
+            yield ArticleView(id="article")
+        yield Footer()
+
+    @property
+    def stream(self) -> StreamList:
+        return self.query_one(StreamList)
+
+    @property
+    def article(self) -> ArticleView:
+        return self.query_one(ArticleView)
+
+    @property
+    def sidebar(self) -> SourcesSidebar:
+        return self.query_one(SourcesSidebar)
+
+    def on_mount(self) -> None:
+        with self._guard():
+            self._show_sources()
+            self._reload()
+        self.stream.focus()
+        if self.startup_message:
+            self.notify(self.startup_message, severity="warning", markup=False, timeout=10)
+        if self.sync_on_start:
+            self.sync_sources()
+        else:
+            self.stream.empty_text = "No items here."
+
+    # -- loading -------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="sync")
+    def sync_sources(self) -> None:
+        """Re-read local sources off the UI thread, then show what changed."""
+        try:
+            reports = list(self.library.sync_all())
+        except StreamtuiError as error:
+            self.call_from_thread(self._error, str(error))
+            return
+        self.call_from_thread(self._after_sync, reports)
+
+    def _after_sync(self, reports: list[SyncReport]) -> None:
+        self.stream.empty_text = "No items here."
+        with self._guard():
+            self._show_sources()
+            current = self.stream.current
+            self._reload(current.id if current else None)
+        for report in reports:
+            if report.error:
+                self.notify(report.error, severity="error", markup=False)
+            elif report.problems:
+                self.notify(f"{report.source.name}: skipped {report.problems[0]}"
+                            + (f" and {len(report.problems) - 1} more" if
+                               len(report.problems) > 1 else ""),
+                            severity="warning", markup=False)
+
+    def _reload(self, keep_id: str | None = None) -> None:
+        """Re-read the current view; the cursor stays on ``keep_id`` when it is still there."""
+        view = self.view
+        count = self.library.count(view)
+        position = self.library.position(view, keep_id) if keep_id else None
+        fetch: Callable[[int, int], list[Row]] = partial(self.library.rows, view)
+        names = self.library.source_names()
+        self.stream.load(fetch, count, names, position=position if position is not None else 0,
+                         show_source=view.source_id is None and len(names) > 1)
+        self._update_title()
+
+    def _show_sources(self) -> None:
+        self.sidebar.show_sources(self.library.sources(), self.view.source_id)
+
+    def _update_title(self) -> None:
+        names = self.library.source_names()
+        name = "All" if self.view.source_id is None else names.get(self.view.source_id, "?")
+        mode = "unread" if self.view.unread_only else "all items"
+        self.stream.border_title = Content.assemble(name, (f" · {mode}", "dim"))
+        self.stream.border_subtitle = Content(f"{self.stream.count} items")
+
+    def _set_view(self, view: View) -> None:
+        current = self.stream.current
+        self.view = view
+        self._reload(current.id if current else None)
+
+    # -- messages from the panes ---------------------------------------------------------
+
+    def on_stream_list_opened(self, message: StreamList.Opened) -> None:
+        self._open(message.row.id, focus=True)
+
+    def on_stream_list_back_requested(self, _: StreamList.BackRequested) -> None:
+        self.screen.remove_class("-no-sidebar")
+        self.sidebar.focus()
+
+    def on_article_view_back_requested(self, _: ArticleView.BackRequested) -> None:
+        self.stream.focus()
+
+    def on_article_view_end_reached(self, _: ArticleView.EndReached) -> None:
+        self._open_next_unread(1, after=self._open_id())
+
+    def on_sources_sidebar_chosen(self, message: SourcesSidebar.Chosen) -> None:
+        self.view = self.library.view(message.source_id, unread_only=self.view.unread_only)
+        with self._guard():
+            self._reload()
+        self.stream.focus()
+
+    # -- actions -------------------------------------------------------------------------
+
+    def _open(self, item_id: str, *, focus: bool = False) -> None:
+        """Show an item in the article pane and mark it read (saved at once)."""
+        with self._guard():
+            position = self.library.position(self.view, item_id)
+            if position is not None and position != self.stream.cursor:
+                self.stream.cursor = position
+            article = self.library.article(item_id)
+            self.article.show(article)
+            if not article.row.read:
+                self._set_read(item_id, True)
+        if focus:
+            self.article.focus()
+
+    def _open_id(self) -> str | None:
+        return self.article.article.row.id if self.article.article else None
+
+    def _set_read(self, item_id: str, read: bool) -> None:
+        self.library.mark_read([item_id], read)
+        row = self.library.store.row(item_id)
+        if row is not None:
+            self.stream.update_row(row)
+        self._show_sources()
+
+    def _reading(self) -> bool:
+        return self.focused is self.article and self.article.article is not None
+
+    def action_step(self, delta: int) -> None:
+        self.stream.cursor += delta
+        row = self.stream.current
+        if row is not None and self._reading():
+            self._open(row.id)
+
+    def action_next_unread(self, direction: int) -> None:
+        after = self._open_id() if self._reading() else getattr(self.stream.current, "id", None)
+        self._open_next_unread(direction, after=after, open_it=self._reading())
+
+    def _open_next_unread(self, direction: int, *, after: str | None,
+                          open_it: bool = True) -> None:
+        with self._guard():
+            found = self.library.next_unread(self.view, after, backwards=direction < 0)
+            if found is None:
+                self.notify("No more unread items in this view.", timeout=3)
+                return
+            position = self.library.position(self.view, found)
+            if position is not None:
+                self.stream.cursor = position
+            if open_it:
+                self._open(found)
+
+    def action_toggle_read(self) -> None:
+        target = self.article.article.row if self._reading() and self.article.article else None
+        row = self.library.store.row(target.id) if target else self.stream.current
+        if row is None:
+            return
+        with self._guard():
+            self._set_read(row.id, not row.read)
+
+    def action_mark_view_read(self) -> None:
+        with self._guard():
+            changed = self.library.mark_view_read(self.view)
+            self.stream.forget_rows()
+            self._show_sources()
+        self.notify(f"Marked {len(changed)} item(s) read.", timeout=3)
+
+    def action_toggle_unread_only(self) -> None:
+        with self._guard():
+            self._set_view(self.library.view(self.view.source_id,
+                                             unread_only=not self.view.unread_only))
+
+    def action_toggle_sidebar(self) -> None:
+        hidden = not self.screen.has_class("-no-sidebar")
+        self.screen.set_class(hidden, "-no-sidebar")
+        if hidden and self.focused is self.sidebar:
+            self.stream.focus()
+
+    def action_cycle_focus(self, step: int) -> None:
+        panes: list[Widget] = [self.stream, self.article]
+        if not self.screen.has_class("-no-sidebar"):
+            panes.insert(0, self.sidebar)
+        index = panes.index(self.focused) if self.focused in panes else 0
+        panes[(index + step) % len(panes)].focus()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(help_content(self.help_sections())))
+
+    # -- the key table -------------------------------------------------------------------
+
+    def key_sections(self) -> list[tuple[str, Widget | None, list[BindingType]]]:
+        return [
+            ("Everywhere", None, self.BINDINGS),
+            ("Stream list", self.stream, StreamList.BINDINGS),
+            ("Article", self.article, ArticleView.BINDINGS),
+            ("Sources", self.sidebar, SourcesSidebar.BINDINGS),
+        ]
+
+    def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        sections = [(title, described(table, self.get_key_display, self.keymap))
+                    for title, _, table in self.key_sections()]
+        sections[0][1].append(("ctrl+p", "Command palette: every action"))
+        sections[-1][1].insert(0, ("enter", "Show this source"))
+        return sections
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for _, widget, table in self.key_sections():
+            for keys, description, action in self._palette_entries(table):
+                namespace = widget if widget is not None else self
+                yield SystemCommand(description, f"Key: {keys}",
+                                    partial(self.run_action, action, namespace))
+
+    def _palette_entries(self, table: list[BindingType]) -> Iterator[tuple[str, str, str]]:
+        for binding in table:
+            if isinstance(binding, Binding) and binding.description:
+                keys = described([binding], self.get_key_display, self.keymap)[0][0]
+                yield keys, binding.description, binding.action
+
+    # -- errors --------------------------------------------------------------------------
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Show a failure as a message, never as a traceback."""
+        try:
+            yield
+        except StreamtuiError as error:
+            self._error(str(error))
+        except Exception as error:
+            self._error(f"internal error: {type(error).__name__}: {error}")
+
+    def _error(self, message: str) -> None:
+        self.notify(message, severity="error", markup=False, timeout=10)

@@ -1,0 +1,35 @@
+"""Turning sanitised data into Content for widgets. Feed text is never parsed as markup."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.content import Content
+
+from streamtui.core.sanitize import sanitize
+
+EMPTY_TITLE = "(empty)"
+
+
+def safe(text: str) -> Content:
+    """Data as Content: sanitised again at the point of rendering, never markup."""
+    return Content(sanitize(text))
+
+
+def short_date(moment: datetime, now: datetime | None = None) -> str:
+    """A date for a list row: the time today, the day this year, else the full date."""
+    local = moment.astimezone()
+    now = (now or datetime.now()).astimezone()
+    if local.date() == now.date():
+        return local.strftime("%H:%M")
+    if local.year == now.year:
+        return local.strftime("%b %d")
+    return local.strftime("%d %b %y")
+
+
+def long_date(moment: datetime) -> str:
+    return moment.astimezone().strftime("%a %Y-%m-%d %H:%M")
+
+
+def title_of(title: str) -> str:
+    return sanitize(title) or EMPTY_TITLE

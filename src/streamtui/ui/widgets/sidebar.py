@@ -1,0 +1,52 @@
+"""The sources sidebar: "All" and every source with its unread count."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from streamtui.core.models import Source
+from streamtui.ui.format import safe
+
+ALL = "all"
+
+
+def _prompt(name: str, unread: int, error: str = "") -> Content:
+    count = Content.styled(f" {unread}", "bold $accent") if unread else Content.styled(" 0", "dim")
+    flag = Content.styled(" !", "bold $error") if error else Content("")
+    return Content.assemble(safe(name), flag, count)
+
+
+class SourcesSidebar(OptionList):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="sources.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="sources.up"),
+        Binding("l", "select", "Show", show=False, id="sources.open"),
+    ]
+
+    class Chosen(Message):
+        def __init__(self, source_id: int | None) -> None:
+            super().__init__()
+            self.source_id = source_id
+
+    def show_sources(self, sources: list[Source], selected: int | None) -> None:
+        unread = sum(source.unread for source in sources)
+        options = [Option(_prompt("All", unread), id=ALL)]
+        options += [Option(_prompt(s.name, s.unread, s.last_error), id=str(s.id))
+                    for s in sources]
+        self.set_options(options)
+        wanted = ALL if selected is None else str(selected)
+        try:
+            self.highlighted = self.get_option_index(wanted)
+        except Exception:  # the source went away: fall back to All
+            self.highlighted = 0
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        option_id = event.option.id
+        self.post_message(self.Chosen(None if option_id in (None, ALL) else int(option_id)))
