@@ -168,7 +168,10 @@ class StreamList(ScrollView, can_focus=True):
         self.post_message(self.BackRequested())
 
     def on_click(self, event: events.Click) -> None:
-        index = event.y + self.scroll_offset.y
+        offset = event.get_content_offset(self)
+        if offset is None:  # on the border or the scrollbar
+            return
+        index = offset.y + self.scroll_offset.y
         if not 0 <= index < self._count:
             return
         if index == self.cursor:
