@@ -26,6 +26,10 @@ from streamtui.ui.widgets.sidebar import SourcesSidebar
 from streamtui.ui.widgets.stream_list import StreamList
 
 
+NARROW = 100
+"""Below this many columns the panes stack and the sidebar starts hidden."""
+
+
 class StreamApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "streamtui"
@@ -79,6 +83,8 @@ class StreamApp(App[None]):
         return self.query_one(SourcesSidebar)
 
     def on_mount(self) -> None:
+        if self.size.width < NARROW:
+            self.screen.add_class("-no-sidebar")
         with self._guard():
             self._show_sources()
             self._reload()
@@ -89,6 +95,9 @@ class StreamApp(App[None]):
             self.sync_sources()
         else:
             self.stream.empty_text = "No items here."
+
+    def on_resize(self) -> None:
+        self.screen.set_class(self.size.width < NARROW, "-narrow")
 
     # -- loading -------------------------------------------------------------------------
 

@@ -209,10 +209,13 @@ class StreamList(ScrollView, can_focus=True):
         meta = self.get_component_rich_style("stream-list--meta")
         meta = meta + state if row.read else meta
         source = self._names.get(row.source_id, "")
-        tag = ("  teaser…" if row.truncated else "  teaser") if row.teaser else ""
+        tag = ""
+        if row.teaser:
+            tag = "  teaser" if width >= 60 else " T"
+            tag += "…" if row.truncated else ""
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         text.append(" ● " if not row.read else "   ", state)
-        text.append(f"{short_date(row.published):>9}  ", meta)
+        text.append(f"{short_date(row.published):>7}  ", meta)
         if self.show_source:
             text.append(f"{source[:16]:<16}  ", meta)
         room = max(0, width - text.cell_len - len(tag))
