@@ -170,7 +170,7 @@ class Library:
         return self.store.iter_articles(view)
 
     def source_names(self) -> dict[int, str]:
-        return {source.id: source.name for source in self.store.sources()}
+        return self.store.source_names()
 
     # -- read state ----------------------------------------------------------------------
 

@@ -24,8 +24,6 @@ from streamtui.core.sanitize import sanitize
 MARKER = "more from this stream"
 SUMMARY_CHARS = 280
 _ELLIPSES = ("...", "…")
-# A lone line ending like this reads as prose, not as a title (see _text_follows).
-_SENTENCE_END = tuple(".!?…:;,\"'”’»)")
 _BLANK = re.compile(r"\s*")
 
 
@@ -82,30 +80,22 @@ def _split_at_marker(lines: list[str]) -> tuple[list[list[str]], list[list[str]]
 
 
 def _teasers(runs: list[list[str]]) -> tuple[Teaser, ...]:
+    """Each teaser is a title line and its text: the rest of its run, else the next run.
+
+    A title with no text is recognisable only at the end of the block (the format says so);
+    guessing from punctuation misreads a text line such as "Photos of the week" as a title.
+    """
     teasers: list[Teaser] = []
     index = 0
     while index < len(runs):
         run = runs[index]
         title, text = run[0], " ".join(run[1:])
         index += 1
-        if not text and index < len(runs) and _text_follows(runs, index):
+        if not text and index < len(runs):
             text = " ".join(runs[index])
             index += 1
         teasers.append(Teaser(title, text, text.endswith(_ELLIPSES)))
     return tuple(teasers)
-
-
-def _text_follows(runs: list[list[str]], index: int) -> bool:
-    """Is ``runs[index]`` the text of the title before it, or the next teaser's title?
-
-    A title with no text is only recognisable by what follows: a lone short line without
-    sentence punctuation, itself followed by more, is taken as the next title.
-    """
-    candidate = runs[index]
-    if len(candidate) > 1 or index + 1 >= len(runs):
-        return True
-    line = candidate[0]
-    return line.endswith(_SENTENCE_END) or len(line) > 120
 
 
 def normalize_title(title: str) -> str:
@@ -129,11 +119,13 @@ class _Parsed:
 def load_source(source_key: str, location: Path) -> LoadResult:
     """Load a folder or a single stream file as a source's items.
 
-    ``source_key`` scopes the ids (a path or ``bundled:``). Unreadable files become
-    problems; the source itself failing (missing, not a folder or file) raises SourceError.
+    ``source_key`` scopes the ids (a path or ``bundled:``). Unreadable files of a folder
+    become problems; the source itself failing (missing, not a folder or file, or a
+    single-file source that cannot be read) raises SourceError.
     """
     shown = display_path(location)
-    if location.is_dir():
+    single = not location.is_dir()
+    if not single:
         root, candidates = location, list(iter_stream_files(location))
     elif location.exists():
         root, candidates = location.parent, [location]
@@ -160,6 +152,8 @@ def load_source(source_key: str, location: Path) -> LoadResult:
             "utf-8", "surrogateescape"))
         published = datetime.fromtimestamp(info.st_mtime, UTC)
         pages.append(_Parsed(relpath, parse_page(text), published, encoding))
+    if single and problems:
+        raise SourceError(shown, problems[0].reason)
     items = _items(source_key, pages)
     return LoadResult(tuple(items), tuple(problems), fingerprint.hexdigest())
 
@@ -191,9 +185,9 @@ def _items(source_key: str, pages: list[_Parsed]) -> list[Item]:
             own_id = item_id(source_key, parsed.relpath, teaser.title)
             normal = normalize_title(teaser.title)
             if normal in leads:
-                aliases.setdefault(leads[normal].id, []).append(own_id)
-                continue
-            if own_id in by_id:  # the same teaser twice on one page
+                # The same story again; the same teaser twice on one page is no alias.
+                if leads[normal].id != own_id:
+                    aliases.setdefault(leads[normal].id, []).append(own_id)
                 continue
             item = Item(
                 id=own_id,

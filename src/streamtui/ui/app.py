@@ -135,13 +135,12 @@ class StreamApp(App[None]):
         names = self.library.source_names()
         self.stream.load(fetch, count, names, position=position if position is not None else 0,
                          show_source=view.source_id is None and len(names) > 1)
-        self._update_title()
+        self._update_title(names)
 
     def _show_sources(self) -> None:
         self.sidebar.show_sources(self.library.sources(), self.view.source_id)
 
-    def _update_title(self) -> None:
-        names = self.library.source_names()
+    def _update_title(self, names: dict[int, str]) -> None:
         name = "All" if self.view.source_id is None else names.get(self.view.source_id, "?")
         mode = "unread" if self.view.unread_only else "all items"
         self.stream.border_title = Content.assemble(name, (f" · {mode}", "dim"))
