@@ -99,7 +99,12 @@ class Library:
             self.store.set_source_error(source.id, error.reason)
             return SyncReport(source, error=str(error))
         if not force and result.fingerprint == self.store.fingerprint(source.id):
-            return SyncReport(source, SyncStats(), _problem_lines(result))
+            # Nothing changed: skipped files were reported when they first appeared and
+            # stay on the source as its last error (cleared once the source reads again).
+            error = _error_line(_problem_lines(result))
+            if error != source.last_error:
+                self.store.set_source_error(source.id, error)
+            return SyncReport(source, SyncStats())
         return self._store_result(source, result)
 
     def sync_all(self) -> Iterator[SyncReport]:
@@ -108,9 +113,8 @@ class Library:
 
     def _store_result(self, source: Source, result: LoadResult) -> SyncReport:
         problems = _problem_lines(result)
-        error = f"{len(problems)} file(s) skipped: {problems[0]}" if problems else ""
         stats = self.store.sync_items(source.id, result.items, fingerprint=result.fingerprint,
-                                      error=error)
+                                      error=_error_line(problems))
         return SyncReport(source, stats, problems)
 
     def _load(self, location: str) -> LoadResult:
@@ -200,6 +204,10 @@ def open_library(data_dir: Path) -> tuple[Library, str]:
 
 def _looks_like_url(target: str) -> bool:
     return target.lower().startswith(_URL_SCHEMES) or "://" in target
+
+
+def _error_line(problems: tuple[str, ...]) -> str:
+    return f"{len(problems)} file(s) skipped: {problems[0]}" if problems else ""
 
 
 def _problem_lines(result: LoadResult) -> tuple[str, ...]:
