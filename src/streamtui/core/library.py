@@ -101,9 +101,9 @@ class Library:
         if not force and result.fingerprint == self.store.fingerprint(source.id):
             # Nothing changed: skipped files were reported when they first appeared and
             # stay on the source as its last error (cleared once the source reads again).
-            error = _error_line(_problem_lines(result))
-            if error != source.last_error:
-                self.store.set_source_error(source.id, error)
+            now_failing = _error_line(_problem_lines(result))
+            if now_failing != source.last_error:
+                self.store.set_source_error(source.id, now_failing)
             return SyncReport(source, SyncStats())
         return self._store_result(source, result)
 
