@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from streamtui.core.library import Library
-from streamtui.core.models import Item, SourceKind
+from streamtui.core.models import Item
 from streamtui.core.store import Store
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -115,39 +115,3 @@ def make_item(
 def item() -> Callable[..., Item]:
     """``item(id, title="", published=..., **fields)``: build an Item for store tests."""
     return make_item
-
-
-def _store_sources_count_bug() -> bool:
-    """Does Store.sources() crash once a source has items (int(str(2.0)))?"""
-    probe = Store.memory()
-    try:
-        source = probe.add_source("probe", SourceKind.FOLDER, "/probe")
-        probe.sync_items(source.id, [make_item("p1")], fingerprint="x")
-        probe.sources()
-    except ValueError:
-        return True
-    finally:
-        probe.close()
-    return False
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "store_sources_bug: depends on Store.sources() with items; xfail while it crashes",
-    )
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not any(item.get_closest_marker("store_sources_bug") for item in items):
-        return
-    if not _store_sources_count_bug():
-        return
-    mark = pytest.mark.xfail(
-        reason="Store.sources() raises ValueError (int(str(total(...))) on a float) as soon as "
-        "a source has items; see test_store.py::test_sources_counts_unread_and_total",
-        strict=True,
-    )
-    for item in items:
-        if item.get_closest_marker("store_sources_bug"):
-            item.add_marker(mark)

@@ -14,6 +14,7 @@ from streamtui.core import paths
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library, SyncReport, open_library
 from streamtui.core.models import Item, Row, View
+from streamtui.core.sanitize import sanitize
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,17 +126,20 @@ def _preview(args: argparse.Namespace) -> int:
         _fail(f"skipped {problem.path}: {problem.reason}")
     for item in sorted(result.items, key=lambda i: -i.published.timestamp()):
         if args.json:
-            _emit(_item_json(item, source=args.source))
+            _emit(_item_json(item, source=sanitize(args.source)))
         else:
-            _emit_line(_marker(item.teaser, item.truncated), item.published, args.source,
+            _emit_line(_marker(item.teaser, item.truncated), item.published, sanitize(args.source),
                        item.title, item.id)
     return 0
 
 
 def _list(library: Library, args: argparse.Namespace) -> int:
     source_id = library.find_source(args.source).id if args.source else None
-    names = library.source_names()
-    for row, summary, link in library.iter_articles(View(source_id, args.unread, 0.0)):
+    # Source names come from folder names: sanitise them like any other shown text.
+    names = {key: sanitize(name) for key, name in library.source_names().items()}
+    # A view built now: items read before this moment are not unread.
+    view = library.view(source_id, unread_only=args.unread)
+    for row, summary, link in library.iter_articles(view):
         if args.json:
             _emit({**_row_json(row, names, summary, link), "read": row.read,
                    "starred": row.starred})
@@ -170,28 +174,32 @@ def _add(library: Library, args: argparse.Namespace) -> int:
     source, report = library.add_source(args.target, args.name)
     _warn(report)
     stats = report.stats
-    print(f"added {source.name!r} ({source.location}): {stats.added if stats else 0} item(s)")
+    print(f"added {sanitize(source.name)!r} ({sanitize(source.location)}): "
+          f"{stats.added if stats else 0} item(s)")
     return 0
 
 
 def _remove(library: Library, args: argparse.Namespace) -> int:
     source = library.remove_source(args.source)
-    print(f"removed {source.name!r}")
+    print(f"removed {sanitize(source.name)!r}")
     return 0
 
 
 def _sources(library: Library, args: argparse.Namespace) -> int:
     for source in library.sources():
+        name, location, last_error = (
+            sanitize(text) for text in (source.name, source.location, source.last_error)
+        )
         if args.json:
-            _emit({"id": source.id, "name": source.name, "kind": source.kind.value,
-                   "location": source.location, "unread": source.unread,
+            _emit({"id": source.id, "name": name, "kind": source.kind.value,
+                   "location": location, "unread": source.unread,
                    "total": source.total,
                    "updated": _iso(source.updated_at) if source.updated_at else None,
-                   "last_error": source.last_error or None})
+                   "last_error": last_error or None})
         else:
-            error = f"  ! {source.last_error}" if source.last_error else ""
-            print(f"{source.id:>3}  {source.name:<24} {source.unread:>5} unread / "
-                  f"{source.total:<5} {source.location}{error}")
+            error = f"  ! {last_error}" if last_error else ""
+            print(f"{source.id:>3}  {name:<24} {source.unread:>5} unread / "
+                  f"{source.total:<5} {location}{error}")
     return 0
 
 

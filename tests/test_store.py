@@ -1,0 +1,440 @@
+"""SQLite storage: round trips, migrations, recovery, read state and its keeping."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from streamtui.core import store as store_module
+from streamtui.core.errors import StoreError
+from streamtui.core.models import Item, Row, Source, SourceKind, View
+from streamtui.core.store import MIGRATIONS, Store, SyncStats
+from streamtui.core.streamtext import load_source
+
+WritePage = Callable[..., Path]  # the write_page fixture of conftest.py
+
+MakeItem = Callable[..., Item]
+T0 = 1_700_000_000
+
+
+def add(store: Store, name: str = "news") -> Source:
+    return store.add_source(name, SourceKind.FOLDER, f"/sources/{name}")
+
+
+def all_rows(store: Store, view: View | None = None) -> list[Row]:
+    return store.rows(view or View(), 0, 10_000)
+
+
+def titles(rows: list[Row]) -> list[str]:
+    return [row.title for row in rows]
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "db" / "streamtui.db"
+
+
+@pytest.fixture
+def filled(store: Store, item: MakeItem) -> tuple[Source, Source]:
+    """Two sources; equal dates inside a page are ordered by seq (page order)."""
+    one, two = add(store, "one"), add(store, "two")
+    store.sync_items(one.id, [
+        item("a1", "A lead", published=T0 + 100),
+        item("a2", "A teaser 1", published=T0 + 100, teaser=True, truncated=True),
+        item("a3", "A teaser 2", published=T0 + 100, teaser=True),
+        item("b1", "B lead", published=T0 + 300),
+        item("c1", "C old", published=T0),
+    ], fingerprint="f1")  # fmt: skip
+    store.sync_items(two.id, [
+        item("x1", "X lead", published=T0 + 200),
+        item("x2", "X teaser", published=T0 + 200, teaser=True),
+        item("y1", "Y same time as A", published=T0 + 100),
+    ], fingerprint="f2")  # fmt: skip
+    return one, two
+
+
+# -- round trip ----------------------------------------------------------------------------
+
+
+def test_round_trip_newest_first_then_page_order(
+    store: Store, filled: tuple[Source, Source]
+) -> None:
+    rows = all_rows(store)
+    assert titles(rows) == [
+        "B lead", "X lead", "X teaser", "A lead", "A teaser 1", "A teaser 2",
+        "Y same time as A", "C old",
+    ]  # fmt: skip
+    assert [r.published.timestamp() for r in rows] == sorted(
+        (r.published.timestamp() for r in rows), reverse=True
+    )
+    first_a = next(r for r in rows if r.id == "a2")
+    assert (first_a.teaser, first_a.truncated, first_a.read, first_a.starred) == (
+        True, True, False, False,
+    )  # fmt: skip
+    assert first_a.published.utcoffset() is not None
+    assert store.count(View()) == 8
+    assert store.rows(View(), 2, 3) == rows[2:5]
+    assert store.row("a2") == first_a and store.row("nope") is None
+
+
+def test_bodies_live_only_in_the_bodies_table(
+    store: Store, filled: tuple[Source, Source], item: MakeItem
+) -> None:
+    list_columns = {r[1] for r in store._db.execute("PRAGMA table_info(items)")}
+    assert not list_columns & {"body", "summary", "link", "path"}
+    one = filled[0]
+    store.sync_items(one.id, [item("a1", "A lead", published=T0 + 100, body="Full\n\nbody",
+                                   summary="Sum", link="https://e.example/a", path="a.txt",
+                                   encoding="cp1252")], fingerprint="f3")  # fmt: skip
+    article = store.article("a1")
+    assert article is not None
+    assert (article.source_name, article.summary, article.body, article.link, article.path,
+            article.encoding) == ("one", "Sum", "Full\n\nbody", "https://e.example/a",
+                                  "a.txt", "cp1252")  # fmt: skip
+    assert article.row == store.row("a1")
+    assert store.article("missing") is None
+
+
+def test_iter_articles_follows_rows_with_summary_and_link(
+    store: Store, filled: tuple[Source, Source]
+) -> None:
+    listed = list(store.iter_articles(View(filled[1].id)))
+    assert [row for row, _, _ in listed] == all_rows(store, View(filled[1].id))
+    assert listed[0][1] == "summary x1"
+
+
+def test_reopening_the_file_gives_the_same_data_and_read_state(
+    db_path: Path, item: MakeItem
+) -> None:
+    first = Store.open(db_path)
+    source = add(first)
+    first.sync_items(source.id, [item("a"), item("b"), item("c")], fingerprint="fp")
+    first.set_read(["b"], True)
+    before = all_rows(first)
+    first.close()
+    again = Store.open(db_path)
+    assert all_rows(again) == before
+    assert [r.read for r in all_rows(again)] == [False, True, False]
+    assert again.fingerprint(source.id) == "fp"
+    again.close()
+
+
+def test_sync_reports_what_changed(store: Store, item: MakeItem) -> None:
+    source = add(store)
+    assert store.sync_items(source.id, [item("a"), item("b")], fingerprint="1") == SyncStats(2)
+    stats = store.sync_items(source.id, [item("a", "renamed"), item("c")], fingerprint="2",
+                             error="1 file(s) skipped")  # fmt: skip
+    assert stats == SyncStats(added=1, updated=1, removed=1)
+    assert titles(all_rows(store)) == ["renamed", "title c"]
+    assert store.sync_items(source.id, [item("a", "renamed"), item("c")],
+                            fingerprint="2") == SyncStats()  # fmt: skip
+    assert store.fingerprint(source.id) == "2"
+
+
+def test_two_instances_on_one_file_lose_nothing(db_path: Path, item: MakeItem) -> None:
+    first, second = Store.open(db_path), Store.open(db_path)
+    source = add(first)
+    first.sync_items(source.id, [item("a"), item("b")], fingerprint="")
+    assert second.set_read(["a"], True) == ["a"]
+    assert first.set_read(["b"], True) == ["b"]
+    assert [r.read for r in all_rows(first)] == [True, True]
+    assert [r.read for r in all_rows(second)] == [True, True]
+    first.close()
+    second.close()
+
+
+# -- migrations ----------------------------------------------------------------------------
+
+
+def user_version(path: Path) -> int:
+    with sqlite3.connect(path) as db:
+        return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as db:
+        return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def test_fresh_database_is_at_the_latest_version(db_path: Path) -> None:
+    Store.open(db_path).close()
+    assert user_version(db_path) == len(MIGRATIONS)
+    assert {"sources", "items", "bodies", "kept_state", "meta"} <= tables(db_path)
+
+
+def test_reopening_does_not_rerun_migrations(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "MIGRATIONS", [*MIGRATIONS, "CREATE TABLE extra (x)"])
+    first = Store.open(db_path)
+    first.set_meta("marker", "kept")
+    first.close()
+    # A second run of either script would fail: its tables already exist.
+    again = Store.open(db_path)
+    assert again.meta("marker") == "kept"
+    again.close()
+    assert user_version(db_path) == len(MIGRATIONS) + 1
+
+
+def test_newer_database_is_refused_clearly(db_path: Path) -> None:
+    Store.open(db_path).close()
+    with sqlite3.connect(db_path) as db:
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(StoreError) as caught:
+        Store.open(db_path)
+    message = str(caught.value)
+    assert str(db_path) in message and "99" in message and "upgrade streamtui" in message
+    with pytest.raises(StoreError):  # not mistaken for corruption
+        Store.open_or_recover(db_path)
+    assert not list(db_path.parent.glob("*.corrupt-*"))
+
+
+def test_failing_migration_leaves_the_old_version_intact(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, item: MakeItem
+) -> None:
+    old = Store.open(db_path)
+    source = add(old)
+    old.sync_items(source.id, [item("a")], fingerprint="")
+    old.set_read(["a"], True)
+    old.close()
+    broken = "CREATE TABLE half_done (x); ALTER TABLE items ADD COLUMN y; THIS IS NOT SQL"
+    monkeypatch.setattr(store_module, "MIGRATIONS", [*MIGRATIONS, broken])
+    with pytest.raises(StoreError, match="syntax error"):
+        Store.open(db_path)
+    assert user_version(db_path) == len(MIGRATIONS)
+    assert "half_done" not in tables(db_path)
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    reopened = Store.open(db_path)
+    rows = all_rows(reopened)
+    assert [(r.id, r.read) for r in rows] == [("a", True)]
+    assert "y" not in {r[1] for r in reopened._db.execute("PRAGMA table_info(items)")}
+    reopened.close()
+
+
+def test_corrupt_file_is_moved_aside_with_a_message(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    garbage = b"this is not a database\x00" * 500
+    db_path.write_bytes(garbage)
+    with pytest.raises(StoreError, match="corrupt"):
+        Store.open(db_path)
+    store, message = Store.open_or_recover(db_path)
+    aside = list(db_path.parent.glob("streamtui.db.corrupt-*"))
+    assert len(aside) == 1
+    assert aside[0].read_bytes() == garbage
+    assert aside[0].name in message and "corrupt" in message
+    assert store.sources() == [] and user_version(db_path) == len(MIGRATIONS)
+    store.close()
+
+
+def test_healthy_database_opens_without_a_message(db_path: Path) -> None:
+    Store.open(db_path).close()
+    store, message = Store.open_or_recover(db_path)
+    assert message == ""
+    store.close()
+    assert not list(db_path.parent.glob("*.corrupt-*"))
+
+
+# -- read state ----------------------------------------------------------------------------
+
+
+def test_set_read_returns_the_ids_that_changed(store: Store, filled: tuple[Source, Source]) -> None:
+    assert store.set_read(["a1", "x1", "unknown"], True) == ["a1", "x1"]
+    assert store.set_read(["a1", "b1"], True) == ["b1"]
+    assert store.set_read(["a1", "c1"], False) == ["a1"]
+    assert {r.id for r in all_rows(store) if r.read} == {"x1", "b1"}
+
+
+def test_mark_view_read_returns_the_ids_it_marked(
+    store: Store, filled: tuple[Source, Source]
+) -> None:
+    one, two = filled
+    store.set_read(["x1"], True)
+    assert sorted(store.mark_view_read(View(two.id))) == ["x2", "y1"]
+    assert all(r.read for r in all_rows(store, View(two.id)))
+    assert not any(r.read for r in all_rows(store, View(one.id)))
+    assert store.mark_view_read(View(two.id)) == []
+    assert len(store.mark_view_read(View())) == 5
+
+
+def test_unread_view_keeps_items_read_after_since(
+    store: Store, filled: tuple[Source, Source]
+) -> None:
+    store.set_read(["c1"], True)
+    time.sleep(0.01)
+    view = View(None, True, time.time())
+    assert store.count(view) == 7
+    store.set_read(["a1", "x1"], True)
+    assert store.count(view) == 7  # read after the view was built: still listed
+    assert {r.id for r in all_rows(store, view) if r.read} == {"a1", "x1"}
+    rebuilt = View(None, True, time.time() + 1)
+    assert store.count(rebuilt) == 5
+    assert not any(r.read for r in all_rows(store, rebuilt))
+
+
+def unread_after(rows: list[Row], index: int | None, backwards: bool) -> str | None:
+    if index is None:
+        candidates = rows[::-1] if backwards else rows
+    else:
+        candidates = rows[:index][::-1] if backwards else rows[index + 1 :]
+    return next((r.id for r in candidates if not r.read), None)
+
+
+def test_position_and_next_unread_agree_with_rows(
+    store: Store, filled: tuple[Source, Source]
+) -> None:
+    one, two = filled
+    store.set_read(["x1", "a2", "c1"], True)
+    since = time.time() + 1
+    for view in [View(), View(one.id), View(two.id), View(None, True, since),
+                 View(one.id, True, since)]:  # fmt: skip
+        rows = all_rows(store, view)
+        assert rows
+        for index, row in enumerate(rows):
+            assert store.position(view, row.id) == index
+            for backwards in (False, True):
+                expected = unread_after(rows, index, backwards)
+                assert store.next_unread(view, row.id, backwards=backwards) == expected
+        for backwards in (False, True):
+            expected = unread_after(rows, None, backwards)
+            assert store.next_unread(view, None, backwards=backwards) == expected
+    assert store.position(View(), "unknown") is None
+
+
+@pytest.mark.xfail(
+    reason="Store.position counts the rows before an item even when the view does not hold "
+    "it (another source, or read in an unread-only view); the docstring promises None",
+    strict=True,
+)
+def test_position_of_an_item_outside_the_view_is_none(
+    store: Store, filled: tuple[Source, Source]
+) -> None:
+    two = filled[1]
+    store.set_read(["b1"], True)
+    assert store.position(View(two.id), "a1") is None
+    assert store.position(View(None, True, time.time() + 1), "b1") is None
+
+
+def test_sources_counts_unread_and_total(store: Store, filled: tuple[Source, Source]) -> None:
+    store.set_read(["a1", "b1"], True)
+    counts = {s.name: (s.unread, s.total) for s in store.sources()}
+    assert counts == {"one": (3, 5), "two": (3, 3)}
+
+
+def test_sources_without_items(store: Store) -> None:
+    source = add(store, "empty")
+    store.set_source_error(source.id, "no such file or folder")
+    [listed] = store.sources()
+    assert (listed.name, listed.kind, listed.location) == ("empty", SourceKind.FOLDER,
+                                                           "/sources/empty")  # fmt: skip
+    assert (listed.unread, listed.total, listed.last_error) == (0, 0, "no such file or folder")
+    assert listed.updated_at is None
+
+
+def test_removing_a_source_deletes_only_its_items(
+    store: Store, filled: tuple[Source, Source]
+) -> None:
+    one = filled[0]
+    store.set_read(["x1", "a1"], True)
+    store.remove_source(one.id)
+    assert {r.id for r in all_rows(store)} == {"x1", "x2", "y1"}
+    assert store.article("a1") is None
+    assert store._db.execute("SELECT count(*) FROM bodies").fetchone()[0] == 3
+    assert [(r.id, r.read) for r in all_rows(store)] == [
+        ("x1", True), ("x2", False), ("y1", False),
+    ]  # fmt: skip
+
+
+def test_item_that_vanishes_and_comes_back_is_still_read(store: Store, item: MakeItem) -> None:
+    source = add(store)
+    store.sync_items(source.id, [item("a"), item("b")], fingerprint="1")
+    store.set_read(["a"], True)
+    store.sync_items(source.id, [item("b")], fingerprint="2")
+    assert store.row("a") is None
+    store.sync_items(source.id, [item("a"), item("b")], fingerprint="3")
+    assert [(r.id, r.read) for r in all_rows(store)] == [("a", True), ("b", False)]
+
+
+@pytest.mark.xfail(
+    reason="kept_state is written only for read or starred items and never cleared, so a "
+    "stale 'read' comes back after the item was marked unread and vanished again",
+    strict=True,
+)
+def test_item_marked_unread_that_vanishes_again_comes_back_unread(
+    store: Store, item: MakeItem
+) -> None:
+    source = add(store)
+    store.sync_items(source.id, [item("a")], fingerprint="1")
+    store.set_read(["a"], True)
+    store.sync_items(source.id, [], fingerprint="2")
+    store.sync_items(source.id, [item("a")], fingerprint="3")
+    store.set_read(["a"], False)
+    store.sync_items(source.id, [], fingerprint="4")
+    store.sync_items(source.id, [item("a")], fingerprint="5")
+    assert store.row("a") is not None and not store.row("a").read  # type: ignore[union-attr]
+
+
+# -- read state follows a story from teaser to article -------------------------------------
+
+TEASING_PAGE = "Front page\n\nBody.\n\nMore from this stream\n\nThe Big Story\n\nIt begins...\n"
+
+
+def sync_folder(store: Store, source: Source, folder: Path) -> None:
+    result = load_source(source.location, folder)
+    store.sync_items(source.id, result.items, fingerprint=result.fingerprint)
+
+
+def test_teaser_read_then_its_article_added_makes_the_article_read(
+    store: Store, tmp_path: Path, write_page: WritePage
+) -> None:
+    folder = tmp_path / "src"
+    write_page(folder, "front.txt", TEASING_PAGE)
+    source = store.add_source("src", SourceKind.FOLDER, str(folder))
+    sync_folder(store, source, folder)
+    [teaser] = [r for r in all_rows(store) if r.teaser]
+    store.set_read([teaser.id], True)
+
+    write_page(folder, "story.txt", "the big   story\n\nThe whole of it.\n")
+    sync_folder(store, source, folder)
+    rows = {r.title: r for r in all_rows(store)}
+    assert set(rows) == {"Front page", "the big story"}
+    assert rows["the big story"].read and not rows["the big story"].teaser
+    assert store.row(teaser.id) is None
+    article = store.article(rows["the big story"].id)
+    assert article is not None and article.body == "The whole of it."
+
+
+@pytest.mark.xfail(
+    reason="when the article file goes away the story falls back to its teaser id, which has "
+    "no kept state: the story that was read comes back unread",
+    strict=True,
+)
+def test_article_read_then_its_file_removed_leaves_the_teaser_read(
+    store: Store, tmp_path: Path, write_page: WritePage
+) -> None:
+    folder = tmp_path / "src"
+    write_page(folder, "front.txt", TEASING_PAGE)
+    story = write_page(folder, "story.txt", "The Big Story\n\nThe whole of it.\n")
+    source = store.add_source("src", SourceKind.FOLDER, str(folder))
+    sync_folder(store, source, folder)
+    [article] = [r for r in all_rows(store) if r.title == "The Big Story"]
+    store.set_read([article.id], True)
+    story.unlink()
+    sync_folder(store, source, folder)
+    [teaser] = [r for r in all_rows(store) if r.teaser]
+    assert teaser.title == "The Big Story" and teaser.read
+
+
+def test_ids_with_prefix_treats_like_wildcards_literally(store: Store, item: MakeItem) -> None:
+    source = add(store)
+    store.sync_items(source.id, [item("abc_%1"), item("abcX%2"), item("abcdef")],
+                     fingerprint="")  # fmt: skip
+    assert store.ids_with_prefix("abc_") == ["abc_%1"]
+    assert (
+        store.ids_with_prefix("abc") == ["abcX%2", "abc_%1"]
+        or len(store.ids_with_prefix("abc")) == 2
+    )
+    assert store.ids_with_prefix("zzz") == []
