@@ -139,11 +139,6 @@ def test_names_are_unique_ignoring_case(library: Library, tmp_path: Path) -> Non
     assert library.add_source(str(tmp_path / "d"), "NEWS")[0].name == "NEWS (4)"
 
 
-@pytest.mark.xfail(
-    reason="Library.add_source stores the folder name unsanitised as the source name; the "
-    "name is shown in the sidebar and by 'streamtui sources'",
-    strict=True,
-)
 def test_source_name_from_a_hostile_folder_name_is_sanitised(
     library: Library, tmp_path: Path
 ) -> None:
@@ -281,12 +276,6 @@ def test_skipped_files_are_reported_and_kept_on_the_source(
     assert library.sources()[0].last_error == ""
 
 
-@pytest.mark.xfail(
-    reason="Library.sync compares the new problems with source.last_error of the Source value "
-    "it was given, not with the stored error; a Source held since add_source() (last_error "
-    "'') never clears the stored error once the bad file is gone",
-    strict=True,
-)
 def test_error_clears_when_synced_with_a_source_held_from_before(
     library: Library, news: Path, write_page: WritePage
 ) -> None:
@@ -333,12 +322,6 @@ def test_view_takes_its_moment_from_the_clock(store: Store, bundled_dir: Path) -
     assert (view.source_id, view.unread_only, view.since) == (7, True, 1234.5)
 
 
-@pytest.mark.xfail(
-    reason="Library.view() takes 'since' from the injected clock but Store stamps read_at "
-    "with time.time(); with a fixed clock in the past a rebuilt unread-only view keeps "
-    "every item read since then",
-    strict=True,
-)
 def test_rebuilt_unread_view_drops_read_items_with_an_injected_clock(
     store: Store, bundled_dir: Path, news: Path
 ) -> None:

@@ -304,11 +304,6 @@ def test_position_and_next_unread_agree_with_rows(
     assert store.position(View(), "unknown") is None
 
 
-@pytest.mark.xfail(
-    reason="Store.position counts the rows before an item even when the view does not hold "
-    "it (another source, or read in an unread-only view); the docstring promises None",
-    strict=True,
-)
 def test_position_of_an_item_outside_the_view_is_none(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
@@ -358,11 +353,6 @@ def test_item_that_vanishes_and_comes_back_is_still_read(store: Store, item: Mak
     assert [(r.id, r.read) for r in all_rows(store)] == [("a", True), ("b", False)]
 
 
-@pytest.mark.xfail(
-    reason="kept_state is written only for read or starred items and never cleared, so a "
-    "stale 'read' comes back after the item was marked unread and vanished again",
-    strict=True,
-)
 def test_item_marked_unread_that_vanishes_again_comes_back_unread(
     store: Store, item: MakeItem
 ) -> None:
@@ -407,11 +397,6 @@ def test_teaser_read_then_its_article_added_makes_the_article_read(
     assert article is not None and article.body == "The whole of it."
 
 
-@pytest.mark.xfail(
-    reason="when the article file goes away the story falls back to its teaser id, which has "
-    "no kept state: the story that was read comes back unread",
-    strict=True,
-)
 def test_article_read_then_its_file_removed_leaves_the_teaser_read(
     store: Store, tmp_path: Path, write_page: WritePage
 ) -> None:

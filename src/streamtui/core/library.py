@@ -11,6 +11,7 @@ from streamtui.core import paths
 from streamtui.core.errors import SourceError, UnknownItemError, UnknownSourceError
 from streamtui.core.files import display_path
 from streamtui.core.models import Article, LoadResult, Row, Source, SourceKind, View
+from streamtui.core.sanitize import sanitize
 from streamtui.core.store import Store, SyncStats
 from streamtui.core.streamtext import load_source
 
@@ -59,8 +60,8 @@ class Library:
             raise SourceError(display_path(target),
                               f"already added as {existing[str(location)].name!r}")
         result = self._load(str(location))  # fails before anything is stored
-        source = self.store.add_source(self._unique_name(name or location.stem or
-                                                         location.name), kind, str(location))
+        wanted = sanitize(name or location.stem or location.name) or "source"
+        source = self.store.add_source(self._unique_name(wanted), kind, str(location))
         return source, self._store_result(source, result)
 
     def remove_source(self, reference: str) -> Source:
@@ -102,7 +103,7 @@ class Library:
             # Nothing changed: skipped files were reported when they first appeared and
             # stay on the source as its last error (cleared once the source reads again).
             now_failing = _error_line(_problem_lines(result))
-            if now_failing != source.last_error:
+            if now_failing != self.store.last_error(source.id):
                 self.store.set_source_error(source.id, now_failing)
             return SyncReport(source, SyncStats())
         return self._store_result(source, result)
@@ -179,10 +180,10 @@ class Library:
     # -- read state ----------------------------------------------------------------------
 
     def mark_read(self, item_ids: Sequence[str], read: bool = True) -> list[str]:
-        return self.store.set_read(item_ids, read)
+        return self.store.set_read(item_ids, read, at=self._clock())
 
     def mark_view_read(self, view: View) -> list[str]:
-        return self.store.mark_view_read(view)
+        return self.store.mark_view_read(view, at=self._clock())
 
     def resolve_ids(self, references: Sequence[str]) -> list[str]:
         """Full item ids from ids or unique prefixes (at least 6 characters)."""

@@ -59,7 +59,8 @@ MIGRATIONS: list[str] = [
         body TEXT NOT NULL,
         link TEXT NOT NULL,
         path TEXT NOT NULL,
-        encoding TEXT NOT NULL
+        encoding TEXT NOT NULL,
+        aliases TEXT NOT NULL DEFAULT ''  -- space-separated ids this story also goes by
     ) WITHOUT ROWID;
     -- Read and starred state of items that left their source, given back if they return.
     CREATE TABLE kept_state (
@@ -109,6 +110,9 @@ class Store:
         except sqlite3.DatabaseError as error:
             connection.close()
             raise StoreError(f"{path}: {_reason(error)}") from error
+        except StoreError:
+            connection.close()
+            raise
         return store
 
     @classmethod
@@ -247,6 +251,10 @@ class Store:
         """Names by id, without the counts (which cost a scan of the items)."""
         return {int(str(i)): str(n) for i, n in self._read("SELECT id, name FROM sources")}
 
+    def last_error(self, source_id: int) -> str:
+        rows = self._read("SELECT last_error FROM sources WHERE id = ?", (source_id,))
+        return str(rows[0][0]) if rows else ""
+
     def fingerprint(self, source_id: int) -> str:
         rows = self._read("SELECT fingerprint FROM sources WHERE id = ?", (source_id,))
         return str(rows[0][0]) if rows else ""
@@ -269,10 +277,8 @@ class Store:
                     "WHERE source_id = ?", (source_id,))
             }
             gone = [item_id for item_id in existing if item_id not in wanted]
-            db.executemany(
-                "INSERT OR REPLACE INTO kept_state (item_id, read, read_at, starred) "
-                "SELECT id, read, read_at, starred FROM items WHERE id = ? AND (read OR starred)",
-                [(i,) for i in gone])
+            for item_id in gone:
+                self._keep_state(db, item_id)
             db.executemany("DELETE FROM items WHERE id = ?", [(i,) for i in gone])
             added = updated = 0
             for item_id, (seq, item) in wanted.items():
@@ -287,18 +293,39 @@ class Store:
                         "WHERE id = ?", (*values, item_id))
                     updated += 1
                 db.execute(
-                    "INSERT OR REPLACE INTO bodies (item_id, summary, body, link, path, encoding)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (item_id, item.summary, item.body, item.link, item.path, item.encoding))
+                    "INSERT OR REPLACE INTO bodies (item_id, summary, body, link, path, encoding,"
+                    " aliases) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (item_id, item.summary, item.body, item.link, item.path, item.encoding,
+                     " ".join(item.aliases)))
             db.execute(
                 "UPDATE sources SET updated_at = ?, last_error = ?, fingerprint = ? WHERE id = ?",
                 (now, error, fingerprint, source_id))
         return SyncStats(added, updated, len(gone))
 
+    @staticmethod
+    def _keep_state(db: sqlite3.Connection, item_id: str) -> None:
+        """An item leaves its source: remember its state under its id and every alias, so
+        that the story is still read when it comes back under either (article or teaser)."""
+        found = db.execute(
+            "SELECT i.read, i.read_at, i.starred, coalesce(b.aliases, '') FROM items i "
+            "LEFT JOIN bodies b ON b.item_id = i.id WHERE i.id = ?", (item_id,)).fetchone()
+        if found is None:
+            return
+        read, read_at, starred, aliases = found
+        names = [(name,) for name in (item_id, *str(aliases).split())]
+        if read or starred:
+            db.executemany(
+                "INSERT OR REPLACE INTO kept_state (item_id, read, read_at, starred) "
+                "VALUES (?, ?, ?, ?)", [(name, read, read_at, starred) for (name,) in names])
+        else:  # an unread departure overrides an older kept "read"
+            db.executemany("DELETE FROM kept_state WHERE item_id = ?", names)
+
     def _insert(self, db: sqlite3.Connection, source_id: int, item: Item,
                 values: tuple[object, ...]) -> None:
+        """Insert a new item, taking any state it left behind under its id or an alias."""
         read, read_at, starred = 0, None, 0
-        for candidate in (item.id, *item.aliases):
+        names = (item.id, *item.aliases)
+        for candidate in names:
             kept = db.execute(
                 "SELECT read, read_at, starred FROM kept_state WHERE item_id = ?", (candidate,)
             ).fetchone() or db.execute(
@@ -310,6 +337,7 @@ class Store:
             "INSERT INTO items (id, source_id, title, published, seq, teaser, truncated, read,"
             " read_at, starred) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (item.id, source_id, *values, read, read_at, starred))
+        db.executemany("DELETE FROM kept_state WHERE item_id = ?", [(n,) for n in names])
 
     # -- the stream list -----------------------------------------------------------------
 
@@ -333,7 +361,8 @@ class Store:
 
     def position(self, view: View, item_id: str) -> int | None:
         """The index of ``item_id`` in ``view``, or None when the view does not hold it."""
-        key = self._read("SELECT published, seq FROM items WHERE id = ?", (item_id,))
+        where, params = _where(view, extra="id = ?")
+        key = self._read(f"SELECT published, seq FROM items {where}", (*params, item_id))
         if not key:
             return None
         published, seq = key[0]
@@ -396,9 +425,10 @@ class Store:
 
     # -- read state ----------------------------------------------------------------------
 
-    def set_read(self, item_ids: Sequence[str], read: bool) -> list[str]:
-        """Mark items read or unread; returns the ids whose state changed."""
-        now = time.time() if read else None
+    def set_read(self, item_ids: Sequence[str], read: bool, *, at: float | None = None
+                 ) -> list[str]:
+        """Mark items read or unread (read at ``at``, default now); returns the changed ids."""
+        now = (time.time() if at is None else at) if read else None
         changed: list[str] = []
         with self._write() as db:
             for item_id in item_ids:
@@ -409,12 +439,13 @@ class Store:
                     changed.append(item_id)
         return changed
 
-    def mark_view_read(self, view: View) -> list[str]:
+    def mark_view_read(self, view: View, *, at: float | None = None) -> list[str]:
         """Mark every unread item of ``view`` read in one transaction; returns their ids."""
         where, params = _where(view, extra="read = 0")
+        moment = time.time() if at is None else at
         with self._write() as db:
             ids = [str(r[0]) for r in db.execute(f"SELECT id FROM items {where}", params)]
-            db.execute(f"UPDATE items SET read = 1, read_at = ? {where}", (time.time(), *params))
+            db.execute(f"UPDATE items SET read = 1, read_at = ? {where}", (moment, *params))
         return ids
 
 
@@ -448,8 +479,22 @@ def _datetime(value: object) -> datetime | None:
 
 
 def _statements(script: str) -> list[str]:
-    return [part.strip() for part in script.split(";") if part.strip() and not
-            all(line.strip().startswith("--") for line in part.strip().splitlines())]
+    """Split a migration script into complete statements (a ``;`` inside a string stays)."""
+    statements, pending = [], ""
+    for fragment in script.split(";"):
+        pending += fragment + ";"
+        if sqlite3.complete_statement(pending):
+            if _has_sql(pending):
+                statements.append(pending.strip())
+            pending = ""
+    if _has_sql(pending.rstrip(";")):
+        statements.append(pending.rstrip(";").strip())
+    return statements
+
+
+def _has_sql(text: str) -> bool:
+    return any(line.strip() and not line.strip().startswith("--")
+               for line in text.rstrip(";").splitlines())
 
 
 def _reason(error: sqlite3.DatabaseError) -> str:

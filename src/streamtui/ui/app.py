@@ -25,7 +25,6 @@ from streamtui.ui.widgets.article import ArticleView
 from streamtui.ui.widgets.sidebar import SourcesSidebar
 from streamtui.ui.widgets.stream_list import StreamList
 
-
 NARROW = 100
 """Below this many columns the panes stack and the sidebar starts hidden."""
 
