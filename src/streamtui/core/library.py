@@ -59,7 +59,7 @@ class Library:
         if str(location) in existing:
             raise SourceError(display_path(target),
                               f"already added as {existing[str(location)].name!r}")
-        result = self._load(str(location))  # fails before anything is stored
+        result = self._load_all(str(location))  # fails before anything is stored
         wanted = sanitize(name or location.stem or location.name) or "source"
         source = self.store.add_source(self._unique_name(wanted), kind, str(location))
         return source, self._store_result(source, result)
@@ -90,21 +90,20 @@ class Library:
     def preview(self, target: str) -> LoadResult:
         """Parse a source without storing anything."""
         location, _ = self._local_location(target)
-        return self._load(str(location))
+        return self._load_all(str(location))
 
     def sync(self, source: Source, *, force: bool = False) -> SyncReport:
-        """Re-read a local source and bring the store up to date; errors stay on the source."""
+        """Re-read a local source and bring the store up to date; errors stay on the source.
+
+        An unchanged source (same names, sizes and times) is not read at all.
+        """
+        known = None if force else self.store.fingerprint(source.id)
         try:
-            result = self._load(source.location)
+            result = self._load(source.location, unless=known)
         except SourceError as error:
             self.store.set_source_error(source.id, error.reason)
             return SyncReport(source, error=str(error))
-        if not force and result.fingerprint == self.store.fingerprint(source.id):
-            # Nothing changed: skipped files were reported when they first appeared and
-            # stay on the source as its last error (cleared once the source reads again).
-            now_failing = _error_line(_problem_lines(result))
-            if now_failing != self.store.last_error(source.id):
-                self.store.set_source_error(source.id, now_failing)
+        if result is None:
             return SyncReport(source, SyncStats())
         return self._store_result(source, result)
 
@@ -118,10 +117,14 @@ class Library:
                                       error=_error_line(problems))
         return SyncReport(source, stats, problems)
 
-    def _load(self, location: str) -> LoadResult:
-        if location == BUNDLED_LOCATION:
-            return load_source(BUNDLED_LOCATION, self._bundled)
-        return load_source(location, Path(location))
+    def _load(self, location: str, *, unless: str | None = None) -> LoadResult | None:
+        folder = self._bundled if location == BUNDLED_LOCATION else Path(location)
+        return load_source(location, folder, unless=unless)
+
+    def _load_all(self, location: str) -> LoadResult:
+        result = self._load(location)
+        assert result is not None  # only a fingerprint to compare can skip the load
+        return result
 
     def _local_location(self, target: str) -> tuple[Path, SourceKind]:
         shown = display_path(target)

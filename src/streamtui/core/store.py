@@ -260,8 +260,10 @@ class Store:
         return str(rows[0][0]) if rows else ""
 
     def set_source_error(self, source_id: int, error: str) -> None:
+        """The source failed as a whole; its items stay, and its next read is a full one."""
         with self._write() as db:
-            db.execute("UPDATE sources SET last_error = ? WHERE id = ?", (error, source_id))
+            db.execute("UPDATE sources SET last_error = ?, fingerprint = '' WHERE id = ?",
+                       (error, source_id))
 
     def sync_items(
         self, source_id: int, items: Sequence[Item], *, fingerprint: str, error: str = ""

@@ -116,12 +116,15 @@ class _Parsed:
     encoding: str
 
 
-def load_source(source_key: str, location: Path) -> LoadResult:
+def load_source(source_key: str, location: Path, *, unless: str | None = None
+                ) -> LoadResult | None:
     """Load a folder or a single stream file as a source's items.
 
     ``source_key`` scopes the ids (a path or ``bundled:``). Unreadable files of a folder
     become problems; the source itself failing (missing, not a folder or file, or a
-    single-file source that cannot be read) raises SourceError.
+    single-file source that cannot be read) raises SourceError. When ``unless`` equals the
+    source's fingerprint (from ``stat`` alone) nothing changed and None is returned without
+    reading a file.
     """
     shown = display_path(location)
     single = not location.is_dir()
@@ -131,9 +134,11 @@ def load_source(source_key: str, location: Path) -> LoadResult:
         root, candidates = location.parent, [location]
     else:
         raise SourceError(shown, "no such file or folder")
+    fingerprint = _fingerprint(root, candidates)
+    if unless is not None and fingerprint == unless:
+        return None
     pages: list[_Parsed] = []
     problems: list[LoadProblem] = []
-    fingerprint = hashlib.sha256()
     for candidate in candidates:
         if isinstance(candidate, FileReadError):
             problems.append(LoadProblem(candidate.path, candidate.reason))
@@ -148,14 +153,30 @@ def load_source(source_key: str, location: Path) -> LoadResult:
         except OSError as error:
             problems.append(LoadProblem(display_path(relpath), str(error.strerror).lower()))
             continue
-        fingerprint.update(f"{relpath}\x00{info.st_mtime_ns}\x00{info.st_size}\n".encode(
-            "utf-8", "surrogateescape"))
         published = datetime.fromtimestamp(info.st_mtime, UTC)
         pages.append(_Parsed(relpath, parse_page(text), published, encoding))
     if single and problems:
         raise SourceError(shown, problems[0].reason)
     items = _items(source_key, pages)
-    return LoadResult(tuple(items), tuple(problems), fingerprint.hexdigest())
+    return LoadResult(tuple(items), tuple(problems), fingerprint)
+
+
+def _fingerprint(root: Path, candidates: list[Path | FileReadError]) -> str:
+    """Names, sizes and modification times of every candidate file: cheap to take, and
+    different whenever a file is added, removed, renamed or written."""
+    digest = hashlib.sha256()
+    for candidate in candidates:
+        if isinstance(candidate, FileReadError):
+            entry = f"!{candidate.path}"
+        else:
+            try:
+                info = os.stat(candidate)
+                stamp = f"{info.st_mtime_ns}\x00{info.st_size}\x00{info.st_ino}"
+            except OSError as error:
+                stamp = f"!{error.errno}"
+            entry = f"{candidate.relative_to(root).as_posix()}\x00{stamp}"
+        digest.update(entry.encode("utf-8", "surrogateescape") + b"\n")
+    return digest.hexdigest()
 
 
 def _items(source_key: str, pages: list[_Parsed]) -> list[Item]:
