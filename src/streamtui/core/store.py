@@ -9,6 +9,7 @@ items never reads a body.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 import time
@@ -45,7 +46,8 @@ MIGRATIONS: list[str] = [
         truncated INTEGER NOT NULL DEFAULT 0,
         read INTEGER NOT NULL DEFAULT 0,
         read_at REAL,
-        starred INTEGER NOT NULL DEFAULT 0
+        starred INTEGER NOT NULL DEFAULT 0,
+        digest TEXT NOT NULL DEFAULT ''  -- of the body row, to skip rewriting unchanged ones
     ) WITHOUT ROWID;
     -- Order indexes carry the filter columns, so that a window of the list is found from the
     -- index alone (see Store.rows) and only its rows are read from the table.
@@ -73,6 +75,9 @@ MIGRATIONS: list[str] = [
 ]
 
 _ORDER = "published DESC, seq, id"
+SEQ_SPAN = 1 << 24
+"""A source's items are numbered from ``source_id * SEQ_SPAN``, so that items of two sources
+with the same date never interleave."""
 _ROW_COLUMNS = "id, source_id, title, published, teaser, truncated, read, starred"
 
 
@@ -270,12 +275,13 @@ class Store:
     ) -> SyncStats:
         """Make the source's stored items exactly ``items``, keeping every read state."""
         now = time.time()
-        wanted = {item.id: (seq, item) for seq, item in enumerate(items)}
+        base = source_id * SEQ_SPAN
+        wanted = {item.id: (base + seq, item) for seq, item in enumerate(items)}
         with self._write() as db:
             existing = {
                 row[0]: row[1:]
                 for row in db.execute(
-                    "SELECT id, title, published, seq, teaser, truncated FROM items "
+                    "SELECT id, title, published, seq, teaser, truncated, digest FROM items "
                     "WHERE source_id = ?", (source_id,))
             }
             gone = [item_id for item_id in existing if item_id not in wanted]
@@ -285,15 +291,19 @@ class Store:
             added = updated = 0
             for item_id, (seq, item) in wanted.items():
                 values = (item.title, item.published.timestamp(), seq, int(item.teaser),
-                          int(item.truncated))
+                          int(item.truncated), _digest(item))
                 if item_id not in existing:
                     self._insert(db, source_id, item, values)
                     added += 1
-                elif tuple(existing[item_id]) != values:
+                elif tuple(existing[item_id]) == values:
+                    continue
+                else:
                     db.execute(
-                        "UPDATE items SET title=?, published=?, seq=?, teaser=?, truncated=? "
-                        "WHERE id = ?", (*values, item_id))
+                        "UPDATE items SET title=?, published=?, seq=?, teaser=?, truncated=?, "
+                        "digest=? WHERE id = ?", (*values, item_id))
                     updated += 1
+                    if existing[item_id][-1] == values[-1]:
+                        continue  # only the list columns changed
                 db.execute(
                     "INSERT OR REPLACE INTO bodies (item_id, summary, body, link, path, encoding,"
                     " aliases) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -336,8 +346,8 @@ class Store:
             if kept:
                 read, read_at, starred = max(read, kept[0]), read_at or kept[1], starred or kept[2]
         db.execute(
-            "INSERT INTO items (id, source_id, title, published, seq, teaser, truncated, read,"
-            " read_at, starred) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO items (id, source_id, title, published, seq, teaser, truncated, digest,"
+            " read, read_at, starred) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (item.id, source_id, *values, read, read_at, starred))
         db.executemany("DELETE FROM kept_state WHERE item_id = ?", [(n,) for n in names])
 
@@ -364,37 +374,46 @@ class Store:
     def position(self, view: View, item_id: str) -> int | None:
         """The index of ``item_id`` in ``view``, or None when the view does not hold it."""
         where, params = _where(view, extra="id = ?")
-        key = self._read(f"SELECT published, seq FROM items {where}", (*params, item_id))
-        if not key:
+        if not self._read(f"SELECT 1 FROM items {where}", (*params, item_id)):
             return None
-        published, seq = key[0]
-        where, params = _where(view, extra="(published > ? OR (published = ? AND "
-                                             "(seq < ? OR (seq = ? AND id < ?))))")
-        before = self._read(f"SELECT count(*) FROM items {where}",
-                            (*params, published, published, seq, seq, item_id))
-        return int(str(before[0][0]))
+        return self.rank(view, item_id)
+
+    def rank(self, view: View, item_id: str) -> int | None:
+        """How many rows of ``view`` come before ``item_id`` (held by the view or not)."""
+        key = self._key(item_id)
+        if key is None:
+            return None
+        total = 0
+        for condition, extra in _before(key):
+            where, params = _where(view, extra=condition)
+            total += int(str(self._read(f"SELECT count(*) FROM items {where}",
+                                        (*params, *extra))[0][0]))
+        return total
 
     def next_unread(self, view: View, after: str | None, *, backwards: bool = False
                     ) -> str | None:
         """The id of the first unread item after (or before) ``after`` in view order."""
-        conditions = ["read = 0"]
-        params: list[object] = []
-        if after is not None:
-            key = self._read("SELECT published, seq FROM items WHERE id = ?", (after,))
-            if key:
-                published, seq = key[0]
-                if backwards:
-                    conditions.append("(published > ? OR (published = ? AND "
-                                      "(seq < ? OR (seq = ? AND id < ?))))")
-                else:
-                    conditions.append("(published < ? OR (published = ? AND "
-                                      "(seq > ? OR (seq = ? AND id > ?))))")
-                params += [published, published, seq, seq, after]
-        where, view_params = _where(view, extra=" AND ".join(conditions))
+        key = self._key(after) if after is not None else None
+        if key is None:
+            if backwards and after is not None:
+                return None
+            ranges: list[tuple[str, tuple[object, ...]]] = [("1", ())]
+        else:
+            ranges = _before(key)[::-1] if backwards else _after(key)
         order = "published ASC, seq DESC, id DESC" if backwards else _ORDER
-        rows = self._read(f"SELECT id FROM items {where} ORDER BY {order} LIMIT 1",
-                          (*view_params, *params))
-        return str(rows[0][0]) if rows else None
+        for condition, extra in ranges:
+            where, params = _where(view, extra=f"read = 0 AND {condition}")
+            rows = self._read(f"SELECT id FROM items {where} ORDER BY {order} LIMIT 1",
+                              (*params, *extra))
+            if rows:
+                return str(rows[0][0])
+        return None
+
+    def _key(self, item_id: str) -> tuple[float, int, str] | None:
+        rows = self._read("SELECT published, seq FROM items WHERE id = ?", (item_id,))
+        if not rows:
+            return None
+        return float(str(rows[0][0])), int(str(rows[0][1])), item_id
 
     def article(self, item_id: str) -> Article | None:
         """The item with its body: the one query that reads the bodies table."""
@@ -463,6 +482,29 @@ def _where(view: View, *, extra: str = "", prefix: str = "") -> tuple[str, list[
     if extra:
         conditions.append(extra)
     return ("WHERE " + " AND ".join(conditions) if conditions else ""), params
+
+
+def _before(key: tuple[float, int, str]) -> list[tuple[str, tuple[object, ...]]]:
+    """The rows before ``key`` in list order, as three index ranges (one OR of them is not
+    an index range: measured 150 ms at 100k items against a few ms for the three)."""
+    published, seq, item_id = key
+    return [("published > ?", (published,)),
+            ("published = ? AND seq < ?", (published, seq)),
+            ("published = ? AND seq = ? AND id < ?", (published, seq, item_id))]
+
+
+def _after(key: tuple[float, int, str]) -> list[tuple[str, tuple[object, ...]]]:
+    """The rows after ``key`` in list order, nearest range first."""
+    published, seq, item_id = key
+    return [("published = ? AND seq = ? AND id > ?", (published, seq, item_id)),
+            ("published = ? AND seq > ?", (published, seq)),
+            ("published < ?", (published,))]
+
+
+def _digest(item: Item) -> str:
+    parts = (item.summary, item.body, item.link, item.path, item.encoding, *item.aliases)
+    return hashlib.blake2b("\x00".join(parts).encode("utf-8", "surrogatepass"),
+                           digest_size=12).hexdigest()
 
 
 def _prefixed(columns: str) -> str:
