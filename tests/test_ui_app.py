@@ -9,6 +9,7 @@ import pytest
 from textual.widgets import Static
 
 from streamtui.core.library import Library
+from streamtui.core.models import SourceKind
 from streamtui.core.store import Store
 from streamtui.ui.app import StreamApp
 from streamtui.ui.screens.help import HelpScreen
@@ -159,8 +160,16 @@ async def test_next_and_previous_unread(data_dir: Path, pages: Path) -> None:
         assert stream.current is not None and stream.current.title == "Gamma story"
         await pilot.press("p")
         assert stream.current is not None and stream.current.title == "Alpha story"
-        await pilot.press("p")  # nothing before Alpha: stays, says so
+        await pilot.press("p")  # nothing before Alpha: wraps to the last unread, says so
+        assert stream.current is not None and stream.current.title == "Gamma story"
+        assert any("Wrapped" in str(n.message) for n in app._notifications)
+        await pilot.press("n")  # past the end: wraps to the top
         assert stream.current is not None and stream.current.title == "Alpha story"
+        app.library.mark_read([ids["Alpha story"], ids["Gamma story"]])
+        stream.forget_rows()
+        await pilot.press("n")  # nothing unread at all: stays, says so
+        assert stream.current is not None and stream.current.title == "Alpha story"
+        assert any("No more unread" in str(n.message) for n in app._notifications)
 
 
 async def test_space_pages_then_opens_next_unread(data_dir: Path, pages: Path) -> None:
@@ -304,3 +313,89 @@ async def test_sync_on_start_loads_sources(data_dir: Path, pages: Path) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert titles(app) == ["Alpha story", "Lonely teaser", "Beta story", "Gamma story"]
+
+
+async def test_layout_follows_the_terminal_width(data_dir: Path, pages: Path) -> None:
+    app = make_app(data_dir, pages)
+    async with app.run_test(size=(160, 40)) as pilot:
+        assert not app.screen.has_class("-narrow")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert app.screen.has_class("-narrow")
+        await pilot.resize_terminal(140, 40)
+        await pilot.pause()
+        assert not app.screen.has_class("-narrow")
+
+
+async def test_keys_typed_ahead_after_back_reach_the_list(data_dir: Path, pages: Path) -> None:
+    app = make_app(data_dir, pages)
+    async with app.run_test(size=(120, 30)) as pilot:
+        stream = app.query_one(StreamList)
+        await pilot.press("enter", "h", "j", "j")
+        assert app.focused is stream
+        assert stream.cursor == 2
+        await pilot.press("enter", "J")  # typed ahead after opening: reaches the article
+        article = app.query_one(ArticleView).article
+        assert article is not None and article.row.title == "Gamma story"
+
+
+async def test_J_on_the_last_item_keeps_the_scroll(data_dir: Path, pages: Path) -> None:
+    write_pages(pages, {"zeta.txt": (1_600_000_000, "Zeta story\n\n" + "\n\n".join(
+        f"Zeta paragraph {n}." for n in range(60)) + "\n")})
+    app = make_app(data_dir, pages)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.press("G", "enter")
+        article = app.query_one(ArticleView)
+        await pilot.pause()
+        await pilot.press("j", "j", "j")
+        await pilot.pause()
+        scrolled = article.scroll_y
+        assert scrolled > 0
+        await pilot.press("J")
+        await pilot.pause()
+        assert article.scroll_y == scrolled
+
+
+async def test_choosing_another_source_clears_an_article_it_does_not_hold(
+    data_dir: Path, pages: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other"
+    write_pages(other, {"delta.txt": (1_700_000_400, "Delta story\n\nDelta body.\n")})
+    app = make_app(data_dir, pages)
+    app.library.add_source(str(other), "Other")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("j", "enter")  # Alpha, from the guide
+        assert app.query_one(ArticleView).article is not None
+        await pilot.press("h", "escape", "j", "j", "enter")  # sources: Other
+        assert titles(app) == ["Delta story"]
+        assert app.query_one(ArticleView).article is None
+
+
+async def test_hostile_source_names_are_drawn_without_escapes(
+    data_dir: Path, pages: Path, tmp_path: Path
+) -> None:
+    app = make_app(data_dir, pages)
+    other = tmp_path / "other"
+    write_pages(other, {"delta.txt": (1_700_000_400, "Delta story\n\nDelta body.\n")})
+    # A name stored before names were sanitised on the way in.
+    evil = app.library.store.add_source("n\x1b]0;PWNED\x07[b]x[/b]", SourceKind.FOLDER,
+                                        str(other.resolve()))
+    app.library.sync(evil)
+    async with app.run_test(size=(200, 30)) as pilot:  # wide enough for the source column
+        stream = app.query_one(StreamList)
+        lines = [stream.render_line(y).text for y in range(stream.count)]
+        assert any("n[b]x[/b]" in line for line in lines)
+        assert not any("\x1b" in line or "PWNED" in line for line in lines)
+        await pilot.press("enter")
+        text = article_text(app)
+        assert "\x1b" not in text and "PWNED" not in text
+
+
+async def test_R_rereads_sources(data_dir: Path, pages: Path) -> None:
+    app = make_app(data_dir, pages)
+    async with app.run_test(size=(120, 30)) as pilot:
+        write_pages(pages, {"omega.txt": (1_700_000_500, "Omega story\n\nNew.\n")})
+        await pilot.press("R")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert titles(app)[0] == "Omega story"

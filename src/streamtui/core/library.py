@@ -164,6 +164,13 @@ class Library:
     def position(self, view: View, item_id: str) -> int | None:
         return self.store.position(view, item_id)
 
+    def rank(self, view: View, item_id: str) -> int | None:
+        """Where ``item_id`` is, or would be, in ``view``: the row to keep the cursor near."""
+        return self.store.rank(view, item_id)
+
+    def row(self, item_id: str) -> Row | None:
+        return self.store.row(item_id)
+
     def next_unread(self, view: View, after: str | None, *, backwards: bool = False
                     ) -> str | None:
         return self.store.next_unread(view, after, backwards=backwards)

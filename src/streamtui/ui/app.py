@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from functools import partial
 from typing import ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -19,6 +19,7 @@ from textual.widgets import Footer
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library, SyncReport
 from streamtui.core.models import Row, View
+from streamtui.ui.format import safe
 from streamtui.ui.keys import described
 from streamtui.ui.screens.help import HelpScreen, help_content
 from streamtui.ui.widgets.article import ArticleView
@@ -32,7 +33,6 @@ NARROW = 100
 class StreamApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "streamtui"
-    ENABLE_COMMAND_PALETTE = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -49,6 +49,7 @@ class StreamApp(App[None]):
         Binding("A", "mark_view_read", "Mark all read", id="app.mark_all_read"),
         Binding("M", "toggle_unread_only", "All/unread", id="app.toggle_unread_only"),
         Binding("b", "toggle_sidebar", "Sidebar", id="app.toggle_sidebar"),
+        Binding("R", "reload_sources", "Re-read sources", show=False, id="app.reload"),
     ]
 
     def __init__(self, library: Library, *, startup_message: str = "",
@@ -82,8 +83,10 @@ class StreamApp(App[None]):
         return self.query_one(SourcesSidebar)
 
     def on_mount(self) -> None:
-        if self.size.width < NARROW:
-            self.screen.add_class("-no-sidebar")
+        narrow = self.size.width < NARROW
+        self.screen.set_class(narrow, "-narrow")
+        self.screen.set_class(narrow, "-no-sidebar")
+        self.sidebar.border_title = "Sources"
         with self._guard():
             self._show_sources()
             self._reload()
@@ -95,8 +98,8 @@ class StreamApp(App[None]):
         else:
             self.stream.empty_text = "No items here."
 
-    def on_resize(self) -> None:
-        self.screen.set_class(self.size.width < NARROW, "-narrow")
+    def on_resize(self, event: events.Resize) -> None:
+        self.screen.set_class(event.size.width < NARROW, "-narrow")
 
     # -- loading -------------------------------------------------------------------------
 
@@ -112,55 +115,57 @@ class StreamApp(App[None]):
 
     def _after_sync(self, reports: list[SyncReport]) -> None:
         self.stream.empty_text = "No items here."
+        changed = any(r.stats and (r.stats.added or r.stats.updated or r.stats.removed)
+                      for r in reports)
         with self._guard():
             self._show_sources()
-            current = self.stream.current
-            self._reload(current.id if current else None)
+            if changed or not self.stream.count:
+                current = self.stream.current
+                self._reload(current.id if current else None)
         for report in reports:
             if report.error:
-                self.notify(report.error, severity="error", markup=False)
+                self._error(report.error)
             elif report.problems:
+                more = len(report.problems) - 1
                 self.notify(f"{report.source.name}: skipped {report.problems[0]}"
-                            + (f" and {len(report.problems) - 1} more" if
-                               len(report.problems) > 1 else ""),
+                            + (f" and {more} more" if more else ""),
                             severity="warning", markup=False)
 
     def _reload(self, keep_id: str | None = None) -> None:
-        """Re-read the current view; the cursor stays on ``keep_id`` when it is still there."""
+        """Re-read the current view; the cursor stays on ``keep_id``, or the row nearest it."""
         view = self.view
         count = self.library.count(view)
-        position = self.library.position(view, keep_id) if keep_id else None
+        position = self.library.rank(view, keep_id) if keep_id else None
         fetch: Callable[[int, int], list[Row]] = partial(self.library.rows, view)
         names = self.library.source_names()
-        self.stream.load(fetch, count, names, position=position if position is not None else 0,
+        self.stream.load(fetch, count, names, position=position or 0,
                          show_source=view.source_id is None and len(names) > 1)
         self._update_title(names)
+        open_id = self._open_id()
+        if open_id is not None and self.library.position(view, open_id) is None:
+            self.article.clear()  # the open item left the view: never browse from outside it
 
     def _show_sources(self) -> None:
-        self.sidebar.show_sources(self.library.sources(), self.view.source_id)
+        sources = self.library.sources()
+        self.sidebar.show_sources(sources, self.view.source_id)
+        unread = sum(s.unread for s in sources if self.view.source_id in (None, s.id))
+        self.stream.border_subtitle = Content(f"{unread} unread")
 
     def _update_title(self, names: dict[int, str]) -> None:
         name = "All" if self.view.source_id is None else names.get(self.view.source_id, "?")
         mode = "unread" if self.view.unread_only else "all items"
-        self.stream.border_title = Content.assemble(name, (f" · {mode}", "dim"))
-        self.stream.border_subtitle = Content(f"{self.stream.count} items")
+        self.stream.border_title = Content.assemble(
+            safe(name), (f" · {mode} · {self.stream.count}", "dim"))
 
     def _set_view(self, view: View) -> None:
         current = self.stream.current
         self.view = view
         self._reload(current.id if current else None)
 
-    # -- messages from the panes ---------------------------------------------------------
+    # -- messages from the panes (the mouse) -----------------------------------------------
 
     def on_stream_list_opened(self, message: StreamList.Opened) -> None:
         self._open(message.row.id, focus=True)
-
-    def on_stream_list_back_requested(self, _: StreamList.BackRequested) -> None:
-        self.screen.remove_class("-no-sidebar")
-        self.sidebar.focus()
-
-    def on_article_view_back_requested(self, _: ArticleView.BackRequested) -> None:
-        self.stream.focus()
 
     def on_article_view_end_reached(self, _: ArticleView.EndReached) -> None:
         self._open_next_unread(1, after=self._open_id())
@@ -169,16 +174,33 @@ class StreamApp(App[None]):
         self.view = self.library.view(message.source_id, unread_only=self.view.unread_only)
         with self._guard():
             self._reload()
+            self._show_sources()
         self.stream.focus()
 
     # -- actions -------------------------------------------------------------------------
+    # Pane keys that move focus run here, synchronously, so that keys typed ahead reach
+    # the pane they were meant for.
+
+    def action_open_current(self) -> None:
+        row = self.stream.current
+        if row is not None:
+            self._open(row.id, focus=True)
+
+    def action_focus_list(self) -> None:
+        self.stream.focus()
+
+    def action_focus_sources(self) -> None:
+        self.screen.remove_class("-no-sidebar")
+        self.sidebar.focus()
 
     def _open(self, item_id: str, *, focus: bool = False) -> None:
         """Show an item in the article pane and mark it read (saved at once)."""
         with self._guard():
-            position = self.library.position(self.view, item_id)
-            if position is not None and position != self.stream.cursor:
-                self.stream.cursor = position
+            current = self.stream.current
+            if current is None or current.id != item_id:
+                position = self.library.position(self.view, item_id)
+                if position is not None:
+                    self.stream.cursor = position
             article = self.library.article(item_id)
             self.article.show(article)
             if not article.row.read:
@@ -191,7 +213,7 @@ class StreamApp(App[None]):
 
     def _set_read(self, item_id: str, read: bool) -> None:
         self.library.mark_read([item_id], read)
-        row = self.library.store.row(item_id)
+        row = self.library.row(item_id)
         if row is not None:
             self.stream.update_row(row)
         self._show_sources()
@@ -200,9 +222,10 @@ class StreamApp(App[None]):
         return self.focused is self.article and self.article.article is not None
 
     def action_step(self, delta: int) -> None:
+        before = self.stream.cursor
         self.stream.cursor += delta
         row = self.stream.current
-        if row is not None and self._reading():
+        if row is not None and self._reading() and self.stream.cursor != before:
             self._open(row.id)
 
     def action_next_unread(self, direction: int) -> None:
@@ -211,9 +234,17 @@ class StreamApp(App[None]):
 
     def _open_next_unread(self, direction: int, *, after: str | None,
                           open_it: bool = True) -> None:
+        """Go to the next unread item; past the end, wrap around once and say so."""
         with self._guard():
-            found = self.library.next_unread(self.view, after, backwards=direction < 0)
-            if found is None:
+            backwards = direction < 0
+            found = self.library.next_unread(self.view, after, backwards=backwards)
+            if found is None and after is not None:
+                found = self.library.next_unread(self.view, None, backwards=backwards) \
+                    if not backwards else self._last_unread()
+                if found is not None and found != after:
+                    self.notify("Wrapped around: " + ("from the bottom." if backwards
+                                                       else "from the top."), timeout=2)
+            if found is None or found == after:
                 self.notify("No more unread items in this view.", timeout=3)
                 return
             position = self.library.position(self.view, found)
@@ -222,9 +253,17 @@ class StreamApp(App[None]):
             if open_it:
                 self._open(found)
 
+    def _last_unread(self) -> str | None:
+        last = self.library.rows(self.view, max(0, self.stream.count - 1), 1)
+        if not last:
+            return None
+        if not last[0].read:
+            return last[0].id
+        return self.library.next_unread(self.view, last[0].id, backwards=True)
+
     def action_toggle_read(self) -> None:
-        target = self.article.article.row if self._reading() and self.article.article else None
-        row = self.library.store.row(target.id) if target else self.stream.current
+        target = self._open_id() if self._reading() else None
+        row = self.library.row(target) if target else self.stream.current
         if row is None:
             return
         with self._guard():
@@ -235,7 +274,7 @@ class StreamApp(App[None]):
             changed = self.library.mark_view_read(self.view)
             self.stream.forget_rows()
             self._show_sources()
-        self.notify(f"Marked {len(changed)} item(s) read.", timeout=3)
+            self.notify(f"Marked {len(changed)} item(s) read.", timeout=3)
 
     def action_toggle_unread_only(self) -> None:
         with self._guard():
@@ -255,6 +294,10 @@ class StreamApp(App[None]):
         index = panes.index(self.focused) if self.focused in panes else 0
         panes[(index + step) % len(panes)].focus()
 
+    def action_reload_sources(self) -> None:
+        self.notify("Re-reading sources…", timeout=2)
+        self.sync_sources()
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(help_content(self.help_sections())))
 
@@ -268,19 +311,20 @@ class StreamApp(App[None]):
             ("Sources", self.sidebar, SourcesSidebar.BINDINGS),
         ]
 
-    def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+    def help_sections(self) -> list[tuple[str, list[tuple[str, str, str]]]]:
         sections = [(title, described(table, self.get_key_display, self.keymap))
                     for title, _, table in self.key_sections()]
-        sections[0][1].append(("ctrl+p", "Command palette: every action"))
-        sections[-1][1].insert(0, ("enter", "Show this source"))
+        sections[0][1].append(("ctrl+p", "Command palette: every action", ""))
+        sections[-1][1].insert(0, ("enter", "Show this source", ""))
         return sections
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for _, widget, table in self.key_sections():
+        for title, widget, table in self.key_sections():
+            namespace = widget if widget is not None else self
             for keys, description, action in self._palette_entries(table):
-                namespace = widget if widget is not None else self
-                yield SystemCommand(description, f"Key: {keys}",
+                label = description if widget is None else f"{title}: {description}"
+                yield SystemCommand(label, f"Key: {keys}",
                                     partial(self.run_action, action, namespace))
 
     def _palette_entries(self, table: list[BindingType]) -> Iterator[tuple[str, str, str]]:
@@ -298,7 +342,7 @@ class StreamApp(App[None]):
             yield
         except StreamtuiError as error:
             self._error(str(error))
-        except Exception as error:
+        except Exception as error:  # the user sees it; nothing is hidden
             self._error(f"internal error: {type(error).__name__}: {error}")
 
     def _error(self, message: str) -> None:

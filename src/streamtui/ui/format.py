@@ -24,7 +24,7 @@ def short_date(moment: datetime, now: datetime | None = None) -> str:
         return local.strftime("%H:%M")
     if local.year == now.year:
         return local.strftime("%b %d")
-    return local.strftime("%Y-%m")
+    return local.strftime("%Y-%m-%d")
 
 
 def long_date(moment: datetime) -> str:

@@ -20,6 +20,7 @@ def keys_text(binding: Binding, display: KeyDisplay, keymap: dict[str, str]) -> 
 
 
 def described(table: Iterable[BindingType], display: KeyDisplay,
-              keymap: dict[str, str]) -> list[tuple[str, str]]:
-    return [(keys_text(b, display, keymap), b.description)
+              keymap: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(keys in force, description, binding id) for each described binding."""
+    return [(keys_text(b, display, keymap), b.description, b.id or "")
             for b in bindings_of(table) if b.description]

@@ -12,16 +12,15 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-Section = tuple[str, Iterable[Binding]]
 
-
-def help_content(sections: Iterable[tuple[str, list[tuple[str, str]]]]) -> Content:
-    """Sections of (keys, description) pairs as one Content."""
+def help_content(sections: Iterable[tuple[str, list[tuple[str, str, str]]]]) -> Content:
+    """Sections of (keys, description, binding id) as one Content."""
     lines: list[Content] = []
     for title, entries in sections:
         lines.append(Content.styled(title, "bold $accent"))
-        for keys, description in entries:
-            lines.append(Content.assemble((f"  {keys:<22}", "bold"), description))
+        for keys, description, binding_id in entries:
+            lines.append(Content.assemble((f"  {keys:<20}", "bold"), f"{description:<26}",
+                                          (binding_id, "dim")))
         lines.append(Content(""))
     return Content("\n").join(lines)
 

@@ -25,7 +25,9 @@ def article_content(article: Article) -> Content:
         Content.styled(title_of(row.title), "bold"),
         Content("\n"),
         Content.assemble(
-            (article.source_name, "$accent"), ("  ·  ", "dim"), (long_date(row.published), "dim"),
+            safe(article.source_name).stylize("$accent"),
+            ("  ·  ", "dim"),
+            (long_date(row.published), "dim"),
             *((("  ·  ", "dim"), (article.path, "dim")) if article.path else ()),
         ),
         Content("\n\n"),
@@ -56,14 +58,11 @@ class ArticleView(VerticalScroll, can_focus=True):
                 id="article.page_down"),
         Binding("pageup,ctrl+u", "page_up", "Page up", show=False, id="article.page_up"),
         Binding("space", "page_or_next", "Page/next unread", id="article.space"),
-        Binding("h,escape", "back", "Back", id="article.back"),
+        Binding("h,escape", "app.focus_list", "Back", id="article.back"),
     ]
 
     class EndReached(Message):
         """Space was pressed with the whole article read."""
-
-    class BackRequested(Message):
-        pass
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -88,6 +87,3 @@ class ArticleView(VerticalScroll, can_focus=True):
             self.scroll_page_down(animate=False)
         else:
             self.post_message(self.EndReached())
-
-    def action_back(self) -> None:
-        self.post_message(self.BackRequested())

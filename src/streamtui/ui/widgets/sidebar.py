@@ -17,9 +17,13 @@ ALL = "all"
 
 
 def _prompt(name: str, unread: int, error: str = "") -> Content:
+    """Name and unread count; a failing source says why on a second line."""
     count = Content.styled(f" {unread}", "bold $accent") if unread else Content.styled(" 0", "dim")
     flag = Content.styled(" !", "bold $error") if error else Content("")
-    return Content.assemble(safe(name), flag, count)
+    prompt = Content.assemble(safe(name), flag, count)
+    if error:
+        prompt = Content.assemble(prompt, "\n", safe(error).stylize("$error"))
+    return prompt
 
 
 class SourcesSidebar(OptionList):

@@ -21,6 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from streamtui.core.models import Row
+from streamtui.core.sanitize import sanitize
 from streamtui.ui.format import short_date, title_of
 
 BLOCK = 128
@@ -38,8 +39,9 @@ class StreamList(ScrollView, can_focus=True):
         Binding("G,end", "last", "Last", show=False, id="list.last"),
         Binding("pagedown,ctrl+d", "page_down", "Page down", show=False, id="list.page_down"),
         Binding("pageup,ctrl+u", "page_up", "Page up", show=False, id="list.page_up"),
-        Binding("enter,l", "open", "Open", id="list.open"),
-        Binding("h,escape", "back", "Sources", show=False, id="list.back"),
+        # Keys that move focus run on the app at once, so typed-ahead keys land right.
+        Binding("enter,l,space", "app.open_current", "Open", id="list.open"),
+        Binding("h,escape", "app.focus_sources", "Sources", show=False, id="list.back"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -61,9 +63,6 @@ class StreamList(ScrollView, can_focus=True):
         def __init__(self, row: Row) -> None:
             super().__init__()
             self.row = row
-
-    class BackRequested(Message):
-        pass
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -164,9 +163,6 @@ class StreamList(ScrollView, can_focus=True):
         if row is not None:
             self.post_message(self.Opened(row))
 
-    def action_back(self) -> None:
-        self.post_message(self.BackRequested())
-
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None:  # on the border or the scrollbar
@@ -208,21 +204,21 @@ class StreamList(ScrollView, can_focus=True):
             "stream-list--read" if row.read else "stream-list--unread")
         meta = self.get_component_rich_style("stream-list--meta")
         meta = meta + state if row.read else meta
-        source = self._names.get(row.source_id, "")
+        source = sanitize(self._names.get(row.source_id, ""))
         tag = ""
         if row.teaser:
             tag = "  teaser" if width >= 60 else " T"
             tag += "…" if row.truncated else ""
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         text.append(" ● " if not row.read else "   ", state)
-        text.append(f"{short_date(row.published):>7}  ", meta)
-        if self.show_source:
+        text.append(f"{short_date(row.published):>10}  ", meta)
+        if self.show_source and width >= 60:
             text.append(f"{source[:16]:<16}  ", meta)
         room = max(0, width - text.cell_len - len(tag))
         title = Text(title_of(row.title), style=state, no_wrap=True, end="")
         title.truncate(room, overflow="ellipsis", pad=True)
         text.append_text(title)
         if tag:
-            text.append(tag, self.get_component_rich_style("stream-list--teaser") + state)
+            text.append(tag, state + self.get_component_rich_style("stream-list--teaser"))
         text.truncate(width, overflow="ellipsis", pad=True)
         return text
