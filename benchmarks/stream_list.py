@@ -27,9 +27,13 @@ def fill(db: Path, count: int) -> None:
     source = store.add_source("bench", SourceKind.FOLDER, "/nonexistent/bench")
     start = datetime(2026, 1, 1, tzinfo=UTC)
     items = [
-        Item(id=f"{n:020x}", title=f"Story number {n} with a title of typical length",
-             summary="A summary.", body="Body text. " * 40,
-             published=start + timedelta(minutes=n))
+        Item(
+            id=f"{n:020x}",
+            title=f"Story number {n} with a title of typical length",
+            summary="A summary.",
+            body="Body text. " * 40,
+            published=start + timedelta(minutes=n),
+        )
         for n in range(count)
     ]
     store.sync_items(source.id, items, fingerprint="bench")
@@ -91,10 +95,14 @@ def main() -> None:
                 keys += latencies
                 works += work
             print(f"{size:>7} items: first paint   {summary(paints)}")
-            print(f"{size:>7} items: key -> repaint {summary(keys)}  "
-                  f"p95 {sorted(keys)[int(len(keys) * 0.95)] * 1000:.1f} ms (Pilot press)")
-            print(f"{size:>7} items: move + draw    {summary(works)}  "
-                  f"p95 {sorted(works)[int(len(works) * 0.95)] * 1000:.1f} ms (widget work)")
+            print(
+                f"{size:>7} items: key -> repaint {summary(keys)}  "
+                f"p95 {sorted(keys)[int(len(keys) * 0.95)] * 1000:.1f} ms (Pilot press)"
+            )
+            print(
+                f"{size:>7} items: move + draw    {summary(works)}  "
+                f"p95 {sorted(works)[int(len(works) * 0.95)] * 1000:.1f} ms (widget work)"
+            )
 
 
 if __name__ == "__main__":

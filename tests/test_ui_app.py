@@ -19,11 +19,20 @@ from streamtui.ui.widgets.stream_list import StreamList
 
 PAGES = {
     # name: (mtime, text); newer files list first
-    "alpha.txt": (1_700_000_300, "Alpha story\n\nAlpha body.\n\nMore from this stream\n\n"
-                  "Lonely teaser\n\nA teaser cut short...\n"),
-    "beta.txt": (1_700_000_200, "Beta story\n\n" + "\n\n".join(
-        f"Beta paragraph {n} with enough words to need wrapping in a narrow pane."
-        for n in range(40)) + "\n"),
+    "alpha.txt": (
+        1_700_000_300,
+        "Alpha story\n\nAlpha body.\n\nMore from this stream\n\n"
+        "Lonely teaser\n\nA teaser cut short...\n",
+    ),
+    "beta.txt": (
+        1_700_000_200,
+        "Beta story\n\n"
+        + "\n\n".join(
+            f"Beta paragraph {n} with enough words to need wrapping in a narrow pane."
+            for n in range(40)
+        )
+        + "\n",
+    ),
     "gamma.txt": (1_700_000_100, "Gamma story\n\nGamma body.\n"),
 }
 
@@ -84,8 +93,12 @@ async def test_list_newest_first_and_open_marks_read_and_survives_restart(
     again = make_app(data_dir, pages, add=False)
     async with again.run_test(size=(120, 30)):
         rows = {r.title: r.read for r in again.library.rows(again.view, 0, 10)}
-        assert rows == {"Alpha story": False, "Lonely teaser": False, "Beta story": True,
-                        "Gamma story": False}
+        assert rows == {
+            "Alpha story": False,
+            "Lonely teaser": False,
+            "Beta story": True,
+            "Gamma story": False,
+        }
 
 
 async def test_keys_move_cursor_first_last_and_pages(data_dir: Path, pages: Path) -> None:
@@ -252,8 +265,15 @@ async def test_help_screen_lists_the_key_table(data_dir: Path, pages: Path) -> N
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         shown = "\n".join(str(s.render()) for s in app.screen.query(Static))
-        for binding_text in ("Mark all read", "Next unread", "Toggle read", "All/unread",
-                             "Open", "Page/next unread", "Command palette"):
+        for binding_text in (
+            "Mark all read",
+            "Next unread",
+            "Toggle read",
+            "All/unread",
+            "Open",
+            "Page/next unread",
+            "Command palette",
+        ):
             assert binding_text in shown
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
@@ -285,8 +305,10 @@ async def test_mouse_click_selects_then_opens(data_dir: Path, pages: Path) -> No
 
 async def test_markup_in_titles_is_shown_literally(data_dir: Path, tmp_path: Path) -> None:
     hostile = tmp_path / "hostile"
-    write_pages(hostile, {"x.txt": (1_700_000_000,
-                                    "[@click=app.quit]Click me[/] [/ [bold]x\n\n[link=x]y\n")})
+    write_pages(
+        hostile,
+        {"x.txt": (1_700_000_000, "[@click=app.quit]Click me[/] [/ [bold]x\n\n[link=x]y\n")},
+    )
     app = make_app(data_dir, hostile)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.press("enter")
@@ -340,8 +362,15 @@ async def test_keys_typed_ahead_after_back_reach_the_list(data_dir: Path, pages:
 
 
 async def test_J_on_the_last_item_keeps_the_scroll(data_dir: Path, pages: Path) -> None:
-    write_pages(pages, {"zeta.txt": (1_600_000_000, "Zeta story\n\n" + "\n\n".join(
-        f"Zeta paragraph {n}." for n in range(60)) + "\n")})
+    write_pages(
+        pages,
+        {
+            "zeta.txt": (
+                1_600_000_000,
+                "Zeta story\n\n" + "\n\n".join(f"Zeta paragraph {n}." for n in range(60)) + "\n",
+            )
+        },
+    )
     app = make_app(data_dir, pages)
     async with app.run_test(size=(120, 20)) as pilot:
         await pilot.press("G", "enter")
@@ -378,8 +407,9 @@ async def test_hostile_source_names_are_drawn_without_escapes(
     other = tmp_path / "other"
     write_pages(other, {"delta.txt": (1_700_000_400, "Delta story\n\nDelta body.\n")})
     # A name stored before names were sanitised on the way in.
-    evil = app.library.store.add_source("n\x1b]0;PWNED\x07[b]x[/b]", SourceKind.FOLDER,
-                                        str(other.resolve()))
+    evil = app.library.store.add_source(
+        "n\x1b]0;PWNED\x07[b]x[/b]", SourceKind.FOLDER, str(other.resolve())
+    )
     app.library.sync(evil)
     async with app.run_test(size=(200, 30)) as pilot:  # wide enough for the source column
         stream = app.query_one(StreamList)

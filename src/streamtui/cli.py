@@ -19,15 +19,25 @@ from streamtui.core.sanitize import sanitize
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
-                        help=f"where the database lives (default: ${paths.DATA_ENV} or the "
-                             "platform's user data directory)")
-    common.add_argument("--config-dir", metavar="DIR", default=argparse.SUPPRESS,
-                        help=f"where config.toml lives (default: ${paths.CONFIG_ENV} or the "
-                             "platform's user config directory)")
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help=f"where the database lives (default: ${paths.DATA_ENV} or the "
+        "platform's user data directory)",
+    )
+    common.add_argument(
+        "--config-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help=f"where config.toml lives (default: ${paths.CONFIG_ENV} or the "
+        "platform's user config directory)",
+    )
     parser = argparse.ArgumentParser(
-        prog="streamtui", parents=[common],
-        description="A keyboard-driven terminal newsreader. Without a command, opens the app.")
+        prog="streamtui",
+        parents=[common],
+        description="A keyboard-driven terminal newsreader. Without a command, opens the app.",
+    )
     parser.add_argument("--version", action="version", version=f"streamtui {__version__}")
     verbs = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -98,8 +108,14 @@ def _run(args: argparse.Namespace) -> int:
         return _launch(library, data_dir, message)
     for report in library.sync_all():
         _warn(report)
-    handler = {"list": _list, "mark-read": _mark_read, "mark-unread": _mark_unread,
-               "add": _add, "remove": _remove, "sources": _sources}[args.command]
+    handler = {
+        "list": _list,
+        "mark-read": _mark_read,
+        "mark-unread": _mark_unread,
+        "add": _add,
+        "remove": _remove,
+        "sources": _sources,
+    }[args.command]
     return handler(library, args)
 
 
@@ -128,8 +144,13 @@ def _preview(args: argparse.Namespace) -> int:
         if args.json:
             _emit(_item_json(item, source=sanitize(args.source)))
         else:
-            _emit_line(_marker(item.teaser, item.truncated), item.published, sanitize(args.source),
-                       item.title, item.id)
+            _emit_line(
+                _marker(item.teaser, item.truncated),
+                item.published,
+                sanitize(args.source),
+                item.title,
+                item.id,
+            )
     return 0
 
 
@@ -141,12 +162,18 @@ def _list(library: Library, args: argparse.Namespace) -> int:
     view = library.view(source_id, unread_only=args.unread)
     for row, summary, link in library.iter_articles(view):
         if args.json:
-            _emit({**_row_json(row, names, summary, link), "read": row.read,
-                   "starred": row.starred})
+            _emit(
+                {**_row_json(row, names, summary, link), "read": row.read, "starred": row.starred}
+            )
         else:
             unread = " " if row.read else "●"
-            _emit_line(unread + _marker(row.teaser, row.truncated), row.published,
-                       names.get(row.source_id, ""), row.title, row.id)
+            _emit_line(
+                unread + _marker(row.teaser, row.truncated),
+                row.published,
+                names.get(row.source_id, ""),
+                row.title,
+                row.id,
+            )
     return 0
 
 
@@ -174,8 +201,10 @@ def _add(library: Library, args: argparse.Namespace) -> int:
     source, report = library.add_source(args.target, args.name)
     _warn(report)
     stats = report.stats
-    print(f"added {sanitize(source.name)!r} ({sanitize(source.location)}): "
-          f"{stats.added if stats else 0} item(s)")
+    print(
+        f"added {sanitize(source.name)!r} ({sanitize(source.location)}): "
+        f"{stats.added if stats else 0} item(s)"
+    )
     return 0
 
 
@@ -191,29 +220,54 @@ def _sources(library: Library, args: argparse.Namespace) -> int:
             sanitize(text) for text in (source.name, source.location, source.last_error)
         )
         if args.json:
-            _emit({"id": source.id, "name": name, "kind": source.kind.value,
-                   "location": location, "unread": source.unread,
-                   "total": source.total,
-                   "updated": _iso(source.updated_at) if source.updated_at else None,
-                   "last_error": last_error or None})
+            _emit(
+                {
+                    "id": source.id,
+                    "name": name,
+                    "kind": source.kind.value,
+                    "location": location,
+                    "unread": source.unread,
+                    "total": source.total,
+                    "updated": _iso(source.updated_at) if source.updated_at else None,
+                    "last_error": last_error or None,
+                }
+            )
         else:
             error = f"  ! {last_error}" if last_error else ""
-            print(f"{source.id:>3}  {name:<24} {source.unread:>5} unread / "
-                  f"{source.total:<5} {location}{error}")
+            print(
+                f"{source.id:>3}  {name:<24} {source.unread:>5} unread / "
+                f"{source.total:<5} {location}{error}"
+            )
     return 0
 
 
 def _item_json(item: Item, *, source: str) -> dict[str, object]:
-    return {"id": item.id, "source": source, "title": item.title, "summary": item.summary,
-            "link": item.link or None, "published": _iso(item.published),
-            "teaser": item.teaser, "truncated": item.truncated, "body": item.body,
-            "path": item.path, "encoding": item.encoding}
+    return {
+        "id": item.id,
+        "source": source,
+        "title": item.title,
+        "summary": item.summary,
+        "link": item.link or None,
+        "published": _iso(item.published),
+        "teaser": item.teaser,
+        "truncated": item.truncated,
+        "body": item.body,
+        "path": item.path,
+        "encoding": item.encoding,
+    }
 
 
 def _row_json(row: Row, names: dict[int, str], summary: str, link: str) -> dict[str, object]:
-    return {"id": row.id, "source": names.get(row.source_id, ""), "title": row.title,
-            "summary": summary, "link": link or None, "published": _iso(row.published),
-            "teaser": row.teaser, "truncated": row.truncated}
+    return {
+        "id": row.id,
+        "source": names.get(row.source_id, ""),
+        "title": row.title,
+        "summary": summary,
+        "link": link or None,
+        "published": _iso(row.published),
+        "teaser": row.teaser,
+        "truncated": row.truncated,
+    }
 
 
 def _iso(moment: datetime) -> str:
@@ -231,5 +285,3 @@ def _emit(record: dict[str, object]) -> None:
 def _emit_line(flags: str, published: datetime, source: str, title: str, item_id: str) -> None:
     when = published.astimezone().strftime("%Y-%m-%d %H:%M")
     sys.stdout.write(f"{item_id[:10]} {flags} {when}  {source[:18]:<18}  {title or '(empty)'}\n")
-
-

@@ -53,8 +53,9 @@ def read_bytes(path: Path, root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> by
         if not stat.S_ISREG(info.st_mode):
             raise FileReadError(shown, "not a regular file")
         if info.st_size > max_bytes:
-            raise FileReadError(shown, f"too large ({_size(info.st_size)}; the limit is "
-                                       f"{_size(max_bytes)})")
+            raise FileReadError(
+                shown, f"too large ({_size(info.st_size)}; the limit is {_size(max_bytes)})"
+            )
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise FileReadError(shown, f"too large (over {_size(max_bytes)})")
@@ -66,7 +67,7 @@ def decode(data: bytes) -> tuple[str, str]:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return data[len(bom):].decode(encoding), encoding
+                return data[len(bom) :].decode(encoding), encoding
             except UnicodeDecodeError:
                 replaced = data[len(bom) :].decode(encoding, "replace")
                 return replaced, f"{encoding} (with replacements)"

@@ -32,8 +32,9 @@ class SyncReport:
 class Library:
     """Everything a user can do, over one :class:`Store`."""
 
-    def __init__(self, store: Store, *, clock: Callable[[], float] = time.time,
-                 bundled: Path | None = None) -> None:
+    def __init__(
+        self, store: Store, *, clock: Callable[[], float] = time.time, bundled: Path | None = None
+    ) -> None:
         self.store = store
         self._clock = clock
         self._bundled = bundled or paths.bundled_content()
@@ -57,8 +58,9 @@ class Library:
         location, kind = self._local_location(target)
         existing = {s.location: s for s in self.store.sources()}
         if str(location) in existing:
-            raise SourceError(display_path(target),
-                              f"already added as {existing[str(location)].name!r}")
+            raise SourceError(
+                display_path(target), f"already added as {existing[str(location)].name!r}"
+            )
         result = self._load_all(str(location))  # fails before anything is stored
         wanted = sanitize(name or location.stem or location.name) or "source"
         source = self.store.add_source(self._unique_name(wanted), kind, str(location))
@@ -84,8 +86,9 @@ class Library:
             for source in sources:
                 if source.location == resolved:
                     return source
-        raise UnknownSourceError(f"{display_path(reference)}: no such source "
-                                 "(see 'streamtui sources')")
+        raise UnknownSourceError(
+            f"{display_path(reference)}: no such source (see 'streamtui sources')"
+        )
 
     def preview(self, target: str) -> LoadResult:
         """Parse a source without storing anything."""
@@ -113,8 +116,9 @@ class Library:
 
     def _store_result(self, source: Source, result: LoadResult) -> SyncReport:
         problems = _problem_lines(result)
-        stats = self.store.sync_items(source.id, result.items, fingerprint=result.fingerprint,
-                                      error=_error_line(problems))
+        stats = self.store.sync_items(
+            source.id, result.items, fingerprint=result.fingerprint, error=_error_line(problems)
+        )
         return SyncReport(source, stats, problems)
 
     def _load(self, location: str, *, unless: str | None = None) -> LoadResult | None:
@@ -129,9 +133,12 @@ class Library:
     def _local_location(self, target: str) -> tuple[Path, SourceKind]:
         shown = display_path(target)
         if _looks_like_url(target):
-            raise SourceError(shown, "feed URLs are not supported yet (RSS, Atom and JSON Feed "
-                                     "come with the next release); add a local folder or "
-                                     "stream file instead")
+            raise SourceError(
+                shown,
+                "feed URLs are not supported yet (RSS, Atom and JSON Feed "
+                "come with the next release); add a local folder or "
+                "stream file instead",
+            )
         path = Path(target).expanduser()
         try:
             resolved = path.resolve(strict=True)
@@ -171,8 +178,7 @@ class Library:
     def row(self, item_id: str) -> Row | None:
         return self.store.row(item_id)
 
-    def next_unread(self, view: View, after: str | None, *, backwards: bool = False
-                    ) -> str | None:
+    def next_unread(self, view: View, after: str | None, *, backwards: bool = False) -> str | None:
         return self.store.next_unread(view, after, backwards=backwards)
 
     def article(self, item_id: str) -> Article:

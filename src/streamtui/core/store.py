@@ -142,16 +142,21 @@ class Store:
                 if companion.exists():
                     companion.rename(aside.with_name(aside.name + suffix))
         except OSError as error:
-            raise StoreError(f"{path}: the database file is corrupt and could not be moved "
-                             f"aside ({error.strerror})") from error
-        message = (f"{path}: the database file was corrupt; it was moved to {aside.name} and "
-                   "a fresh database started")
+            raise StoreError(
+                f"{path}: the database file is corrupt and could not be moved "
+                f"aside ({error.strerror})"
+            ) from error
+        message = (
+            f"{path}: the database file was corrupt; it was moved to {aside.name} and "
+            "a fresh database started"
+        )
         return cls.open(path), message
 
     @classmethod
     def memory(cls) -> Store:
-        store = cls(sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False),
-                    None)
+        store = cls(
+            sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False), None
+        )
         store._configure()
         store._migrate()
         return store
@@ -246,10 +251,18 @@ class Store:
         ):
             sid = int(str(source_id))
             unread, total = counts.get(sid, (0, 0))
-            result.append(Source(
-                sid, str(name), SourceKind(str(kind)), str(location), unread, total,
-                _datetime(updated_at), str(last_error),
-            ))
+            result.append(
+                Source(
+                    sid,
+                    str(name),
+                    SourceKind(str(kind)),
+                    str(location),
+                    unread,
+                    total,
+                    _datetime(updated_at),
+                    str(last_error),
+                )
+            )
         return result
 
     def source_names(self) -> dict[int, str]:
@@ -267,8 +280,10 @@ class Store:
     def set_source_error(self, source_id: int, error: str) -> None:
         """The source failed as a whole; its items stay, and its next read is a full one."""
         with self._write() as db:
-            db.execute("UPDATE sources SET last_error = ?, fingerprint = '' WHERE id = ?",
-                       (error, source_id))
+            db.execute(
+                "UPDATE sources SET last_error = ?, fingerprint = '' WHERE id = ?",
+                (error, source_id),
+            )
 
     def sync_items(
         self, source_id: int, items: Sequence[Item], *, fingerprint: str, error: str = ""
@@ -282,7 +297,9 @@ class Store:
                 row[0]: row[1:]
                 for row in db.execute(
                     "SELECT id, title, published, seq, teaser, truncated, digest FROM items "
-                    "WHERE source_id = ?", (source_id,))
+                    "WHERE source_id = ?",
+                    (source_id,),
+                )
             }
             gone = [item_id for item_id in existing if item_id not in wanted]
             for item_id in gone:
@@ -290,8 +307,14 @@ class Store:
             db.executemany("DELETE FROM items WHERE id = ?", [(i,) for i in gone])
             added = updated = 0
             for item_id, (seq, item) in wanted.items():
-                values = (item.title, item.published.timestamp(), seq, int(item.teaser),
-                          int(item.truncated), _digest(item))
+                values = (
+                    item.title,
+                    item.published.timestamp(),
+                    seq,
+                    int(item.teaser),
+                    int(item.truncated),
+                    _digest(item),
+                )
                 if item_id not in existing:
                     self._insert(db, source_id, item, values)
                     added += 1
@@ -300,18 +323,29 @@ class Store:
                 else:
                     db.execute(
                         "UPDATE items SET title=?, published=?, seq=?, teaser=?, truncated=?, "
-                        "digest=? WHERE id = ?", (*values, item_id))
+                        "digest=? WHERE id = ?",
+                        (*values, item_id),
+                    )
                     updated += 1
                     if existing[item_id][-1] == values[-1]:
                         continue  # only the list columns changed
                 db.execute(
                     "INSERT OR REPLACE INTO bodies (item_id, summary, body, link, path, encoding,"
                     " aliases) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (item_id, item.summary, item.body, item.link, item.path, item.encoding,
-                     " ".join(item.aliases)))
+                    (
+                        item_id,
+                        item.summary,
+                        item.body,
+                        item.link,
+                        item.path,
+                        item.encoding,
+                        " ".join(item.aliases),
+                    ),
+                )
             db.execute(
                 "UPDATE sources SET updated_at = ?, last_error = ?, fingerprint = ? WHERE id = ?",
-                (now, error, fingerprint, source_id))
+                (now, error, fingerprint, source_id),
+            )
         return SyncStats(added, updated, len(gone))
 
     @staticmethod
@@ -320,7 +354,9 @@ class Store:
         that the story is still read when it comes back under either (article or teaser)."""
         found = db.execute(
             "SELECT i.read, i.read_at, i.starred, coalesce(b.aliases, '') FROM items i "
-            "LEFT JOIN bodies b ON b.item_id = i.id WHERE i.id = ?", (item_id,)).fetchone()
+            "LEFT JOIN bodies b ON b.item_id = i.id WHERE i.id = ?",
+            (item_id,),
+        ).fetchone()
         if found is None:
             return
         read, read_at, starred, aliases = found
@@ -328,27 +364,34 @@ class Store:
         if read or starred:
             db.executemany(
                 "INSERT OR REPLACE INTO kept_state (item_id, read, read_at, starred) "
-                "VALUES (?, ?, ?, ?)", [(name, read, read_at, starred) for (name,) in names])
+                "VALUES (?, ?, ?, ?)",
+                [(name, read, read_at, starred) for (name,) in names],
+            )
         else:  # an unread departure overrides an older kept "read"
             db.executemany("DELETE FROM kept_state WHERE item_id = ?", names)
 
-    def _insert(self, db: sqlite3.Connection, source_id: int, item: Item,
-                values: tuple[object, ...]) -> None:
+    def _insert(
+        self, db: sqlite3.Connection, source_id: int, item: Item, values: tuple[object, ...]
+    ) -> None:
         """Insert a new item, taking any state it left behind under its id or an alias."""
         read, read_at, starred = 0, None, 0
         names = (item.id, *item.aliases)
         for candidate in names:
-            kept = db.execute(
-                "SELECT read, read_at, starred FROM kept_state WHERE item_id = ?", (candidate,)
-            ).fetchone() or db.execute(
-                "SELECT read, read_at, starred FROM items WHERE id = ?", (candidate,)
-            ).fetchone()
+            kept = (
+                db.execute(
+                    "SELECT read, read_at, starred FROM kept_state WHERE item_id = ?", (candidate,)
+                ).fetchone()
+                or db.execute(
+                    "SELECT read, read_at, starred FROM items WHERE id = ?", (candidate,)
+                ).fetchone()
+            )
             if kept:
                 read, read_at, starred = max(read, kept[0]), read_at or kept[1], starred or kept[2]
         db.execute(
             "INSERT INTO items (id, source_id, title, published, seq, teaser, truncated, digest,"
             " read, read_at, starred) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (item.id, source_id, *values, read, read_at, starred))
+            (item.id, source_id, *values, read, read_at, starred),
+        )
         db.executemany("DELETE FROM kept_state WHERE item_id = ?", [(n,) for n in names])
 
     # -- the stream list -----------------------------------------------------------------
@@ -362,10 +405,14 @@ class Store:
         offset 99,000 against 28 ms when it walks table rows); then just ``limit`` rows are
         read."""
         where, params = _where(view)
-        return [_row(r) for r in self._read(
-            f"SELECT {_ROW_COLUMNS} FROM items WHERE id IN (SELECT id FROM items {where} "
-            f"ORDER BY {_ORDER} LIMIT ? OFFSET ?) ORDER BY {_ORDER}",
-            (*params, limit, offset))]
+        return [
+            _row(r)
+            for r in self._read(
+                f"SELECT {_ROW_COLUMNS} FROM items WHERE id IN (SELECT id FROM items {where} "
+                f"ORDER BY {_ORDER} LIMIT ? OFFSET ?) ORDER BY {_ORDER}",
+                (*params, limit, offset),
+            )
+        ]
 
     def row(self, item_id: str) -> Row | None:
         rows = self._read(f"SELECT {_ROW_COLUMNS} FROM items WHERE id = ?", (item_id,))
@@ -386,12 +433,12 @@ class Store:
         total = 0
         for condition, extra in _before(key):
             where, params = _where(view, extra=condition)
-            total += int(str(self._read(f"SELECT count(*) FROM items {where}",
-                                        (*params, *extra))[0][0]))
+            total += int(
+                str(self._read(f"SELECT count(*) FROM items {where}", (*params, *extra))[0][0])
+            )
         return total
 
-    def next_unread(self, view: View, after: str | None, *, backwards: bool = False
-                    ) -> str | None:
+    def next_unread(self, view: View, after: str | None, *, backwards: bool = False) -> str | None:
         """The id of the first unread item after (or before) ``after`` in view order."""
         key = self._key(after) if after is not None else None
         if key is None:
@@ -403,8 +450,9 @@ class Store:
         order = "published ASC, seq DESC, id DESC" if backwards else _ORDER
         for condition, extra in ranges:
             where, params = _where(view, extra=f"read = 0 AND {condition}")
-            rows = self._read(f"SELECT id FROM items {where} ORDER BY {order} LIMIT 1",
-                              (*params, *extra))
+            rows = self._read(
+                f"SELECT id FROM items {where} ORDER BY {order} LIMIT 1", (*params, *extra)
+            )
             if rows:
                 return str(rows[0][0])
         return None
@@ -420,7 +468,9 @@ class Store:
         rows = self._read(
             f"SELECT {_prefixed(_ROW_COLUMNS)}, s.name, b.summary, b.body, b.link, b.path, "
             "b.encoding FROM items i JOIN sources s ON s.id = i.source_id "
-            "LEFT JOIN bodies b ON b.item_id = i.id WHERE i.id = ?", (item_id,))
+            "LEFT JOIN bodies b ON b.item_id = i.id WHERE i.id = ?",
+            (item_id,),
+        )
         if not rows:
             return None
         found = rows[0]
@@ -434,20 +484,26 @@ class Store:
             rows = self._db.execute(
                 f"SELECT {_prefixed(_ROW_COLUMNS)}, b.summary, b.link FROM items i "
                 f"LEFT JOIN bodies b ON b.item_id = i.id {where} "
-                f"ORDER BY {_prefixed(_ORDER)}", params
+                f"ORDER BY {_prefixed(_ORDER)}",
+                params,
             ).fetchall()
         for found in rows:
             yield _row(found[:8]), str(found[8] or ""), str(found[9] or "")
 
     def ids_with_prefix(self, prefix: str) -> list[str]:
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return [str(r[0]) for r in self._read(
-            "SELECT id FROM items WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (escaped + "%",))]
+        return [
+            str(r[0])
+            for r in self._read(
+                "SELECT id FROM items WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (escaped + "%",)
+            )
+        ]
 
     # -- read state ----------------------------------------------------------------------
 
-    def set_read(self, item_ids: Sequence[str], read: bool, *, at: float | None = None
-                 ) -> list[str]:
+    def set_read(
+        self, item_ids: Sequence[str], read: bool, *, at: float | None = None
+    ) -> list[str]:
         """Mark items read or unread (read at ``at``, default now); returns the changed ids."""
         now = (time.time() if at is None else at) if read else None
         changed: list[str] = []
@@ -455,7 +511,8 @@ class Store:
             for item_id in item_ids:
                 cursor = db.execute(
                     "UPDATE items SET read = ?, read_at = ? WHERE id = ? AND read != ?",
-                    (int(read), now, item_id, int(read)))
+                    (int(read), now, item_id, int(read)),
+                )
                 if cursor.rowcount:
                     changed.append(item_id)
         return changed
@@ -488,23 +545,28 @@ def _before(key: tuple[float, int, str]) -> list[tuple[str, tuple[object, ...]]]
     """The rows before ``key`` in list order, as three index ranges (one OR of them is not
     an index range: measured 150 ms at 100k items against a few ms for the three)."""
     published, seq, item_id = key
-    return [("published > ?", (published,)),
-            ("published = ? AND seq < ?", (published, seq)),
-            ("published = ? AND seq = ? AND id < ?", (published, seq, item_id))]
+    return [
+        ("published > ?", (published,)),
+        ("published = ? AND seq < ?", (published, seq)),
+        ("published = ? AND seq = ? AND id < ?", (published, seq, item_id)),
+    ]
 
 
 def _after(key: tuple[float, int, str]) -> list[tuple[str, tuple[object, ...]]]:
     """The rows after ``key`` in list order, nearest range first."""
     published, seq, item_id = key
-    return [("published = ? AND seq = ? AND id > ?", (published, seq, item_id)),
-            ("published = ? AND seq > ?", (published, seq)),
-            ("published < ?", (published,))]
+    return [
+        ("published = ? AND seq = ? AND id > ?", (published, seq, item_id)),
+        ("published = ? AND seq > ?", (published, seq)),
+        ("published < ?", (published,)),
+    ]
 
 
 def _digest(item: Item) -> str:
     parts = (item.summary, item.body, item.link, item.path, item.encoding, *item.aliases)
-    return hashlib.blake2b("\x00".join(parts).encode("utf-8", "surrogatepass"),
-                           digest_size=12).hexdigest()
+    return hashlib.blake2b(
+        "\x00".join(parts).encode("utf-8", "surrogatepass"), digest_size=12
+    ).hexdigest()
 
 
 def _prefixed(columns: str) -> str:
@@ -513,9 +575,16 @@ def _prefixed(columns: str) -> str:
 
 def _row(values: Sequence[object]) -> Row:
     item_id, source_id, title, published, teaser, truncated, read, starred = values
-    return Row(str(item_id), int(str(source_id)), str(title),
-               datetime.fromtimestamp(float(str(published)), UTC),
-               bool(teaser), bool(truncated), bool(read), bool(starred))
+    return Row(
+        str(item_id),
+        int(str(source_id)),
+        str(title),
+        datetime.fromtimestamp(float(str(published)), UTC),
+        bool(teaser),
+        bool(truncated),
+        bool(read),
+        bool(starred),
+    )
 
 
 def _datetime(value: object) -> datetime | None:
@@ -537,8 +606,9 @@ def _statements(script: str) -> list[str]:
 
 
 def _has_sql(text: str) -> bool:
-    return any(line.strip() and not line.strip().startswith("--")
-               for line in text.rstrip(";").splitlines())
+    return any(
+        line.strip() and not line.strip().startswith("--") for line in text.rstrip(";").splitlines()
+    )
 
 
 def _reason(error: sqlite3.DatabaseError) -> str:

@@ -116,8 +116,7 @@ class _Parsed:
     encoding: str
 
 
-def load_source(source_key: str, location: Path, *, unless: str | None = None
-                ) -> LoadResult | None:
+def load_source(source_key: str, location: Path, *, unless: str | None = None) -> LoadResult | None:
     """Load a folder or a single stream file as a source's items.
 
     ``source_key`` scopes the ids (a path or ``bundled:``). Unreadable files of a folder

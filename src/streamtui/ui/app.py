@@ -38,13 +38,13 @@ class StreamApp(App[None]):
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("tab", "cycle_focus(1)", "Next pane", show=False, id="app.next_pane"),
-        Binding("shift+tab", "cycle_focus(-1)", "Previous pane", show=False,
-                id="app.previous_pane"),
+        Binding(
+            "shift+tab", "cycle_focus(-1)", "Previous pane", show=False, id="app.previous_pane"
+        ),
         Binding("J", "step(1)", "Next item", show=False, id="app.next_item"),
         Binding("K", "step(-1)", "Previous item", show=False, id="app.previous_item"),
         Binding("n", "next_unread(1)", "Next unread", id="app.next_unread"),
-        Binding("p", "next_unread(-1)", "Previous unread", show=False,
-                id="app.previous_unread"),
+        Binding("p", "next_unread(-1)", "Previous unread", show=False, id="app.previous_unread"),
         Binding("m", "toggle_read", "Toggle read", id="app.toggle_read"),
         Binding("A", "mark_view_read", "Mark all read", id="app.mark_all_read"),
         Binding("M", "toggle_unread_only", "All/unread", id="app.toggle_unread_only"),
@@ -52,8 +52,9 @@ class StreamApp(App[None]):
         Binding("R", "reload_sources", "Re-read sources", show=False, id="app.reload"),
     ]
 
-    def __init__(self, library: Library, *, startup_message: str = "",
-                 sync_on_start: bool = True) -> None:
+    def __init__(
+        self, library: Library, *, startup_message: str = "", sync_on_start: bool = True
+    ) -> None:
         super().__init__()
         self.library = library
         self.startup_message = startup_message
@@ -115,8 +116,9 @@ class StreamApp(App[None]):
 
     def _after_sync(self, reports: list[SyncReport]) -> None:
         self.stream.empty_text = "No items here."
-        changed = any(r.stats and (r.stats.added or r.stats.updated or r.stats.removed)
-                      for r in reports)
+        changed = any(
+            r.stats and (r.stats.added or r.stats.updated or r.stats.removed) for r in reports
+        )
         with self._guard():
             self._show_sources()
             if changed or not self.stream.count:
@@ -127,9 +129,12 @@ class StreamApp(App[None]):
                 self._error(report.error)
             elif report.problems:
                 more = len(report.problems) - 1
-                self.notify(f"{report.source.name}: skipped {report.problems[0]}"
-                            + (f" and {more} more" if more else ""),
-                            severity="warning", markup=False)
+                self.notify(
+                    f"{report.source.name}: skipped {report.problems[0]}"
+                    + (f" and {more} more" if more else ""),
+                    severity="warning",
+                    markup=False,
+                )
 
     def _reload(self, keep_id: str | None = None) -> None:
         """Re-read the current view; the cursor stays on ``keep_id``, or the row nearest it."""
@@ -138,8 +143,13 @@ class StreamApp(App[None]):
         position = self.library.rank(view, keep_id) if keep_id else None
         fetch: Callable[[int, int], list[Row]] = partial(self.library.rows, view)
         names = self.library.source_names()
-        self.stream.load(fetch, count, names, position=position or 0,
-                         show_source=view.source_id is None and len(names) > 1)
+        self.stream.load(
+            fetch,
+            count,
+            names,
+            position=position or 0,
+            show_source=view.source_id is None and len(names) > 1,
+        )
         self._update_title(names)
         open_id = self._open_id()
         if open_id is not None and self.library.position(view, open_id) is None:
@@ -155,7 +165,8 @@ class StreamApp(App[None]):
         name = "All" if self.view.source_id is None else names.get(self.view.source_id, "?")
         mode = "unread" if self.view.unread_only else "all items"
         self.stream.border_title = Content.assemble(
-            safe(name), (f" · {mode} · {self.stream.count}", "dim"))
+            safe(name), (f" · {mode} · {self.stream.count}", "dim")
+        )
 
     def _set_view(self, view: View) -> None:
         current = self.stream.current
@@ -232,18 +243,22 @@ class StreamApp(App[None]):
         after = self._open_id() if self._reading() else getattr(self.stream.current, "id", None)
         self._open_next_unread(direction, after=after, open_it=self._reading())
 
-    def _open_next_unread(self, direction: int, *, after: str | None,
-                          open_it: bool = True) -> None:
+    def _open_next_unread(self, direction: int, *, after: str | None, open_it: bool = True) -> None:
         """Go to the next unread item; past the end, wrap around once and say so."""
         with self._guard():
             backwards = direction < 0
             found = self.library.next_unread(self.view, after, backwards=backwards)
             if found is None and after is not None:
-                found = self.library.next_unread(self.view, None, backwards=backwards) \
-                    if not backwards else self._last_unread()
+                found = (
+                    self.library.next_unread(self.view, None, backwards=backwards)
+                    if not backwards
+                    else self._last_unread()
+                )
                 if found is not None and found != after:
-                    self.notify("Wrapped around: " + ("from the bottom." if backwards
-                                                       else "from the top."), timeout=2)
+                    self.notify(
+                        "Wrapped around: " + ("from the bottom." if backwards else "from the top."),
+                        timeout=2,
+                    )
             if found is None or found == after:
                 self.notify("No more unread items in this view.", timeout=3)
                 return
@@ -278,8 +293,9 @@ class StreamApp(App[None]):
 
     def action_toggle_unread_only(self) -> None:
         with self._guard():
-            self._set_view(self.library.view(self.view.source_id,
-                                             unread_only=not self.view.unread_only))
+            self._set_view(
+                self.library.view(self.view.source_id, unread_only=not self.view.unread_only)
+            )
 
     def action_toggle_sidebar(self) -> None:
         hidden = not self.screen.has_class("-no-sidebar")
@@ -312,8 +328,10 @@ class StreamApp(App[None]):
         ]
 
     def help_sections(self) -> list[tuple[str, list[tuple[str, str, str]]]]:
-        sections = [(title, described(table, self.get_key_display, self.keymap))
-                    for title, _, table in self.key_sections()]
+        sections = [
+            (title, described(table, self.get_key_display, self.keymap))
+            for title, _, table in self.key_sections()
+        ]
         sections[0][1].append(("ctrl+p", "Command palette: every action", ""))
         sections[-1][1].insert(0, ("enter", "Show this source", ""))
         return sections
@@ -324,8 +342,9 @@ class StreamApp(App[None]):
             namespace = widget if widget is not None else self
             for keys, description, action in self._palette_entries(table):
                 label = description if widget is None else f"{title}: {description}"
-                yield SystemCommand(label, f"Key: {keys}",
-                                    partial(self.run_action, action, namespace))
+                yield SystemCommand(
+                    label, f"Key: {keys}", partial(self.run_action, action, namespace)
+                )
 
     def _palette_entries(self, table: list[BindingType]) -> Iterator[tuple[str, str, str]]:
         for binding in table:

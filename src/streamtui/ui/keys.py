@@ -19,8 +19,12 @@ def keys_text(binding: Binding, display: KeyDisplay, keymap: dict[str, str]) -> 
     return ", ".join(display(Binding(key.strip(), binding.action)) for key in keys.split(","))
 
 
-def described(table: Iterable[BindingType], display: KeyDisplay,
-              keymap: dict[str, str]) -> list[tuple[str, str, str]]:
+def described(
+    table: Iterable[BindingType], display: KeyDisplay, keymap: dict[str, str]
+) -> list[tuple[str, str, str]]:
     """(keys in force, description, binding id) for each described binding."""
-    return [(keys_text(b, display, keymap), b.description, b.id or "")
-            for b in bindings_of(table) if b.description]
+    return [
+        (keys_text(b, display, keymap), b.description, b.id or "")
+        for b in bindings_of(table)
+        if b.description
+    ]

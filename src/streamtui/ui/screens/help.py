@@ -19,8 +19,11 @@ def help_content(sections: Iterable[tuple[str, list[tuple[str, str, str]]]]) -> 
     for title, entries in sections:
         lines.append(Content.styled(title, "bold $accent"))
         for keys, description, binding_id in entries:
-            lines.append(Content.assemble((f"  {keys:<20}", "bold"), f"{description:<26}",
-                                          (binding_id, "dim")))
+            lines.append(
+                Content.assemble(
+                    (f"  {keys:<20}", "bold"), f"{description:<26}", (binding_id, "dim")
+                )
+            )
         lines.append(Content(""))
     return Content("\n").join(lines)
 

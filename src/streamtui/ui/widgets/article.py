@@ -54,8 +54,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         Binding("k,up", "scroll_up", "Scroll up", show=False, id="article.up"),
         Binding("g,home", "scroll_home", "Top", show=False, id="article.top"),
         Binding("G,end", "scroll_end", "Bottom", show=False, id="article.bottom"),
-        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False,
-                id="article.page_down"),
+        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False, id="article.page_down"),
         Binding("pageup,ctrl+u", "page_up", "Page up", show=False, id="article.page_up"),
         Binding("space", "page_or_next", "Page/next unread", id="article.space"),
         Binding("h,escape", "app.focus_list", "Back", id="article.back"),
@@ -69,8 +68,11 @@ class ArticleView(VerticalScroll, can_focus=True):
         self.article: Article | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Content.styled("Open an item with Enter to read it here.", "dim"),
-                     id="article-body", markup=False)
+        yield Static(
+            Content.styled("Open an item with Enter to read it here.", "dim"),
+            id="article-body",
+            markup=False,
+        )
 
     def show(self, article: Article) -> None:
         self.article = article
@@ -80,7 +82,8 @@ class ArticleView(VerticalScroll, can_focus=True):
     def clear(self) -> None:
         self.article = None
         self.query_one("#article-body", Static).update(
-            Content.styled("Open an item with Enter to read it here.", "dim"))
+            Content.styled("Open an item with Enter to read it here.", "dim")
+        )
 
     def action_page_or_next(self) -> None:
         if self.scroll_y < self.max_scroll_y:

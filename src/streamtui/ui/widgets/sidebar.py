@@ -41,8 +41,7 @@ class SourcesSidebar(OptionList):
     def show_sources(self, sources: list[Source], selected: int | None) -> None:
         unread = sum(source.unread for source in sources)
         options = [Option(_prompt("All", unread), id=ALL)]
-        options += [Option(_prompt(s.name, s.unread, s.last_error), id=str(s.id))
-                    for s in sources]
+        options += [Option(_prompt(s.name, s.unread, s.last_error), id=str(s.id)) for s in sources]
         self.set_options(options)
         wanted = ALL if selected is None else str(selected)
         try:

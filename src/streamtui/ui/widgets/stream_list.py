@@ -75,8 +75,15 @@ class StreamList(ScrollView, can_focus=True):
 
     # -- data ----------------------------------------------------------------------------
 
-    def load(self, fetch: Fetch, count: int, names: dict[int, str], *,
-             position: int | None = None, show_source: bool = True) -> None:
+    def load(
+        self,
+        fetch: Fetch,
+        count: int,
+        names: dict[int, str],
+        *,
+        position: int | None = None,
+        show_source: bool = True,
+    ) -> None:
         """Show a new view (or the same view re-read); the cursor goes to ``position``."""
         self._fetch, self._count, self._names = fetch, count, names
         self.show_source = show_source
@@ -187,7 +194,8 @@ class StreamList(ScrollView, can_focus=True):
         if not self._count:
             if y == 0:
                 return Strip([Segment(self.empty_text[:width], base)]).adjust_cell_length(
-                    width, base)
+                    width, base
+                )
             return Strip.blank(width, base)
         row = self.row_at(index)
         if row is None:
@@ -201,7 +209,8 @@ class StreamList(ScrollView, can_focus=True):
     def _row_text(self, row: Row, width: int) -> Text:
         """Marker, date, source, title, and the teaser tag pinned to the right edge."""
         state = self.get_component_rich_style(
-            "stream-list--read" if row.read else "stream-list--unread")
+            "stream-list--read" if row.read else "stream-list--unread"
+        )
         meta = self.get_component_rich_style("stream-list--meta")
         meta = meta + state if row.read else meta
         source = sanitize(self._names.get(row.source_id, ""))
