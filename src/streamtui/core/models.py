@@ -11,6 +11,16 @@ class SourceKind(StrEnum):
     FOLDER = "folder"
     FILE = "file"
     BUNDLED = "bundled"
+    FEED = "feed"
+
+
+@dataclass(frozen=True, slots=True)
+class Enclosure:
+    """A file attached to an item (a podcast episode, an image)."""
+
+    url: str
+    type: str = ""
+    length: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +39,11 @@ class Item:
     encoding: str = "utf-8"
     aliases: tuple[str, ...] = ()
     """Ids this story would carry as a teaser on other pages (read state follows them)."""
+    html: bool = False
+    """The body (and summary) are HTML from a feed, not plain text."""
+    enclosures: tuple[Enclosure, ...] = ()
+    dated: bool = True
+    """False when the source gave no usable date: ``published`` is when it was first seen."""
 
 
 @dataclass(frozen=True, slots=True)
