@@ -270,8 +270,10 @@ def make_binary(tmp_path: Path) -> str:
 
 ERRORS = {
     "add missing path": (["add", "{tmp}/missing"], "{tmp}/missing", "no such file or folder"),
-    "add url": (["add", "https://example.com/feed.xml"], "https://example.com/feed.xml",
-                "not supported yet"),
+    "add refused scheme": (["add", "gopher://example.com/"], "gopher://example.com/",
+                           "only http and https"),
+    "add unreachable url": (["add", "http://127.0.0.1:1/feed.xml"], "http://127.0.0.1:1/feed.xml",
+                            "refused"),
     "add twice": (["add", "{news}"], "{news}", "already added as 'news'"),
     "remove unknown": (["remove", "nosuch"], "nosuch", "no such source"),
     "mark-read unknown id": (["mark-read", "ffffffffff"], "ffffffffff", "no such item"),
@@ -282,7 +284,8 @@ ERRORS = {
                                      "--source goes with --all"),
     "list unknown source": (["list", "--source", "nosuch"], "nosuch", "no such source"),
     "preview missing": (["preview", "{tmp}/missing"], "{tmp}/missing", "no such file or folder"),
-    "preview url": (["preview", "http://x.example/"], "http://x.example/", "not supported yet"),
+    "preview unreachable url": (["preview", "http://127.0.0.1:1/"], "http://127.0.0.1:1/",
+                                "refused"),
     "preview fifo": (["preview", "{fifo}"], "{fifo}", "not a folder or a regular file"),
     "preview binary file": (["preview", "{binary}"], "{binary}", "binary file"),
     "add binary file": (["add", "{binary}"], "{binary}", "binary file"),
@@ -337,8 +340,8 @@ def test_version_and_help_in_a_subprocess() -> None:
 
 
 def test_error_in_a_subprocess_has_no_traceback(tmp_path: Path) -> None:
-    failed = streamtui("add", "feed://example.com/rss")
+    failed = streamtui("add", "gopher://example.com/rss")
     assert failed.returncode == 1 and failed.stdout == ""
-    assert failed.stderr.startswith("streamtui: feed://example.com/rss: feed URLs are not")
+    assert failed.stderr.startswith("streamtui: gopher://example.com/rss: only http and https")
     assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr
     assert (tmp_path / "data" / "streamtui.db").is_file()  # the environment was honoured

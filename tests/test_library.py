@@ -102,19 +102,23 @@ def test_missing_path_is_an_error_and_stores_nothing(library: Library, tmp_path:
 
 
 @pytest.mark.parametrize(
-    "url",
-    ["http://example.com/feed.xml", "https://example.com/rss", "HTTPS://EXAMPLE.COM/",
-     "feed://example.com/atom", "file:///etc/passwd", "gopher://example.com/"],
-)  # fmt: skip
-def test_url_is_not_supported_yet(library: Library, url: str) -> None:
+    "url", ["file:///etc/passwd", "gopher://example.com/", "ftp://example.com/feed"]
+)
+def test_only_http_and_https_urls_are_accepted(library: Library, url: str) -> None:
     with pytest.raises(SourceError) as caught:
         library.add_source(url)
     assert caught.value.source == url
-    assert "not supported yet" in caught.value.reason
+    assert "only http and https" in caught.value.reason
     assert "\n" not in str(caught.value)
     assert library.sources() == []
-    with pytest.raises(SourceError, match="not supported yet"):
+    with pytest.raises(SourceError, match="only http and https"):
         library.preview(url)
+
+
+def test_unreachable_feed_is_an_error_and_stores_nothing(library: Library) -> None:
+    with pytest.raises(SourceError, match=r"unreachable|refused"):
+        library.add_source("http://127.0.0.1:1/feed.xml")
+    assert library.sources() == []
 
 
 def test_fifo_and_binary_file_are_refused(library: Library, tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from streamtui import __version__
 from streamtui.core import paths
@@ -15,6 +17,9 @@ from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library, SyncReport, open_library
 from streamtui.core.models import Item, Row, View
 from streamtui.core.sanitize import sanitize
+
+if TYPE_CHECKING:
+    from streamtui.core.refresh import RefreshEvent
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,6 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
     remove = verb("remove", "remove a source and its items (other sources keep their state)")
     remove.add_argument("source", metavar="SOURCE", help="name, number or path")
 
+    refresh = verb("refresh", "re-read local sources and fetch feeds (exit 1 if any failed)")
+    refresh.add_argument("sources", nargs="*", metavar="SOURCE", help="only these sources")
+
+    importing = verb("import", "add the feeds of an OPML file or a list of URLs")
+    importing.add_argument("file", metavar="FILE")
+
+    exporting = verb("export", "write feed subscriptions as OPML 2.0")
+    exporting.add_argument("file", nargs="?", metavar="FILE", help="default: standard output")
+
+    rename = verb("rename", "rename a source")
+    rename.add_argument("source", metavar="SOURCE")
+    rename.add_argument("name", metavar="NAME")
+
     sources = verb("sources", "list sources with their unread counts")
     sources.add_argument("--json", action="store_true", help="one JSON object per line")
     return parser
@@ -105,7 +123,7 @@ def _run(args: argparse.Namespace) -> int:
         _fail(message)
     library.ensure_default_source()
     if args.command is None:
-        return _launch(library, data_dir, message)
+        return _launch(library, args, message)
     for report in library.sync_all():
         _warn(report)
     handler = {
@@ -115,14 +133,26 @@ def _run(args: argparse.Namespace) -> int:
         "add": _add,
         "remove": _remove,
         "sources": _sources,
+        "refresh": _refresh,
+        "import": _import,
+        "export": _export,
+        "rename": _rename,
     }[args.command]
-    return handler(library, args)
+    try:
+        return handler(library, args)
+    finally:
+        library.close()
 
 
-def _launch(library: Library, data_dir: os.PathLike[str], message: str) -> int:
+def _launch(library: Library, args: argparse.Namespace, message: str) -> int:
+    from streamtui.core.config import load_config
     from streamtui.ui.app import StreamApp
 
-    StreamApp(library, startup_message=message).run()
+    config = load_config(paths.config_dir(getattr(args, "config_dir", None)))
+    try:
+        StreamApp(library, startup_message=message, refresh_minutes=config.refresh_interval).run()
+    finally:
+        library.close()
     return 0
 
 
@@ -137,7 +167,10 @@ def _preview(args: argparse.Namespace) -> int:
     from streamtui.core.store import Store
 
     library = Library(Store.memory())
-    result = library.preview(args.source)
+    try:
+        result = library.preview(args.source)
+    finally:
+        library.close()
     for problem in result.problems:
         _fail(f"skipped {problem.path}: {problem.reason}")
     for item in sorted(result.items, key=lambda i: -i.published.timestamp()):
@@ -205,6 +238,78 @@ def _add(library: Library, args: argparse.Namespace) -> int:
         f"added {sanitize(source.name)!r} ({sanitize(source.location)}): "
         f"{stats.added if stats else 0} item(s)"
     )
+    return 0
+
+
+def _refresh(library: Library, args: argparse.Namespace) -> int:
+    chosen = [library.find_source(s) for s in args.sources] if args.sources else None
+    bar = _ProgressBar() if sys.stderr.isatty() else None
+    summary = library.refresh(chosen, bar.update if bar else None)
+    if bar:
+        bar.finish()
+    for failure in summary.failures:
+        _fail(failure)
+    print(
+        f"updated {summary.updated}, unchanged {summary.unchanged}, failed {summary.failed}"
+        + (f", skipped {summary.skipped}" if summary.skipped else "")
+        + f"; {summary.added} new item(s)"
+    )
+    return 1 if summary.failed else 0
+
+
+class _ProgressBar:
+    """One line on standard error, redrawn as sources finish."""
+
+    def __init__(self) -> None:
+        self.failed = 0
+
+    def update(self, event: RefreshEvent) -> None:
+        self.failed += event.outcome == "failed"
+        width = 30
+        filled = width * event.done // max(1, event.total)
+        name = sanitize(event.source.name)[:30]
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {event.done}/"
+            f"{event.total}  failing: {self.failed}  {name:<30}"
+        )
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        sys.stderr.write("\n")
+
+
+def _import(library: Library, args: argparse.Namespace) -> int:
+    report = library.import_subscriptions(args.file)
+    for rejected in report.rejected:
+        _fail(f"rejected {rejected}")
+    print(
+        f"added {len(report.added)}, skipped {report.duplicates} duplicate(s), "
+        f"rejected {len(report.rejected)}; 'streamtui refresh' fetches the new feeds"
+    )
+    return 0
+
+
+def _export(library: Library, args: argparse.Namespace) -> int:
+    text = library.export_subscriptions()
+    if args.file:
+        target = Path(args.file).expanduser()
+        partial = target.with_name(target.name + ".partial")
+        try:
+            partial.write_text(text, encoding="utf-8")
+            partial.replace(target)  # never a half-written file under the real name
+        except OSError as error:
+            raise StreamtuiError(
+                f"{sanitize(args.file)}: cannot write ({error.strerror})"
+            ) from error
+        print(f"wrote {text.count('xmlUrl=')} feed(s) to {sanitize(str(target))}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _rename(library: Library, args: argparse.Namespace) -> int:
+    source = library.rename_source(args.source, args.name)
+    print(f"renamed to {sanitize(source.name)!r}")
     return 0
 
 

@@ -2,23 +2,46 @@
 
 from __future__ import annotations
 
+import hashlib
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from streamtui.core import paths
-from streamtui.core.errors import SourceError, UnknownItemError, UnknownSourceError
-from streamtui.core.files import display_path
-from streamtui.core.models import Article, LoadResult, Row, Source, SourceKind, View
+from streamtui.core.errors import (
+    FileReadError,
+    SourceError,
+    UnknownItemError,
+    UnknownSourceError,
+)
+from streamtui.core.files import display_path, read_bytes
+from streamtui.core.models import Article, LoadProblem, LoadResult, Row, Source, SourceKind, View
 from streamtui.core.sanitize import sanitize
 from streamtui.core.store import Store, SyncStats
 from streamtui.core.streamtext import load_source
+
+if TYPE_CHECKING:  # feedparser and httpx load only when a feed is touched
+    from streamtui.core.feeds import FeedParser
+    from streamtui.core.refresh import RefreshEvent, RefreshSummary
 
 BUNDLED_LOCATION = "bundled:"
 BUNDLED_NAME = "streamtui guide"
 _DEFAULT_ADDED = "default_source_added"
 _URL_SCHEMES = ("http://", "https://", "feed:", "ftp://", "file:")
+
+
+MAX_IMPORT_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class ImportReport:
+    added: list[Source] = field(default_factory=list)
+    duplicates: int = 0
+    rejected: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +61,7 @@ class Library:
         self.store = store
         self._clock = clock
         self._bundled = bundled or paths.bundled_content()
+        self._parser: FeedParser | None = None
 
     # -- sources -------------------------------------------------------------------------
 
@@ -54,7 +78,11 @@ class Library:
         return self.store.sources()
 
     def add_source(self, target: str, name: str | None = None) -> tuple[Source, SyncReport]:
-        """Subscribe to a local folder or stream file, load it, and return what it gave."""
+        """Subscribe to a feed URL, a local folder or a stream file; returns what it gave.
+
+        Everything is fetched or read and parsed before anything is stored."""
+        if _looks_like_url(target):
+            return self.add_feed(target, name)
         location, kind = self._local_location(target)
         existing = {s.location: s for s in self.store.sources()}
         if str(location) in existing:
@@ -65,6 +93,146 @@ class Library:
         wanted = sanitize(name or location.stem or location.name) or "source"
         source = self.store.add_source(self._unique_name(wanted), kind, str(location))
         return source, self._store_result(source, result)
+
+    def add_feed(self, url: str, name: str | None = None) -> tuple[Source, SyncReport]:
+        from streamtui.core.subscribe import check_url, default_name, fetch_feed
+
+        url = check_url(url)
+        self._refuse_duplicate(url)
+        got = fetch_feed(url, self.parser(), source_key=url)
+        wanted = sanitize(name or default_name(got.feed, url)) or "feed"
+        source = self.store.add_source(self._unique_name(wanted), SourceKind.FEED, url)
+        stats = self.store.merge_items(
+            source.id,
+            got.feed.items,
+            etag=got.fetched.etag,
+            last_modified=got.fetched.last_modified,
+            warning=got.feed.warning,
+            site_url=got.feed.link,
+            content_hash=_hash(got.fetched.body),
+        )
+        problems = (f"feed warning: {got.feed.warning}",) if got.feed.warning else ()
+        return source, SyncReport(source, stats, problems)
+
+    def rename_source(self, reference: str, name: str) -> Source:
+        source = self.find_source(reference)
+        wanted = sanitize(name)
+        if not wanted:
+            raise SourceError(display_path(name), "a source needs a name")
+        if wanted.casefold() != source.name.casefold():
+            wanted = self._unique_name(wanted)
+        self.store.update_source(source.id, name=wanted)
+        return self.find_source(str(source.id))
+
+    def parser(self) -> FeedParser:
+        """The feed parser's worker processes, started on first use."""
+        if self._parser is None:
+            from streamtui.core.feeds import FeedParser
+
+            _start_resource_tracker()
+            self._parser = FeedParser()
+        return self._parser
+
+    def close(self) -> None:
+        if self._parser is not None:
+            self._parser.close()
+            self._parser = None
+        self.store.close()
+
+    def refresh(
+        self,
+        sources: Sequence[Source] | None = None,
+        progress: Callable[[RefreshEvent], None] | None = None,
+    ) -> RefreshSummary:
+        """Re-read local sources and fetch feeds; each result is stored as it arrives."""
+        from streamtui.core.refresh import Refresher, RefreshEvent, RefreshSummary
+
+        chosen = list(self.store.sources() if sources is None else sources)
+        feeds = [s for s in chosen if s.kind is SourceKind.FEED]
+        local = [s for s in chosen if s.kind is not SourceKind.FEED]
+        summary, total = RefreshSummary(), len(chosen)
+        notify = progress or (lambda event: None)
+        for done, source in enumerate(local, 1):
+            report = self.sync(source)
+            changed = bool(
+                report.stats
+                and (report.stats.added or report.stats.updated or report.stats.removed)
+            )
+            outcome = "failed" if report.error else "updated" if changed else "unchanged"
+            event = RefreshEvent(
+                source,
+                outcome,
+                report.stats.added if report.stats else 0,
+                report.error,
+                done,
+                total,
+            )
+            summary.count(event)
+            notify(event)
+        if feeds:
+            offset = len(local)
+
+            def shifted(event: RefreshEvent) -> None:
+                summary.count(event)
+                notify(
+                    RefreshEvent(
+                        event.source,
+                        event.outcome,
+                        event.added,
+                        event.message,
+                        offset + event.done,
+                        total,
+                    )
+                )
+
+            Refresher(self.store, self.parser(), clock=self._clock).run(feeds, shifted)
+        return summary
+
+    def import_subscriptions(self, path: str) -> ImportReport:
+        """Add every http(s) feed of an OPML file or URL list; they are fetched on refresh."""
+        from streamtui.core.opml import read_subscriptions
+        from streamtui.core.subscribe import check_url
+
+        file = Path(path).expanduser()
+        try:
+            data = read_bytes(file, file.resolve().parent, max_bytes=MAX_IMPORT_BYTES)
+        except FileReadError as error:
+            raise SourceError(error.path, error.reason) from error
+        listing = read_subscriptions(data, name=display_path(path))
+        report = ImportReport(
+            duplicates=listing.duplicates,
+            rejected=[f"{r.entry}: {r.reason}" for r in listing.rejected],
+        )
+        for subscription in listing.subscriptions:
+            try:
+                url = check_url(subscription.url)
+                self._refuse_duplicate(url)
+            except SourceError as error:
+                if "already" in error.reason:
+                    report.duplicates += 1
+                else:
+                    report.rejected.append(str(error))
+                continue
+            name = self._unique_name(sanitize(subscription.title) or urlsplit(url).netloc)
+            report.added.append(
+                self.store.add_source(name, SourceKind.FEED, url, folder=subscription.folder)
+            )
+        return report
+
+    def export_subscriptions(self) -> str:
+        from streamtui.core.opml import Subscription, write_opml
+
+        feeds = sorted(
+            (s for s in self.store.sources() if s.kind is SourceKind.FEED),
+            key=lambda s: (s.folder, s.name.casefold()),
+        )  # one outline per folder
+        return write_opml(Subscription(s.location, s.name, s.folder) for s in feeds)
+
+    def _refuse_duplicate(self, url: str) -> None:
+        wanted = _url_identity(url)
+        for source in self.store.sources():
+            if source.kind is SourceKind.FEED and _url_identity(source.location) == wanted:
+                raise SourceError(sanitize(url), f"already subscribed as {source.name!r}")
 
     def remove_source(self, reference: str) -> Source:
         source = self.find_source(reference)
@@ -92,6 +260,13 @@ class Library:
 
     def preview(self, target: str) -> LoadResult:
         """Parse a source without storing anything."""
+        if _looks_like_url(target):
+            from streamtui.core.subscribe import check_url, fetch_feed
+
+            url = check_url(target)
+            got = fetch_feed(url, self.parser(), source_key=url)
+            warning = (LoadProblem(sanitize(url), got.feed.warning),) if got.feed.warning else ()
+            return LoadResult(got.feed.items, warning)
         location, _ = self._local_location(target)
         return self._load_all(str(location))
 
@@ -111,8 +286,10 @@ class Library:
         return self._store_result(source, result)
 
     def sync_all(self) -> Iterator[SyncReport]:
+        """Re-read every local source (feeds are fetched by :meth:`refresh`)."""
         for source in self.store.sources():
-            yield self.sync(source)
+            if source.kind is not SourceKind.FEED:
+                yield self.sync(source)
 
     def _store_result(self, source: Source, result: LoadResult) -> SyncReport:
         problems = _problem_lines(result)
@@ -132,13 +309,6 @@ class Library:
 
     def _local_location(self, target: str) -> tuple[Path, SourceKind]:
         shown = display_path(target)
-        if _looks_like_url(target):
-            raise SourceError(
-                shown,
-                "feed URLs are not supported yet (RSS, Atom and JSON Feed "
-                "come with the next release); add a local folder or "
-                "stream file instead",
-            )
         path = Path(target).expanduser()
         try:
             resolved = path.resolve(strict=True)
@@ -217,6 +387,39 @@ def open_library(data_dir: Path) -> tuple[Library, str]:
     """Open the library in ``data_dir``; returns it and a message for the user, if any."""
     store, message = Store.open_or_recover(data_dir / paths.DB_NAME)
     return Library(store), message
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with a real standard error.
+
+    The tracker is handed ``sys.stderr.fileno()``; inside the app Textual has replaced
+    sys.stderr with an object whose descriptor is not valid, and every worker process then
+    fails to start ("bad value(s) in fds_to_keep"). Started once here, it is reused.
+    """
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    try:
+        try:
+            valid = saved.fileno() >= 0
+        except (AttributeError, OSError, ValueError):
+            valid = False
+        if not valid and sys.__stderr__ is not None:
+            sys.stderr = sys.__stderr__
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = saved
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _url_identity(url: str) -> str:
+    """URLs that name the same feed compare equal: scheme and host case, a trailing slash."""
+    parts = urlsplit(url.strip())
+    path = parts.path.rstrip("/") or "/"
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}?{parts.query}"
 
 
 def _looks_like_url(target: str) -> bool:

@@ -72,6 +72,23 @@ class Source:
     total: int = 0
     updated_at: datetime | None = None
     last_error: str = ""
+    key: str = ""
+    """Scopes item ids; stays when a feed's URL moves."""
+    folder: str = ""
+    warning: str = ""
+    gone: bool = False
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What the next conditional GET of a feed needs to know."""
+
+    etag: str = ""
+    last_modified: str = ""
+    content_hash: str = ""
+    redirect_url: str = ""
+    redirect_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +116,10 @@ class Article:
     link: str
     path: str
     encoding: str
+    html: bool = False
+    enclosures: tuple[Enclosure, ...] = ()
+    base: str = ""
+    """The source's location, against which relative links in an HTML body resolve."""
 
 
 @dataclass(frozen=True, slots=True)

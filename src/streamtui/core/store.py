@@ -20,7 +20,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from streamtui.core.errors import StoreError
-from streamtui.core.models import Article, Item, Row, Source, SourceKind, View
+from streamtui.core.models import (
+    Article,
+    Enclosure,
+    FeedState,
+    Item,
+    Row,
+    Source,
+    SourceKind,
+    View,
+)
 
 MIGRATIONS: list[str] = [
     # 1: the first schema.
@@ -72,7 +81,48 @@ MIGRATIONS: list[str] = [
         starred INTEGER NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 2: feed sources. A stable key scopes item ids even after the URL changes; the fetch
+    # state makes conditional GETs; HTML bodies and enclosures.
+    """
+    ALTER TABLE sources ADD COLUMN key TEXT NOT NULL DEFAULT '';
+    UPDATE sources SET key = location;
+    ALTER TABLE sources ADD COLUMN folder TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sources ADD COLUMN site_url TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sources ADD COLUMN warning TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sources ADD COLUMN etag TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sources ADD COLUMN last_modified TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sources ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sources ADD COLUMN gone INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sources ADD COLUMN retry_at REAL;
+    ALTER TABLE sources ADD COLUMN redirect_url TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sources ADD COLUMN redirect_count INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE bodies ADD COLUMN html INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE enclosures (
+        item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        type TEXT NOT NULL,
+        length INTEGER NOT NULL,
+        PRIMARY KEY (item_id, url)
+    ) WITHOUT ROWID;
+    """,
 ]
+
+FEED_STATE_COLUMNS = (
+    "etag",
+    "last_modified",
+    "content_hash",
+    "gone",
+    "retry_at",
+    "redirect_url",
+    "redirect_count",
+    "warning",
+    "last_error",
+    "site_url",
+    "location",
+    "updated_at",
+    "name",
+    "folder",
+)
 
 _ORDER = "published DESC, seq, id"
 SEQ_SPAN = 1 << 24
@@ -223,11 +273,12 @@ class Store:
 
     # -- sources -------------------------------------------------------------------------
 
-    def add_source(self, name: str, kind: SourceKind, location: str) -> Source:
+    def add_source(self, name: str, kind: SourceKind, location: str, *, folder: str = "") -> Source:
         with self._write() as db:
             cursor = db.execute(
-                "INSERT INTO sources (name, kind, location, added_at) VALUES (?, ?, ?, ?)",
-                (name, kind.value, location, time.time()),
+                "INSERT INTO sources (name, kind, location, key, folder, added_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (name, kind.value, location, location, folder, time.time()),
             )
             source_id = cursor.lastrowid
         assert source_id is not None
@@ -246,9 +297,12 @@ class Store:
             number = int(str(number))
             counts[int(str(source_id))] = (unread + (0 if read else number), total + number)
         result = []
-        for source_id, name, kind, location, updated_at, last_error in self._read(
-            "SELECT id, name, kind, location, updated_at, last_error FROM sources ORDER BY id"
+        for found in self._read(
+            "SELECT id, name, kind, location, updated_at, last_error, key, folder, warning, "
+            "gone, retry_at FROM sources ORDER BY id"
         ):
+            source_id, name, kind, location, updated_at, last_error = found[:6]
+            key, folder, warning, gone, retry_at = found[6:]
             sid = int(str(source_id))
             unread, total = counts.get(sid, (0, 0))
             result.append(
@@ -261,9 +315,40 @@ class Store:
                     total,
                     _datetime(updated_at),
                     str(last_error),
+                    key=str(key) or str(location),
+                    folder=str(folder),
+                    warning=str(warning),
+                    gone=bool(gone),
+                    retry_at=_datetime(retry_at),
                 )
             )
         return result
+
+    def feed_state(self, source_id: int) -> FeedState:
+        rows = self._read(
+            "SELECT etag, last_modified, content_hash, redirect_url, redirect_count "
+            "FROM sources WHERE id = ?",
+            (source_id,),
+        )
+        if not rows:
+            return FeedState()
+        etag, modified, digest, redirect_url, redirect_count = rows[0]
+        return FeedState(
+            str(etag), str(modified), str(digest), str(redirect_url), int(str(redirect_count))
+        )
+
+    def update_source(self, source_id: int, **fields: object) -> None:
+        """Set some of a source's columns (names from FEED_STATE_COLUMNS)."""
+        unknown = set(fields) - set(FEED_STATE_COLUMNS)
+        if unknown:
+            raise ValueError(f"not source columns: {sorted(unknown)}")
+        if not fields:
+            return
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        with self._write() as db:
+            db.execute(
+                f"UPDATE sources SET {assignments} WHERE id = ?", (*fields.values(), source_id)
+            )
 
     def source_names(self) -> dict[int, str]:
         """Names by id, without the counts (which cost a scan of the items)."""
@@ -288,65 +373,107 @@ class Store:
     def sync_items(
         self, source_id: int, items: Sequence[Item], *, fingerprint: str, error: str = ""
     ) -> SyncStats:
-        """Make the source's stored items exactly ``items``, keeping every read state."""
-        now = time.time()
-        base = source_id * SEQ_SPAN
-        wanted = {item.id: (base + seq, item) for seq, item in enumerate(items)}
+        """Make a local source's stored items exactly ``items``, keeping every read state."""
         with self._write() as db:
-            existing = {
-                row[0]: row[1:]
-                for row in db.execute(
-                    "SELECT id, title, published, seq, teaser, truncated, digest FROM items "
-                    "WHERE source_id = ?",
-                    (source_id,),
-                )
-            }
-            gone = [item_id for item_id in existing if item_id not in wanted]
-            for item_id in gone:
-                self._keep_state(db, item_id)
-            db.executemany("DELETE FROM items WHERE id = ?", [(i,) for i in gone])
-            added = updated = 0
-            for item_id, (seq, item) in wanted.items():
-                values = (
-                    item.title,
-                    item.published.timestamp(),
-                    seq,
-                    int(item.teaser),
-                    int(item.truncated),
-                    _digest(item),
-                )
-                if item_id not in existing:
-                    self._insert(db, source_id, item, values)
-                    added += 1
-                elif tuple(existing[item_id]) == values:
-                    continue
-                else:
-                    db.execute(
-                        "UPDATE items SET title=?, published=?, seq=?, teaser=?, truncated=?, "
-                        "digest=? WHERE id = ?",
-                        (*values, item_id),
-                    )
-                    updated += 1
-                    if existing[item_id][-1] == values[-1]:
-                        continue  # only the list columns changed
-                db.execute(
-                    "INSERT OR REPLACE INTO bodies (item_id, summary, body, link, path, encoding,"
-                    " aliases) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        item_id,
-                        item.summary,
-                        item.body,
-                        item.link,
-                        item.path,
-                        item.encoding,
-                        " ".join(item.aliases),
-                    ),
-                )
+            stats = self._write_items(db, source_id, items, remove_missing=True)
             db.execute(
                 "UPDATE sources SET updated_at = ?, last_error = ?, fingerprint = ? WHERE id = ?",
-                (now, error, fingerprint, source_id),
+                (time.time(), error, fingerprint, source_id),
             )
+        return stats
+
+    def merge_items(self, source_id: int, items: Sequence[Item], **state: object) -> SyncStats:
+        """Add a feed's new items and update changed ones; items the feed no longer carries
+        stay (feeds drop old entries). Undated items keep the date they were first seen.
+        ``state`` updates the source's fetch state in the same transaction."""
+        with self._write() as db:
+            stats = self._write_items(db, source_id, items, remove_missing=False)
+            fields = {"updated_at": time.time(), **state}
+            assignments = ", ".join(f"{name} = ?" for name in fields)
+            assert set(fields) <= set(FEED_STATE_COLUMNS)
+            db.execute(
+                f"UPDATE sources SET {assignments} WHERE id = ?", (*fields.values(), source_id)
+            )
+        return stats
+
+    def _write_items(
+        self,
+        db: sqlite3.Connection,
+        source_id: int,
+        items: Sequence[Item],
+        *,
+        remove_missing: bool,
+    ) -> SyncStats:
+        base = source_id * SEQ_SPAN
+        wanted: dict[str, tuple[int, Item]] = {}
+        for seq, item in enumerate(items):
+            wanted.setdefault(item.id, (base + seq, item))
+        existing = {
+            row[0]: row[1:]
+            for row in db.execute(
+                "SELECT id, title, published, seq, teaser, truncated, digest FROM items "
+                "WHERE source_id = ?",
+                (source_id,),
+            )
+        }
+        gone = [item_id for item_id in existing if item_id not in wanted] if remove_missing else []
+        for item_id in gone:
+            self._keep_state(db, item_id)
+        db.executemany("DELETE FROM items WHERE id = ?", [(i,) for i in gone])
+        added = updated = 0
+        for item_id, (seq, item) in wanted.items():
+            old = existing.get(item_id)
+            published = item.published.timestamp()
+            if old is not None and not remove_missing:
+                seq = int(str(old[2]))  # a feed's order shifts as it grows: keep the first
+                if not item.dated:
+                    published = float(str(old[1]))
+            values = (
+                item.title,
+                published,
+                seq,
+                int(item.teaser),
+                int(item.truncated),
+                _digest(item),
+            )
+            if old is None:
+                self._insert(db, source_id, item, values)
+                added += 1
+            elif tuple(old) == values:
+                continue
+            else:
+                db.execute(
+                    "UPDATE items SET title=?, published=?, seq=?, teaser=?, truncated=?, "
+                    "digest=? WHERE id = ?",
+                    (*values, item_id),
+                )
+                updated += 1
+                if old[-1] == values[-1]:
+                    continue  # only the list columns changed
+            self._write_body(db, item)
         return SyncStats(added, updated, len(gone))
+
+    @staticmethod
+    def _write_body(db: sqlite3.Connection, item: Item) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO bodies (item_id, summary, body, link, path, encoding,"
+            " aliases, html) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                item.id,
+                item.summary,
+                item.body,
+                item.link,
+                item.path,
+                item.encoding,
+                " ".join(item.aliases),
+                int(item.html),
+            ),
+        )
+        db.execute("DELETE FROM enclosures WHERE item_id = ?", (item.id,))
+        db.executemany(
+            "INSERT OR IGNORE INTO enclosures (item_id, url, type, length) VALUES (?, ?, ?, ?)",
+            [(item.id, e.url, e.type, e.length) for e in item.enclosures],
+        )
 
     @staticmethod
     def _keep_state(db: sqlite3.Connection, item_id: str) -> None:
@@ -467,15 +594,33 @@ class Store:
         """The item with its body: the one query that reads the bodies table."""
         rows = self._read(
             f"SELECT {_prefixed(_ROW_COLUMNS)}, s.name, b.summary, b.body, b.link, b.path, "
-            "b.encoding FROM items i JOIN sources s ON s.id = i.source_id "
+            "b.encoding, coalesce(b.html, 0), s.location FROM items i "
+            "JOIN sources s ON s.id = i.source_id "
             "LEFT JOIN bodies b ON b.item_id = i.id WHERE i.id = ?",
             (item_id,),
         )
         if not rows:
             return None
         found = rows[0]
-        name, summary, body, link, path, encoding = (str(v or "") for v in found[8:])
-        return Article(_row(found[:8]), name, summary, body, link, path, encoding)
+        name, summary, body, link, path, encoding = (str(v or "") for v in found[8:14])
+        enclosures = tuple(
+            Enclosure(str(url), str(kind), int(str(length)))
+            for url, kind, length in self._read(
+                "SELECT url, type, length FROM enclosures WHERE item_id = ?", (item_id,)
+            )
+        )
+        return Article(
+            _row(found[:8]),
+            name,
+            summary,
+            body,
+            link,
+            path,
+            encoding,
+            html=bool(found[14]),
+            enclosures=enclosures,
+            base=str(found[15] or ""),
+        )
 
     def iter_articles(self, view: View) -> Iterator[tuple[Row, str, str]]:
         """Every item of ``view`` in order with its summary and link (for headless output)."""

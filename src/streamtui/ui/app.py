@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -18,13 +18,17 @@ from textual.widgets import Footer
 
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library, SyncReport
-from streamtui.core.models import Row, View
+from streamtui.core.models import Row, Source, View
 from streamtui.ui.format import safe
 from streamtui.ui.keys import described
+from streamtui.ui.screens.dialogs import AddSourceScreen, ConfirmScreen, NameScreen
 from streamtui.ui.screens.help import HelpScreen, help_content
 from streamtui.ui.widgets.article import ArticleView
 from streamtui.ui.widgets.sidebar import SourcesSidebar
 from streamtui.ui.widgets.stream_list import StreamList
+
+if TYPE_CHECKING:
+    from streamtui.core.refresh import RefreshEvent, RefreshSummary
 
 NARROW = 100
 """Below this many columns the panes stack and the sidebar starts hidden."""
@@ -49,16 +53,26 @@ class StreamApp(App[None]):
         Binding("A", "mark_view_read", "Mark all read", id="app.mark_all_read"),
         Binding("M", "toggle_unread_only", "All/unread", id="app.toggle_unread_only"),
         Binding("b", "toggle_sidebar", "Sidebar", id="app.toggle_sidebar"),
-        Binding("R", "reload_sources", "Re-read sources", show=False, id="app.reload"),
+        Binding("a", "add_source", "Add source", id="app.add_source"),
+        Binding("r", "refresh(False)", "Refresh", id="app.refresh"),
+        Binding("R", "refresh(True)", "Refresh all", show=False, id="app.refresh_all"),
     ]
 
     def __init__(
-        self, library: Library, *, startup_message: str = "", sync_on_start: bool = True
+        self,
+        library: Library,
+        *,
+        startup_message: str = "",
+        sync_on_start: bool = True,
+        refresh_minutes: int = 0,
     ) -> None:
         super().__init__()
         self.library = library
         self.startup_message = startup_message
         self.sync_on_start = sync_on_start
+        self.refresh_minutes = refresh_minutes
+        self._refreshing = False
+        self._failing = 0
         self.view: View = library.view()
         self.keymap: dict[str, str] = {}
 
@@ -98,6 +112,8 @@ class StreamApp(App[None]):
             self.sync_sources()
         else:
             self.stream.empty_text = "No items here."
+        if self.refresh_minutes > 0:
+            self.set_interval(self.refresh_minutes * 60, partial(self.action_refresh, True))
 
     def on_resize(self, event: events.Resize) -> None:
         self.screen.set_class(event.size.width < NARROW, "-narrow")
@@ -136,8 +152,9 @@ class StreamApp(App[None]):
                     markup=False,
                 )
 
-    def _reload(self, keep_id: str | None = None) -> None:
-        """Re-read the current view; the cursor stays on ``keep_id``, or the row nearest it."""
+    def _reload(self, keep_id: str | None = None, *, keep_screen: bool = False) -> None:
+        """Re-read the current view; the cursor stays on ``keep_id``, or the row nearest it
+        (and, with ``keep_screen``, on the same line of the screen: new items slide in)."""
         view = self.view
         count = self.library.count(view)
         position = self.library.rank(view, keep_id) if keep_id else None
@@ -149,6 +166,7 @@ class StreamApp(App[None]):
             names,
             position=position or 0,
             show_source=view.source_id is None and len(names) > 1,
+            keep_screen=keep_screen,
         )
         self._update_title(names)
         open_id = self._open_id()
@@ -310,9 +328,120 @@ class StreamApp(App[None]):
         index = panes.index(self.focused) if self.focused in panes else 0
         panes[(index + step) % len(panes)].focus()
 
-    def action_reload_sources(self) -> None:
-        self.notify("Re-reading sources…", timeout=2)
-        self.sync_sources()
+    # -- sources: add, refresh, remove, rename --------------------------------------------
+
+    def action_add_source(self) -> None:
+        def added(source: Source | None) -> None:
+            if source is not None:
+                with self._guard():
+                    self._show_sources()
+                    current = self.stream.current
+                    self._reload(current.id if current else None, keep_screen=True)
+
+        self.push_screen(AddSourceScreen(self._add_source), added)
+
+    def _add_source(self, target: str, name: str | None) -> tuple[Source, int]:
+        source, report = self.library.add_source(target, name)  # runs in the dialog's worker
+        return source, report.stats.added if report.stats else 0
+
+    def action_refresh(self, everything: bool) -> None:
+        if self._refreshing:
+            self.notify("A refresh is already running.", timeout=2)
+            return
+        sources = None
+        if not everything and self.view.source_id is not None:
+            sources = [s for s in self.library.sources() if s.id == self.view.source_id]
+        self._refreshing = True
+        self._failing = 0
+        self.stream.border_subtitle = Content("refreshing…")
+        self.refresh_sources(sources)
+
+    @work(thread=True, exclusive=True, group="refresh")
+    def refresh_sources(self, sources: list[Source] | None) -> None:
+        """Fetch and store off the UI thread; each finished source is shown at once."""
+        try:
+            summary = self.library.refresh(
+                sources, lambda event: self.call_from_thread(self._refreshed_one, event)
+            )
+        except StreamtuiError as error:
+            self.call_from_thread(self._refresh_failed, str(error))
+        except Exception as error:  # shown, never a traceback
+            self.call_from_thread(self._refresh_failed, f"internal error: {error}")
+        else:
+            self.call_from_thread(self._refreshed_all, summary)
+
+    def _refreshed_one(self, event: RefreshEvent) -> None:
+        self._failing += event.outcome == "failed"
+        status = f"refreshing {event.done}/{event.total}"
+        if self._failing:
+            status += f" · {self._failing} failing"
+        with self._guard():
+            if event.outcome in ("updated", "failed"):
+                self._show_sources()
+            if event.added:
+                current = self.stream.current
+                self._reload(current.id if current else None, keep_screen=True)
+        self.stream.border_subtitle = Content(status)
+
+    def _refreshed_all(self, summary: RefreshSummary) -> None:
+        self._refreshing = False
+        with self._guard():
+            self._show_sources()
+        line = (
+            f"Refreshed: {summary.updated} updated, {summary.unchanged} unchanged, "
+            f"{summary.failed} failed; {summary.added} new item(s)."
+        )
+        if summary.failed:
+            self.notify(line, severity="warning", markup=False, timeout=8)
+        else:
+            self.notify(line, markup=False, timeout=5)
+
+    def _refresh_failed(self, message: str) -> None:
+        self._refreshing = False
+        with self._guard():
+            self._show_sources()
+        self._error(message)
+
+    def on_sources_sidebar_remove_requested(self, message: SourcesSidebar.RemoveRequested) -> None:
+        source = self._source(message.source_id)
+        if source is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            with self._guard():
+                self.library.remove_source(str(source.id))
+                if self.view.source_id == source.id:
+                    self.view = self.library.view(None, unread_only=self.view.unread_only)
+                self._show_sources()
+                self._reload()
+                self.notify(f"Removed {source.name}.", markup=False, timeout=3)
+
+        question = Content.assemble(
+            "Remove ",
+            safe(source.name).stylize("bold"),
+            f" and its {source.total} item(s)? Other sources keep their read state.",
+        )
+        self.push_screen(ConfirmScreen(question), answered)
+
+    def on_sources_sidebar_rename_requested(self, message: SourcesSidebar.RenameRequested) -> None:
+        source = self._source(message.source_id)
+        if source is None:
+            return
+
+        def named(name: str | None) -> None:
+            if name:
+                with self._guard():
+                    self.library.rename_source(str(source.id), name)
+                    self._show_sources()
+                    self._update_title(self.library.source_names())
+
+        title = Content.assemble("New name for ", safe(source.name).stylize("bold"))
+        self.push_screen(NameScreen(title, source.name), named)
+
+    def _source(self, source_id: int | None) -> Source | None:
+        return next((s for s in self.library.sources() if s.id == source_id), None)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(help_content(self.help_sections())))

@@ -31,12 +31,36 @@ class SourcesSidebar(OptionList):
         Binding("j", "cursor_down", "Down", show=False, id="sources.down"),
         Binding("k", "cursor_up", "Up", show=False, id="sources.up"),
         Binding("l", "select", "Show", show=False, id="sources.open"),
+        Binding("d", "remove", "Remove source", id="sources.remove"),
+        Binding("e", "rename", "Rename source", id="sources.rename"),
     ]
 
     class Chosen(Message):
         def __init__(self, source_id: int | None) -> None:
             super().__init__()
             self.source_id = source_id
+
+    class RemoveRequested(Chosen):
+        """The user asked to remove the highlighted source (the app confirms first)."""
+
+    class RenameRequested(Chosen):
+        pass
+
+    def _highlighted_source(self) -> int | None:
+        if self.highlighted is None:
+            return None
+        option_id = self.get_option_at_index(self.highlighted).id
+        return None if option_id in (None, ALL) else int(option_id)
+
+    def action_remove(self) -> None:
+        source_id = self._highlighted_source()
+        if source_id is not None:
+            self.post_message(self.RemoveRequested(source_id))
+
+    def action_rename(self) -> None:
+        source_id = self._highlighted_source()
+        if source_id is not None:
+            self.post_message(self.RenameRequested(source_id))
 
     def show_sources(self, sources: list[Source], selected: int | None) -> None:
         unread = sum(source.unread for source in sources)

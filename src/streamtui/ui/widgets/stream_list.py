@@ -83,14 +83,25 @@ class StreamList(ScrollView, can_focus=True):
         *,
         position: int | None = None,
         show_source: bool = True,
+        keep_screen: bool = False,
     ) -> None:
-        """Show a new view (or the same view re-read); the cursor goes to ``position``."""
+        """Show a new view (or the same view re-read); the cursor goes to ``position``.
+
+        With ``keep_screen`` the cursor's row stays on the same screen line, so that items
+        arriving above it slide in without moving what the user is looking at."""
+        screen_line = self.cursor - round(self.scroll_y)
         self._fetch, self._count, self._names = fetch, count, names
         self.show_source = show_source
         self._blocks.clear()
         self.virtual_size = Size(self.size.width, count)
         target = self.cursor if position is None else position
-        self.cursor = max(0, min(target, count - 1))
+        target = max(0, min(target, count - 1))
+        if keep_screen:
+            self.scroll_to(y=max(0, target - screen_line), animate=False, immediate=True)
+            self.set_reactive(StreamList.cursor, target)
+            self.refresh()
+            return
+        self.cursor = target
         self.refresh()
 
     @property

@@ -1,0 +1,199 @@
+"""Refreshing feed sources: fetch concurrently, parse in worker processes, store each source
+as its result arrives (a whole refresh is never held in memory)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+
+from streamtui.core.errors import SourceError, StreamtuiError
+from streamtui.core.feeds import FeedParser, ParsedFeed
+from streamtui.core.fetch import Conditional, Fetched, FetchError, Limits, fetch_all
+from streamtui.core.models import Source, SourceKind
+from streamtui.core.sanitize import sanitize
+from streamtui.core.store import Store
+
+REDIRECTS_TO_MOVE = 3
+"""A permanent redirect seen on this many refreshes in a row moves the source's URL."""
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshEvent:
+    """One source finished. ``outcome`` is updated, unchanged, failed or skipped."""
+
+    source: Source
+    outcome: str
+    added: int = 0
+    message: str = ""
+    done: int = 0
+    total: int = 0
+
+
+@dataclass(slots=True)
+class RefreshSummary:
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    skipped: int = 0
+    added: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def count(self, event: RefreshEvent) -> None:
+        if event.outcome == "updated":
+            self.updated += 1
+        elif event.outcome == "unchanged":
+            self.unchanged += 1
+        elif event.outcome == "failed":
+            self.failed += 1
+            self.failures.append(f"{event.source.name}: {event.message}")
+        else:
+            self.skipped += 1
+        self.added += event.added
+
+
+Progress = Callable[[RefreshEvent], None]
+
+
+def is_due(source: Source, now: float) -> str:
+    """Why a feed is not fetched now ("" when it is due)."""
+    if source.gone:
+        return "gone (HTTP 410); not polled any more"
+    if source.retry_at is not None and source.retry_at.timestamp() > now:
+        return f"deferred by the server until {source.retry_at:%Y-%m-%d %H:%M} UTC"
+    return ""
+
+
+class Refresher:
+    def __init__(
+        self,
+        store: Store,
+        parser: FeedParser,
+        *,
+        limits: Limits | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.parser = parser
+        self.limits = limits or Limits()
+        self.clock = clock
+
+    def run(self, sources: Sequence[Source], progress: Progress) -> RefreshSummary:
+        return asyncio.run(self._run(sources, progress))
+
+    async def _run(self, sources: Sequence[Source], progress: Progress) -> RefreshSummary:
+        summary = RefreshSummary()
+        now = self.clock()
+        feeds = [s for s in sources if s.kind is SourceKind.FEED]
+        total, done = len(feeds), 0
+
+        def report(event: RefreshEvent) -> None:
+            nonlocal done
+            done += 1
+            event = RefreshEvent(
+                event.source, event.outcome, event.added, event.message, done, total
+            )
+            summary.count(event)
+            progress(event)
+
+        requests = []
+        for source in feeds:
+            reason = is_due(source, now)
+            if reason:
+                report(RefreshEvent(source, "skipped", message=reason))
+                continue
+            state = self.store.feed_state(source.id)
+            requests.append((source, source.location, Conditional(state.etag, state.last_modified)))
+        self._parsing = asyncio.Semaphore(2 * (os.cpu_count() or 1))
+        tasks = []
+        async for source, result in fetch_all(requests, limits=self.limits):
+            await self._parsing.acquire()  # back-pressure: bounded bodies in memory
+            task = asyncio.create_task(self._handle(source, result, now))
+            task.add_done_callback(lambda finished: report(finished.result()))
+            tasks.append(task)
+        if tasks:
+            await asyncio.gather(*tasks)
+        return summary
+
+    async def _handle(
+        self, source: Source, result: Fetched | FetchError, now: float
+    ) -> RefreshEvent:
+        try:
+            return await self._store(source, result, now)
+        except SourceError as error:  # the parse failed
+            return self._note_failure(source, error.reason)
+        except StreamtuiError as error:  # the store failed
+            return self._note_failure(source, str(error))
+        except Exception as error:  # one source's bug never stops the others
+            return self._note_failure(source, f"internal error: {type(error).__name__}: {error}")
+        finally:
+            self._parsing.release()
+
+    def _note_failure(self, source: Source, reason: str) -> RefreshEvent:
+        with contextlib.suppress(StreamtuiError):
+            self.store.update_source(source.id, last_error=sanitize(reason))
+        return RefreshEvent(source, "failed", message=sanitize(reason))
+
+    async def _store(
+        self, source: Source, result: Fetched | FetchError, now: float
+    ) -> RefreshEvent:
+        if isinstance(result, FetchError):
+            return self._failed(source, result, now)
+        redirect = self._redirect_state(source, result)
+        if result.not_modified:
+            self.store.update_source(source.id, last_error="", updated_at=now, **redirect)
+            return RefreshEvent(source, "unchanged")
+        digest = hashlib.sha256(result.body).hexdigest()
+        state = self.store.feed_state(source.id)
+        meta = {
+            "etag": result.etag,
+            "last_modified": result.last_modified,
+            "content_hash": digest,
+            "last_error": "",
+            "retry_at": None,
+            **redirect,
+        }
+        if digest == state.content_hash:
+            self.store.update_source(source.id, updated_at=now, **meta)
+            return RefreshEvent(source, "unchanged")
+        parsed: ParsedFeed = await asyncio.get_running_loop().run_in_executor(
+            None,
+            partial(
+                self.parser.parse,
+                result.body,
+                source_key=source.key or source.location,
+                url=result.final_url,
+                seen_at=datetime.fromtimestamp(now, UTC),
+            ),
+        )
+        stats = self.store.merge_items(
+            source.id, parsed.items, warning=parsed.warning, site_url=parsed.link, **meta
+        )
+        outcome = "updated" if stats.added or stats.updated else "unchanged"
+        return RefreshEvent(source, outcome, added=stats.added)
+
+    def _failed(self, source: Source, error: FetchError, now: float) -> RefreshEvent:
+        fields: dict[str, object] = {"last_error": error.reason}
+        if error.kind == "gone":
+            fields["gone"] = 1
+        if error.kind == "retry-later" and error.retry_at is not None:
+            fields["retry_at"] = error.retry_at.timestamp()
+        self.store.update_source(source.id, **fields)
+        return RefreshEvent(source, "failed", message=error.reason)
+
+    def _redirect_state(self, source: Source, result: Fetched) -> dict[str, object]:
+        """Count permanent redirects to the same place; after a few, move the source."""
+        target = result.permanent_redirect
+        if not target or target == source.location:
+            return {"redirect_url": "", "redirect_count": 0}
+        state = self.store.feed_state(source.id)
+        count = state.redirect_count + 1 if state.redirect_url == target else 1
+        if count >= REDIRECTS_TO_MOVE:
+            return {"location": target, "redirect_url": "", "redirect_count": 0}
+        return {"redirect_url": target, "redirect_count": count}

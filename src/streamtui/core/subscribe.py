@@ -1,0 +1,65 @@
+"""Subscribing to a feed URL: fetch, recognise (feed, HTML page with feed links, junk), parse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from streamtui.core.errors import SourceError
+from streamtui.core.feeds import FeedParser, ParsedFeed, find_feed_links, looks_like_html
+from streamtui.core.fetch import Fetched, Limits, fetch_one
+from streamtui.core.sanitize import sanitize
+
+
+class FeedChoiceError(SourceError):
+    """The URL is a web page that links feeds: the user picks one."""
+
+    def __init__(self, source: str, choices: list[tuple[str, str]]) -> None:
+        listed = "; ".join(f"{title or 'feed'} <{url}>" for title, url in choices)
+        super().__init__(source, f"this is a web page, not a feed; it links: {listed}")
+        self.choices = choices
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribed:
+    fetched: Fetched
+    feed: ParsedFeed
+
+
+def check_url(url: str) -> str:
+    """A feed URL as we store it, or SourceError saying why it cannot be one."""
+    text = url.strip()
+    if text.lower().startswith("feed:"):  # feed://host/x and feed:https://host/x
+        rest = text[5:].removeprefix("//") if text[5:].startswith("//") else text[5:]
+        text = rest if rest.lower().startswith(("http://", "https://")) else f"http://{rest}"
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise SourceError(sanitize(url), "only http and https feed URLs can be added")
+    if not parts.hostname:
+        raise SourceError(sanitize(url), "the URL has no host")
+    if any(c.isspace() for c in text) or sanitize(text) != text:
+        raise SourceError(sanitize(url), "the URL contains spaces or control characters")
+    return text
+
+
+def fetch_feed(
+    url: str, parser: FeedParser, *, source_key: str, limits: Limits | None = None
+) -> Subscribed:
+    """Fetch and parse ``url``; an HTML page that links feeds raises FeedChoiceError."""
+    fetched = fetch_one(url, limits=limits or Limits())
+    try:
+        feed = parser.parse(
+            fetched.body, source_key=source_key, url=fetched.final_url, seen_at=datetime.now(UTC)
+        )
+    except SourceError:
+        if looks_like_html(fetched.body):
+            links = find_feed_links(fetched.body, fetched.final_url)
+            if links:
+                raise FeedChoiceError(sanitize(url), links) from None
+        raise
+    return Subscribed(fetched, feed)
+
+
+def default_name(feed: ParsedFeed, url: str) -> str:
+    return feed.title or urlsplit(url).hostname or url

@@ -1,0 +1,130 @@
+"""Pilot: subscribing, refreshing and removing feeds from the app, against a loopback server."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.widgets import Input, OptionList, Static
+
+from feedserver import FeedServer, feed, status
+from feedserver import feed_server_fixture as feed_server_fixture  # the feed_server fixture
+from streamtui.core.library import Library
+from streamtui.core.store import Store
+from streamtui.ui.app import StreamApp
+from streamtui.ui.screens.dialogs import AddSourceScreen, ConfirmScreen
+from streamtui.ui.widgets.sidebar import SourcesSidebar
+from streamtui.ui.widgets.stream_list import StreamList
+from test_feed_sources import HTML_WITH_LINKS, rss
+
+
+def make_app(data: Path) -> StreamApp:
+    library = Library(Store.open(data / "streamtui.db"), bundled=data / "no-guide")
+    return StreamApp(library, sync_on_start=False)
+
+
+def titles(app: StreamApp) -> list[str]:
+    stream = app.query_one(StreamList)
+    return [row.title for i in range(stream.count) if (row := stream.row_at(i))]
+
+
+async def add_through_dialog(app: StreamApp, pilot: object, url: str) -> AddSourceScreen:
+    await pilot.press("a")  # type: ignore[attr-defined]
+    screen = app.screen
+    assert isinstance(screen, AddSourceScreen)
+    screen.query_one("#target", Input).value = url
+    await pilot.press("enter")  # type: ignore[attr-defined]
+    await app.workers.wait_for_complete()
+    await pilot.pause()  # type: ignore[attr-defined]
+    return screen
+
+
+def dialog_message(screen: AddSourceScreen) -> str:
+    return str(screen.query_one("#message", Static).render())
+
+
+async def test_add_read_refresh_restart(tmp_path: Path, feed_server: FeedServer) -> None:
+    feed_server.route("/feed.xml", feed(rss(1, 2), etag='"1"'))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 36)) as pilot:
+        await add_through_dialog(app, pilot, feed_server.url("/feed.xml"))
+        assert not isinstance(app.screen, AddSourceScreen)
+        assert titles(app) == ["Story 2", "Story 1"]
+        await pilot.press("j", "enter")  # read Story 1
+        await pilot.press("escape")
+        stream = app.query_one(StreamList)
+        assert stream.cursor == 1
+        feed_server.route("/feed.xml", feed(rss(1, 2, 3), etag='"2"'))
+        await pilot.press("R")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert titles(app) == ["Story 3", "Story 2", "Story 1"]
+        assert stream.current is not None and stream.current.title == "Story 1"  # cursor stays
+        assert stream.current.read
+    app.library.close()
+
+    again = make_app(tmp_path)
+    async with again.run_test(size=(140, 36)):
+        rows = {r.title: r.read for r in again.library.rows(again.view, 0, 10)}
+        assert rows == {"Story 3": False, "Story 2": False, "Story 1": True}
+    again.library.close()
+
+
+async def test_dialog_errors_and_feed_choice(tmp_path: Path, feed_server: FeedServer) -> None:
+    feed_server.route("/missing", status(404))
+    feed_server.route("/page", feed("<html><body>hello</body></html>", content_type="text/html"))
+    feed_server.route("/site", feed(HTML_WITH_LINKS, content_type="text/html"))
+    feed_server.route("/feed.xml", feed(rss(1)))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 36)) as pilot:
+        screen = await add_through_dialog(app, pilot, feed_server.url("/missing"))
+        assert "404" in dialog_message(screen)
+        screen.query_one("#target", Input).value = feed_server.url("/page")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "not a feed" in dialog_message(screen)
+        screen.query_one("#target", Input).value = feed_server.url("/site")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        choices = screen.query_one("#choices", OptionList)
+        assert choices.display and choices.option_count == 1
+        choices.focus()
+        await pilot.press("enter")  # pick the linked feed
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, AddSourceScreen)
+        assert titles(app) == ["Story 1"]
+        screen = await add_through_dialog(app, pilot, feed_server.url("/feed.xml"))
+        assert "already subscribed" in dialog_message(screen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, AddSourceScreen)
+    app.library.close()
+
+
+async def test_remove_with_confirmation_and_failing_source_shown(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feed_server.route("/feed.xml", feed(rss(1)))
+    app = make_app(tmp_path)
+    # add_source fetches synchronously (its own event loop): run it off this test's loop
+    await asyncio.to_thread(app.library.add_source, feed_server.url("/feed.xml"), "Loop")
+    async with app.run_test(size=(140, 36)) as pilot:
+        feed_server.route("/feed.xml", status(503, [("Retry-After", "120")]))
+        await pilot.press("R")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        sidebar = app.query_one(SourcesSidebar)
+        prompt = str(sidebar.get_option_at_index(1).prompt)
+        assert "Loop" in prompt and "503" in prompt
+        assert titles(app) == ["Story 1"]  # items kept
+        await pilot.press("escape", "j", "d")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert len(app.library.sources()) == 1
+        await pilot.press("d", "y")
+        await pilot.pause()
+        assert app.library.sources() == []
+        assert titles(app) == []
+    app.library.close()
