@@ -658,6 +658,11 @@ TOKENS = [
 ]
 
 
+PROPERTY_SETTINGS = settings(
+    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
 def _only_source_errors(data: bytes) -> None:
     try:
         feed = parse_feed(data, source_key="k", url=URL, seen_at=SEEN)
@@ -667,13 +672,13 @@ def _only_source_errors(data: bytes) -> None:
         assert not CONTROLS.search(value), (name, value)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@PROPERTY_SETTINGS
 @given(st.binary(max_size=400))
 def test_arbitrary_bytes_raise_only_source_errors(data: bytes) -> None:
     _only_source_errors(data)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@PROPERTY_SETTINGS
 @given(st.lists(st.sampled_from(TOKENS), max_size=30).map(b"".join))
 def test_feedlike_token_soup_raises_only_source_errors(data: bytes) -> None:
     _only_source_errors(data)
@@ -856,6 +861,18 @@ def test_pool_survives_a_dying_worker() -> None:
         assert "parser process stopped" in str(outcome[0])
         feed = parser.parse(RSS2.encode(), source_key="s", seen_at=SEEN)
         assert len(feed.items) == 2
+
+
+def test_pool_limits_worker_memory() -> None:
+    huge = rss(f"<item><guid>1</guid><title>{'x' * 40_000_000}</title></item>").encode()
+    with FeedParser(workers=1, memory_mb=128) as parser:
+        with pytest.raises(SourceError) as caught:
+            parser.parse(huge, source_key="s", seen_at=SEEN)
+        assert caught.value.reason in (
+            "needed too much memory to parse",
+            "the parser process stopped (the feed may need too much memory)",
+        )
+        assert len(parser.parse(RSS2.encode(), source_key="s", seen_at=SEEN).items) == 2
 
 
 def test_closed_pool_refuses_work() -> None:

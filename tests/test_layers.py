@@ -96,3 +96,15 @@ def test_importing_core_and_cli_loads_no_textual_or_rich(tmp_path: Path) -> None
     # Nothing happens at import: no directory created, no database opened.
     assert list(home.iterdir()) == []
     assert list(cwd.iterdir()) == []
+
+
+def test_first_paint_needs_neither_feedparser_nor_httpx() -> None:
+    """The app module and the command line load feed code only when a feed is touched."""
+    code = (
+        "import sys, streamtui.cli, streamtui.ui.app\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('feedparser', 'httpx'))\n"
+        "print(','.join(heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == ""

@@ -128,3 +128,27 @@ async def test_remove_with_confirmation_and_failing_source_shown(
         assert app.library.sources() == []
         assert titles(app) == []
     app.library.close()
+
+
+async def test_html_article_shows_text_link_and_attachment(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Cast</title>'
+        "<item><title>Episode</title><link>http://127.0.0.1/ep</link><guid>ep</guid>"
+        "<description>&lt;p&gt;First &lt;b&gt;bold&lt;/b&gt; para.&lt;/p&gt;"
+        "&lt;script&gt;alert(1)&lt;/script&gt;&lt;p&gt;Second [@click=app.quit]x[/]&lt;/p&gt;"
+        '</description><enclosure url="http://127.0.0.1/ep.mp3" type="audio/mpeg" '
+        'length="5"/></item></channel></rss>'
+    )
+    feed_server.route("/cast.xml", feed(body))
+    app = make_app(tmp_path)
+    await asyncio.to_thread(app.library.add_source, feed_server.url("/cast.xml"))
+    async with app.run_test(size=(140, 36)) as pilot:
+        await pilot.press("enter")
+        text = str(app.query_one("#article-body", Static).render())
+        assert "First bold para." in text and "Second [@click=app.quit]x[/]" in text
+        assert "<p>" not in text and "alert" not in text
+        assert "Link: http://127.0.0.1/ep" in text
+        assert "Attachment: http://127.0.0.1/ep.mp3 (audio/mpeg)" in text
+    app.library.close()

@@ -48,6 +48,7 @@ from streamtui.core.streamtext import SUMMARY_CHARS
 
 TITLE_CHARS = 80
 """An untitled item is named by this much of its summary."""
+TITLE_LIMIT = 500
 REASON_CHARS = 240
 SUMMARY_SOURCE_CHARS = 64_000
 """Only this much of an HTML body is converted to make a 280-character summary."""
@@ -143,7 +144,7 @@ def _parse_xml(data: bytes, context: _Context) -> ParsedFeed:
     items = _unique(_item(_from_feedparser(entry), context) for entry in entries)
     title = _as_text(_text(feed, "title"), _is_html(feed.get("title_detail")))
     return ParsedFeed(
-        title=sanitize(title),
+        title=_title(title),
         link=sanitize(_resolve(context.url, _text(feed, "link"))),
         items=items,
         warning=warning,
@@ -299,7 +300,7 @@ def _parse_json(data: bytes, context: _Context) -> ParsedFeed:
     warning = "" if isinstance(items, list) else "the JSON Feed has no list of items"
     title = html.unescape(_text(document, "title"))
     return ParsedFeed(
-        title=sanitize(title),
+        title=_title(title),
         link=sanitize(_resolve(context.url, _text(document, "home_page_url"))),
         items=_unique(_item(_from_json(item), context) for item in _dicts(items)),
         warning=warning,
@@ -361,7 +362,7 @@ def _item(entry: _Entry, context: _Context) -> Item:
     summary = _clip(
         sanitize(_as_text(summary_source, summary_html, SUMMARY_SOURCE_CHARS)), SUMMARY_CHARS
     )
-    title = sanitize(_as_text(entry.title, entry.title_html)) or _clip(summary, TITLE_CHARS)
+    title = _title(_as_text(entry.title, entry.title_html)) or _clip(summary, TITLE_CHARS)
     body = sanitize(entry.body, multiline=True)
     published, dated = _when(entry.date, context.seen_at)
     return Item(
@@ -468,6 +469,11 @@ def _as_text(text: str, is_html: bool, limit: int = 0) -> str:
     return html_to_text(text)
 
 
+def _title(text: str) -> str:
+    """A one-line title of sane length (a feed can hold a 40,000-character one)."""
+    return _clip(sanitize(text), TITLE_LIMIT)
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -566,8 +572,17 @@ def _parse_in_worker(data: bytes, source_key: str, url: str, seen_at: datetime) 
 
 
 def _start_worker(memory_mb: int) -> None:
-    """Worker initializer: cap the address space, leave Ctrl-C to the app, import early."""
+    """Worker initializer: cap the address space, leave Ctrl-C to the app, import early.
+
+    The worker's stdout and stderr go to /dev/null: they are the app's terminal, and a dying
+    worker's traceback would be drawn across the TUI. Results and errors come back as values.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError):
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, 1)
+        os.dup2(quiet, 2)
+        os.close(quiet)
     with contextlib.suppress(ImportError, ValueError, OSError):
         import resource
 

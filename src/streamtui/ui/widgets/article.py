@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from streamtui.core.htmltext import html_to_text
 from streamtui.core.models import Article
 from streamtui.ui.format import long_date, safe, title_of
 
@@ -39,10 +40,18 @@ def article_content(article: Article) -> Content:
         if row.truncated:
             parts += [Content("\n"), Content.styled(TRUNCATED_NOTICE, "italic $text-muted")]
     elif article.body:
-        paragraphs = [safe(p) for p in article.body.split("\n\n") if p.strip()]
+        # HTML from a feed shows as text for now: tags never reach the screen.
+        body = html_to_text(article.body) if article.html else article.body
+        paragraphs = [safe(p) for p in body.split("\n\n") if p.strip()]
         parts.append(Content("\n\n").join(paragraphs))
     else:
         parts.append(Content.styled("This item has no text.", "italic $text-muted"))
+    if article.link:
+        parts += [Content("\n\n"), Content.assemble(("Link: ", "dim"), safe(article.link))]
+    for enclosure in article.enclosures:
+        kind = f" ({enclosure.type})" if enclosure.type else ""
+        parts += [Content("\n"), Content.assemble(("Attachment: ", "dim"),
+                                                   safe(enclosure.url + kind))]
     if article.encoding not in ("utf-8", "utf-8-sig"):
         parts += [Content("\n\n"), Content.styled(f"(decoded as {article.encoding})", "dim")]
     return Content.assemble(*parts)
