@@ -105,6 +105,7 @@ def test_first_paint_needs_neither_feedparser_nor_httpx() -> None:
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('feedparser', 'httpx'))\n"
         "print(','.join(heavy))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == ""

@@ -432,7 +432,7 @@ def _length(value: object) -> int:
     elif isinstance(value, float) and math.isfinite(value):
         number = int(value)
     elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        number = int(value.strip()[:19])
+        number = int(value.strip()) if len(value.strip()) <= 19 else -1
     return number if 0 <= number <= MAX_SQL_INT else 0
 
 

@@ -7,11 +7,13 @@ import asyncio
 import contextlib
 import hashlib
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
+from urllib.parse import urlsplit
 
 from streamtui.core.errors import SourceError, StreamtuiError
 from streamtui.core.feeds import FeedParser, ParsedFeed
@@ -172,11 +174,27 @@ class Refresher:
                 seen_at=datetime.fromtimestamp(now, UTC),
             ),
         )
+        name = self._better_name(source, parsed.title)
+        if name:
+            meta["name"] = name
         stats = self.store.merge_items(
             source.id, parsed.items, warning=parsed.warning, site_url=parsed.link, **meta
         )
         outcome = "updated" if stats.added or stats.updated else "unchanged"
         return RefreshEvent(source, outcome, added=stats.added)
+
+    def _better_name(self, source: Source, title: str) -> str:
+        """A source imported without a title is named after its host until its feed says
+        what it is called; then it takes the feed's title (made unique)."""
+        host = urlsplit(source.location).netloc
+        placeholder = re.fullmatch(re.escape(host) + r"( \(\d+\))?", source.name)
+        if not title or not host or placeholder is None:
+            return ""
+        taken = {s.name.casefold() for s in self.store.sources() if s.id != source.id}
+        name, number = title, 2
+        while name.casefold() in taken:
+            name, number = f"{title} ({number})", number + 1
+        return name
 
     def _failed(self, source: Source, error: FetchError, now: float) -> RefreshEvent:
         fields: dict[str, object] = {"last_error": error.reason}

@@ -50,8 +50,10 @@ def article_content(article: Article) -> Content:
         parts += [Content("\n\n"), Content.assemble(("Link: ", "dim"), safe(article.link))]
     for enclosure in article.enclosures:
         kind = f" ({enclosure.type})" if enclosure.type else ""
-        parts += [Content("\n"), Content.assemble(("Attachment: ", "dim"),
-                                                   safe(enclosure.url + kind))]
+        parts += [
+            Content("\n"),
+            Content.assemble(("Attachment: ", "dim"), safe(enclosure.url + kind)),
+        ]
     if article.encoding not in ("utf-8", "utf-8-sig"):
         parts += [Content("\n\n"), Content.styled(f"(decoded as {article.encoding})", "dim")]
     return Content.assemble(*parts)
