@@ -335,6 +335,10 @@ def _sources(library: Library, args: argparse.Namespace) -> int:
                     "total": source.total,
                     "updated": _iso(source.updated_at) if source.updated_at else None,
                     "last_error": last_error or None,
+                    "folder": sanitize(source.folder) or None,
+                    "warning": sanitize(source.warning) or None,
+                    "gone": source.gone,
+                    "retry_at": _iso(source.retry_at) if source.retry_at else None,
                 }
             )
         else:
