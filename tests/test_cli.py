@@ -157,7 +157,7 @@ def test_sources_json_and_text(capsys: pytest.CaptureFixture[str], news: Path) -
     assert [r["name"] for r in rows] == ["streamtui guide", "news"]
     news_row = rows[1]
     assert set(news_row) == {"id", "name", "kind", "location", "unread", "total", "updated",
-                             "last_error"}  # fmt: skip
+                             "last_error", "folder", "warning", "gone", "retry_at"}  # fmt: skip
     assert (news_row["kind"], news_row["location"], news_row["unread"], news_row["total"]) == (
         "folder", str(news.resolve()), 3, 3,
     )  # fmt: skip
