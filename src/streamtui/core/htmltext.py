@@ -9,6 +9,8 @@ stdlib ``html.parser``, so entities are decoded the way browsers do. The result 
 
 from __future__ import annotations
 
+import re
+from html import escape, unescape
 from html.parser import HTMLParser
 
 from streamtui.core.sanitize import sanitize
@@ -38,6 +40,8 @@ class _TextBuilder(HTMLParser):
         self._pre = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._skipping and tag == "body":  # </head> is optional
+            self._skipping.clear()
         if self._skipping:
             if tag == self._skipping[-1]:
                 self._skipping.append(tag)
@@ -105,10 +109,36 @@ def _keep_lines(text: str) -> str:
     return "\n".join(line.rstrip() for line in lines).strip("\n")
 
 
+# The stdlib parser rescans to the end of the input for every construct that never closes
+# ("<a<a<a...": 1 s for 48 KB, growing with the square; the same for "<![CDATA[" without
+# "]]>"), and raises AssertionError on "<![x>". So, before parsing, in linear passes:
+# comments go (as browsers end them: at the first "-->" or the end), CDATA sections become
+# their text, and a "<" that meets another "<" before any ">", or opens "<![", is no tag but
+# text. The cost: a "<" inside an attribute value ('alt="1 < 2"') shows that tag as text.
+_SECTIONS = re.compile(r"<!--.*?(?:-->|\Z)|<!\[CDATA\[(.*?)(?:\]\]>|\Z)", re.DOTALL)
+_NO_TAG = re.compile(r"<(?=[^<>]*(?:<|\Z)|!\[)")
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def _prepare(html: str) -> str:
+    without_sections = _SECTIONS.sub(_section_text, html)
+    return _NO_TAG.sub("&lt;", without_sections)
+
+
+def _section_text(match: re.Match[str]) -> str:
+    cdata = match.group(1)
+    return "" if cdata is None else escape(cdata, quote=False)
+
+
 def html_to_text(html: str) -> str:
-    """Plain, sanitised text of an HTML fragment or page."""
+    """Plain, sanitised text of an HTML fragment or page. Never raises on bad markup."""
     if not html:
         return ""
+    prepared = _prepare(html)
     builder = _TextBuilder()
-    builder.feed(html)
-    return sanitize(builder.text(), multiline=True)
+    try:
+        builder.feed(prepared)
+        text = builder.text()
+    except Exception:  # the stdlib parser's asserts; fall back to dropping the tags
+        text = _collapse(unescape(_TAGS.sub(" ", prepared)))
+    return sanitize(text, multiline=True)
