@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
+import pytest
+from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 
 from feedserver import FeedServer, feed, status
 from feedserver import feed_server_fixture as feed_server_fixture  # the feed_server fixture
 from streamtui.core.library import Library
+from streamtui.core.models import Article
 from streamtui.core.store import Store
 from streamtui.ui.app import StreamApp
 from streamtui.ui.screens.dialogs import AddSourceScreen, ConfirmScreen
+from streamtui.ui.widgets import article as article_module
 from streamtui.ui.widgets.sidebar import SourcesSidebar
 from streamtui.ui.widgets.stream_list import StreamList
 from test_feed_sources import HTML_WITH_LINKS, rss
@@ -151,4 +156,36 @@ async def test_html_article_shows_text_link_and_attachment(
         assert "<p>" not in text and "alert" not in text
         assert "Link: http://127.0.0.1/ep" in text
         assert "Attachment: http://127.0.0.1/ep.mp3 (audio/mpeg)" in text
+    app.library.close()
+
+
+async def test_a_large_html_body_renders_off_the_ui_thread(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paragraphs = "".join(
+        f"&lt;p&gt;Paragraph {n} of a long article.&lt;/p&gt;" for n in range(20000)
+    )
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>'
+        f"<item><title>Huge</title><guid>huge</guid><description>{paragraphs}</description>"
+        "</item></channel></rss>"
+    )
+    feed_server.route("/big.xml", feed(body))
+    app = make_app(tmp_path)
+    await asyncio.to_thread(app.library.add_source, feed_server.url("/big.xml"))
+    threads: list[bool] = []
+    real = article_module.article_content
+
+    def recording(article: Article) -> Content:
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real(article)
+
+    monkeypatch.setattr(article_module, "article_content", recording)
+    async with app.run_test(size=(140, 36)) as pilot:
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = str(app.query_one("#article-body", Static).render())
+        assert "Paragraph 19999 of a long article." in text
+        assert threads == [False]  # converted once, and not on the UI thread
     app.library.close()
