@@ -180,7 +180,7 @@ def test_command_line_refresh_summary_and_exit_code(
     assert main(["add", feed_server.url("/feed.xml"), "--name", "Loop"]) == 0
     assert main(["refresh"]) == 0
     out = capsys.readouterr().out
-    assert "unchanged 2, failed 0" in out  # the feed and the bundled guide
+    assert "updated 1, unchanged 1, failed 0" in out  # the guide is read for the first time
     feed_server.route("/feed.xml", status(500))
     assert main(["refresh"]) == 1
     captured = capsys.readouterr()
@@ -198,3 +198,30 @@ def test_view_of_a_feed_source(library: Library, feed_server: FeedServer) -> Non
     article = library.article(library.rows(library.view(), 0, 1)[0].id)
     assert article.html and "Text of story 2." in article.body
     assert article.row.published.year == 2026
+
+
+def test_a_feed_added_at_a_moved_address_is_stored_at_the_new_one(
+    library: Library, feed_server: FeedServer
+) -> None:
+    feed_server.route("/old", redirect(308, "/new"))
+    feed_server.route("/new", feed(rss(1)))
+    source, _ = library.add_source(feed_server.url("/old"))
+    assert source.location == feed_server.url("/new")
+    with pytest.raises(SourceError, match="already subscribed"):
+        library.add_source(feed_server.url("/old"))  # its first address still counts
+    with pytest.raises(SourceError, match="already subscribed"):
+        library.add_source(feed_server.url("/new"))
+    assert len(library.sources()) == 1
+
+
+def test_a_redirect_onto_another_subscription_never_breaks_refresh(
+    library: Library, feed_server: FeedServer
+) -> None:
+    feed_server.route("/canon", feed(rss(1)))
+    feed_server.route("/alias", feed(rss(1)))
+    library.add_source(feed_server.url("/canon"), "Canon")
+    library.add_source(feed_server.url("/alias"), "Alias")
+    feed_server.route("/alias", redirect(301, "/canon"))
+    for _ in range(4):
+        assert library.refresh().failed == 0
+    assert {s.name: s.location for s in library.sources()}["Alias"] == feed_server.url("/alias")

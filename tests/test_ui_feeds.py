@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 
-from feedserver import FeedServer, feed, status
+from feedserver import FeedServer, feed, hang, slow, status
 from feedserver import feed_server_fixture as feed_server_fixture  # the feed_server fixture
 from streamtui.core.library import Library
 from streamtui.core.models import Article
@@ -188,4 +189,40 @@ async def test_a_large_html_body_renders_off_the_ui_thread(
         text = str(app.query_one("#article-body", Static).render())
         assert "Paragraph 19999 of a long article." in text
         assert threads == [False]  # converted once, and not on the UI thread
+    app.library.close()
+
+
+async def test_quitting_during_a_refresh_does_not_wait_for_it(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feed_server.route("/feed.xml", feed(rss(1)))
+    app = make_app(tmp_path)
+    await asyncio.to_thread(app.library.add_source, feed_server.url("/feed.xml"))
+    feed_server.route("/feed.xml", hang())  # would hold a refresh for the 60 s deadline
+    began = time.monotonic()
+    async with app.run_test(size=(140, 36)) as pilot:
+        await pilot.press("R")
+        await pilot.pause(0.3)
+        await pilot.press("q")
+    assert time.monotonic() - began < 15  # a hang detector, not a speed target
+    app.library.close()
+
+
+async def test_cancelling_the_dialog_while_fetching_adds_nothing(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feed_server.route("/slow.xml", slow(rss(1), 1.0))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 36)) as pilot:
+        await pilot.press("a")
+        screen = app.screen
+        assert isinstance(screen, AddSourceScreen)
+        screen.query_one("#target", Input).value = feed_server.url("/slow.xml")
+        await pilot.press("enter", "enter")  # the second Enter does not fetch again
+        await pilot.press("escape")
+        assert not isinstance(app.screen, AddSourceScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.library.sources() == []
+    assert len(feed_server.requests_to("/slow.xml")) == 1
     app.library.close()

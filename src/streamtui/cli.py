@@ -124,8 +124,9 @@ def _run(args: argparse.Namespace) -> int:
     library.ensure_default_source()
     if args.command is None:
         return _launch(library, args, message)
-    for report in library.sync_all():
-        _warn(report)
+    if args.command in ("list", "mark-read", "mark-unread", "sources"):
+        for report in library.sync_all():  # what they show follows the files on disk
+            _warn(report)
     handler = {
         "list": _list,
         "mark-read": _mark_read,

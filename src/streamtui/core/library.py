@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -15,11 +16,13 @@ from streamtui.core import paths
 from streamtui.core.errors import (
     FileReadError,
     SourceError,
+    StreamtuiError,
     UnknownItemError,
     UnknownSourceError,
 )
 from streamtui.core.files import display_path, read_bytes
 from streamtui.core.models import Article, LoadProblem, LoadResult, Row, Source, SourceKind, View
+from streamtui.core.naming import unique_name
 from streamtui.core.sanitize import sanitize
 from streamtui.core.store import Store, SyncStats
 from streamtui.core.streamtext import load_source
@@ -62,6 +65,7 @@ class Library:
         self._clock = clock
         self._bundled = bundled or paths.bundled_content()
         self._parser: FeedParser | None = None
+        self._parser_lock = threading.Lock()
 
     # -- sources -------------------------------------------------------------------------
 
@@ -100,17 +104,27 @@ class Library:
         url = check_url(url)
         self._refuse_duplicate(url)
         got = fetch_feed(url, self.parser(), source_key=url)
+        # A feed that has moved for good is stored at its new address (ids keep the old).
+        location = got.fetched.permanent_redirect or url
+        if location != url:
+            self._refuse_duplicate(location)
         wanted = sanitize(name or default_name(got.feed, url)) or "feed"
-        source = self.store.add_source(self._unique_name(wanted), SourceKind.FEED, url)
-        stats = self.store.merge_items(
-            source.id,
-            got.feed.items,
-            etag=got.fetched.etag,
-            last_modified=got.fetched.last_modified,
-            warning=got.feed.warning,
-            site_url=got.feed.link,
-            content_hash=_hash(got.fetched.body),
+        source = self.store.add_source(
+            self._unique_name(wanted), SourceKind.FEED, location, key=url
         )
+        try:
+            stats = self.store.merge_items(
+                source.id,
+                got.feed.items,
+                etag=got.fetched.etag,
+                last_modified=got.fetched.last_modified,
+                warning=got.feed.warning,
+                site_url=got.feed.link,
+                content_hash=_hash(got.fetched.body),
+            )
+        except StreamtuiError:
+            self.store.remove_source(source.id)  # never leave an empty source behind
+            raise
         problems = (f"feed warning: {got.feed.warning}",) if got.feed.warning else ()
         return source, SyncReport(source, stats, problems)
 
@@ -125,7 +139,12 @@ class Library:
         return self.find_source(str(source.id))
 
     def parser(self) -> FeedParser:
-        """The feed parser's worker processes, started on first use."""
+        """The feed parser's worker processes, started on first use (once, whichever thread
+        asks first)."""
+        with self._parser_lock:
+            return self._start_parser()
+
+    def _start_parser(self) -> FeedParser:
         if self._parser is None:
             from streamtui.core.feeds import FeedParser
 
@@ -143,16 +162,21 @@ class Library:
         self,
         sources: Sequence[Source] | None = None,
         progress: Callable[[RefreshEvent], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> RefreshSummary:
         """Re-read local sources and fetch feeds; each result is stored as it arrives."""
         from streamtui.core.refresh import Refresher, RefreshEvent, RefreshSummary
 
-        chosen = list(self.store.sources() if sources is None else sources)
+        chosen = list(
+            {s.id: s for s in (self.store.sources() if sources is None else sources)}.values()
+        )  # each source once, however often it was named
         feeds = [s for s in chosen if s.kind is SourceKind.FEED]
         local = [s for s in chosen if s.kind is not SourceKind.FEED]
         summary, total = RefreshSummary(), len(chosen)
         notify = progress or (lambda event: None)
         for done, source in enumerate(local, 1):
+            if cancel is not None and cancel.is_set():
+                return summary
             report = self.sync(source)
             changed = bool(
                 report.stats
@@ -185,7 +209,7 @@ class Library:
                     )
                 )
 
-            Refresher(self.store, self.parser(), clock=self._clock).run(feeds, shifted)
+            Refresher(self.store, self.parser(), clock=self._clock).run(feeds, shifted, cancel)
         return summary
 
     def import_subscriptions(self, path: str) -> ImportReport:
@@ -203,20 +227,23 @@ class Library:
             duplicates=listing.duplicates,
             rejected=[f"{r.entry}: {r.reason}" for r in listing.rejected],
         )
+        known = self.store.feed_addresses()
+        taken = {name.casefold() for name in self.store.source_names().values()}
         for subscription in listing.subscriptions:
             try:
                 url = check_url(subscription.url)
-                self._refuse_duplicate(url)
+                self._refuse_duplicate(url, known)
             except SourceError as error:
                 if "already" in error.reason:
                     report.duplicates += 1
                 else:
                     report.rejected.append(str(error))
                 continue
-            name = self._unique_name(sanitize(subscription.title) or urlsplit(url).netloc)
-            report.added.append(
-                self.store.add_source(name, SourceKind.FEED, url, folder=subscription.folder)
-            )
+            name = unique_name(sanitize(subscription.title) or urlsplit(url).netloc, taken)
+            source = self.store.add_source(name, SourceKind.FEED, url, folder=subscription.folder)
+            report.added.append(source)
+            known.append((url, url, name))
+            taken.add(name.casefold())
         return report
 
     def export_subscriptions(self) -> str:
@@ -228,11 +255,14 @@ class Library:
         )  # one outline per folder
         return write_opml(Subscription(s.location, s.name, s.folder) for s in feeds)
 
-    def _refuse_duplicate(self, url: str) -> None:
+    def _refuse_duplicate(
+        self, url: str, known: Sequence[tuple[str, str, str]] | None = None
+    ) -> None:
+        """Refuse a feed already subscribed at this address, or first added at it."""
         wanted = _url_identity(url)
-        for source in self.store.sources():
-            if source.kind is SourceKind.FEED and _url_identity(source.location) == wanted:
-                raise SourceError(sanitize(url), f"already subscribed as {source.name!r}")
+        for location, key, name in self.store.feed_addresses() if known is None else known:
+            if wanted in (_url_identity(location), _url_identity(key)):
+                raise SourceError(sanitize(url), f"already subscribed as {name!r}")
 
     def remove_source(self, reference: str) -> Source:
         source = self.find_source(reference)
@@ -321,11 +351,7 @@ class Library:
         raise SourceError(shown, "not a folder or a regular file")
 
     def _unique_name(self, wanted: str) -> str:
-        taken = {s.name.casefold() for s in self.store.sources()}
-        name, number = wanted, 2
-        while name.casefold() in taken:
-            name, number = f"{wanted} ({number})", number + 1
-        return name
+        return unique_name(wanted, {n.casefold() for n in self.store.source_names().values()})
 
     # -- the stream ----------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from streamtui.core.errors import SourceError, StreamtuiError
 from streamtui.core.feeds import FeedParser, ParsedFeed
 from streamtui.core.fetch import Conditional, Fetched, FetchError, Limits, fetch_all
 from streamtui.core.models import Source, SourceKind
+from streamtui.core.naming import unique_name
 from streamtui.core.sanitize import sanitize
 from streamtui.core.store import Store
 
@@ -86,11 +88,33 @@ class Refresher:
         self.limits = limits or Limits()
         self.clock = clock
 
-    def run(self, sources: Sequence[Source], progress: Progress) -> RefreshSummary:
-        return asyncio.run(self._run(sources, progress))
+    def run(
+        self,
+        sources: Sequence[Source],
+        progress: Progress,
+        cancel: threading.Event | None = None,
+    ) -> RefreshSummary:
+        """Refresh ``sources``; setting ``cancel`` stops it within a tenth of a second (what
+        is stored stays stored)."""
+        return asyncio.run(self._cancellable(sources, progress, cancel or threading.Event()))
 
-    async def _run(self, sources: Sequence[Source], progress: Progress) -> RefreshSummary:
+    async def _cancellable(
+        self, sources: Sequence[Source], progress: Progress, cancel: threading.Event
+    ) -> RefreshSummary:
         summary = RefreshSummary()
+        work = asyncio.create_task(self._run(sources, progress, summary))
+        while not work.done():
+            await asyncio.wait({work}, timeout=0.1)
+            if cancel.is_set():
+                work.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await work
+                return summary
+        return work.result()
+
+    async def _run(
+        self, sources: Sequence[Source], progress: Progress, summary: RefreshSummary
+    ) -> RefreshSummary:
         now = self.clock()
         feeds = [s for s in sources if s.kind is SourceKind.FEED]
         total, done = len(feeds), 0
@@ -102,7 +126,9 @@ class Refresher:
                 event.source, event.outcome, event.added, event.message, done, total
             )
             summary.count(event)
-            progress(event)
+            # A listener gone away (the app quit) never stops the refresh.
+            with contextlib.suppress(Exception):
+                progress(event)
 
         requests = []
         for source in feeds:
@@ -119,8 +145,13 @@ class Refresher:
             task = asyncio.create_task(self._handle(source, result, now))
             task.add_done_callback(lambda finished: report(finished.result()))
             tasks.append(task)
-        if tasks:
-            await asyncio.gather(*tasks)
+        try:
+            if tasks:
+                await asyncio.gather(*tasks)
+        except asyncio.CancelledError:
+            for task in tasks:
+                task.cancel()
+            raise
         return summary
 
     async def _handle(
@@ -131,6 +162,8 @@ class Refresher:
         except SourceError as error:  # the parse failed
             return self._note_failure(source, error.reason)
         except StreamtuiError as error:  # the store failed
+            if source.id not in self.store.source_names():
+                return RefreshEvent(source, "skipped", message="removed during the refresh")
             return self._note_failure(source, str(error))
         except Exception as error:  # one source's bug never stops the others
             return self._note_failure(source, f"internal error: {type(error).__name__}: {error}")
@@ -190,11 +223,8 @@ class Refresher:
         placeholder = re.fullmatch(re.escape(host) + r"( \(\d+\))?", source.name)
         if not title or not host or placeholder is None:
             return ""
-        taken = {s.name.casefold() for s in self.store.sources() if s.id != source.id}
-        name, number = title, 2
-        while name.casefold() in taken:
-            name, number = f"{title} ({number})", number + 1
-        return name
+        names = self.store.source_names()
+        return unique_name(title, {n.casefold() for i, n in names.items() if i != source.id})
 
     def _failed(self, source: Source, error: FetchError, now: float) -> RefreshEvent:
         fields: dict[str, object] = {"last_error": error.reason}
@@ -213,5 +243,8 @@ class Refresher:
         state = self.store.feed_state(source.id)
         count = state.redirect_count + 1 if state.redirect_url == target else 1
         if count >= REDIRECTS_TO_MOVE:
+            taken = {location for location, _, _ in self.store.feed_addresses()}
+            if target in taken:  # it moved onto another subscription: leave it where it is
+                return {"redirect_url": "", "redirect_count": 0}
             return {"location": target, "redirect_url": "", "redirect_count": 0}
         return {"redirect_url": target, "redirect_count": count}

@@ -273,12 +273,14 @@ class Store:
 
     # -- sources -------------------------------------------------------------------------
 
-    def add_source(self, name: str, kind: SourceKind, location: str, *, folder: str = "") -> Source:
+    def add_source(
+        self, name: str, kind: SourceKind, location: str, *, folder: str = "", key: str = ""
+    ) -> Source:
         with self._write() as db:
             cursor = db.execute(
                 "INSERT INTO sources (name, kind, location, key, folder, added_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (name, kind.value, location, location, folder, time.time()),
+                (name, kind.value, location, key or location, folder, time.time()),
             )
             source_id = cursor.lastrowid
         assert source_id is not None
@@ -349,6 +351,15 @@ class Store:
             db.execute(
                 f"UPDATE sources SET {assignments} WHERE id = ?", (*fields.values(), source_id)
             )
+
+    def feed_addresses(self) -> list[tuple[str, str, str]]:
+        """(location, key, name) of every feed, without counting items."""
+        return [
+            (str(location), str(key), str(name))
+            for location, key, name in self._read(
+                "SELECT location, key, name FROM sources WHERE kind = 'feed'"
+            )
+        ]
 
     def source_names(self) -> dict[int, str]:
         """Names by id, without the counts (which cost a scan of the items)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -13,14 +15,16 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer
 
 from streamtui.core.errors import StreamtuiError
-from streamtui.core.library import Library, SyncReport
+from streamtui.core.library import Library
 from streamtui.core.models import Row, Source, View
 from streamtui.ui.format import safe
 from streamtui.ui.keys import described
+from streamtui.ui.messages import Progress, RefreshFinished, RefreshProgressed
 from streamtui.ui.screens.dialogs import AddSourceScreen, ConfirmScreen, NameScreen
 from streamtui.ui.screens.help import HelpScreen, help_content
 from streamtui.ui.widgets.article import ArticleView
@@ -29,6 +33,9 @@ from streamtui.ui.widgets.stream_list import StreamList
 
 if TYPE_CHECKING:
     from streamtui.core.refresh import RefreshEvent, RefreshSummary
+
+FLUSH_SECONDS = 0.4
+"""How often a running refresh's results are applied to the screen."""
 
 NARROW = 100
 """Below this many columns the panes stack and the sidebar starts hidden."""
@@ -72,7 +79,9 @@ class StreamApp(App[None]):
         self.sync_on_start = sync_on_start
         self.refresh_minutes = refresh_minutes
         self._refreshing = False
-        self._failing = 0
+        self._progress = Progress()
+        self._cancel = threading.Event()
+        self._flusher: Timer | None = None
         self.view: View = library.view()
         self.keymap: dict[str, str] = {}
 
@@ -108,49 +117,19 @@ class StreamApp(App[None]):
         self.stream.focus()
         if self.startup_message:
             self.notify(self.startup_message, severity="warning", markup=False, timeout=10)
-        if self.sync_on_start:
-            self.sync_sources()
+        if self.sync_on_start:  # open on what is stored, then refresh in the background
+            self.action_refresh(True, quiet=True)
         else:
             self.stream.empty_text = "No items here."
         if self.refresh_minutes > 0:
-            self.set_interval(self.refresh_minutes * 60, partial(self.action_refresh, True))
+            self.set_interval(
+                self.refresh_minutes * 60, partial(self.action_refresh, True, quiet=True)
+            )
 
     def on_resize(self, event: events.Resize) -> None:
         self.screen.set_class(event.size.width < NARROW, "-narrow")
 
     # -- loading -------------------------------------------------------------------------
-
-    @work(thread=True, exclusive=True, group="sync")
-    def sync_sources(self) -> None:
-        """Re-read local sources off the UI thread, then show what changed."""
-        try:
-            reports = list(self.library.sync_all())
-        except StreamtuiError as error:
-            self.call_from_thread(self._error, str(error))
-            return
-        self.call_from_thread(self._after_sync, reports)
-
-    def _after_sync(self, reports: list[SyncReport]) -> None:
-        self.stream.empty_text = "No items here."
-        changed = any(
-            r.stats and (r.stats.added or r.stats.updated or r.stats.removed) for r in reports
-        )
-        with self._guard():
-            self._show_sources()
-            if changed or not self.stream.count:
-                current = self.stream.current
-                self._reload(current.id if current else None)
-        for report in reports:
-            if report.error:
-                self._error(report.error)
-            elif report.problems:
-                more = len(report.problems) - 1
-                self.notify(
-                    f"{report.source.name}: skipped {report.problems[0]}"
-                    + (f" and {more} more" if more else ""),
-                    severity="warning",
-                    markup=False,
-                )
 
     def _reload(self, keep_id: str | None = None, *, keep_screen: bool = False) -> None:
         """Re-read the current view; the cursor stays on ``keep_id``, or the row nearest it
@@ -338,69 +317,101 @@ class StreamApp(App[None]):
                     current = self.stream.current
                     self._reload(current.id if current else None, keep_screen=True)
 
-        self.push_screen(AddSourceScreen(self._add_source), added)
+        self.push_screen(AddSourceScreen(self._add_source, self._take_back), added)
+
+    def _take_back(self, source: Source) -> None:
+        """The add dialog was cancelled while its fetch finished: remove what it added."""
+        with contextlib.suppress(StreamtuiError):
+            self.library.remove_source(str(source.id))
 
     def _add_source(self, target: str, name: str | None) -> tuple[Source, int]:
         source, report = self.library.add_source(target, name)  # runs in the dialog's worker
         return source, report.stats.added if report.stats else 0
 
-    def action_refresh(self, everything: bool) -> None:
+    def action_refresh(self, everything: bool, *, quiet: bool = False) -> None:
         if self._refreshing:
-            self.notify("A refresh is already running.", timeout=2)
+            if not quiet:
+                self.notify("A refresh is already running.", timeout=2)
             return
         sources = None
         if not everything and self.view.source_id is not None:
             sources = [s for s in self.library.sources() if s.id == self.view.source_id]
         self._refreshing = True
-        self._failing = 0
+        self._progress = Progress()
+        self._cancel = threading.Event()
         self.stream.border_subtitle = Content("refreshing…")
-        self.refresh_sources(sources)
+        self.refresh_sources(sources, self._cancel)
+        self._flusher = self.set_interval(FLUSH_SECONDS, self._flush_progress)
 
     @work(thread=True, exclusive=True, group="refresh")
-    def refresh_sources(self, sources: list[Source] | None) -> None:
-        """Fetch and store off the UI thread; each finished source is shown at once."""
-        try:
-            summary = self.library.refresh(
-                sources, lambda event: self.call_from_thread(self._refreshed_one, event)
-            )
-        except StreamtuiError as error:
-            self.call_from_thread(self._refresh_failed, str(error))
-        except Exception as error:  # shown, never a traceback
-            self.call_from_thread(self._refresh_failed, f"internal error: {error}")
-        else:
-            self.call_from_thread(self._refreshed_all, summary)
+    def refresh_sources(self, sources: list[Source] | None, cancel: threading.Event) -> None:
+        """Fetch and store off the UI thread. Progress goes out as messages (never blocking
+        the refresh on the screen); the screen catches up a few times a second."""
 
-    def _refreshed_one(self, event: RefreshEvent) -> None:
-        self._failing += event.outcome == "failed"
-        status = f"refreshing {event.done}/{event.total}"
-        if self._failing:
-            status += f" · {self._failing} failing"
+        def progressed(event: RefreshEvent) -> None:
+            self.post_message(RefreshProgressed(event))
+
+        try:
+            summary = self.library.refresh(sources, progressed, cancel)
+        except StreamtuiError as error:
+            outcome: RefreshSummary | str = str(error)
+        except Exception as error:  # shown, never a traceback
+            outcome = f"internal error: {error}"
+        else:
+            outcome = summary
+        if not cancel.is_set():
+            self.post_message(RefreshFinished(outcome))
+
+    def on_refresh_progressed(self, message: RefreshProgressed) -> None:
+        self._progress.add(message.event)
+
+    def _flush_progress(self) -> None:
+        """Apply what arrived since the last flush: one sidebar update, one list reload."""
+        progress = self._progress
+        if not progress.pending:
+            return
         with self._guard():
-            if event.outcome in ("updated", "failed"):
+            if progress.sources_changed:
                 self._show_sources()
-            if event.added:
-                current = self.stream.current
-                self._reload(current.id if current else None, keep_screen=True)
+            if progress.items_added:
+                self._reload(self._cursor_id(), keep_screen=True)
+        progress.flushed()
+        status = f"refreshing {progress.done}/{progress.total}"
+        if progress.failing:
+            status += f" · {progress.failing} failing"
         self.stream.border_subtitle = Content(status)
 
-    def _refreshed_all(self, summary: RefreshSummary) -> None:
+    def on_refresh_finished(self, message: RefreshFinished) -> None:
+        self.stream.empty_text = "No items here."
+        self._flush_progress()
+        if self._flusher is not None:
+            self._flusher.stop()
         self._refreshing = False
         with self._guard():
             self._show_sources()
+        summary = message.outcome
+        if isinstance(summary, str):
+            self._error(summary)
+            return
         line = (
             f"Refreshed: {summary.updated} updated, {summary.unchanged} unchanged, "
-            f"{summary.failed} failed; {summary.added} new item(s)."
+            f"{summary.failed} failed"
+            + (f", {summary.skipped} skipped" if summary.skipped else "")
+            + f"; {summary.added} new item(s)."
         )
         if summary.failed:
             self.notify(line, severity="warning", markup=False, timeout=8)
         else:
             self.notify(line, markup=False, timeout=5)
 
-    def _refresh_failed(self, message: str) -> None:
-        self._refreshing = False
-        with self._guard():
-            self._show_sources()
-        self._error(message)
+    def _cursor_id(self) -> str | None:
+        """The item under the cursor as the user sees it (from the rows on screen)."""
+        current = self.stream.current
+        return current.id if current else None
+
+    async def action_quit(self) -> None:
+        self._cancel.set()  # a running refresh stops within a tenth of a second
+        self.exit()
 
     def on_sources_sidebar_remove_requested(self, message: SourcesSidebar.RemoveRequested) -> None:
         source = self._source(message.source_id)

@@ -27,12 +27,15 @@ class AddSourceScreen(ModalScreen[Source | None]):
     """Paste a feed URL or a path; it is fetched and parsed before it is saved."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel"),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
 
-    def __init__(self, add: AddSource) -> None:
+    def __init__(self, add: AddSource, undo: Callable[[Source], None]) -> None:
         super().__init__()
         self._add = add
+        self._undo = undo
+        self._busy = False
+        self._cancelled = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -68,7 +71,9 @@ class AddSourceScreen(ModalScreen[Source | None]):
         self._start(target)
 
     @on(Button.Pressed, "#cancel")
-    def cancel(self) -> None:
+    def action_cancel(self) -> None:
+        """Close; a fetch still running is abandoned and whatever it adds is taken back."""
+        self._cancelled = True
         self.dismiss(None)
 
     @on(OptionList.OptionSelected, "#choices")
@@ -78,6 +83,9 @@ class AddSourceScreen(ModalScreen[Source | None]):
             self._start(event.option.id)
 
     def _start(self, target: str) -> None:
+        if self._busy:  # one fetch at a time: a second Enter does not fetch again
+            return
+        self._busy = True
         name = self.query_one("#name", Input).value.strip() or None
         self.query_one("#busy").display = True
         self.query_one("#add", Button).disabled = True
@@ -94,13 +102,22 @@ class AddSourceScreen(ModalScreen[Source | None]):
         except Exception as error:  # shown, never a traceback
             self.app.call_from_thread(self._failed, f"internal error: {error}", None)
         else:
+            if self._cancelled:
+                self._undo(source)
+                return
             self.app.call_from_thread(self._done, source, count)
 
     def _done(self, source: Source, count: int) -> None:
+        if self._cancelled:
+            self._undo(source)
+            return
         self.app.notify(f"Added {source.name} ({count} items).", markup=False, timeout=4)
         self.dismiss(source)
 
     def _failed(self, message: str, choices: list[tuple[str, str]] | None) -> None:
+        self._busy = False
+        if self._cancelled:
+            return
         self.query_one("#busy").display = False
         self.query_one("#add", Button).disabled = False
         listing = self.query_one("#choices", OptionList)

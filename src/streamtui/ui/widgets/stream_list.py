@@ -96,6 +96,9 @@ class StreamList(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, count)
         target = self.cursor if position is None else position
         target = max(0, min(target, count - 1))
+        # Read the cursor's rows now, with the count and position just taken: a refresh
+        # storing more items a moment later must not shift what the cursor points at.
+        self.row_at(target)
         if keep_screen:
             self.scroll_to(y=max(0, target - screen_line), animate=False, immediate=True)
             self.set_reactive(StreamList.cursor, target)
