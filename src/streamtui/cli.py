@@ -50,7 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
         return verbs.add_parser(name, help=help_text, description=help_text, parents=[common])
 
     preview = verb("preview", "parse a source and print its items, storing nothing")
-    preview.add_argument("source", metavar="SOURCE", help="a folder or stream text file")
+    preview.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="a feed URL, a folder of stream pages or a stream text file",
+    )
     preview.add_argument("--json", action="store_true", help="one JSON object per line")
 
     listing = verb("list", "print the stream, newest first")
@@ -66,8 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     mark_unread = verb("mark-unread", "mark items unread")
     mark_unread.add_argument("ids", nargs="+", metavar="ID", help="item ids (or unique prefixes)")
 
-    add = verb("add", "add a source: a folder of stream pages or one stream text file")
-    add.add_argument("target", metavar="PATH")
+    add = verb(
+        "add",
+        "add a source: a feed URL (RSS, Atom, JSON Feed), a folder of stream pages "
+        "or a stream text file",
+    )
+    add.add_argument("target", metavar="URL|PATH")
     add.add_argument("--name", metavar="N", help="the name shown in the sidebar")
 
     remove = verb("remove", "remove a source and its items (other sources keep their state)")
