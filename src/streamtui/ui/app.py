@@ -413,6 +413,9 @@ class StreamApp(App[None]):
         self._cancel.set()  # a running refresh stops within a tenth of a second
         self.exit()
 
+    def on_unmount(self) -> None:
+        self._cancel.set()  # however the app ends, a refresh does not outlive it
+
     def on_sources_sidebar_remove_requested(self, message: SourcesSidebar.RemoveRequested) -> None:
         source = self._source(message.source_id)
         if source is None:
