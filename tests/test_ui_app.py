@@ -57,6 +57,14 @@ def pages(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.fixture
+def other(tmp_path: Path) -> Path:
+    """A second source folder with one story newer than all of PAGES."""
+    folder = tmp_path / "other"
+    write_pages(folder, {"delta.txt": (1_700_000_400, "Delta story\n\nDelta body.\n")})
+    return folder
+
+
 def make_app(data_dir: Path, pages: Path, *, add: bool = True) -> StreamApp:
     store = Store.open(data_dir / "streamtui.db")
     library = Library(store, bundled=pages)
@@ -235,10 +243,8 @@ async def test_back_and_tab_cycle_panes(data_dir: Path, pages: Path) -> None:
 
 
 async def test_sidebar_filters_by_source_and_toggles(
-    data_dir: Path, pages: Path, tmp_path: Path
+    data_dir: Path, pages: Path, other: Path
 ) -> None:
-    other = tmp_path / "other"
-    write_pages(other, {"delta.txt": (1_700_000_400, "Delta story\n\nDelta body.\n")})
     app = make_app(data_dir, pages)
     app.library.add_source(str(other), "Other")
     async with app.run_test(size=(120, 30)) as pilot:
@@ -386,10 +392,8 @@ async def test_J_on_the_last_item_keeps_the_scroll(data_dir: Path, pages: Path) 
 
 
 async def test_choosing_another_source_clears_an_article_it_does_not_hold(
-    data_dir: Path, pages: Path, tmp_path: Path
+    data_dir: Path, pages: Path, other: Path
 ) -> None:
-    other = tmp_path / "other"
-    write_pages(other, {"delta.txt": (1_700_000_400, "Delta story\n\nDelta body.\n")})
     app = make_app(data_dir, pages)
     app.library.add_source(str(other), "Other")
     async with app.run_test(size=(120, 30)) as pilot:

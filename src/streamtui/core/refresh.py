@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from streamtui.core.errors import SourceError, StreamtuiError
 from streamtui.core.feeds import FeedParser, ParsedFeed
 from streamtui.core.fetch import Conditional, Fetched, FetchError, Limits, fetch_all
-from streamtui.core.models import Source, SourceKind
+from streamtui.core.models import FeedState, Source, SourceKind
 from streamtui.core.naming import unique_name
 from streamtui.core.sanitize import sanitize
 from streamtui.core.store import Store
@@ -136,13 +136,14 @@ class Refresher:
             if reason:
                 report(RefreshEvent(source, "skipped", message=reason))
                 continue
-            state = self.store.feed_state(source.id)
-            requests.append((source, source.location, Conditional(state.etag, state.last_modified)))
+            state = self.store.feed_state(source.id)  # read once; travels with the request
+            conditional = Conditional(state.etag, state.last_modified)
+            requests.append(((source, state), source.location, conditional))
         self._parsing = asyncio.Semaphore(2 * (os.cpu_count() or 1))
         tasks = []
-        async for source, result in fetch_all(requests, limits=self.limits):
+        async for (source, state), result in fetch_all(requests, limits=self.limits):
             await self._parsing.acquire()  # back-pressure: bounded bodies in memory
-            task = asyncio.create_task(self._handle(source, result, now))
+            task = asyncio.create_task(self._handle(source, state, result, now))
             task.add_done_callback(lambda finished: report(finished.result()))
             tasks.append(task)
         try:
@@ -155,10 +156,10 @@ class Refresher:
         return summary
 
     async def _handle(
-        self, source: Source, result: Fetched | FetchError, now: float
+        self, source: Source, state: FeedState, result: Fetched | FetchError, now: float
     ) -> RefreshEvent:
         try:
-            return await self._store(source, result, now)
+            return await self._store(source, state, result, now)
         except SourceError as error:  # the parse failed
             return self._note_failure(source, error.reason)
         except StreamtuiError as error:  # the store failed
@@ -176,16 +177,15 @@ class Refresher:
         return RefreshEvent(source, "failed", message=sanitize(reason))
 
     async def _store(
-        self, source: Source, result: Fetched | FetchError, now: float
+        self, source: Source, state: FeedState, result: Fetched | FetchError, now: float
     ) -> RefreshEvent:
         if isinstance(result, FetchError):
             return self._failed(source, result, now)
-        redirect = self._redirect_state(source, result)
+        redirect = self._redirect_state(source, state, result)
         if result.not_modified:
             self.store.update_source(source.id, last_error="", updated_at=now, **redirect)
             return RefreshEvent(source, "unchanged")
         digest = hashlib.sha256(result.body).hexdigest()
-        state = self.store.feed_state(source.id)
         meta = {
             "etag": result.etag,
             "last_modified": result.last_modified,
@@ -235,12 +235,13 @@ class Refresher:
         self.store.update_source(source.id, **fields)
         return RefreshEvent(source, "failed", message=error.reason)
 
-    def _redirect_state(self, source: Source, result: Fetched) -> dict[str, object]:
+    def _redirect_state(
+        self, source: Source, state: FeedState, result: Fetched
+    ) -> dict[str, object]:
         """Count permanent redirects to the same place; after a few, move the source."""
         target = result.permanent_redirect
         if not target or target == source.location:
             return {"redirect_url": "", "redirect_count": 0}
-        state = self.store.feed_state(source.id)
         count = state.redirect_count + 1 if state.redirect_url == target else 1
         if count >= REDIRECTS_TO_MOVE:
             taken = {location for location, _, _ in self.store.feed_addresses()}

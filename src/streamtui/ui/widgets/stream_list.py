@@ -54,11 +54,6 @@ class StreamList(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
 
-    class Highlighted(Message):
-        def __init__(self, row: Row) -> None:
-            super().__init__()
-            self.row = row
-
     class Opened(Message):
         def __init__(self, row: Row) -> None:
             super().__init__()
@@ -152,9 +147,6 @@ class StreamList(ScrollView, can_focus=True):
         self._refresh_index(old)
         self._refresh_index(new)
         self.scroll_to_region(Region(0, new, 1, 1), animate=False, force=True, immediate=True)
-        row = self.row_at(new)
-        if row is not None:
-            self.post_message(self.Highlighted(row))
 
     def _refresh_index(self, index: int) -> None:
         y = index - self.scroll_offset.y
