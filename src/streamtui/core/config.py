@@ -1,19 +1,27 @@
-"""config.toml: read with tomllib, validated strictly (an unknown key names itself and the file).
+"""config.toml: read with tomllib, validated strictly (an error names the file and the line).
 
 Only what exists is accepted; a key this version does not know is an error, not a silent
-no-op, so a typo is found at once.
+no-op, so a typo is found at once. tomllib reports no positions for values, so the line of
+a bad key is found again in the text (:func:`line_of`).
+
+What the core cannot judge (whether a binding id or a theme exists) is checked by the UI,
+which raises :class:`ConfigError` through :meth:`Config.error` so that every message looks
+the same.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.sanitize import sanitize
 
 CONFIG_NAME = "config.toml"
+PRESETS = ("vim", "newsboat")
+KNOWN = ("refresh_interval", "keymap_preset", "keymap", "theme", "list_width")
 
 
 class ConfigError(StreamtuiError):
@@ -24,29 +32,148 @@ class ConfigError(StreamtuiError):
 class Config:
     refresh_interval: int = 0
     """Minutes between background refreshes of every source while the app runs; 0 is off."""
+    keymap_preset: str = "vim"
+    keymap: dict[str, str] = field(default_factory=dict)
+    """Binding id -> keys ("j,down"), over the preset."""
+    theme: str = ""
+    """A Textual theme name; empty keeps the default."""
+    list_width: int = 0
+    """The stream list's share of the list/article split, in percent; 0 is the default."""
+    path: str = field(default="", compare=False)
+    text: str = field(default="", repr=False, compare=False)
+
+    def error(self, message: str, *, table: str = "", key: str = "") -> ConfigError:
+        """A ConfigError naming the file and, when found, the line of ``table.key``."""
+        line = line_of(self.text, table, key) if key else None
+        where = f"{sanitize(self.path)}, line {line}" if line else sanitize(self.path)
+        return ConfigError(f"{where}: {message}")
 
 
 def load_config(folder: Path) -> Config:
     """The config in ``folder``; defaults when there is no file."""
     path = folder / CONFIG_NAME
-    shown = sanitize(str(path))
+    shown = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return Config()
+        return Config(path=shown)
     except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{shown}: cannot read ({error})") from error
+        raise ConfigError(f"{sanitize(shown)}: cannot read ({error})") from error
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{shown}: not valid TOML ({error})") from error
-    unknown = sorted(set(data) - {"refresh_interval"})
-    if unknown:
-        raise ConfigError(
-            f"{shown}: unknown key {sanitize(unknown[0])!r} (known: refresh_interval)"
+        raise ConfigError(f"{sanitize(shown)}: not valid TOML ({error})") from error
+    blank = Config(path=shown, text=text)
+    for key in data:
+        if key not in KNOWN:
+            raise blank.error(f"unknown key {sanitize(key)!r} (known: {', '.join(KNOWN)})", key=key)
+    return Config(
+        refresh_interval=_whole(blank, data, "refresh_interval", "a whole number of minutes"),
+        keymap_preset=_preset(blank, data),
+        keymap=_keymap(blank, data.get("keymap", {})),
+        theme=_text(blank, data, "theme"),
+        list_width=_list_width(blank, data),
+        path=shown,
+        text=text,
+    )
+
+
+def _whole(config: Config, data: dict[str, object], key: str, what: str) -> int:
+    value = data.get(key, 0)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise config.error(
+            f"{key} must be {what} (0 turns it off), not {sanitize(repr(value))}", key=key
         )
-    interval = data.get("refresh_interval", 0)
-    if not isinstance(interval, int) or isinstance(interval, bool) or interval < 0:
-        raise ConfigError(
-            f"{shown}: refresh_interval must be a whole number of minutes "
-            f"(0 turns it off), not {sanitize(repr(interval))}"
+    return value
+
+
+def _list_width(config: Config, data: dict[str, object]) -> int:
+    value = _whole(config, data, "list_width", "a percentage from 20 to 80")
+    if value and not 20 <= value <= 80:
+        raise config.error(
+            f"list_width must be a percentage from 20 to 80 (0 is the default), not {value}",
+            key="list_width",
         )
-    return Config(refresh_interval=interval)
+    return value
+
+
+def _text(config: Config, data: dict[str, object], key: str) -> str:
+    value = data.get(key, "")
+    if not isinstance(value, str):
+        raise config.error(f"{key} must be a quoted name, not {sanitize(repr(value))}", key=key)
+    return value
+
+
+def _preset(config: Config, data: dict[str, object]) -> str:
+    value = data.get("keymap_preset", "vim")
+    if value not in PRESETS:
+        raise config.error(
+            f"keymap_preset must be one of {', '.join(map(repr, PRESETS))}, "
+            f"not {sanitize(repr(value))}",
+            key="keymap_preset",
+        )
+    return str(value)
+
+
+def _keymap(config: Config, table: object) -> dict[str, str]:
+    """The [keymap] table as binding id -> keys. ``app.quit = "Q"`` is, to TOML, a table
+    ``app`` holding ``quit``: both that and the quoted ``"app.quit" = "Q"`` are accepted."""
+    if not isinstance(table, dict):
+        raise config.error("keymap must be a table: [keymap]", key="keymap")
+    keymap: dict[str, str] = {}
+    for name, value in _flatten(table):
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = ",".join(value)
+        if not isinstance(value, str) or not value.strip():
+            raise config.error(
+                f'the keys for {sanitize(name)!r} must be a string such as "j,down" or a '
+                f"list of keys, not {sanitize(repr(value))}",
+                table="keymap",
+                key=name,
+            )
+        keymap[name] = ",".join(part.strip() for part in value.split(","))
+    return keymap
+
+
+def _flatten(table: dict[str, object], prefix: str = "") -> list[tuple[str, object]]:
+    pairs: list[tuple[str, object]] = []
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            pairs += _flatten(value, name + ".")
+        else:
+            pairs.append((name, value))
+    return pairs
+
+
+_HEADER = re.compile(r"^\s*\[\s*([^\]]*?)\s*\]")
+_ASSIGN = re.compile(r"^\s*([^=#]+?)\s*=")
+
+
+def line_of(text: str, table: str, key: str) -> int | None:
+    """The line (from 1) where ``key`` is set in ``table`` ("" for the top level), found
+    again in the text with the key's parts unquoted: ``app.quit``, ``"app.quit"`` and
+    ``app . "quit"`` all match ``app.quit``."""
+    current = ""
+    target = f"{_dotted(table)}.{_dotted(key)}" if table else _dotted(key)
+    for number, line in enumerate(text.splitlines(), 1):
+        header = _HEADER.match(line)
+        if header:
+            current = _dotted(header.group(1))
+            if current == target:
+                return number
+            continue
+        assign = _ASSIGN.match(line)
+        if not assign:
+            continue
+        name = _dotted(assign.group(1))
+        full = f"{current}.{name}" if current else name
+        if full == target:
+            return number
+    return None
+
+
+def _dotted(key: str) -> str:
+    """A TOML key with its quotes and the spaces around its dots removed (exact enough to
+    find a line again; keys with dots inside quotes are read as dotted paths)."""
+    return ".".join(part.strip().strip("\"'") for part in key.split("."))
