@@ -165,6 +165,57 @@ def test_sources_json_and_text(capsys: pytest.CaptureFixture[str], news: Path) -
     assert len(text) == 2 and "news" in text[1] and "3 unread" in text[1]
 
 
+# -- search and stars ----------------------------------------------------------------------
+
+
+def searched(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, object]]:
+    return records(ok(capsys, "search", "--json", *args))
+
+
+def test_search_json_is_list_json_with_a_rank(
+    capsys: pytest.CaptureFixture[str], news: Path, blog: Path
+) -> None:
+    ok(capsys, "remove", "streamtui guide")  # its words would match too
+    ok(capsys, "add", str(news))
+    ok(capsys, "add", str(blog))
+    rows = searched(capsys, "story")
+    assert [r["title"] for r in rows] == ["Other story", "Lead story"]
+    assert [r["rank"] for r in rows] == [1, 2]
+    listing = {str(r["id"]): r for r in listed(capsys)}
+    for row in rows:
+        assert set(row) == ITEM_FIELDS | {"read", "starred", "rank"}
+        assert {k: v for k, v in row.items() if k != "rank"} == listing[str(row["id"])]
+    # A title match ranks above a text match; the last word may be the start of a word.
+    assert [r["title"] for r in searched(capsys, "bod")] == ["Other story", "Blog post"]
+    assert [r["title"] for r in searched(capsys, "lead", "par")] == ["Lead story"]
+    assert [r["title"] for r in searched(capsys, "story", "--limit", "1")] == ["Other story"]
+    assert [r["title"] for r in searched(capsys, "body", "--source", "blog")] == ["Blog post"]
+
+
+def test_search_text_and_no_matches(capsys: pytest.CaptureFixture[str], news: Path) -> None:
+    ok(capsys, "add", str(news))
+    lines = ok(capsys, "search", "story", "--source", "news").splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("  1 ") and lines[0].endswith("Other story") and "●" in lines[0]
+    assert lines[1].startswith("  2 ") and lines[1].endswith("Lead story")
+    assert ok(capsys, "search", "zebra") == ""  # nothing matched is not an error
+    assert ok(capsys, "search", '"NEAR(', "*", "-") == ""
+
+
+def test_star_unstar_and_list_starred(capsys: pytest.CaptureFixture[str], news: Path) -> None:
+    ok(capsys, "add", str(news))
+    ids = [str(r["id"]) for r in listed(capsys, "--source", "news")]
+    assert ok(capsys, "star", ids[0], ids[2][:8]) == "starred 2 item(s)\n"
+    assert ok(capsys, "star", ids[0]) == "starred 0 item(s)\n"
+    starred = listed(capsys, "--starred")
+    assert [r["id"] for r in starred] == [ids[0], ids[2]]
+    assert all(r["starred"] is True for r in starred)
+    assert len(ok(capsys, "list", "--starred").splitlines()) == 2
+    assert ok(capsys, "unstar", ids[0]) == "unstarred 1 item(s)\n"
+    assert [r["id"] for r in listed(capsys, "--starred", "--source", "news")] == [ids[2]]
+    assert listed(capsys, "--starred", "--unread", "--source", "streamtui guide") == []
+
+
 # -- read state ----------------------------------------------------------------------------
 
 
@@ -283,6 +334,11 @@ ERRORS = {
     "mark-read source without all": (["mark-read", "x", "--source", "news"], "mark-read",
                                      "--source goes with --all"),
     "list unknown source": (["list", "--source", "nosuch"], "nosuch", "no such source"),
+    "search unknown source": (["search", "x", "--source", "nosuch"], "nosuch",
+                              "no such source"),
+    "search limit": (["search", "x", "--limit", "0"], "--limit 0", "at least 1"),
+    "star unknown id": (["star", "ffffffffff"], "ffffffffff", "no such item"),
+    "unstar short id": (["unstar", "abc"], "abc", "no such item"),
     "preview missing": (["preview", "{tmp}/missing"], "{tmp}/missing", "no such file or folder"),
     "preview unreachable url": (["preview", "http://127.0.0.1:1/"], "http://127.0.0.1:1/",
                                 "refused"),
@@ -334,7 +390,8 @@ def test_version_and_help_in_a_subprocess() -> None:
     assert (version.returncode, version.stdout.strip()) == (0, f"streamtui {__version__}")
     shown = streamtui("--help")
     assert shown.returncode == 0
-    for verb in ("preview", "list", "mark-read", "mark-unread", "add", "remove", "sources"):
+    for verb in ("preview", "list", "search", "star", "unstar", "mark-read", "mark-unread", "add",
+                 "remove", "sources"):  # fmt: skip
         assert verb in shown.stdout
     assert "Traceback" not in version.stderr + shown.stderr
 

@@ -11,7 +11,7 @@ import pytest
 
 from streamtui.core.errors import SourceError, UnknownItemError, UnknownSourceError
 from streamtui.core.library import BUNDLED_LOCATION, BUNDLED_NAME, Library
-from streamtui.core.models import Item, Source, SourceKind, View
+from streamtui.core.models import Item, Source, SourceKind, Undone, View
 from streamtui.core.store import Store, SyncStats
 
 WritePage = Callable[..., Path]  # the write_page fixture of conftest.py
@@ -345,3 +345,165 @@ def test_sources_value_objects(library: Library, news: Path) -> None:
     assert library.source_names() == {source.id: "news"}
     [listed] = library.sources()
     assert listed.updated_at is not None and listed.updated_at.tzinfo is not None
+
+
+# -- stars ---------------------------------------------------------------------------------
+
+
+def test_star_toggle_starred_view_and_count(library: Library, news: Path) -> None:
+    library.add_source(str(news))
+    lead, other = row_by_title(library, "Lead story"), row_by_title(library, "Other story")
+    assert library.set_starred([lead], True) == [lead]
+    assert library.set_starred([lead], True) == []
+    assert library.starred_count() == 1
+    assert library.set_starred([other], True) == [other]
+    assert titles(library, library.view(starred=True)) == ["Other story", "Lead story"]
+    assert library.set_starred([other], False) == [other]
+    assert titles(library, library.view(starred=True)) == ["Lead story"]
+    assert library.starred_count() == 1
+    assert library.undo_description() is None  # one item at a time: its own undo
+
+
+def test_a_starred_local_item_survives_its_file_vanishing(
+    library: Library, news: Path, write_page: WritePage
+) -> None:
+    source, _ = library.add_source(str(news))
+    other = row_by_title(library, "Other story")
+    library.set_starred([other], True)
+    library.mark_read([other])
+    (news / "other.txt").unlink()
+    report = library.sync(source)
+    assert report.stats == SyncStats()
+    assert titles(library, library.view(starred=True)) == ["Other story"]
+    kept = library.article(other)
+    assert kept.body == "Body." and kept.row.read and kept.row.starred
+    write_page(news, "other.txt", "Other story\n\nBody, edited.\n", mtime=1_700_000_100)
+    library.sync(source)
+    assert library.article(other).body == "Body, edited."
+    assert library.article(other).row.starred and library.article(other).row.read
+
+
+# -- search --------------------------------------------------------------------------------
+
+
+def test_search_and_query_views(library: Library, news: Path, tmp_path: Path,
+                                write_page: WritePage) -> None:  # fmt: skip
+    write_page(tmp_path / "blog", "post.txt", "Blog post\n\nThe lead of a blog.\n")
+    news_source, _ = library.add_source(str(news))
+    library.add_source(str(tmp_path / "blog"))
+    assert [r.title for r in library.search("lead")] == ["Lead story", "Blog post"]
+    assert [r.title for r in library.search("lead", source_id=news_source.id)] == ["Lead story"]
+    assert [r.title for r in library.search("lead", limit=1)] == ["Lead story"]
+    view = library.view(query="lead")
+    assert (view.query, view.starred) == ("lead", False)
+    assert titles(library, view) == ["Lead story", "Blog post"]
+    assert library.count(library.view(news_source.id, query="le")) == 1
+    assert library.search_cap == 1000
+    library.search_cap = 1
+    assert library.count(library.view(query="lead")) == 1
+
+
+def test_views_compare_their_query_and_star() -> None:
+    assert View(query="a") != View(query="b") and View(starred=True) != View()
+    assert View(None, True, 1.0, query="a") == View(None, True, 2.0, query="a")
+
+
+# -- undo ----------------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        self.now += 1
+        return self.now
+
+
+@pytest.fixture
+def timed(store: Store, bundled_dir: Path) -> tuple[Library, Clock]:
+    clock = Clock()
+    return Library(store, clock=clock, bundled=bundled_dir), clock
+
+
+def read_state(library: Library) -> dict[str, tuple[int, float | None]]:
+    return {r[0]: (r[1], r[2])
+            for r in library.store._db.execute("SELECT id, read, read_at FROM items")}  # fmt: skip
+
+
+def test_mark_all_read_then_undo_restores_exactly(
+    timed: tuple[Library, Clock], news: Path, tmp_path: Path, write_page: WritePage
+) -> None:
+    library, _ = timed
+    write_page(tmp_path / "blog", "post.txt", "Blog post\n\nBody.\n")
+    library.add_source(str(news))
+    library.add_source(str(tmp_path / "blog"))
+    library.mark_read([row_by_title(library, "Lead story")])
+    before = read_state(library)
+    assert library.undo() is None and library.undo_description() is None
+    assert len(library.mark_view_read(library.view())) == 3
+    assert library.undo_description() == "mark all read"
+    assert library.undo() == Undone("mark all read", 3)
+    assert read_state(library) == before
+    assert library.undo() is None
+
+
+def test_undo_goes_back_in_order(library: Library, news: Path, tmp_path: Path,
+                                 write_page: WritePage) -> None:  # fmt: skip
+    write_page(tmp_path / "blog", "post.txt", "Blog post\n\nBody.\n")
+    news_source, _ = library.add_source(str(news))
+    blog, _ = library.add_source(str(tmp_path / "blog"))
+    library.mark_source_read(blog.id)
+    library.mark_view_read(library.view(news_source.id, query="lead"))
+    starred = library.set_starred([row_by_title(library, "A teaser"),
+                                   row_by_title(library, "Other story")], True)  # fmt: skip
+    assert library.undo_description() == "star 2 items"
+    assert library.undo() == Undone("star 2 items", 2)
+    assert library.starred_count() == 0 and len(starred) == 2
+    assert library.undo() == Undone("mark all read in search 'lead', news", 1)
+    assert library.undo_description() == "mark all read in blog"
+    assert library.count(library.view(unread_only=True)) == 3
+    assert library.undo() == Undone("mark all read in blog", 1)
+    assert library.count(library.view(unread_only=True)) == 4
+    assert library.undo() is None
+
+
+def test_undo_leaves_items_changed_since(timed: tuple[Library, Clock], news: Path) -> None:
+    library, _ = timed
+    library.add_source(str(news))
+    lead, other = row_by_title(library, "Lead story"), row_by_title(library, "Other story")
+    library.mark_view_read(library.view())
+    library.mark_read([lead], False)  # single toggles since: no entries of their own
+    library.mark_read([lead], True)
+    assert library.undo() == Undone("mark all read", 2)
+    state = read_state(library)
+    assert state[lead][0] == 1 and state[other] == (0, None)
+
+
+def test_mark_read_of_several_items_and_unread_can_be_undone(
+    timed: tuple[Library, Clock], news: Path
+) -> None:
+    library, _ = timed
+    library.add_source(str(news))
+    ids = [r.id for r in library.rows(library.view(), 0, 10)]
+    library.mark_read(ids[:2])
+    read = read_state(library)
+    assert library.undo_description() == "mark 2 items read"
+    library.mark_read(ids, False)
+    assert library.undo_description() == "mark 2 items unread"
+    assert library.undo() == Undone("mark 2 items unread", 2)
+    assert read_state(library) == read  # read again, at the very moments they were read
+    library.mark_read([ids[2]])
+    assert library.undo_description() == "mark 2 items read"  # a single item: no entry
+
+
+def test_only_the_last_twenty_changes_can_be_undone(library: Library, news: Path) -> None:
+    library.add_source(str(news))
+    ids = [r.id for r in library.rows(library.view(), 0, 10)]
+    for _ in range(13):
+        library.set_starred(ids, True)
+        library.set_starred(ids, False)
+    undone = 0
+    while library.undo() is not None:
+        undone += 1
+    assert undone == 20

@@ -423,3 +423,195 @@ def test_ids_with_prefix_treats_like_wildcards_literally(store: Store, item: Mak
         or len(store.ids_with_prefix("abc")) == 2
     )
     assert store.ids_with_prefix("zzz") == []
+
+
+# -- migration 3: search and stars ---------------------------------------------------------
+
+
+def v2_database(path: Path) -> None:
+    """A database as streamtui left it at schema version 2, with a feed and a folder item."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as db:
+        for script in MIGRATIONS[:2]:
+            assert isinstance(script, str)
+            db.executescript(script)
+        db.executescript(f"""
+            INSERT INTO sources (id, name, kind, location, key, added_at)
+                VALUES (1, 'feed', 'feed', 'https://e.example/feed', 'https://e.example/feed', 0),
+                       (2, 'notes', 'folder', '/notes', '/notes', 0);
+            INSERT INTO items (id, source_id, title, published, seq, read, read_at, starred)
+                VALUES ('f1', 1, 'Marsupials', {T0}, {SEQ}, 1, {T0 + 5}, 1),
+                       ('f2', 1, 'Teaser only', {T0 + 1}, {SEQ + 1}, 0, NULL, 0),
+                       ('n1', 2, 'A note', {T0 + 2}, {2 * SEQ}, 0, NULL, 0);
+            INSERT INTO bodies (item_id, summary, body, link, path, encoding, html) VALUES
+                ('f1', '', '<p class="lede">The <a href="https://q.example/">quokka</a></p>',
+                 '', '', 'utf-8', 1),
+                ('f2', '<p>A wombat summary</p>', '', '', '', 'utf-8', 1),
+                ('n1', 'Plain', 'Plain text about a numbat.', '', 'n.txt', 'utf-8', 0);
+            PRAGMA user_version = 2;
+        """)  # fmt: skip
+
+
+SEQ = store_module.SEQ_SPAN
+
+
+def test_migration_3_indexes_the_items_already_stored(db_path: Path) -> None:
+    v2_database(db_path)
+    store = Store.open(db_path)
+    assert user_version(db_path) == 3 == len(MIGRATIONS)
+    assert [r.id for r in store.search("quokka")] == ["f1"]
+    assert [r.id for r in store.search("wombat")] == ["f2"]  # the summary, without a body
+    assert [r.id for r in store.search("numbat")] == ["n1"]
+    assert [r.id for r in store.search("marsupials")] == ["f1"]
+    assert store.search("lede") == [] and store.search("href") == []
+    assert [(r.id, r.read, r.starred) for r in all_rows(store)] == [
+        ("n1", False, False), ("f2", False, False), ("f1", True, True),
+    ]  # fmt: skip
+    assert [r.id for r in all_rows(store, View(starred=True))] == ["f1"]
+    store.close()
+
+
+def test_an_interrupted_migration_3_leaves_version_2(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v2_database(db_path)
+    calls = []
+
+    def failing(summary: str, body: str, html: bool) -> str:
+        calls.append(body)
+        if len(calls) == 2:
+            raise sqlite3.OperationalError("disk I/O error")
+        return body
+
+    monkeypatch.setattr(store_module.search, "indexed_text", failing)
+    with pytest.raises(StoreError, match="disk I/O error"):
+        Store.open(db_path)
+    assert user_version(db_path) == 2
+    assert not {"search_index", "search_keys"} & tables(db_path)
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT count(*) FROM items").fetchone()[0] == 3
+    monkeypatch.undo()
+    store = Store.open(db_path)
+    assert [r.id for r in store.search("quokka")] == ["f1"]
+    store.close()
+
+
+# -- stars ---------------------------------------------------------------------------------
+
+
+def test_set_starred_returns_the_ids_that_changed(
+    store: Store, filled: tuple[Source, Source]
+) -> None:
+    assert store.set_starred(["a1", "x1", "unknown"], True) == ["a1", "x1"]
+    assert store.set_starred(["a1", "b1"], True) == ["b1"]
+    assert store.starred_count() == 3
+    assert store.set_starred(["a1"], False) == ["a1"]
+    assert store.starred_count() == 2
+    assert {r.id for r in all_rows(store) if r.starred} == {"x1", "b1"}
+
+
+def test_starred_view_is_every_source_newest_first(
+    store: Store, filled: tuple[Source, Source]
+) -> None:
+    two = filled[1]
+    store.set_starred(["c1", "x2", "a3", "b1"], True)
+    store.set_read(["x2"], True, at=T0)
+    starred = View(starred=True)
+    assert [r.id for r in all_rows(store, starred)] == ["b1", "x2", "a3", "c1"]
+    assert store.count(starred) == 4
+    assert [r.id for r in all_rows(store, View(two.id, starred=True))] == ["x2"]
+    unread = View(None, True, T0 + 1, starred=True)
+    assert [r.id for r in all_rows(store, unread)] == ["b1", "a3", "c1"]
+    assert store.position(starred, "a3") == 2 and store.position(starred, "a1") is None
+    assert store.next_unread(starred, "b1") == "a3"
+    assert [row.id for row, _, _ in store.iter_articles(starred)] == ["b1", "x2", "a3", "c1"]
+    assert sorted(store.mark_view_read(starred)) == ["a3", "b1", "c1"]
+    assert store.row("a1") is not None and not store.row("a1").read  # type: ignore[union-attr]
+
+
+def test_starred_view_reads_only_the_partial_index(store: Store) -> None:
+    plan = " ".join(
+        str(r[3]) for r in store._db.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM items WHERE starred = 1 "
+            "ORDER BY published DESC, seq, id LIMIT 128"
+        )
+    )  # fmt: skip
+    assert "items_starred" in plan and "TEMP B-TREE" not in plan
+
+
+def test_a_starred_item_stays_when_its_file_is_gone(store: Store, item: MakeItem) -> None:
+    source = add(store)
+    store.sync_items(source.id, [item("a"), item("b"), item("c")], fingerprint="1")
+    store.set_starred(["b"], True)
+    store.set_read(["b"], True, at=T0)
+    stats = store.sync_items(source.id, [item("a")], fingerprint="2")
+    assert stats == SyncStats(removed=1)
+    assert [r.id for r in all_rows(store)] == ["a", "b"]
+    kept = store.row("b")
+    assert kept is not None and kept.starred and kept.read
+    assert [r.id for r in all_rows(store, View(starred=True))] == ["b"]
+    assert [r.id for r in store.search("title b ")] == ["b"]
+    article = store.article("b")
+    assert article is not None and article.body == "body b"
+    store.set_starred(["b"], False)
+    store.sync_items(source.id, [item("a")], fingerprint="3")
+    assert store.row("b") is None
+
+
+def test_a_starred_article_keeps_its_star_when_its_teaser_comes_back(
+    store: Store, tmp_path: Path, write_page: WritePage
+) -> None:
+    folder = tmp_path / "src"
+    write_page(folder, "front.txt", TEASING_PAGE)
+    story = write_page(folder, "story.txt", "The Big Story\n\nThe whole of it.\n")
+    source = store.add_source("src", SourceKind.FOLDER, str(folder))
+    sync_folder(store, source, folder)
+    [article] = [r for r in all_rows(store) if r.title == "The Big Story"]
+    store.set_read([article.id], True)
+    store.set_starred([article.id], True)
+    story.unlink()
+    sync_folder(store, source, folder)
+    rows = {r.id: r for r in all_rows(store)}
+    assert rows[article.id].starred  # kept, body and all
+    [teaser] = [r for r in rows.values() if r.teaser]
+    assert teaser.read and not teaser.starred  # starred once
+    assert [r.id for r in all_rows(store, View(starred=True))] == [article.id]
+
+
+# -- what undo needs -----------------------------------------------------------------------
+
+
+def read_state(store: Store) -> dict[str, tuple[int, float | None]]:
+    return {r[0]: (r[1], r[2]) for r in store._db.execute("SELECT id, read, read_at FROM items")}
+
+
+def test_restore_read_puts_back_only_what_nothing_changed_since(
+    store: Store, filled: tuple[Source, Source]
+) -> None:
+    store.set_read(["a1"], True, at=T0)
+    before = read_state(store)
+    priors = store.change_view_read(View(), at=T0 + 50)
+    assert {p.item_id for p in priors} == set(before) - {"a1"}
+    assert all(not p.read and p.read_at is None for p in priors)
+    store.set_read(["x1"], False)
+    store.set_read(["x1"], True, at=T0 + 60)  # read again since: keeps its new state
+    store.set_read(["x2"], False)  # marked unread since: stays so
+    assert store.restore_read(priors, read=True, at=T0 + 50) == 5
+    after = read_state(store)
+    assert after["x1"] == (1, T0 + 60) and after["x2"] == (0, None)
+    assert {k: v for k, v in after.items() if k not in ("x1", "x2")} == {
+        k: v for k, v in before.items() if k not in ("x1", "x2")
+    }
+
+
+def test_change_read_of_read_items_remembers_when_they_were_read(
+    store: Store, filled: tuple[Source, Source]
+) -> None:
+    store.set_read(["a1"], True, at=T0 + 1)
+    store.set_read(["b1"], True, at=T0 + 2)
+    priors = store.change_read(["a1", "b1", "c1"], False)
+    assert [(p.item_id, p.read, p.read_at) for p in priors] == [
+        ("a1", True, T0 + 1), ("b1", True, T0 + 2),
+    ]  # fmt: skip
+    assert store.restore_read(priors, read=False, at=None) == 2
+    assert read_state(store)["a1"] == (1, T0 + 1) and read_state(store)["b1"] == (1, T0 + 2)

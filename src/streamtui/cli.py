@@ -59,8 +59,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = verb("list", "print the stream, newest first")
     listing.add_argument("--unread", action="store_true", help="only unread items")
+    listing.add_argument("--starred", action="store_true", help="only starred items")
     listing.add_argument("--source", metavar="S", help="only this source (name or number)")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    searching = verb(
+        "search",
+        "print the items matching words in their title or text, best first "
+        "(the last word may be the start of a word)",
+    )
+    searching.add_argument("query", nargs="+", metavar="WORD")
+    searching.add_argument("--source", metavar="S", help="only this source (name or number)")
+    searching.add_argument(
+        "--limit", type=int, default=50, metavar="N", help="at most N items (default: 50)"
+    )
+    searching.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    star = verb("star", "star items (starred items are kept even when their file is gone)")
+    star.add_argument("ids", nargs="+", metavar="ID", help="item ids (or unique prefixes)")
+
+    unstar = verb("unstar", "unstar items")
+    unstar.add_argument("ids", nargs="+", metavar="ID", help="item ids (or unique prefixes)")
 
     mark_read = verb("mark-read", "mark items read")
     mark_read.add_argument("ids", nargs="*", metavar="ID", help="item ids (or unique prefixes)")
@@ -132,11 +151,14 @@ def _run(args: argparse.Namespace) -> int:
     library.ensure_default_source()
     if args.command is None:
         return _launch(library, args, message)
-    if args.command in ("list", "mark-read", "mark-unread", "sources"):
+    if args.command in ("list", "search", "mark-read", "mark-unread", "star", "unstar", "sources"):
         for report in library.sync_all():  # what they show follows the files on disk
             _warn(report)
     handler = {
         "list": _list,
+        "search": _search,
+        "star": _star,
+        "unstar": _star,
         "mark-read": _mark_read,
         "mark-unread": _mark_unread,
         "add": _add,
@@ -201,21 +223,40 @@ def _list(library: Library, args: argparse.Namespace) -> int:
     # Source names come from folder names: sanitise them like any other shown text.
     names = {key: sanitize(name) for key, name in library.source_names().items()}
     # A view built now: items read before this moment are not unread.
-    view = library.view(source_id, unread_only=args.unread)
+    view = library.view(source_id, unread_only=args.unread, starred=args.starred)
     for row, summary, link in library.iter_articles(view):
         if args.json:
             _emit(
                 {**_row_json(row, names, summary, link), "read": row.read, "starred": row.starred}
             )
         else:
-            unread = " " if row.read else "●"
-            _emit_line(
-                unread + _marker(row.teaser, row.truncated),
-                row.published,
-                names.get(row.source_id, ""),
-                row.title,
-                row.id,
-            )
+            _emit_row(row, names)
+    return 0
+
+
+def _search(library: Library, args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise StreamtuiError(f"search: --limit {args.limit}: give a number of at least 1")
+    source_id = library.find_source(args.source).id if args.source else None
+    names = {key: sanitize(name) for key, name in library.source_names().items()}
+    query = " ".join(args.query)
+    rows = library.search(query, source_id=source_id, limit=args.limit)
+    if not rows and sys.stdout.isatty():
+        _fail(f"no matches for {query!r}")  # a person is looking; a pipe gets nothing
+    for rank, row in enumerate(rows, 1):
+        if args.json:
+            article = library.article(row.id)
+            record = _row_json(row, names, article.summary, article.link)
+            _emit({**record, "read": row.read, "starred": row.starred, "rank": rank})
+        else:
+            _emit_row(row, names, prefix=f"{rank:>3} ")
+    return 0
+
+
+def _star(library: Library, args: argparse.Namespace) -> int:
+    starred = args.command == "star"
+    changed = library.set_starred(library.resolve_ids(args.ids), starred)
+    print(f"{'starred' if starred else 'unstarred'} {len(changed)} item(s)")
     return 0
 
 
@@ -400,6 +441,22 @@ def _emit(record: dict[str, object]) -> None:
     sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def _emit_line(flags: str, published: datetime, source: str, title: str, item_id: str) -> None:
+def _emit_row(row: Row, names: dict[int, str], *, prefix: str = "") -> None:
+    unread = " " if row.read else "●"
+    _emit_line(
+        unread + _marker(row.teaser, row.truncated),
+        row.published,
+        names.get(row.source_id, ""),
+        row.title,
+        row.id,
+        prefix=prefix,
+    )
+
+
+def _emit_line(
+    flags: str, published: datetime, source: str, title: str, item_id: str, *, prefix: str = ""
+) -> None:
     when = published.astimezone().strftime("%Y-%m-%d %H:%M")
-    sys.stdout.write(f"{item_id[:10]} {flags} {when}  {source[:18]:<18}  {title or '(empty)'}\n")
+    sys.stdout.write(
+        f"{prefix}{item_id[:10]} {flags} {when}  {source[:18]:<18}  {title or '(empty)'}\n"
+    )

@@ -1,4 +1,5 @@
-"""The one facade the UI and the command line call: sources, the stream, read state."""
+"""The one facade the UI and the command line call: sources, the stream, search, read state,
+stars and undo."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import hashlib
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +23,16 @@ from streamtui.core.errors import (
     UnknownSourceError,
 )
 from streamtui.core.files import display_path, read_bytes
-from streamtui.core.models import Article, LoadProblem, LoadResult, Row, Source, SourceKind, View
+from streamtui.core.models import (
+    Article,
+    LoadProblem,
+    LoadResult,
+    Row,
+    Source,
+    SourceKind,
+    Undone,
+    View,
+)
 from streamtui.core.naming import unique_name
 from streamtui.core.sanitize import sanitize
 from streamtui.core.store import Store, SyncStats
@@ -38,6 +49,8 @@ _URL_SCHEMES = ("http://", "https://", "feed:", "ftp://", "file:")
 
 
 MAX_IMPORT_BYTES = 8 * 1024 * 1024
+UNDO_DEPTH = 20
+"""Bulk changes that can be undone, newest first; kept in memory for the Library's life."""
 
 
 @dataclass(slots=True)
@@ -45,6 +58,14 @@ class ImportReport:
     added: list[Source] = field(default_factory=list)
     duplicates: int = 0
     rejected: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """A bulk change that can be undone: ``restore`` puts it back and says how many items."""
+
+    description: str
+    restore: Callable[[], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +87,8 @@ class Library:
         self._bundled = bundled or paths.bundled_content()
         self._parser: FeedParser | None = None
         self._parser_lock = threading.Lock()
+        self._changes: deque[_Change] = deque(maxlen=UNDO_DEPTH)
+        self._changes_lock = threading.Lock()
 
     # -- sources -------------------------------------------------------------------------
 
@@ -355,8 +378,32 @@ class Library:
 
     # -- the stream ----------------------------------------------------------------------
 
-    def view(self, source_id: int | None = None, *, unread_only: bool = False) -> View:
-        return View(source_id, unread_only, self._clock())
+    def view(
+        self,
+        source_id: int | None = None,
+        *,
+        unread_only: bool = False,
+        starred: bool = False,
+        query: str = "",
+    ) -> View:
+        """A view built now: the filters apply together. With a query that has words, the
+        view holds the best ``search_cap`` matches, best first (title above text, then
+        newest); otherwise newest first."""
+        return View(source_id, unread_only, self._clock(), starred=starred, query=query)
+
+    @property
+    def search_cap(self) -> int:
+        """The most items a view with a query holds (the best matches)."""
+        return self.store.search_cap
+
+    @search_cap.setter
+    def search_cap(self, cap: int) -> None:
+        self.store.search_cap = cap
+
+    def search(self, query: str, *, source_id: int | None = None, limit: int = 50) -> list[Row]:
+        """The ``limit`` best matches of ``query`` (in one source), best first; for the
+        command line and the command palette. A query with no words gives the newest items."""
+        return self.store.search(query, source_id=source_id, limit=limit)
 
     def count(self, view: View) -> int:
         return self.store.count(view)
@@ -392,10 +439,88 @@ class Library:
     # -- read state ----------------------------------------------------------------------
 
     def mark_read(self, item_ids: Sequence[str], read: bool = True) -> list[str]:
-        return self.store.set_read(item_ids, read, at=self._clock())
+        """Mark items read or unread; returns the ids that changed. Several ids at once can
+        be undone (one item's toggle is its own undo)."""
+        at = self._clock() if read else None
+        priors = self.store.change_read(item_ids, read, at=at)
+        if len(item_ids) > 1 and priors:
+            self._remember(
+                f"mark {_items(len(priors))} {'read' if read else 'unread'}",
+                lambda: self.store.restore_read(priors, read=read, at=at),
+            )
+        return [prior.item_id for prior in priors]
 
     def mark_view_read(self, view: View) -> list[str]:
-        return self.store.mark_view_read(view, at=self._clock())
+        """Mark every unread item of ``view`` read (one undoable change); returns their ids."""
+        at = self._clock()
+        priors = self.store.change_view_read(view, at=at)
+        if priors:
+            self._remember(
+                f"mark all read{self._place(view)}",
+                lambda: self.store.restore_read(priors, read=True, at=at),
+            )
+        return [prior.item_id for prior in priors]
+
+    def mark_source_read(self, source_id: int) -> list[str]:
+        return self.mark_view_read(self.view(source_id))
+
+    # -- stars ---------------------------------------------------------------------------
+
+    def set_starred(self, item_ids: Sequence[str], starred: bool) -> list[str]:
+        """Star or unstar items; returns the ids that changed. Starred items are never
+        cleaned up (a local item whose file is gone stays). Several ids can be undone."""
+        changed = self.store.set_starred(item_ids, starred)
+        if len(item_ids) > 1 and changed:
+            self._remember(
+                f"{'star' if starred else 'unstar'} {_items(len(changed))}",
+                # Items changed again since keep their new state.
+                lambda: len(self.store.set_starred(changed, not starred)),
+            )
+        return changed
+
+    def starred_count(self) -> int:
+        return self.store.starred_count()
+
+    # -- undo ----------------------------------------------------------------------------
+
+    def undo(self) -> Undone | None:
+        """Undo the last bulk change (None when there is none).
+
+        Each item gets back exactly the state it had (read and when, or its star), unless
+        it has changed since (read again, marked unread, starred again) or has gone: such
+        items keep their present state, and ``count`` tells how many were put back.
+        """
+        with self._changes_lock:
+            if not self._changes:
+                return None
+            change = self._changes.pop()
+        try:
+            count = change.restore()
+        except StreamtuiError:
+            with self._changes_lock:
+                self._changes.append(change)  # still there to try again
+            raise
+        return Undone(change.description, count)
+
+    def undo_description(self) -> str | None:
+        """What :meth:`undo` would undo ("mark all read in news"), or None."""
+        with self._changes_lock:
+            return self._changes[-1].description if self._changes else None
+
+    def _remember(self, description: str, restore: Callable[[], int]) -> None:
+        with self._changes_lock:
+            self._changes.append(_Change(description, restore))
+
+    def _place(self, view: View) -> str:
+        """Where a view is, for an undo description: " in news", " in Starred"..."""
+        places = []
+        if view.query.strip():
+            places.append(f"search {sanitize(view.query.strip())!r}")
+        if view.starred:
+            places.append("Starred")
+        if view.source_id is not None:
+            places.append(self.store.source_names().get(view.source_id, "a removed source"))
+        return " in " + ", ".join(places) if places else ""
 
     def resolve_ids(self, references: Sequence[str]) -> list[str]:
         """Full item ids from ids or unique prefixes (at least 6 characters)."""
@@ -435,6 +560,10 @@ def _start_resource_tracker() -> None:
         resource_tracker.ensure_running()
     finally:
         sys.stderr = saved
+
+
+def _items(count: int) -> str:
+    return f"{count} item" if count == 1 else f"{count} items"
 
 
 def _hash(data: bytes) -> str:

@@ -124,9 +124,21 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class View:
-    """What the stream list shows: a source filter and the unread-only switch."""
+    """What the stream list shows: a source filter, the unread-only switch, starred items
+    only, and a search query. Every filter applies together with the others."""
 
     source_id: int | None = None
     unread_only: bool = False
     since: float = field(default=0.0, compare=False)
     """Items read after this moment stay in an unread-only view until it is rebuilt."""
+    starred: bool = False
+    query: str = ""
+    """What the user typed to search; a view with a query is ranked by relevance, not date."""
+
+
+@dataclass(frozen=True, slots=True)
+class Undone:
+    """What :meth:`Library.undo` put back: its description and how many items it restored."""
+
+    description: str
+    count: int
