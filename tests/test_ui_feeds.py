@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 
 from feedserver import FeedServer, feed, hang, slow, status
@@ -19,6 +19,7 @@ from streamtui.core.store import Store
 from streamtui.ui.app import StreamApp
 from streamtui.ui.screens.dialogs import AddSourceScreen, ConfirmScreen
 from streamtui.ui.widgets import article as article_module
+from streamtui.ui.widgets.article import Page
 from streamtui.ui.widgets.sidebar import SourcesSidebar
 from streamtui.ui.widgets.stream_list import StreamList
 from test_feed_sources import HTML_WITH_LINKS, rss
@@ -122,10 +123,10 @@ async def test_remove_with_confirmation_and_failing_source_shown(
         await app.workers.wait_for_complete()
         await pilot.pause()
         sidebar = app.query_one(SourcesSidebar)
-        prompt = str(sidebar.get_option_at_index(1).prompt)
+        prompt = str(sidebar.get_option_at_index(2).prompt)  # after All and Starred
         assert "Loop" in prompt and "503" in prompt
         assert titles(app) == ["Story 1"]  # items kept
-        await pilot.press("escape", "j", "d")
+        await pilot.press("escape", "j", "j", "d")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
         assert len(app.library.sources()) == 1
@@ -152,7 +153,7 @@ async def test_html_article_shows_text_link_and_attachment(
     await asyncio.to_thread(app.library.add_source, feed_server.url("/cast.xml"))
     async with app.run_test(size=(140, 36)) as pilot:
         await pilot.press("enter")
-        text = str(app.query_one("#article-body", Static).render())
+        text = app.query_one(article_module.ArticleView).rendered_text()
         assert "First bold para." in text and "Second [@click=app.quit]x[/]" in text
         assert "<p>" not in text and "alert" not in text
         assert "Link: http://127.0.0.1/ep" in text
@@ -175,18 +176,18 @@ async def test_a_large_html_body_renders_off_the_ui_thread(
     app = make_app(tmp_path)
     await asyncio.to_thread(app.library.add_source, feed_server.url("/big.xml"))
     threads: list[bool] = []
-    real = article_module.article_content
+    real = article_module.article_page
 
-    def recording(article: Article) -> Content:
+    def recording(article: Article, stop: Callable[[], bool] | None = None) -> Page:
         threads.append(threading.current_thread() is threading.main_thread())
-        return real(article)
+        return real(article, stop)
 
-    monkeypatch.setattr(article_module, "article_content", recording)
+    monkeypatch.setattr(article_module, "article_page", recording)
     async with app.run_test(size=(140, 36)) as pilot:
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        text = str(app.query_one("#article-body", Static).render())
+        text = app.query_one(article_module.ArticleView).rendered_text()
         assert "Paragraph 19999 of a long article." in text
         assert threads == [False]  # converted once, and not on the UI thread
     app.library.close()
