@@ -80,7 +80,7 @@ def titles(app: StreamApp) -> list[str]:
 
 
 def article_text(app: StreamApp) -> str:
-    return str(app.query_one("#article-body", Static).render())
+    return app.query_one(ArticleView).rendered_text()
 
 
 async def test_list_newest_first_and_open_marks_read_and_survives_restart(
@@ -252,11 +252,11 @@ async def test_sidebar_filters_by_source_and_toggles(
         sidebar = app.query_one(SourcesSidebar)
         await pilot.press("escape")  # to the sidebar
         assert app.focused is sidebar
-        assert sidebar.option_count == 3  # All + two sources
-        await pilot.press("j", "j", "enter")  # Other
+        assert sidebar.option_count == 4  # All, Starred and two sources
+        await pilot.press("j", "j", "j", "enter")  # Other
         assert titles(app) == ["Delta story"]
         assert app.focused is app.query_one(StreamList)
-        await pilot.press("escape", "k", "k", "enter")  # All
+        await pilot.press("escape", "k", "k", "k", "enter")  # All
         assert len(titles(app)) == 5
         await pilot.press("b")
         assert app.screen.has_class("-no-sidebar")
@@ -399,7 +399,7 @@ async def test_choosing_another_source_clears_an_article_it_does_not_hold(
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.press("j", "enter")  # Alpha, from the guide
         assert app.query_one(ArticleView).article is not None
-        await pilot.press("h", "escape", "j", "j", "enter")  # sources: Other
+        await pilot.press("h", "escape", "j", "j", "j", "enter")  # sources: Other
         assert titles(app) == ["Delta story"]
         assert app.query_one(ArticleView).article is None
 

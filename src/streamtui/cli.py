@@ -181,7 +181,8 @@ def _launch(library: Library, args: argparse.Namespace, message: str) -> int:
 
     config = load_config(paths.config_dir(getattr(args, "config_dir", None)))
     try:
-        StreamApp(library, startup_message=message, refresh_minutes=config.refresh_interval).run()
+        app = StreamApp(library, startup_message=message, config=config)
+        app.run()
     finally:
         library.close()
     return 0

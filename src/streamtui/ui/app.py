@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import webbrowser
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
@@ -19,15 +21,21 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer
 
+from streamtui.core.config import Config
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library
+from streamtui.core.links import refusal
 from streamtui.core.models import Row, Source, View
+from streamtui.core.search import terms
+from streamtui.ui.commands import ItemsProvider, SourcesProvider
 from streamtui.ui.format import safe
-from streamtui.ui.keys import described
+from streamtui.ui.keys import KeyTable, described, keymap_for
 from streamtui.ui.messages import Progress, RefreshFinished, RefreshProgressed
 from streamtui.ui.screens.dialogs import AddSourceScreen, ConfirmScreen, NameScreen
 from streamtui.ui.screens.help import HelpScreen, help_content
+from streamtui.ui.screens.links import LinkScreen
 from streamtui.ui.widgets.article import ArticleView
+from streamtui.ui.widgets.search import SearchBar
 from streamtui.ui.widgets.sidebar import SourcesSidebar
 from streamtui.ui.widgets.stream_list import StreamList
 
@@ -38,7 +46,16 @@ FLUSH_SECONDS = 0.4
 """How often a running refresh's results are applied to the screen."""
 
 NARROW = 100
-"""Below this many columns the panes stack and the sidebar starts hidden."""
+"""Below this many columns the sidebar starts hidden and the article, while open, takes the
+whole width."""
+
+Opener = Callable[[str], object]
+"""Opens a URL outside the app (the web browser; tests pass a recorder)."""
+
+
+def open_in_browser(url: str) -> object:
+    """The system's browser, never a shell: webbrowser runs the command with an argv list."""
+    return webbrowser.open(url, new=2)
 
 
 class StreamApp(App[None]):
@@ -47,23 +64,53 @@ class StreamApp(App[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("backspace", "step_back", "Back", show=False, id="app.back"),
         Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("colon,ctrl+p", "command_palette", "Command palette", show=False, id="app.palette"),
         Binding("tab", "cycle_focus(1)", "Next pane", show=False, id="app.next_pane"),
         Binding(
             "shift+tab", "cycle_focus(-1)", "Previous pane", show=False, id="app.previous_pane"
         ),
+        Binding("slash", "search", "Search", id="app.search"),
         Binding("J", "step(1)", "Next item", show=False, id="app.next_item"),
         Binding("K", "step(-1)", "Previous item", show=False, id="app.previous_item"),
         Binding("n", "next_unread(1)", "Next unread", id="app.next_unread"),
         Binding("p", "next_unread(-1)", "Previous unread", show=False, id="app.previous_unread"),
         Binding("m", "toggle_read", "Toggle read", id="app.toggle_read"),
+        Binding("s", "toggle_star", "Star", id="app.star"),
+        Binding("o", "open_link", "Open in browser", id="app.open_link"),
+        Binding(
+            "O", "open_link_and_next", "Open, next unread", show=False, id="app.open_link_next"
+        ),
+        Binding("f", "follow_link", "Follow link n", show=False, id="app.follow_link"),
+        Binding("y", "copy_link", "Copy URL", show=False, id="app.copy_link"),
         Binding("A", "mark_view_read", "Mark all read", id="app.mark_all_read"),
-        Binding("M", "toggle_unread_only", "All/unread", id="app.toggle_unread_only"),
-        Binding("b", "toggle_sidebar", "Sidebar", id="app.toggle_sidebar"),
+        Binding(
+            "C",
+            "mark_everything_read",
+            "Mark everything read",
+            show=False,
+            id="app.mark_everything_read",
+        ),
+        Binding("u", "undo", "Undo", show=False, id="app.undo"),
+        Binding("M", "toggle_unread_only", "All/unread", show=False, id="app.toggle_unread_only"),
+        Binding("S", "show_starred", "Starred", show=False, id="app.show_starred"),
+        Binding("b", "toggle_sidebar", "Sidebar", show=False, id="app.toggle_sidebar"),
+        Binding(
+            "less_than_sign", "resize_list(-5)", "Narrower list", show=False, id="app.list_narrower"
+        ),
+        Binding(
+            "greater_than_sign", "resize_list(5)", "Wider list", show=False, id="app.list_wider"
+        ),
         Binding("a", "add_source", "Add source", id="app.add_source"),
         Binding("r", "refresh(False)", "Refresh", id="app.refresh"),
         Binding("R", "refresh(True)", "Refresh all", show=False, id="app.refresh_all"),
     ]
+
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = App.COMMANDS | {
+        SourcesProvider,
+        ItemsProvider,
+    }
 
     def __init__(
         self,
@@ -71,19 +118,36 @@ class StreamApp(App[None]):
         *,
         startup_message: str = "",
         sync_on_start: bool = True,
-        refresh_minutes: int = 0,
+        refresh_minutes: int | None = None,
+        config: Config | None = None,
+        opener: Opener = open_in_browser,
     ) -> None:
+        """Raises ConfigError (naming the line) for a keymap or theme this app cannot use."""
         super().__init__()
+        config = config or Config()
         self.library = library
         self.startup_message = startup_message
         self.sync_on_start = sync_on_start
-        self.refresh_minutes = refresh_minutes
+        self.refresh_minutes = (
+            config.refresh_interval if refresh_minutes is None else refresh_minutes
+        )
+        self.opener = opener
+        self.keymap: dict[str, str] = keymap_for(config, self.key_tables())
+        self.keymap_preset = config.keymap_preset
+        if config.theme and config.theme not in self.available_themes:
+            raise config.error(
+                f"theme {config.theme!r} is not a theme; choose one of "
+                + ", ".join(sorted(self.available_themes)),
+                key="theme",
+            )
+        self._theme_name = config.theme
+        self.list_share = config.list_width or 50
+        self._search_return: View | None = None
         self._refreshing = False
         self._progress = Progress()
         self._cancel = threading.Event()
         self._flusher: Timer | None = None
         self.view: View = library.view()
-        self.keymap: dict[str, str] = {}
 
     # -- layout --------------------------------------------------------------------------
 
@@ -92,6 +156,7 @@ class StreamApp(App[None]):
             yield SourcesSidebar(id="sources")
             yield StreamList(id="stream")
             yield ArticleView(id="article")
+        yield SearchBar(id="search")
         yield Footer()
 
     @property
@@ -106,15 +171,25 @@ class StreamApp(App[None]):
     def sidebar(self) -> SourcesSidebar:
         return self.query_one(SourcesSidebar)
 
+    @property
+    def search_bar(self) -> SearchBar:
+        return self.query_one(SearchBar)
+
     def on_mount(self) -> None:
+        self.set_keymap(self.keymap)
+        if self._theme_name:
+            self.theme = self._theme_name
         narrow = self.size.width < NARROW
         self.screen.set_class(narrow, "-narrow")
         self.screen.set_class(narrow, "-no-sidebar")
+        self.search_bar.display = False
+        self._apply_split()
+        self.watch(self.screen, "focused", self._focus_moved)
         self.sidebar.border_title = "Sources"
         with self._guard():
             self._show_sources()
             self._reload()
-        self.stream.focus()
+        self._focus(self.stream)
         if self.startup_message:
             self.notify(self.startup_message, severity="warning", markup=False, timeout=10)
         if self.sync_on_start:  # open on what is stored, then refresh in the background
@@ -128,6 +203,22 @@ class StreamApp(App[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.screen.set_class(event.size.width < NARROW, "-narrow")
+        self._apply_split()
+
+    def _focus(self, widget: Widget) -> None:
+        """Focus at once (``Widget.focus`` waits a turn), so that keys typed ahead reach
+        the pane they were meant for."""
+        self.screen.set_focus(widget)
+
+    def _focus_moved(self, focused: Widget | None) -> None:
+        """On a narrow screen the article takes the whole width while it has the focus."""
+        self.screen.set_class(focused is self.article, "-reading")
+
+    def _apply_split(self) -> None:
+        """The list/article split (wide layout only: a narrow one shows one at a time)."""
+        narrow = self.screen.has_class("-narrow")
+        self.stream.styles.width = None if narrow else f"{self.list_share}fr"
+        self.article.styles.width = None if narrow else f"{100 - self.list_share}fr"
 
     # -- loading -------------------------------------------------------------------------
 
@@ -139,6 +230,7 @@ class StreamApp(App[None]):
         position = self.library.rank(view, keep_id) if keep_id else None
         fetch: Callable[[int, int], list[Row]] = partial(self.library.rows, view)
         names = self.library.source_names()
+        self.stream.highlight = terms(view.query) if view.query else []
         self.stream.load(
             fetch,
             count,
@@ -154,15 +246,29 @@ class StreamApp(App[None]):
 
     def _show_sources(self) -> None:
         sources = self.library.sources()
-        self.sidebar.show_sources(sources, self.view.source_id)
+        view = self.view
+        self.sidebar.show_sources(
+            sources,
+            None if view.starred else view.source_id,
+            starred=self.library.starred_count(),
+            on_starred=view.starred and not view.query,
+        )
         unread = sum(s.unread for s in sources if self.view.source_id in (None, s.id))
         self.stream.border_subtitle = Content(f"{unread} unread")
 
     def _update_title(self, names: dict[int, str]) -> None:
-        name = "All" if self.view.source_id is None else names.get(self.view.source_id, "?")
-        mode = "unread" if self.view.unread_only else "all items"
+        view = self.view
+        if view.query:
+            name = Content.assemble(("Search ", "bold"), safe(view.query).stylize("$accent"))
+        elif view.starred:
+            name = Content("Starred")
+        else:
+            name = safe("All" if view.source_id is None else names.get(view.source_id, "?"))
+        mode = "unread" if view.unread_only else "all items"
+        if view.query:
+            mode = f"{mode} · Esc clears"
         self.stream.border_title = Content.assemble(
-            safe(name), (f" · {mode} · {self.stream.count}", "dim")
+            name, (f" · {mode} · {self.stream.count}", "dim")
         )
 
     def _set_view(self, view: View) -> None:
@@ -175,15 +281,40 @@ class StreamApp(App[None]):
     def on_stream_list_opened(self, message: StreamList.Opened) -> None:
         self._open(message.row.id, focus=True)
 
+    def on_article_view_link_clicked(self, message: ArticleView.LinkClicked) -> None:
+        self._open_url(message.url)  # checked like every link: http, https, mailto only
+
     def on_article_view_end_reached(self, _: ArticleView.EndReached) -> None:
         self._open_next_unread(1, after=self._open_id())
 
     def on_sources_sidebar_chosen(self, message: SourcesSidebar.Chosen) -> None:
-        self.view = self.library.view(message.source_id, unread_only=self.view.unread_only)
+        if message.starred:
+            self.show_view(self.library.view(starred=True))
+        else:
+            self.show_source(message.source_id)
+
+    def show_source(self, source_id: int | None) -> None:
+        """Show a source (None: every source) and move to the list; the palette jumps here."""
+        self.show_view(self.library.view(source_id, unread_only=self.view.unread_only))
+
+    def show_view(self, view: View) -> None:
+        self._search_return = None
+        self.search_bar.close()
+        self.view = view
         with self._guard():
             self._reload()
             self._show_sources()
-        self.stream.focus()
+        self._focus(self.stream)
+
+    def jump_to_item(self, item_id: str) -> None:
+        """Open an item (the palette's items); outside the current view, show All first."""
+        with self._guard():
+            if self.library.position(self.view, item_id) is None:
+                self.show_view(self.library.view())
+            self._open(item_id, focus=True)
+
+    def action_show_starred(self) -> None:
+        self.show_view(self.library.view(starred=True))
 
     # -- actions -------------------------------------------------------------------------
     # Pane keys that move focus run here, synchronously, so that keys typed ahead reach
@@ -195,11 +326,28 @@ class StreamApp(App[None]):
             self._open(row.id, focus=True)
 
     def action_focus_list(self) -> None:
-        self.stream.focus()
+        self._focus(self.stream)
 
     def action_focus_sources(self) -> None:
         self.screen.remove_class("-no-sidebar")
-        self.sidebar.focus()
+        self._focus(self.sidebar)
+
+    def action_list_back(self) -> None:
+        """h/Esc in the list: first drop a search filter, then go to the sources."""
+        if self.view.query:
+            self._clear_search()
+        else:
+            self.action_focus_sources()
+
+    def action_step_back(self) -> None:
+        """One level out (newsboat's q): article, list, sources; from the sources, quit."""
+        if self.focused is self.article:
+            self.action_focus_list()
+        elif self.focused is self.stream:
+            self.action_list_back()
+        else:
+            self._cancel.set()
+            self.exit()
 
     def _open(self, item_id: str, *, focus: bool = False) -> None:
         """Show an item in the article pane and mark it read (saved at once)."""
@@ -214,7 +362,7 @@ class StreamApp(App[None]):
             if not article.row.read:
                 self._set_read(item_id, True)
         if focus:
-            self.article.focus()
+            self._focus(self.article)
 
     def _open_id(self) -> str | None:
         return self.article.article.row.id if self.article.article else None
@@ -273,39 +421,210 @@ class StreamApp(App[None]):
             return last[0].id
         return self.library.next_unread(self.view, last[0].id, backwards=True)
 
-    def action_toggle_read(self) -> None:
+    def _target_row(self) -> Row | None:
+        """What a key acts on: the open article while reading, else the cursor's row."""
         target = self._open_id() if self._reading() else None
-        row = self.library.row(target) if target else self.stream.current
+        return self.library.row(target) if target else self.stream.current
+
+    def action_toggle_read(self) -> None:
+        row = self._target_row()
         if row is None:
             return
         with self._guard():
             self._set_read(row.id, not row.read)
 
-    def action_mark_view_read(self) -> None:
+    def action_toggle_star(self) -> None:
+        row = self._target_row()
+        if row is None:
+            return
         with self._guard():
-            changed = self.library.mark_view_read(self.view)
+            self.library.set_starred([row.id], not row.starred)
+            changed = self.library.row(row.id)
+            if changed is not None:
+                self.stream.update_row(changed)
+            self._show_sources()
+            self.notify("Unstarred." if row.starred else "Starred.", timeout=2)
+
+    def action_mark_view_read(self) -> None:
+        self._mark_read_in(self.view, "this view")
+
+    def action_mark_everything_read(self) -> None:
+        self._mark_read_in(self.library.view(), "every source")
+
+    def _mark_read_in(self, view: View, where: str) -> None:
+        with self._guard():
+            changed = self.library.mark_view_read(view)
             self.stream.forget_rows()
             self._show_sources()
-            self.notify(f"Marked {len(changed)} item(s) read.", timeout=3)
+            if not changed:
+                self.notify(f"Nothing unread in {where}.", timeout=3)
+                return
+            keys = self._keys_for("app.undo")
+            # Markup from our own words and numbers only: no feed text in this string.
+            self.notify(
+                f"Marked {len(changed)} item(s) read in {where}. "
+                f"[@click=app.undo]Undo[/] (or press {keys})",
+                timeout=8,
+            )
+
+    def action_undo(self) -> None:
+        with self._guard():
+            undone = self.library.undo()
+            if undone is None:
+                self.notify("Nothing to undo.", timeout=3)
+                return
+            self.stream.forget_rows()
+            self._reload(self._cursor_id())
+            self._show_sources()
+            self.notify(
+                f"Undone: {undone.description} ({undone.count} item(s)).",
+                markup=False,
+                timeout=4,
+            )
+
+    def _keys_for(self, binding_id: str) -> str:
+        for _, table, _ in self.key_tables():
+            for binding in table:
+                if isinstance(binding, Binding) and binding.id == binding_id:
+                    return described([binding], self.get_key_display, self.keymap)[0][0]
+        return "?"
+
+    # -- links ---------------------------------------------------------------------------
+
+    def _item_link(self) -> str | None:
+        row = self._target_row()
+        if row is None:
+            return None
+        shown = self.article.article
+        article = shown if shown and shown.row.id == row.id else self.library.article(row.id)
+        if not article.link:
+            self.notify("This item has no link.", timeout=3)
+            return None
+        return article.link
+
+    def action_open_link(self) -> None:
+        with self._guard():
+            url = self._item_link()
+            if url:
+                self._open_url(url)
+
+    def action_open_link_and_next(self) -> None:
+        with self._guard():
+            row = self._target_row()
+            url = self._item_link()
+            if row is None or url is None or not self._open_url(url):
+                return
+            if not row.read:
+                self._set_read(row.id, True)
+            self._open_next_unread(1, after=row.id, open_it=self._reading())
+
+    def action_follow_link(self) -> None:
+        if self.article.article is None:
+            self.notify("Open an item first: f follows the numbered links of its text.")
+            return
+        links = self.article.links
+        if not links:
+            self.notify("This article has no numbered links.", timeout=3)
+            return
+
+        def chosen(number: int | None) -> None:
+            link = next((link for link in links if link.number == number), None)
+            if link is not None:
+                self._open_url(link.url)
+
+        self.push_screen(LinkScreen([(k.number, k.label, k.url) for k in links]), chosen)
+
+    def action_copy_link(self) -> None:
+        with self._guard():
+            url = self._item_link()
+            if url:
+                self.copy_to_clipboard(url)  # OSC 52: works over SSH, where supported
+                self.notify(f"Copied {url}", markup=False, timeout=3)
+
+    def _open_url(self, url: str) -> bool:
+        """Open http, https and mailto links outside the app; refuse the rest, saying why."""
+        reason = refusal(url)
+        if reason:
+            self._error(f"Not opened: {reason}")
+            return False
+        self.notify(f"Opening {url}", markup=False, timeout=3)
+        self._launch(url)
+        return True
+
+    @work(thread=True, group="open")
+    def _launch(self, url: str) -> None:
+        try:
+            self.opener(url)
+        except Exception as error:  # a browser that fails to start is a message
+            self.call_from_thread(self._error, f"Could not open {url}: {error}")
+
+    # -- search --------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        if self._search_return is None:
+            self._search_return = self.view
+        self.search_bar.open(self.view.query)
+
+    def on_search_bar_searched(self, message: SearchBar.Searched) -> None:
+        self._search(message.query)
+
+    def on_search_bar_kept(self, message: SearchBar.Kept) -> None:
+        self._search(message.query)
+        if not message.query.strip():
+            self._clear_search()
+        self._focus(self.stream)
+
+    def on_search_bar_cleared(self, _: SearchBar.Cleared) -> None:
+        self._clear_search()
+        self._focus(self.stream)
+
+    def _search(self, query: str) -> None:
+        """Show what matches ``query`` across every source, best first (live as typed)."""
+        base = self._search_return or self.view
+        view = self.library.view(query=query) if query.strip() else base
+        if view == self.view:
+            return
+        self.view = view
+        with self._guard():
+            self._reload()
+
+    def _clear_search(self) -> None:
+        back, self._search_return = self._search_return, None
+        self.search_bar.close()
+        if back is not None and back != self.view:
+            self._set_view(back)
+
+    def action_resize_list(self, step: int) -> None:
+        if self.screen.has_class("-narrow"):
+            self.notify("On a narrow terminal the article takes the whole width while open.")
+            return
+        self.list_share = max(20, min(80, self.list_share + step))
+        self._apply_split()
 
     def action_toggle_unread_only(self) -> None:
+        view = self.view  # the other filters (source, starred, search) stay
         with self._guard():
             self._set_view(
-                self.library.view(self.view.source_id, unread_only=not self.view.unread_only)
+                self.library.view(
+                    view.source_id,
+                    unread_only=not view.unread_only,
+                    starred=view.starred,
+                    query=view.query,
+                )
             )
 
     def action_toggle_sidebar(self) -> None:
         hidden = not self.screen.has_class("-no-sidebar")
         self.screen.set_class(hidden, "-no-sidebar")
         if hidden and self.focused is self.sidebar:
-            self.stream.focus()
+            self._focus(self.stream)
 
     def action_cycle_focus(self, step: int) -> None:
         panes: list[Widget] = [self.stream, self.article]
         if not self.screen.has_class("-no-sidebar"):
             panes.insert(0, self.sidebar)
         index = panes.index(self.focused) if self.focused in panes else 0
-        panes[(index + step) % len(panes)].focus()
+        self._focus(panes[(index + step) % len(panes)])
 
     # -- sources: add, refresh, remove, rename --------------------------------------------
 
@@ -462,6 +781,19 @@ class StreamApp(App[None]):
 
     # -- the key table -------------------------------------------------------------------
 
+    @classmethod
+    def key_tables(cls) -> list[KeyTable]:
+        """Every binding table, the global one first (for the keymap's checks)."""
+        return [
+            ("Everywhere", cls.BINDINGS, False),
+            ("Stream list", StreamList.BINDINGS, True),
+            ("Article", ArticleView.BINDINGS, True),
+            ("Sources", SourcesSidebar.BINDINGS, True),
+            ("Search line", SearchBar.BINDINGS, False),
+            ("Link prompt", LinkScreen.BINDINGS, False),
+            ("Help", HelpScreen.BINDINGS, False),
+        ]
+
     def key_sections(self) -> list[tuple[str, Widget | None, list[BindingType]]]:
         return [
             ("Everywhere", None, self.BINDINGS),
@@ -475,7 +807,9 @@ class StreamApp(App[None]):
             (title, described(table, self.get_key_display, self.keymap))
             for title, _, table in self.key_sections()
         ]
-        sections[0][1].append(("ctrl+p", "Command palette: every action", ""))
+        sections[0][1].append(
+            ("", f"Keymap preset in force: {self.keymap_preset}; remap in config.toml", "")
+        )
         sections[-1][1].insert(0, ("enter", "Show this source", ""))
         return sections
 

@@ -14,6 +14,7 @@ from streamtui.core.models import Source
 from streamtui.ui.format import safe
 
 ALL = "all"
+STARRED = "starred"
 
 
 def _prompt(name: str, unread: int, error: str = "") -> Content:
@@ -26,6 +27,12 @@ def _prompt(name: str, unread: int, error: str = "") -> Content:
     return prompt
 
 
+def _starred_prompt(count: int) -> Content:
+    return Content.assemble(
+        ("★ ", "$warning"), "Starred", Content.styled(f" {count}", "bold" if count else "dim")
+    )
+
+
 class SourcesSidebar(OptionList):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False, id="sources.down"),
@@ -36,9 +43,10 @@ class SourcesSidebar(OptionList):
     ]
 
     class Chosen(Message):
-        def __init__(self, source_id: int | None) -> None:
+        def __init__(self, source_id: int | None, *, starred: bool = False) -> None:
             super().__init__()
             self.source_id = source_id
+            self.starred = starred
 
     class RemoveRequested(Chosen):
         """The user asked to remove the highlighted source (the app confirms first)."""
@@ -50,7 +58,7 @@ class SourcesSidebar(OptionList):
         if self.highlighted is None:
             return None
         option_id = self.get_option_at_index(self.highlighted).id
-        return None if option_id in (None, ALL) else int(option_id)
+        return None if option_id in (None, ALL, STARRED) else int(option_id)
 
     def action_remove(self) -> None:
         source_id = self._highlighted_source()
@@ -62,12 +70,23 @@ class SourcesSidebar(OptionList):
         if source_id is not None:
             self.post_message(self.RenameRequested(source_id))
 
-    def show_sources(self, sources: list[Source], selected: int | None) -> None:
+    def show_sources(
+        self,
+        sources: list[Source],
+        selected: int | None,
+        *,
+        starred: int = 0,
+        on_starred: bool = False,
+    ) -> None:
+        """ "All", "Starred" (with how many), then every source; ``selected`` highlighted."""
         unread = sum(source.unread for source in sources)
-        options = [Option(_prompt("All", unread), id=ALL)]
+        options = [
+            Option(_prompt("All", unread), id=ALL),
+            Option(_starred_prompt(starred), id=STARRED),
+        ]
         options += [Option(_prompt(s.name, s.unread, s.last_error), id=str(s.id)) for s in sources]
         self.set_options(options)
-        wanted = ALL if selected is None else str(selected)
+        wanted = STARRED if on_starred else ALL if selected is None else str(selected)
         try:
             self.highlighted = self.get_option_index(wanted)
         except Exception:  # the source went away: fall back to All
@@ -76,4 +95,7 @@ class SourcesSidebar(OptionList):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         option_id = event.option.id
-        self.post_message(self.Chosen(None if option_id in (None, ALL) else int(option_id)))
+        if option_id == STARRED:
+            self.post_message(self.Chosen(None, starred=True))
+        else:
+            self.post_message(self.Chosen(None if option_id in (None, ALL) else int(option_id)))

@@ -6,6 +6,7 @@ fast over 100,000 items as over 100; nothing is measured or mounted per item.
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import ClassVar
@@ -41,7 +42,9 @@ class StreamList(ScrollView, can_focus=True):
         Binding("pageup,ctrl+u", "page_up", "Page up", show=False, id="list.page_up"),
         # Keys that move focus run on the app at once, so typed-ahead keys land right.
         Binding("enter,l,space", "app.open_current", "Open", id="list.open"),
-        Binding("h,escape", "app.focus_sources", "Sources", show=False, id="list.back"),
+        Binding(
+            "h,escape", "app.list_back", "Sources (clears a search)", show=False, id="list.back"
+        ),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -50,6 +53,8 @@ class StreamList(ScrollView, can_focus=True):
         "stream-list--read",
         "stream-list--meta",
         "stream-list--teaser",
+        "stream-list--star",
+        "stream-list--match",
     }
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
@@ -67,6 +72,8 @@ class StreamList(ScrollView, can_focus=True):
         self._blocks: OrderedDict[int, list[Row]] = OrderedDict()
         self.empty_text = "Loading…"
         self.show_source = True
+        self._highlight: list[str] = []
+        self._terms: re.Pattern[str] | None = None
 
     # -- data ----------------------------------------------------------------------------
 
@@ -101,6 +108,17 @@ class StreamList(ScrollView, can_focus=True):
             return
         self.cursor = target
         self.refresh()
+
+    @property
+    def highlight(self) -> list[str]:
+        return self._highlight
+
+    @highlight.setter
+    def highlight(self, words: list[str]) -> None:
+        """Words to mark where a word of a title starts with them (a search's terms)."""
+        self._highlight = [w for w in words if w]
+        alternatives = "|".join(re.escape(w) for w in sorted(self._highlight, key=len)[::-1])
+        self._terms = re.compile(rf"(?<!\w)(?:{alternatives})", re.I) if alternatives else None
 
     @property
     def count(self) -> int:
@@ -225,12 +243,20 @@ class StreamList(ScrollView, can_focus=True):
             tag = "  teaser" if width >= 60 else " T"
             tag += "…" if row.truncated else ""
         text = Text(no_wrap=True, overflow="ellipsis", end="")
-        text.append(" ● " if not row.read else "   ", state)
+        text.append(" ●" if not row.read else "  ", state)
+        if row.starred:
+            text.append("★", state + self.get_component_rich_style("stream-list--star"))
+        else:
+            text.append(" ")
         text.append(f"{short_date(row.published):>10}  ", meta)
         if self.show_source and width >= 60:
             text.append(f"{source[:16]:<16}  ", meta)
         room = max(0, width - text.cell_len - len(tag))
         title = Text(title_of(row.title), style=state, no_wrap=True, end="")
+        if self._terms is not None:
+            match = self.get_component_rich_style("stream-list--match")
+            for found in self._terms.finditer(title.plain):
+                title.stylize(match, found.start(), found.end())
         title.truncate(room, overflow="ellipsis", pad=True)
         text.append_text(title)
         if tag:
