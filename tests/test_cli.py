@@ -402,3 +402,17 @@ def test_error_in_a_subprocess_has_no_traceback(tmp_path: Path) -> None:
     assert failed.stderr.startswith("streamtui: gopher://example.com/rss: only http and https")
     assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr
     assert (tmp_path / "data" / "streamtui.db").is_file()  # the environment was honoured
+
+
+def test_an_upgrade_that_builds_the_search_index_is_announced(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from test_store import v2_database
+
+    data = tmp_path / "old"
+    v2_database(data / "streamtui.db")
+    code, out, err = run(capsys, "--data-dir", str(data), "search", "quokka")
+    assert code == 0 and "Marsupials" in out
+    assert "upgrading the database" in err
+    code, out, err = run(capsys, "--data-dir", str(data), "search", "quokka")
+    assert "upgrading" not in err

@@ -615,3 +615,14 @@ def test_change_read_of_read_items_remembers_when_they_were_read(
     ]  # fmt: skip
     assert store.restore_read(priors, read=False, at=None) == 2
     assert read_state(store)["a1"] == (1, T0 + 1) and read_state(store)["b1"] == (1, T0 + 2)
+
+
+def test_needs_upgrade_only_for_an_older_schema(db_path: Path) -> None:
+    assert not Store.needs_upgrade(db_path)  # no file: nothing to upgrade (and none made)
+    assert not db_path.exists()
+    v2_database(db_path)
+    assert Store.needs_upgrade(db_path)
+    Store.open(db_path).close()
+    assert not Store.needs_upgrade(db_path)
+    db_path.write_bytes(b"not a database at all")
+    assert not Store.needs_upgrade(db_path)

@@ -17,6 +17,7 @@ from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library, SyncReport, open_library
 from streamtui.core.models import Item, Row, View
 from streamtui.core.sanitize import sanitize
+from streamtui.core.store import Store
 
 if TYPE_CHECKING:
     from streamtui.core.refresh import RefreshEvent
@@ -145,6 +146,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "preview":
         return _preview(args)
     data_dir = paths.data_dir(getattr(args, "data_dir", None))
+    if Store.needs_upgrade(data_dir / paths.DB_NAME):
+        print(
+            "streamtui: upgrading the database (building the search index, once; "
+            "this takes a while with a long history)…",
+            file=sys.stderr,
+            flush=True,
+        )
     library, message = open_library(data_dir)
     if message:
         _fail(message)

@@ -201,6 +201,23 @@ class Store:
             raise
         return store
 
+    @staticmethod
+    def needs_upgrade(path: Path) -> bool:
+        """True when the database at ``path`` has items and an older schema, so that opening
+        it runs a migration that may take a while (building the search index: about 23 s per
+        100k items). Never raises: whatever is wrong shows when the store is opened."""
+        try:
+            connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        except (OSError, ValueError, sqlite3.Error):
+            return False
+        try:
+            version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+            return 0 < version < len(MIGRATIONS)
+        except sqlite3.Error:
+            return False
+        finally:
+            connection.close()
+
     @classmethod
     def open_or_recover(cls, path: Path) -> tuple[Store, str]:
         """Open the database; a corrupt one is moved aside and a fresh one started.
