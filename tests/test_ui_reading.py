@@ -189,6 +189,7 @@ async def test_star_and_the_starred_view(tmp_path: Path) -> None:
         assert app.library.starred_count() == 1
         await pilot.press("S")
         assert titles(app) == ["Pear prices fall"]
+        assert str(app.query_one(StreamList).border_subtitle) == "1 unread"  # of the view
         await pilot.press("s")  # unstar from the starred view
         assert app.library.starred_count() == 0
         sidebar = app.query_one(SourcesSidebar)
@@ -316,9 +317,15 @@ async def test_narrow_layout_shows_one_pane_at_a_time(tmp_path: Path) -> None:
         await pilot.press("h")
         await pilot.pause()
         assert stream.region.width >= 78 and not article.region
-        await pilot.press("h")  # the sources, above the list
+        await pilot.press("j", "enter")  # laid out while hidden: the new item, not the last
+        await pilot.pause()
+        assert "Plum season opens" in article.rendered_text(wrapped=True).splitlines()[0]
+        await pilot.press("h", "h")  # the sources, above the list
         await pilot.pause()
         assert sidebar.region and app.focused is sidebar
+        await pilot.press("k", "enter")  # the Starred entry: chosen, the sidebar goes again
+        await pilot.pause()
+        assert not sidebar.region and app.focused is stream
 
 
 async def test_split_resizes_with_keys(tmp_path: Path) -> None:

@@ -68,7 +68,9 @@ def load_config(folder: Path) -> Config:
         if key not in KNOWN:
             raise blank.error(f"unknown key {sanitize(key)!r} (known: {', '.join(KNOWN)})", key=key)
     return Config(
-        refresh_interval=_whole(blank, data, "refresh_interval", "a whole number of minutes"),
+        refresh_interval=_whole(
+            blank, data, "refresh_interval", "a whole number of minutes (0 turns it off)"
+        ),
         keymap_preset=_preset(blank, data),
         keymap=_keymap(blank, data.get("keymap", {})),
         theme=_text(blank, data, "theme"),
@@ -81,14 +83,12 @@ def load_config(folder: Path) -> Config:
 def _whole(config: Config, data: dict[str, object], key: str, what: str) -> int:
     value = data.get(key, 0)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise config.error(
-            f"{key} must be {what} (0 turns it off), not {sanitize(repr(value))}", key=key
-        )
+        raise config.error(f"{key} must be {what}, not {sanitize(repr(value))}", key=key)
     return value
 
 
 def _list_width(config: Config, data: dict[str, object]) -> int:
-    value = _whole(config, data, "list_width", "a percentage from 20 to 80")
+    value = _whole(config, data, "list_width", "a percentage from 20 to 80 (0 is the default)")
     if value and not 20 <= value <= 80:
         raise config.error(
             f"list_width must be a percentage from 20 to 80 (0 is the default), not {value}",

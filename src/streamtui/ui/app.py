@@ -144,6 +144,7 @@ class StreamApp(App[None]):
         self.list_share = config.list_width or 50
         self._search_return: View | None = None
         self._refreshing = False
+        self._quiet = False
         self._progress = Progress()
         self._cancel = threading.Event()
         self._flusher: Timer | None = None
@@ -253,13 +254,22 @@ class StreamApp(App[None]):
             starred=self.library.starred_count(),
             on_starred=view.starred and not view.query,
         )
-        unread = sum(s.unread for s in sources if self.view.source_id in (None, s.id))
+        if view.starred or view.query:  # the unread among what the view holds
+            unread = self.library.count(
+                self.library.view(
+                    view.source_id, unread_only=True, starred=view.starred, query=view.query
+                )
+            )
+        else:
+            unread = sum(s.unread for s in sources if view.source_id in (None, s.id))
         self.stream.border_subtitle = Content(f"{unread} unread")
 
     def _update_title(self, names: dict[int, str]) -> None:
         view = self.view
         if view.query:
-            name = Content.assemble(("Search ", "bold"), safe(view.query).stylize("$accent"))
+            name = Content.assemble(
+                ("Search ", "bold"), safe(view.query).stylize("$accent"), " in every source"
+            )
         elif view.starred:
             name = Content("Starred")
         else:
@@ -304,6 +314,8 @@ class StreamApp(App[None]):
         with self._guard():
             self._reload()
             self._show_sources()
+        if self.screen.has_class("-narrow"):  # the sidebar was open to choose: close it
+            self.screen.add_class("-no-sidebar")
         self._focus(self.stream)
 
     def jump_to_item(self, item_id: str) -> None:
@@ -656,6 +668,7 @@ class StreamApp(App[None]):
         if not everything and self.view.source_id is not None:
             sources = [s for s in self.library.sources() if s.id == self.view.source_id]
         self._refreshing = True
+        self._quiet = quiet
         self._progress = Progress()
         self._cancel = threading.Event()
         self.stream.border_subtitle = Content("refreshing…")
@@ -720,8 +733,8 @@ class StreamApp(App[None]):
         )
         if summary.failed:
             self.notify(line, severity="warning", markup=False, timeout=8)
-        else:
-            self.notify(line, markup=False, timeout=5)
+        elif summary.added or not self._quiet:  # a background refresh that found nothing
+            self.notify(line, markup=False, timeout=4)  # new does not cover the screen
 
     def _cursor_id(self) -> str | None:
         """The item under the cursor as the user sees it (from the rows on screen)."""

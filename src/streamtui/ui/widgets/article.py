@@ -487,7 +487,12 @@ class ArticleView(ScrollView, can_focus=True):
 
     def on_resize(self, _: events.Resize) -> None:
         width = self._width()
-        if not width or width == self._layout.width:
+        if not width:
+            return
+        if self._layout.page is not self._page:  # shown while the pane had no size (hidden)
+            self._apply(layout(self._page, width), self._restore)
+            return
+        if width == self._layout.width:
             return
         if not self._laid_out:  # the first size: lay out now, where the reader left it
             self._set_page(self._page, scroll_to=self._restore)

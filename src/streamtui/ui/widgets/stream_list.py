@@ -245,9 +245,9 @@ class StreamList(ScrollView, can_focus=True):
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         text.append(" ●" if not row.read else "  ", state)
         if row.starred:
-            text.append("★", state + self.get_component_rich_style("stream-list--star"))
+            text.append("★ ", state + self.get_component_rich_style("stream-list--star"))
         else:
-            text.append(" ")
+            text.append("  ")
         text.append(f"{short_date(row.published):>10}  ", meta)
         if self.show_source and width >= 60:
             text.append(f"{source[:16]:<16}  ", meta)
