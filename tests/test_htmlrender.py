@@ -314,3 +314,114 @@ def test_refusal_names_the_reason(url: str, names: str) -> None:
     reason = refusal(url)
     assert reason is not None and names in reason
     assert "\n" not in reason
+
+
+# -- review fixes ----------------------------------------------------------------------------
+
+
+def test_math_keeps_its_token_text_inline_and_skips_annotations() -> None:
+    (block,) = render_html(
+        "<p>All the copies taken together are going to take <math><semantics><mrow>"
+        "<mi>N</mi>\n<mo>×</mo>\n<mi>M</mi></mrow>"
+        '<annotation encoding="application/x-tex">N \\times M</annotation>'
+        "<annotation-xml><mi>X</mi></annotation-xml></semantics></math> steps</p>"
+    ).blocks
+    assert block.text == "All the copies taken together are going to take N×M steps"
+    doc = render_html(
+        "<table><tr><th>Size</th><th>Cost</th></tr>"
+        "<tr><td><math><mn>10</mn></math></td><td><math><mn>2</mn></math></td></tr></table>"
+    )
+    assert doc.blocks[0].text.split("\n")[-1] == "10   │ 2"
+
+
+def test_display_math_is_a_block_and_empty_math_shows_its_alttext() -> None:
+    doc = render_html(
+        '<p>Thus <math display="block"><mi>x</mi><mo>=</mo><mn>1</mn></math> holds.</p>'
+        '<p>a <math alttext="y^2"></math> b</p>'
+    )
+    assert texts(doc) == ["Thus", "x=1", "holds.", "a y^2 b"]
+
+
+def test_adjacent_anchors_of_one_address_are_one_link() -> None:
+    doc = render_html(
+        '<p>Dropbox\'s <a href="/X">own M</a><a href="/X">agic </a><a href="/X">P</a>'
+        '<a href="/X">ocket</a>. Google\'s <a href="/Y"> </a><a href="/Y">W</a>'
+        '<a href="/Y">eb</a>, <a href="/Z">a</a> <a href="/Z">b</a> <b><a href="/X">c</a></b>'
+        ' <i>d</i> <a href="/Y">e</a><a href="/Z">f</a></p>',
+        BASE,
+    )
+    (block,) = doc.blocks
+    assert block.text == (
+        "Dropbox's own Magic Pocket [1]. Google's Web [2], a b [3] c [1] d e [2] f [3]"
+    )
+    assert styled(block, "link") == ["own Magic Pocket", "Web", "a b", "c", "e", "f"]
+    assert styled(block, "italic") == ["d"] and styled(block, "bold") == ["c"]
+    assert [link.label for link in doc.links] == ["own Magic Pocket", "Web", "a b"]
+    alone = render_html('<p>x <a href="/e"> </a> y</p><p><a href="/f">f</a></p>', BASE)
+    assert texts(alone) == ["x [1] y", "f [2]"]  # an empty link alone still shows its number
+
+
+def test_colspan_takes_columns_and_absurd_values_span_the_table() -> None:
+    (table,) = render_html(
+        "<table><tr><th>A</th><th>B</th><th>C</th></tr>"
+        "<tr><td colspan=2>Spanning</td><td>x</td></tr>"
+        '<tr><td colspan="173">the whole row</td></tr>'
+        "<tr><td>1</td><td>2</td><td>3</td></tr></table>"
+    ).blocks
+    assert table.kind == "table"
+    assert table.text.split("\n") == [
+        "A │ B    │ C",
+        "──┼──────┼───",
+        "Spanning │ x",
+        "the whole row",
+        "1 │ 2    │ 3",
+    ]
+
+
+def test_rowspan_leaves_empty_cells_below() -> None:
+    (table,) = render_html(
+        "<table><tr><th>A</th><th>B</th><th>C</th></tr>"
+        "<tr><td rowspan=2>R</td><td>b1</td><td>c1</td></tr>"
+        "<tr><td>b2</td><td>c2</td></tr><tr><td>a3</td><td>b3</td><td>c3</td></tr></table>"
+    ).blocks
+    assert table.text.split("\n") == [
+        "A  │ B  │ C",
+        "───┼────┼───",
+        "R  │ b1 │ c1",
+        "   │ b2 │ c2",
+        "a3 │ b3 │ c3",
+    ]
+
+
+def test_hidden_content_is_skipped() -> None:
+    doc = render_html(
+        '<div style="DISPLAY: None !important"><table><tr><td>a</td><td>b</td></tr></table>'
+        '<div>nested</div></div><section style="color: red;display:none">gone</section>'
+        "<p hidden>hidden<p>shown</p>"
+        '<p>one <img hidden src="q.png"> <span style="display:none">no</span>two'
+        # an empty element hides nothing
+        '<span style="display: inline">three</span><div hidden/>four</p>'
+        '<ul><li hidden>a<li>b</ul><p style="display:nonesuch">kept</p>'
+    )
+    assert texts(doc) == ["shown", "one twothreefour", "b", "kept"]
+    assert doc.links == ()
+
+
+def test_an_image_in_a_link_shows_the_link_number_once() -> None:
+    doc = render_html(
+        '<p><a href="/post"><img src="/i.png" alt="pic"></a> and '
+        '<a href="/m">more <img src="/j.png"></a></p>',
+        BASE,
+    )
+    assert texts(doc) == ["[image: pic] [1] and more [image] [3]"]
+    assert [(link.number, link.label, link.image) for link in doc.links] == [
+        (1, "pic", False),
+        (2, "pic", True),
+        (3, "more", False),
+        (4, "", True),
+    ]
+    (block,) = doc.blocks
+    assert [(block.text[s.start : s.end], s.link) for s in block.spans if s.style == "image"] == [
+        ("[image: pic]", 2),
+        ("[image]", 4),
+    ]

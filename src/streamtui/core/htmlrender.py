@@ -8,14 +8,23 @@ Every string in a :class:`Document` has passed :func:`~streamtui.core.sanitize.s
 feed HTML can carry escape sequences as character references (``&#27;``).
 
 Links are numbered in order of first appearance; the text shows ``label [3]`` and the
-document lists ``Link(3, url, label)``. Images show as ``[image: alt] [4]``. Relative URLs
+document lists ``Link(3, url, label)``. Adjacent anchors of the same address (``<a>own M</a>
+<a>agic</a>``, as some editors write them) read as one link with one number after the run.
+Images show as ``[image: alt] [4]``; an image inside a link shows no number of its own, the
+link's follows it (``[image: alt] [3]``) and the image stays in the link list. Relative URLs
 resolve against ``base`` (see :func:`~streamtui.core.links.base_for`).
+
+MathML shows the text of its token elements run together (``N×M``), inline where it stands
+(``display="block"``: a block of its own); its TeX and MathML annotations are skipped, like
+what a reader never sees: scripts and styles, and elements hidden by the ``hidden``
+attribute or an inline ``display: none``.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,7 +44,14 @@ INLINE = {
     "samp": "code", "tt": "code", "s": "strike", "strike": "strike", "del": "strike",
     "u": "underline", "ins": "underline",
 }  # fmt: skip
-SKIPPED = DROPPED | {"svg", "math"}
+SKIPPED = DROPPED | {"svg"}
+ANNOTATIONS = ("annotation", "annotation-xml")
+"""Skipped inside ``math``: its source as TeX or MathML, a copy of what it shows."""
+VOID = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+    "source", "track", "wbr",
+})  # fmt: skip
+"""Elements without content or end tag: hiding one hides only itself."""
 HEADINGS = {f"h{level}": level for level in range(1, 7)}
 BULLETS = ("• ", "◦ ", "▪ ")
 MAX_INDENT = 40
@@ -45,6 +61,9 @@ TABLE_CELL_MAX = 60
 """A table with a wider cell (or one column) is laid out as paragraphs: it is page layout."""
 TABLE_COLUMNS_MAX = 12
 TABLE_CHARS_MAX = 2_000_000
+SPAN_MAX = 1000
+"""``colspan`` and ``rowspan`` at most (browsers clamp them too); columns no cell starts in
+are dropped, so an absurd ``colspan`` spans the table's real columns."""
 LABEL_MAX = 200
 MAX_HTML = 1024 * 1024
 """Characters of HTML rendered at most; the document says how many more there were."""
@@ -52,6 +71,7 @@ CHUNK = 64 * 1024
 
 _WHITESPACE = re.compile(r"[ \t\n\r\f]+")
 _INVISIBLE = re.compile("[\u00ad\u200b]")  # soft hyphens and zero-width spaces
+_DISPLAY_NONE = re.compile(r"(?:^|;)[ \t\n\r\f]*display[ \t\n\r\f]*:[ \t\n\r\f]*none\b", re.I)
 
 
 class StyleSpan(NamedTuple):
@@ -176,6 +196,10 @@ class _OpenLink:
 class _Cell:
     header: bool
     lines: list[str] = field(default_factory=list)
+    span: int = 1
+    """Columns it takes (``colspan``)."""
+    down: int = 1
+    """Rows it takes (``rowspan``): the rows below hold an empty cell in its place."""
 
 
 @dataclass(slots=True)
@@ -204,11 +228,14 @@ class _Hidden:
     def __init__(self) -> None:
         self.open: list[str] = []
 
-    def starts(self, tag: str) -> bool:
-        """True when ``tag`` starts or sits inside a hidden element."""
+    def starts(self, tag: str, hide: bool = False) -> bool:
+        """True when ``tag`` starts or sits inside a hidden element (``hide``: this one is
+        hidden by its attributes)."""
         if tag == "body":  # </head> is optional: the body shows whatever was open
             self.open.clear()
-        if not self.open and tag not in SKIPPED:
+        elif self.open in (["p"], ["li"]) and tag in (BLOCKS if self.open == ["p"] else {"li"}):
+            self.open.clear()  # a hidden <p> or <li> ends where the next block starts
+        if not self.open and tag not in SKIPPED and not hide:
             return False
         if not self.open or tag == self.open[-1]:
             self.open.append(tag)
@@ -232,7 +259,6 @@ class _Builder(HTMLParser):
         self._length = 0
         self._space = True  # the text so far ends in a space (or is empty): fold the next
         self._glued = False  # the text ends in a link number: a word after it needs a space
-        self._numbered = (0, -1)  # the last link number shown, and where it ends
         self._spans: list[StyleSpan] = []
         self._open: Counter[str] = Counter()
         self._starts: dict[str, int] = {}
@@ -244,6 +270,9 @@ class _Builder(HTMLParser):
         self._heading = 0
         self._table: _Table | None = None
         self._link: _OpenLink | None = None
+        self._pending: _OpenLink | None = None  # closed, its number not yet shown
+        self._gap = False  # whitespace after the pending link, held back with its number
+        self._maths: list[tuple[bool, int, str]] = []  # open <math>: block, start, alttext
         self._numbers: dict[str, int] = {}
         self._labels: dict[int, str] = {}
         self._images: set[int] = set()
@@ -253,19 +282,24 @@ class _Builder(HTMLParser):
     # -- parser callbacks -----------------------------------------------------------------
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self._hidden.starts(tag):
+        hide = _hides(attrs) or (tag in ANNOTATIONS and bool(self._maths))
+        if self._hidden.starts(tag, hide and tag not in VOID) or hide:
             return
+        if tag in INLINE or tag in ("img", "br", "math"):
+            self._settle()  # a link that ended before: no anchor of its address follows
         if tag in INLINE:
             if tag == "figcaption":
                 self._flush()
             self._open_style(INLINE[tag])
         elif tag in ("a", "img", "br", "hr"):
             self._start_simple(tag, dict(attrs))
+        elif tag == "math":
+            self._start_math(dict(attrs))
         elif tag in ("ul", "ol", "li", "dd", "dt", "blockquote", "pre"):
             self._flush()
             self._start_container(tag, dict(attrs))
         elif tag in ("table", "tr", "td", "th", "caption", "thead"):
-            self._start_table_part(tag)
+            self._start_table_part(tag, dict(attrs))
         elif tag in HEADINGS:
             self._flush()
             self._heading = HEADINGS[tag]
@@ -273,7 +307,7 @@ class _Builder(HTMLParser):
             self._flush()
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in SKIPPED:  # an empty <iframe/> has nothing to skip
+        if tag not in SKIPPED and not _hides(attrs):  # an empty <iframe/> hides nothing
             self.handle_starttag(tag, attrs)
             if tag in INLINE or tag == "a":  # <b/> and <a/> open nothing
                 self.handle_endtag(tag)
@@ -287,6 +321,8 @@ class _Builder(HTMLParser):
             self._close_style(INLINE[tag])
         elif tag == "a":
             self._close_link()
+        elif tag == "math":
+            self._end_math()
         elif tag in ("ul", "ol", "li", "dd", "blockquote"):
             self._flush()
             self._close_frame(tag)
@@ -305,6 +341,13 @@ class _Builder(HTMLParser):
         if self._hidden.open:
             return
         text = _INVISIBLE.sub("", sanitize(data, multiline=True))
+        if self._maths and not text.strip():
+            return  # whitespace between MathML elements shows nothing
+        if self._pending is not None:
+            if not self._pre and not text.strip():
+                self._gap = self._gap or bool(text)
+                return
+            self._settle()
         if not self._pre:
             text = _WHITESPACE.sub(" ", text)
             if self._space and text.startswith(" "):
@@ -313,6 +356,8 @@ class _Builder(HTMLParser):
                 return
             if self._glued and not self._space and text[0].isalnum():
                 text = " " + text
+                if self._link is not None and self._link.start == self._length:
+                    self._link.start += 1  # the space after a number is not the link's
             self._space = text.endswith(" ")
         self._glued = False
         link = self._link
@@ -333,8 +378,6 @@ class _Builder(HTMLParser):
         self._spans.append(StyleSpan(self._length, self._length + len(text), style, link))
         self._append(text)
         self._space, self._glued = False, True
-        if style == "link-number":
-            self._numbered = (link, self._length)
 
     def _open_style(self, style: str) -> None:
         if not self._open[style]:
@@ -398,29 +441,59 @@ class _Builder(HTMLParser):
         self._word(f"[image: {alt}]" if alt else "[image]", "image", number or 0)
         if number is not None:
             self._label(number, alt)
+        link = self._link
+        if link is not None:
+            # In a link, the link's number follows the image (once, however many images it
+            # holds): ``[image: alt] [1]``, not ``[image: alt] [2] [1]``. The image keeps
+            # its place in the link list, and its span its number; its alt text names a link
+            # that has no text.
+            if alt and len(link.label) < LABEL_MAX:
+                link.label = (link.label + " " + alt)[:LABEL_MAX]
+        elif number is not None:
             self._word(f"[{number}]", "link-number", number)
         self._space = not self._pre
         if self._space:
             self._append(" ")
 
+    def _start_math(self, attrs: dict[str, str | None]) -> None:
+        block = (attrs.get("display") or "").strip().lower() == "block"
+        if block:
+            self._flush()
+        self._maths.append((block, self._length, attrs.get("alttext") or ""))
+
+    def _end_math(self) -> None:
+        if not self._maths:
+            return
+        block, start, alttext = self._maths.pop()
+        if self._length == start and alttext.strip():  # no token elements: their source
+            self.handle_data(alttext)
+        if block:
+            self._flush()
+
     def _open_link(self, href: str) -> None:
-        self._close_link()
+        self._close_link()  # an <a> in an <a> ends it
         number = self._number(href, image=False)
+        pending = self._pending
+        if pending is not None and number == pending.number:  # the same link goes on
+            self._pending, self._link = None, pending
+            if self._gap and not self._space and not self._pre:
+                self._append(" ")
+                self._space = True
+                pending.label = (pending.label + " ")[:LABEL_MAX]
+            self._gap = False
+            return
+        self._settle()
         if number is not None:
             self._link = _OpenLink(number, self._length)
 
-    def _show_link_number(self, *, closing: bool = False) -> None:
+    def _show_link_number(self, link: _OpenLink | None, *, closing: bool = False) -> None:
         """After a link's text (at its end, or where a block cuts it): its number. An empty
         link shows its number alone when it ends."""
-        link = self._link
         if link is None:
             return
         end = self._length - (1 if self._space and not self._pre and self._length else 0)
         if end > link.start:
             self._spans.append(StyleSpan(link.start, end, "link", link.number))
-            if self._numbered == (link.number, end):  # an image of the very same address
-                link.shown, link.start = True, self._length
-                return
         elif link.shown or not closing:
             return
         self._word(f"[{link.number}]", "link-number", link.number)
@@ -428,10 +501,25 @@ class _Builder(HTMLParser):
         link.start = self._length
 
     def _close_link(self) -> None:
+        """The number waits (see :meth:`_settle`): an anchor of the same address may follow."""
         if self._link is not None:
-            self._show_link_number(closing=True)
-            self._label(self._link.number, self._link.label)
-            self._link = None
+            self._settle()
+            self._pending, self._link = self._link, None
+
+    def _settle(self) -> None:
+        """Show the number of the link that ended, now that what follows is not more of it,
+        then the whitespace that came after it."""
+        link = self._pending
+        if link is None:
+            return
+        self._pending = None
+        self._show_link_number(link, closing=True)
+        self._label(link.number, link.label)
+        if self._gap:
+            self._gap = False
+            if not self._space:
+                self._append(" ")
+                self._space = True
 
     # -- containers -----------------------------------------------------------------------
 
@@ -488,7 +576,7 @@ class _Builder(HTMLParser):
 
     # -- tables ---------------------------------------------------------------------------
 
-    def _start_table_part(self, tag: str) -> None:
+    def _start_table_part(self, tag: str, attrs: dict[str, str | None]) -> None:
         self._flush()
         table = self._table
         if tag == "table":
@@ -503,7 +591,9 @@ class _Builder(HTMLParser):
         elif tag in ("td", "th"):
             if not table.rows:
                 table.rows.append([])
-            table.rows[-1].append(_Cell(tag == "th" or table.in_head))
+            span = max(1, min(_integer(attrs.get("colspan"), 1), SPAN_MAX))
+            down = max(1, min(_integer(attrs.get("rowspan"), 1), SPAN_MAX))
+            table.rows[-1].append(_Cell(tag == "th" or table.in_head, span=span, down=down))
         elif tag == "caption":
             table.in_caption = True
         else:
@@ -530,10 +620,10 @@ class _Builder(HTMLParser):
         caption = " ".join(table.caption).strip()
         if caption:
             self._add_block(Block("text", caption, (StyleSpan(0, len(caption), "italic"),)))
-        rows = [row for row in table.rows if any(line for cell in row for line in cell.lines)]
+        rows = [row for row in table.rows if _shows(row)]
         if not rows:
             return
-        grid = _grid(rows)
+        grid = _grid(table.rows)
         if grid is None:  # page layout, not data: its cells as paragraphs
             for row in rows:
                 for cell in row:
@@ -548,7 +638,8 @@ class _Builder(HTMLParser):
 
     def _flush(self) -> None:
         """End the current block of text (a list item's marker waits for its first text)."""
-        self._show_link_number()
+        self._settle()
+        self._show_link_number(self._link)
         for style in list(self._starts):
             self._spans.append(StyleSpan(self._starts[style], self._length, style))
         raw = "".join(self._parts)
@@ -556,7 +647,6 @@ class _Builder(HTMLParser):
         lead, text = len(raw) - len(stripped), stripped.rstrip()
         spans = _clip(self._spans, lead, len(text))
         self._parts, self._length, self._spans, self._space = [], 0, [], True
-        self._numbered = (0, -1)
         self._starts = dict.fromkeys(self._starts, 0)
         if self._link is not None:
             self._link.start = 0
@@ -597,6 +687,15 @@ class _Builder(HTMLParser):
         )
 
 
+def _hides(attrs: list[tuple[str, str | None]]) -> bool:
+    """The element is hidden by its attributes: ``hidden``, or ``display: none`` in its
+    inline style (with ``!important`` or not, in any case)."""
+    return any(
+        name == "hidden" or (name == "style" and bool(_DISPLAY_NONE.search(value or "")))
+        for name, value in attrs
+    )
+
+
 def _clip(spans: list[StyleSpan], shift: int, length: int) -> list[StyleSpan]:
     """Spans moved left by ``shift`` and cut to ``length``; empty ones go."""
     clipped = []
@@ -607,17 +706,86 @@ def _clip(spans: list[StyleSpan], shift: int, length: int) -> list[StyleSpan]:
     return clipped
 
 
+def _shows(cells_: list[_Cell]) -> bool:
+    return any(line for cell in cells_ for line in cell.lines)
+
+
+class _Placed(NamedTuple):
+    column: int
+    span: int
+    cell: _Cell
+
+
+def _place(rows: list[list[_Cell]]) -> list[tuple[list[_Placed], bool]] | None:
+    """Where each row's cells stand, the empty cells of ``rowspan`` from above among them,
+    in columns numbered as ``colspan`` asks; with whether the row is a header row. None
+    when there are more columns than :data:`TABLE_COLUMNS_MAX`."""
+    placed: list[tuple[list[_Placed], bool]] = []
+    above: dict[int, tuple[int, int]] = {}  # column: (span, rows still to go down)
+    starts: set[int] = set()
+    for row in rows:
+        line = [_Placed(column, span, _Cell(False)) for column, (span, _) in above.items()]
+        below = {column: (span, left - 1) for column, (span, left) in above.items() if left > 1}
+        column = 0
+        for cell in row:
+            while column in above:
+                column += above[column][0]
+            span = min([cell.span, *(start - column for start in above if start > column)])
+            line.append(_Placed(column, span, cell))
+            if cell.down > 1:
+                below[column] = (span, cell.down - 1)
+            column += span
+        starts.update(item.column for item in line)
+        if len(starts) > TABLE_COLUMNS_MAX:
+            return None
+        above = below
+        if _shows([item.cell for item in line]):
+            line.sort(key=lambda item: item.column)
+            placed.append((line, bool(row) and all(cell.header for cell in row)))
+    return placed
+
+
 def _grid(rows: list[list[_Cell]]) -> tuple[str, tuple[StyleSpan, ...]] | None:
     """Rows as aligned columns (`` │ `` between, a rule under header rows), or None when the
-    table is page layout: one column, too many, or cells too wide to line up."""
-    columns = max(len(row) for row in rows)
+    table is page layout: one column, too many, or cells too wide to line up.
+
+    A cell of ``colspan`` takes its columns (its text starts in the first); columns that no
+    cell starts in are dropped, so ``colspan="173"`` spans what is there."""
+    placed = _place(rows)
+    if placed is None:
+        return None
+    starts = sorted({item.column for here, _ in placed for item in here})
+    columns = len(starts)
     if not 2 <= columns <= TABLE_COLUMNS_MAX:
         return None
+    index = {column: number for number, column in enumerate(starts)}
+    table: list[tuple[list[_Placed], bool]] = []
+    for here, header in placed:  # in the columns that are there, gaps filled
+        row: list[_Placed] = []
+        for item in here:
+            first = index[item.column]
+            if row and first < row[-1].column + row[-1].span:
+                continue  # overlapping spans: malformed, the later cell goes
+            row.extend(_Placed(gap, 1, _Cell(False)) for gap in range(_end(row), first))
+            last = bisect_left(starts, item.column + item.span) - 1
+            row.append(_Placed(first, last - first + 1, item.cell))
+        row.extend(_Placed(gap, 1, _Cell(False)) for gap in range(_end(row), columns))
+        table.append((row, header))
+    widest = max(cells(text) for row, _ in table for item in row for text in [*item.cell.lines, ""])
+    if widest > TABLE_CELL_MAX:
+        return None
     widths = [0] * columns
-    for row in rows:
-        for index, cell in enumerate(row):
-            widths[index] = max(widths[index], *(cells(line) for line in cell.lines), 0)
-    if max(widths) > TABLE_CELL_MAX or sum(widths) * len(rows) > TABLE_CHARS_MAX:
+    for row, _ in table:
+        for item in row:
+            if item.span == 1:
+                widths[item.column] = max(widths[item.column], *map(cells, item.cell.lines), 0)
+    spanning = [item for row, _ in table for item in row if item.span > 1]
+    for item in sorted(spanning, key=lambda item: item.span):  # wider than its columns: the
+        need = max(0, *map(cells, item.cell.lines))  # last one widens
+        more = need - _width(widths, item)
+        if more > 0:
+            widths[item.column + item.span - 1] += more
+    if sum(widths) * len(table) > TABLE_CHARS_MAX:
         return None
     lines: list[str] = []
     spans: list[StyleSpan] = []
@@ -632,26 +800,34 @@ def _grid(rows: list[list[_Cell]]) -> tuple[str, tuple[StyleSpan, ...]] | None:
         )
         offset += len(line) + 1
 
-    for number, row in enumerate(rows):
-        cells_ = [*row, *(_Cell(False) for _ in range(columns - len(row)))]
-        height = max(1, *(len(cell.lines) for cell in cells_))
+    for number, (row, header) in enumerate(table):
+        height = max(1, *(len(item.cell.lines) for item in row))
         for y in range(height):
             line, line_spans = "", []
-            for index, cell in enumerate(cells_):
-                if index:
+            for item in row:
+                if item.column:
                     line_spans.append(StyleSpan(len(line), len(line) + 3, "muted"))
                     line += " │ "
+                cell = item.cell
                 text = cell.lines[y] if y < len(cell.lines) else ""
                 if cell.header and text:
                     line_spans.append(StyleSpan(len(line), len(line) + len(text), "bold"))
-                line += text + " " * (widths[index] - cells(text))
+                line += text + " " * (_width(widths, item) - cells(text))
             add(line, _clip(line_spans, 0, len(line.rstrip())))
-        header = all(cell.header for cell in row)
-        following = rows[number + 1] if number + 1 < len(rows) else None
-        if header and following is not None and not all(c.header for c in following):
+        following = table[number + 1][1] if number + 1 < len(table) else None
+        if header and following is False:
             rule = "─┼─".join("─" * width for width in widths)
             add(rule, [StyleSpan(0, len(rule), "muted")])
     return "\n".join(lines), tuple(spans)
+
+
+def _end(row: list[_Placed]) -> int:
+    return row[-1].column + row[-1].span if row else 0
+
+
+def _width(widths: list[int], item: _Placed) -> int:
+    """The cells a table cell has: its columns' and the separators' between them."""
+    return sum(widths[item.column : item.column + item.span]) + 3 * (item.span - 1)
 
 
 def _integer(value: str | None, default: int) -> int:
