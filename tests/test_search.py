@@ -381,3 +381,36 @@ def test_a_query_view_needs_no_write_lock(store: Store, stories: tuple[Source, S
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_feed_items_bring_their_search_text_from_the_parser(store: Store) -> None:
+    """The parser makes the text in its own process; the store's writer uses it as is."""
+    from datetime import UTC, datetime
+
+    from streamtui.core.feeds import parse_feed
+
+    rss = (
+        b"<rss version='2.0'><channel><title>T</title><item><guid>1</guid><title>Okapi</title>"
+        b"<description>&lt;p&gt;The &lt;a href='https://x.example/'&gt;okapi&lt;/a&gt; "
+        b"lives in forests&lt;/p&gt;</description></item></channel></rss>"
+    )
+    parsed = parse_feed(
+        rss, source_key="k", url="https://x.example/feed", seen_at=datetime.now(UTC)
+    )
+    (item,) = parsed.items
+    assert (
+        item.text
+        == indexed_text(item.summary, item.body, item.html)
+        == ("The okapi lives in forests")
+    )
+    source = add(store, "feed", SourceKind.FEED)
+    store.merge_items(source.id, [item])
+    assert ids(store.search("forests")) == [item.id]
+    store.merge_items(source.id, [replace_text(item, "giraffe")])  # the given text is indexed
+    assert ids(store.search("giraffe")) == [item.id] and store.search("forests") == []
+
+
+def replace_text(item: Item, text: str) -> Item:
+    from dataclasses import replace
+
+    return replace(item, text=text, body=item.body + " ")  # a changed body: re-indexed

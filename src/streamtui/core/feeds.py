@@ -48,6 +48,7 @@ from streamtui.core.errors import SourceError
 from streamtui.core.htmltext import html_to_text
 from streamtui.core.models import Enclosure, Item
 from streamtui.core.sanitize import sanitize
+from streamtui.core.search import indexed_text
 from streamtui.core.streamtext import SUMMARY_CHARS
 
 TITLE_CHARS = 80
@@ -367,6 +368,7 @@ def _item(entry: _Entry, context: _Context) -> Item:
     title = _title(_as_text(entry.title, entry.title_html)) or _clip(summary, TITLE_CHARS)
     body = sanitize(entry.body, multiline=True)
     published, dated = _when(entry.date, context.seen_at)
+    html = entry.body_html and bool(body)
     return Item(
         id=item_id(context.source_key, _identity(entry)),
         title=title,
@@ -374,9 +376,10 @@ def _item(entry: _Entry, context: _Context) -> Item:
         body=body,
         published=published,
         link=sanitize(_resolve(base, entry.link)),
-        html=entry.body_html and bool(body),
+        html=html,
         enclosures=_enclosures(entry, base),
         dated=dated,
+        text=indexed_text(summary, body, html),  # here, in the pool, not in the writer
     )
 
 

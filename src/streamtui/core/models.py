@@ -44,6 +44,9 @@ class Item:
     enclosures: tuple[Enclosure, ...] = ()
     dated: bool = True
     """False when the source gave no usable date: ``published`` is when it was first seen."""
+    text: str | None = None
+    """The text the search index holds besides the title, when the loader made it already
+    (feeds do, in the parser processes, so that the store's writer never converts HTML)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,6 +97,12 @@ def indexed_text(summary: str, body: str, html: bool) -> str:
     return ""
 
 
+def _text_of(item: Item) -> str:
+    if item.text is not None:
+        return item.text
+    return indexed_text(item.summary, item.body, item.html)
+
+
 def index_items(db: sqlite3.Connection, items: Iterable[Item]) -> None:
     """Write (or rewrite) the entries of ``items``, all in a row after the transaction's
     other writes: FTS5 writes its pending terms to disk whenever a statement opens a
@@ -117,7 +123,7 @@ def index_items(db: sqlite3.Connection, items: Iterable[Item]) -> None:
     db.executemany("DELETE FROM search_index WHERE rowid = ?", stale)
     db.executemany(
         "INSERT INTO search_index (rowid, title, text) VALUES (?, ?, ?)",
-        ((num, item.title, indexed_text(item.summary, item.body, item.html)) for num, item in rows),
+        ((num, item.title, _text_of(item)) for num, item in rows),
     )
 
 
