@@ -397,9 +397,11 @@ def test_teaser_read_then_its_article_added_makes_the_article_read(
     assert article is not None and article.body == "The whole of it."
 
 
-def test_article_read_then_its_file_removed_leaves_the_teaser_read(
+def read_story_in_folder(
     store: Store, tmp_path: Path, write_page: WritePage
-) -> None:
+) -> tuple[Row, Callable[[], None]]:
+    """A folder whose front page teases a story that has its own file; the story is read.
+    Returns its row and a function that removes the story's file and syncs again."""
     folder = tmp_path / "src"
     write_page(folder, "front.txt", TEASING_PAGE)
     story = write_page(folder, "story.txt", "The Big Story\n\nThe whole of it.\n")
@@ -407,8 +409,19 @@ def test_article_read_then_its_file_removed_leaves_the_teaser_read(
     sync_folder(store, source, folder)
     [article] = [r for r in all_rows(store) if r.title == "The Big Story"]
     store.set_read([article.id], True)
-    story.unlink()
-    sync_folder(store, source, folder)
+
+    def removed() -> None:
+        story.unlink()
+        sync_folder(store, source, folder)
+
+    return article, removed
+
+
+def test_article_read_then_its_file_removed_leaves_the_teaser_read(
+    store: Store, tmp_path: Path, write_page: WritePage
+) -> None:
+    _, read_story_removed = read_story_in_folder(store, tmp_path, write_page)
+    read_story_removed()
     [teaser] = [r for r in all_rows(store) if r.teaser]
     assert teaser.title == "The Big Story" and teaser.read
 
@@ -561,16 +574,9 @@ def test_a_starred_item_stays_when_its_file_is_gone(store: Store, item: MakeItem
 def test_a_starred_article_keeps_its_star_when_its_teaser_comes_back(
     store: Store, tmp_path: Path, write_page: WritePage
 ) -> None:
-    folder = tmp_path / "src"
-    write_page(folder, "front.txt", TEASING_PAGE)
-    story = write_page(folder, "story.txt", "The Big Story\n\nThe whole of it.\n")
-    source = store.add_source("src", SourceKind.FOLDER, str(folder))
-    sync_folder(store, source, folder)
-    [article] = [r for r in all_rows(store) if r.title == "The Big Story"]
-    store.set_read([article.id], True)
+    article, read_story_removed = read_story_in_folder(store, tmp_path, write_page)
     store.set_starred([article.id], True)
-    story.unlink()
-    sync_folder(store, source, folder)
+    read_story_removed()
     rows = {r.id: r for r in all_rows(store)}
     assert rows[article.id].starred  # kept, body and all
     [teaser] = [r for r in rows.values() if r.teaser]

@@ -808,11 +808,12 @@ class StreamApp(App[None]):
         ]
 
     def key_sections(self) -> list[tuple[str, Widget | None, list[BindingType]]]:
+        """The main screen's tables (the first four of key_tables) with the pane each
+        belongs to; None for the global one."""
+        panes: list[Widget | None] = [None, self.stream, self.article, self.sidebar]
         return [
-            ("Everywhere", None, self.BINDINGS),
-            ("Stream list", self.stream, StreamList.BINDINGS),
-            ("Article", self.article, ArticleView.BINDINGS),
-            ("Sources", self.sidebar, SourcesSidebar.BINDINGS),
+            (title, pane, table)
+            for (title, table, _), pane in zip(self.key_tables(), panes, strict=False)
         ]
 
     def help_sections(self) -> list[tuple[str, list[tuple[str, str, str]]]]:

@@ -489,14 +489,11 @@ class ArticleView(ScrollView, can_focus=True):
         width = self._width()
         if not width:
             return
-        if self._layout.page is not self._page:  # shown while the pane had no size (hidden)
+        if not self._laid_out or self._layout.page is not self._page:
+            # the first size, or a page shown while the pane had none (hidden when narrow):
+            # lay it out where the reader left it
             self._apply(layout(self._page, width), self._restore)
-            return
-        if width == self._layout.width:
-            return
-        if not self._laid_out:  # the first size: lay out now, where the reader left it
-            self._set_page(self._page, scroll_to=self._restore)
-        else:
+        elif width != self._layout.width:  # the same page at a new width: keep the place
             self._apply(layout(self._page, width), None)
 
     def _remember(self) -> None:
