@@ -471,7 +471,7 @@ SEQ = store_module.SEQ_SPAN
 def test_migration_3_indexes_the_items_already_stored(db_path: Path) -> None:
     v2_database(db_path)
     store = Store.open(db_path)
-    assert user_version(db_path) == 3 == len(MIGRATIONS)
+    assert user_version(db_path) == len(MIGRATIONS)
     assert [r.id for r in store.search("quokka")] == ["f1"]
     assert [r.id for r in store.search("wombat")] == ["f2"]  # the summary, without a body
     assert [r.id for r in store.search("numbat")] == ["n1"]
@@ -506,6 +506,30 @@ def test_an_interrupted_migration_3_leaves_version_2(
     monkeypatch.undo()
     store = Store.open(db_path)
     assert [r.id for r in store.search("quokka")] == ["f1"]
+    store.close()
+
+
+def test_migration_4_moves_bodies_to_a_rowid_table_and_keeps_everything(db_path: Path) -> None:
+    v2_database(db_path)
+    with sqlite3.connect(db_path) as db:
+        step = MIGRATIONS[2]
+        assert callable(step)
+        step(db)
+        db.execute("PRAGMA user_version = 3")
+    store = Store.open(db_path)
+    assert user_version(db_path) == 4 == len(MIGRATIONS)
+    with sqlite3.connect(db_path) as db:
+        (schema,) = db.execute("SELECT sql FROM sqlite_schema WHERE name = 'bodies'").fetchone()
+        assert "WITHOUT ROWID" not in schema
+        assert "items_state" not in {r[0] for r in db.execute("SELECT name FROM sqlite_schema")}
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert "quokka" in store.article("f1").body and store.article("n1").path == "n.txt"
+    assert store.article("f1").html and not store.article("n1").html
+    counts = [(s.name, s.unread, s.total) for s in store.sources()]
+    assert counts == [("feed", 1, 2), ("notes", 1, 1)]
+    store.remove_source(1)  # bodies still go with their items
+    with sqlite3.connect(db_path) as db:
+        assert [r[0] for r in db.execute("SELECT item_id FROM bodies")] == ["n1"]
     store.close()
 
 

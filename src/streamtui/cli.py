@@ -148,8 +148,7 @@ def _run(args: argparse.Namespace) -> int:
     data_dir = paths.data_dir(getattr(args, "data_dir", None))
     if Store.needs_upgrade(data_dir / paths.DB_NAME):
         print(
-            "streamtui: upgrading the database (building the search index, once; "
-            "this takes a while with a long history)…",
+            "streamtui: upgrading the database (once; this takes a while with a long history)…",
             file=sys.stderr,
             flush=True,
         )

@@ -1,0 +1,121 @@
+"""Read state at scale: mark one item read, mark everything read, and the unread counts the
+sidebar shows at start-up, through the library the app uses (each call is one committed
+transaction, as in the app).
+
+Run: .venv/bin/python benchmarks/state.py [--sizes 1000,100000] [--repeat 5] [--smoke]
+
+The store is made once per size by the generator (feeds of 100 items, all unread) and copied
+before each run that changes it, so every "mark all read" starts from the same 100% unread
+store. Targets at 100k: mark one read <= 1 ms, mark all read <= 0.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import time
+from pathlib import Path
+
+import _bench as bench
+
+from streamtui.core.library import Library
+from streamtui.core.models import View
+from streamtui.core.store import Store
+
+
+def ids(db: Path) -> list[str]:
+    store = Store.open(db)
+    try:
+        return [row[0] for row in store._read("SELECT id FROM items")]
+    finally:
+        store.close()
+
+
+def mark_one(db: Path, item_ids: list[str], count: int) -> bench.Figures:
+    """``count`` separate marks of random items, each its own commit (a key press)."""
+    library = Library(Store.open(db))
+    chosen = random.Random(1).sample(item_ids, count)
+    times = []
+    try:
+        for item_id in chosen:
+            began = time.perf_counter()
+            assert library.mark_read([item_id]) == [item_id]
+            times.append(time.perf_counter() - began)
+    finally:
+        library.close()
+    return bench.Figures(tuple(times))
+
+
+def mark_all(pristine: Path, work: Path, size: int) -> tuple[float, float]:
+    """Mark every item of "All" read (as `A` in the app), then undo it: seconds for each."""
+    shutil.copyfile(pristine, work)
+    library = Library(Store.open(work))
+    try:
+        began = time.perf_counter()
+        changed = library.mark_view_read(View())
+        marked = time.perf_counter() - began
+        assert len(changed) == size, (len(changed), size)
+        began = time.perf_counter()
+        assert library.undo() is not None
+        undone = time.perf_counter() - began
+        assert library.count(View(unread_only=True)) == size
+    finally:
+        library.close()
+    return marked, undone
+
+
+def unread_counts(db: Path) -> float:
+    """Open the store and read every source's unread and total counts (the sidebar)."""
+    began = time.perf_counter()
+    library = Library(Store.open(db))
+    try:
+        sources = library.sources()
+        elapsed = time.perf_counter() - began
+        assert sum(s.unread for s in sources) > 0
+    finally:
+        library.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,100000")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--marks", type=int, default=500, help="single marks per size")
+    parser.add_argument("--smoke", action="store_true", help="200 items, 1 repeat")
+    args = parser.parse_args()
+    if args.smoke:
+        args.sizes, args.repeat, args.marks = "200", 1, 20
+    print(bench.machine())
+    with bench.workspace("state") as folder:
+        for size in (int(s) for s in args.sizes.split(",")):
+            feeds = max(1, size // 100)
+            urls = [f"http://127.0.0.1:9/feed/{n}.xml" for n in range(feeds)]
+            data = folder / f"data-{size}"
+            began = time.perf_counter()
+            bench.fill_store(data, urls, size // feeds)
+            print(f"{size:>7} items: generated in {time.perf_counter() - began:.1f} s")
+            pristine = data / "streamtui.db"
+            work = folder / f"work-{size}.db"
+            item_ids = ids(pristine)
+            counts, marks, undos = [], [], []
+            singles: list[float] = []
+            for _ in range(args.repeat):
+                counts.append(unread_counts(pristine))
+                marked, undone = mark_all(pristine, work, size)
+                marks.append(marked)
+                undos.append(undone)
+                shutil.copyfile(pristine, work)
+                singles += mark_one(work, item_ids, max(1, args.marks // args.repeat)).values
+            for label, figures, p95 in (
+                ("unread counts (open + sidebar)", bench.Figures(tuple(counts)), False),
+                ("mark one read", bench.Figures(tuple(singles)), True),
+                ("mark all read", bench.Figures(tuple(marks)), False),
+                ("undo mark all read", bench.Figures(tuple(undos)), False),
+            ):
+                print(f"{size:>7} items: {label:<32} {figures.ms(p95=p95)}")
+
+
+if __name__ == "__main__":
+    main()
