@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streamtui.core.sanitize import sanitize
+from streamtui.core.sanitize import _clean, sanitize
 
 EXAMPLES = int(os.environ.get("STREAMTUI_HYPOTHESIS_EXAMPLES", "3000"))
 property_settings = settings(
@@ -53,6 +53,14 @@ def test_hostile_text_comes_out_safe_and_stable(text: str) -> None:
     assert not FORBIDDEN_MULTILINE.search(body), ascii(body)
     assert "\u2028" not in body and "\u2029" not in body
     assert sanitize(body, multiline=True) == body
+
+
+@property_settings
+@given(hostile_text)
+def test_the_fast_path_returns_what_the_full_passes_would(text: str) -> None:
+    """Text that needs no cleaning is returned as it is; that must never skip a change."""
+    assert sanitize(text) == (_clean(text, False) if text else "")
+    assert sanitize(text, multiline=True) == (_clean(text, True) if text else "")
 
 
 # Printable: no control, surrogate, separator or bidi character inside a word.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -656,3 +657,38 @@ def test_needs_upgrade_only_for_an_older_schema(db_path: Path) -> None:
     assert not Store.needs_upgrade(db_path)
     db_path.write_bytes(b"not a database at all")
     assert not Store.needs_upgrade(db_path)
+
+
+def test_reads_do_not_wait_for_a_long_write(store: Store, filled: tuple[Source, Source]) -> None:
+    """The list reads on a connection of its own: a refresh holding the writer does not
+    stall it, and it sees each write once committed."""
+    started, release = threading.Event(), threading.Event()
+
+    def long_write() -> None:
+        with store._write() as db:
+            db.execute("UPDATE items SET title = 'Renamed' WHERE id = 'a1'")
+            started.set()
+            release.wait(10)
+
+    writer = threading.Thread(target=long_write)
+    writer.start()
+    try:
+        assert started.wait(10)
+        began = time.monotonic()
+        assert store.count(View()) == 8 and store.row("a1").title == "A lead"  # type: ignore[union-attr]
+        assert titles(store.rows(View(query="lead"), 0, 10))  # a query view too
+        assert time.monotonic() - began < 1.0
+    finally:
+        release.set()
+        writer.join()
+    assert store.row("a1").title == "Renamed"  # type: ignore[union-attr]
+
+
+def test_marking_a_query_view_read_marks_its_unread_hits_only(
+    store: Store, filled: tuple[Source, Source]
+) -> None:
+    store.set_read(["b1"], True, at=5.0)
+    priors = store.change_view_read(View(query="lead"), at=9.0)
+    assert sorted(p.item_id for p in priors) == ["a1", "x1"]
+    assert {r.id: r.read for r in all_rows(store)}["a1"]
+    assert store._read("SELECT read_at FROM items WHERE id = 'b1'") == [(5.0,)]

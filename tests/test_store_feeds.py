@@ -6,9 +6,12 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from streamtui.core import store as store_module
+from streamtui.core.errors import StoreError
 from streamtui.core.models import Enclosure, Item, SourceKind, View
-from streamtui.core.store import MIGRATIONS, Store
+from streamtui.core.store import MIGRATIONS, Merge, Store, SyncStats
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -101,4 +104,43 @@ def test_update_source_refuses_unknown_columns(tmp_path: Path) -> None:
         assert "id" in str(error)
     else:  # pragma: no cover
         raise AssertionError("an unknown column was accepted")
+    store.close()
+
+
+def test_merge_many_stores_feeds_together_and_rolls_back_only_the_one_that_fails(
+    tmp_path: Path,
+) -> None:
+    store = Store.open(tmp_path / "s.db")
+    one = store.add_source("one", SourceKind.FEED, "https://one.example/feed")
+    two = store.add_source("two", SourceKind.FEED, "https://two.example/feed")
+    removed = store.add_source("gone", SourceKind.FEED, "https://gone.example/feed")
+    store.remove_source(removed.id)  # removed while its feed was being parsed
+    outcomes = store.merge_many([
+        Merge(one.id, [feed_item(1), feed_item(2)], {"etag": '"a"'}),
+        Merge(removed.id, [feed_item(3)], {"etag": '"b"'}),
+        Merge(two.id, [feed_item(4)]),
+    ])  # fmt: skip
+    assert outcomes[0] == SyncStats(added=2) and outcomes[2] == SyncStats(added=1)
+    assert isinstance(outcomes[1], StoreError) and "cannot save" in str(outcomes[1])
+    assert sorted(r.id for r in store.rows(View(), 0, 10)) == ["item1", "item2", "item4"]
+    assert store.feed_state(one.id).etag == '"a"'
+    with pytest.raises(StoreError):  # one feed alone: the error is raised
+        store.merge_items(removed.id, [feed_item(5)])
+    store.close()
+
+
+def test_deferred_checkpoints_leave_the_wal_checkpointed_at_the_end(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    store = Store.open(path)
+    source = store.add_source("feed", SourceKind.FEED, "https://example.org/feed")
+    with store.checkpoints_deferred():
+        for n in range(80):
+            store.merge_items(source.id, [feed_item(n, body="<p>x</p>" * 2000)])
+        assert store._db.execute("PRAGMA wal_autocheckpoint").fetchall() == [(0,)]
+        assert path.with_name("s.db-wal").stat().st_size > 4_000_000  # grew: no checkpoint
+    assert store._db.execute("PRAGMA wal_autocheckpoint").fetchall() == [(1000,)]
+    with sqlite3.connect(path) as other:  # everything reached the database file
+        busy, pages, done = other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert busy == 0 and pages == done
+    assert store.count(View()) == 80
     store.close()

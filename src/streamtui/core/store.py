@@ -14,9 +14,9 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -186,12 +186,27 @@ class SyncStats:
     removed: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Merge:
+    """One feed's parsed items and its new fetch state, for :meth:`Store.merge_many`."""
+
+    source_id: int
+    items: Sequence[Item]
+    state: Mapping[str, object] = field(default_factory=dict)
+
+
 class Store:
-    """One SQLite connection shared by the UI thread and workers, behind a lock."""
+    """The database, shared by the UI thread and workers: one connection writes and one
+    reads, each behind its own lock. In WAL mode a reader never waits for a writer, so the
+    list keeps answering while a refresh stores feeds (measured at 100k items: key presses
+    during a refresh waited up to 1.3 s for the one shared connection). Reads see every
+    committed write. An in-memory store has one connection for both."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path | None) -> None:
         self._db = connection
         self._lock = threading.RLock()
+        self._reader = connection
+        self._read_lock = self._lock
         self.path = path
         self.search_cap = SEARCH_CAP
         self.search_window = SEARCH_WINDOW
@@ -216,13 +231,25 @@ class Store:
         try:
             store._configure()
             store._migrate()
+            store._open_reader(path)
         except sqlite3.DatabaseError as error:
-            connection.close()
+            store.close()
             raise StoreError(f"{path}: {_reason(error)}") from error
         except StoreError:
-            connection.close()
+            store.close()
             raise
         return store
+
+    def _open_reader(self, path: Path) -> None:
+        reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
+        try:
+            reader.execute("PRAGMA busy_timeout=5000")
+            reader.execute("PRAGMA foreign_keys=ON")
+            reader.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        except sqlite3.Error:
+            reader.close()
+            raise
+        self._reader, self._read_lock = reader, threading.RLock()
 
     @staticmethod
     def needs_upgrade(path: Path) -> bool:
@@ -314,7 +341,9 @@ class Store:
                 db.execute(f"PRAGMA user_version={number}")
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._read_lock:
+            if self._reader is not self._db:
+                self._reader.close()
             self._db.close()
 
     @contextmanager
@@ -335,9 +364,9 @@ class Store:
                 raise StoreError(f"{self.path or 'database'}: cannot save ({error})") from error
 
     def _read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
-        with self._lock:
+        with self._read_lock:
             try:
-                return self._db.execute(sql, params).fetchall()
+                return self._reader.execute(sql, params).fetchall()
             except sqlite3.Error as error:
                 raise StoreError(f"{self.path or 'database'}: cannot read ({error})") from error
 
@@ -482,15 +511,60 @@ class Store:
         """Add a feed's new items and update changed ones; items the feed no longer carries
         stay (feeds drop old entries). Undated items keep the date they were first seen.
         ``state`` updates the source's fetch state in the same transaction."""
+        (outcome,) = self.merge_many([Merge(source_id, items, state)])
+        if isinstance(outcome, StoreError):
+            raise outcome
+        return outcome
+
+    def merge_many(self, merges: Sequence[Merge]) -> list[SyncStats | StoreError]:
+        """:meth:`merge_items` for several feeds in one transaction (one commit, one flush of
+        the search index: a refresh stores what is ready together). A feed that fails is
+        rolled back alone, to its savepoint, and its error takes its place in the result."""
+        outcomes: list[SyncStats | StoreError] = []
         with self._write() as db:
-            stats = self._write_items(db, source_id, items, remove_missing=False)
-            fields = {"updated_at": time.time(), **state}
-            assignments = ", ".join(f"{name} = ?" for name in fields)
-            assert set(fields) <= set(FEED_STATE_COLUMNS)
-            db.execute(
-                f"UPDATE sources SET {assignments} WHERE id = ?", (*fields.values(), source_id)
-            )
+            for merge in merges:
+                db.execute("SAVEPOINT merge")
+                try:
+                    outcomes.append(self._merge(db, merge))
+                except sqlite3.Error as error:
+                    db.execute("ROLLBACK TO merge")
+                    outcomes.append(StoreError(f"{self.path or 'database'}: cannot save ({error})"))
+                db.execute("RELEASE merge")
+        return outcomes
+
+    def _merge(self, db: sqlite3.Connection, merge: Merge) -> SyncStats:
+        stats = self._write_items(db, merge.source_id, merge.items, remove_missing=False)
+        fields = {"updated_at": time.time(), **merge.state}
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        assert set(fields) <= set(FEED_STATE_COLUMNS)
+        cursor = db.execute(
+            f"UPDATE sources SET {assignments} WHERE id = ?", (*fields.values(), merge.source_id)
+        )
+        if not cursor.rowcount:  # removed meanwhile: its items must not stay behind
+            raise sqlite3.IntegrityError(f"source {merge.source_id} is gone")
         return stats
+
+    @contextmanager
+    def checkpoints_deferred(self) -> Iterator[None]:
+        """Write without checkpointing the WAL until the block ends, then checkpoint once,
+        from a connection of its own so that no reader waits for it. Measured on a cold
+        refresh of 200 feeds x 100 items: storing took 4.3-7.4 s, 2.5 s with one checkpoint
+        at the end (each automatic checkpoint syncs the database file). Commits stay as
+        durable as before (the WAL is synced at each checkpoint either way)."""
+        with self._lock:
+            self._db.execute("PRAGMA wal_autocheckpoint=0")
+        try:
+            yield
+        finally:
+            with self._lock, suppress(sqlite3.Error):  # closed meanwhile
+                self._db.execute("PRAGMA wal_autocheckpoint=1000")
+            if self.path is not None:
+                with suppress(sqlite3.Error):
+                    checkpointer = sqlite3.connect(self.path, timeout=0.1)
+                    try:
+                        checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    finally:
+                        checkpointer.close()
 
     def _write_items(
         self,
@@ -659,7 +733,7 @@ class Store:
     # to a search costs nothing.
 
     def count(self, view: View) -> int:
-        with self._lock:
+        with self._read_lock:
             table, where, params = self._source(view)
             return int(str(self._read(f"SELECT count(*) FROM {table} {where}", params)[0][0]))
 
@@ -667,7 +741,7 @@ class Store:
         """A window of the view. The OFFSET walks the covering index only (measured: 3 ms at
         offset 99,000 against 28 ms when it walks table rows); then just ``limit`` rows are
         read."""
-        with self._lock:
+        with self._read_lock:
             slot = self._hits(view)
             if slot is not None:
                 where, params = _where(view, prefix="i.", slot=slot)
@@ -693,7 +767,7 @@ class Store:
 
     def position(self, view: View, item_id: str) -> int | None:
         """The index of ``item_id`` in ``view``, or None when the view does not hold it."""
-        with self._lock:
+        with self._read_lock:
             table, where, params = self._source(view, extra="id = ?")
             if not self._read(f"SELECT 1 FROM {table} {where}", (*params, item_id)):
                 return None
@@ -702,7 +776,7 @@ class Store:
     def rank(self, view: View, item_id: str) -> int | None:
         """How many rows of ``view`` come before ``item_id`` (held by the view or not; a
         query view places only the items that match its query)."""
-        with self._lock:
+        with self._read_lock:
             slot = self._hits(view)
             if slot is not None:
                 pos = self._pos(slot, item_id)
@@ -724,7 +798,7 @@ class Store:
 
     def next_unread(self, view: View, after: str | None, *, backwards: bool = False) -> str | None:
         """The id of the first unread item after (or before) ``after`` in view order."""
-        with self._lock:
+        with self._read_lock:
             slot = self._hits(view)
             if slot is not None:
                 return self._next_unread_hit(view, slot, after, backwards)
@@ -817,7 +891,7 @@ class Store:
         expression = search.match_expression(view.query) if view.query else None
         if expression is None:
             return None
-        with self._lock:
+        with self._read_lock:
             stamp = (self._generation, self._data_version(), self.search_cap, self.search_window)
             key = (view, view.since if view.unread_only else 0.0)  # since matters only there
             cached = self._slots.pop(key, None)
@@ -832,9 +906,9 @@ class Store:
                 _, (_, slot) = self._slots.popitem(last=False)  # the least recently used
             ranking, params = self._ranking(view, expression, self.search_cap)
             try:
-                self._db.execute(_HITS_TABLE)
-                self._db.execute("DELETE FROM temp.search_hits WHERE slot = ?", (slot,))
-                self._db.execute(
+                self._reader.execute(_HITS_TABLE)
+                self._reader.execute("DELETE FROM temp.search_hits WHERE slot = ?", (slot,))
+                self._reader.execute(
                     "INSERT INTO temp.search_hits (slot, pos, item_id) SELECT ?, row_number() "
                     "OVER (ORDER BY score, published DESC, seq, item_id), item_id "
                     f"FROM ({ranking})",
@@ -890,7 +964,7 @@ class Store:
 
     def iter_articles(self, view: View) -> Iterator[tuple[Row, str, str]]:
         """Every item of ``view`` in order with its summary and link (for headless output)."""
-        with self._lock:
+        with self._read_lock:
             slot = self._hits(view)
             if slot is None:
                 where, params = _where(view, prefix="i.")
@@ -952,13 +1026,25 @@ class Store:
     def change_view_read(self, view: View, *, at: float | None = None) -> list[PriorRead]:
         """:meth:`mark_view_read`, returning the state each item had before (for undo)."""
         moment = time.time() if at is None else at
-        with self._lock:
-            # The hits are filled before the write: a rolled-back write cannot undo them.
-            table, where, params = self._source(view, extra="read = 0")
+        if view.query and search.match_expression(view.query):
+            # A query view's hits live on the reading connection: its ids (at most
+            # search_cap) are read there, then marked one by one, if still unread.
+            with self._read_lock:
+                table, where, params = self._source(view, extra="read = 0")
+                hits = self._read(f"SELECT id, read_at FROM {table} {where}", params)
             with self._write() as db:
-                found = db.execute(f"SELECT id, 0, read_at FROM {table} {where}", params).fetchall()
-                if table != "items":  # a query view: through its hits
-                    where = f"WHERE read = 0 AND id IN (SELECT id FROM {table} {where})"
+                found = [
+                    (item_id, 0, read_at)
+                    for item_id, read_at in hits
+                    if db.execute(
+                        "UPDATE items SET read = 1, read_at = ? WHERE id = ? AND read = 0",
+                        (moment, item_id),
+                    ).rowcount
+                ]
+        else:
+            where, params = _where(view, extra="read = 0")
+            with self._write() as db:
+                found = db.execute(f"SELECT id, 0, read_at FROM items {where}", params).fetchall()
                 db.execute(f"UPDATE items SET read = 1, read_at = ? {where}", (moment, *params))
         # Rows as they come (text, 0, float or NULL): 100k objects made one by one with
         # conversions took 0.2 s of marking 100k items read.
