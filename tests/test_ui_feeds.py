@@ -227,3 +227,24 @@ async def test_cancelling_the_dialog_while_fetching_adds_nothing(
     assert app.library.sources() == []
     assert len(feed_server.requests_to("/slow.xml")) == 1
     app.library.close()
+
+
+def test_refresh_progress_reloads_a_view_only_when_its_sources_gained_items() -> None:
+    from streamtui.core.models import Source, SourceKind
+    from streamtui.core.refresh import RefreshEvent
+    from streamtui.ui.messages import Progress
+
+    def source(number: int) -> Source:
+        return Source(number, f"feed {number}", SourceKind.FEED, f"https://{number}.example/")
+
+    progress = Progress()
+    progress.add(RefreshEvent(source(1), "unchanged", done=1, total=3))
+    assert progress.pending and not progress.items_added(None)
+    progress.add(RefreshEvent(source(2), "updated", added=4, done=2, total=3))
+    assert progress.items_added(None) and progress.items_added(2)
+    assert not progress.items_added(1)
+    progress.flushed(sources=False)
+    assert not progress.pending and not progress.items_added(None)
+    assert progress.sources_changed  # the sidebar still owes this update
+    progress.flushed(sources=True)
+    assert not progress.sources_changed

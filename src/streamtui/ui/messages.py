@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -32,14 +32,23 @@ class Progress:
     failing: int = 0
     pending: bool = False
     sources_changed: bool = False
-    items_added: bool = False
+    updated: set[int] = field(default_factory=set)
+    """Sources that gained or changed items since the last flush."""
 
     def add(self, event: RefreshEvent) -> None:
         self.done, self.total = event.done, event.total
         self.failing += event.outcome == "failed"
         self.pending = True
         self.sources_changed |= event.outcome in ("updated", "failed")
-        self.items_added |= event.outcome == "updated"
+        if event.outcome == "updated":
+            self.updated.add(event.source.id)
 
-    def flushed(self) -> None:
-        self.pending = self.sources_changed = self.items_added = False
+    def items_added(self, source_id: int | None) -> bool:
+        """Whether the view of ``source_id`` (None: every source) may have new rows."""
+        return bool(self.updated) if source_id is None else source_id in self.updated
+
+    def flushed(self, *, sources: bool) -> None:
+        self.pending = False
+        self.updated.clear()
+        if sources:
+            self.sources_changed = False
