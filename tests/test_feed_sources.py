@@ -71,6 +71,22 @@ def test_add_refresh_keeps_read_state_and_conditional_get(
     assert rows == {"Story 3": False, "Story 2": False, "Story 1": True}
 
 
+def test_parser_workers_start_only_to_parse_and_stop_after_each_job(
+    library: Library, feed_server: FeedServer
+) -> None:
+    feed_server.route("/feed.xml", feed(rss(1, 2), etag='"v1"'))
+    starts: list[int] = []
+    library.add_source(feed_server.url("/feed.xml"))
+    parser = library.parser()
+    assert parser.worker_pids() == []  # the add parsed, then let its workers go
+    parser.on_start = lambda: starts.append(1)
+    library.refresh()  # a 304: nothing to parse, no worker started
+    assert starts == [] and parser.worker_pids() == []
+    feed_server.route("/feed.xml", feed(rss(1, 2, 3), etag='"v2"'))
+    assert library.refresh().added == 1
+    assert starts == [1] and parser.worker_pids() == []
+
+
 def test_errors_when_adding(library: Library, feed_server: FeedServer) -> None:
     feed_server.route("/missing", status(404))
     feed_server.route(

@@ -34,7 +34,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -602,6 +602,8 @@ def _start_worker(memory_mb: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError):
+        os.nice(5)  # on a busy machine the app's own thread answers keys first
+    with contextlib.suppress(OSError):
         quiet = os.open(os.devnull, os.O_WRONLY)
         os.dup2(quiet, 1)
         os.dup2(quiet, 2)
@@ -636,9 +638,16 @@ class FeedParser:
     """
 
     def __init__(
-        self, workers: int | None = None, timeout: float = 30.0, memory_mb: int = 1024
+        self,
+        workers: int | None = None,
+        timeout: float = 30.0,
+        memory_mb: int = 1024,
+        *,
+        on_start: Callable[[], None] | None = None,
     ) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
+        self.on_start = on_start
+        """Called before the workers start (each time they do)."""
         self.timeout = timeout
         self.memory_mb = memory_mb
         self._slots = threading.BoundedSemaphore(self.workers)
@@ -681,6 +690,8 @@ class FeedParser:
             if self._closed:
                 raise SourceError(source, "the feed parser is closed")
             if self._pool is None:
+                if self.on_start is not None:
+                    self.on_start()
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.workers,
                     mp_context=_context(),
@@ -705,6 +716,14 @@ class FeedParser:
         with self._lock:
             processes = _processes(self._pool)
         return [process.pid for process in processes if process.pid]
+
+    def release(self) -> None:
+        """Stop the workers while nothing is parsing; the next parse starts new ones."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+            self._generation += 1
+        if pool is not None:
+            _kill(pool)
 
     def close(self) -> None:
         """Stop the workers now; parses still running end with a SourceError."""

@@ -306,7 +306,7 @@ async def _answer(
     """The final response: a Fetched for 2xx and 304, a FetchError for everything else."""
     status = response.status_code
     if status == 304:
-        body = b""
+        body = await response.aread()  # nothing, but the connection goes back to the pool
     elif 200 <= status < 300:
         body = await _read_body(url, response, limits.max_bytes)
     else:

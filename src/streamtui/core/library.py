@@ -9,6 +9,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -87,6 +88,7 @@ class Library:
         self._bundled = bundled or paths.bundled_content()
         self._parser: FeedParser | None = None
         self._parser_lock = threading.Lock()
+        self._parser_users = 0
         self._changes: deque[_Change] = deque(maxlen=UNDO_DEPTH)
         self._changes_lock = threading.Lock()
 
@@ -126,7 +128,8 @@ class Library:
 
         url = check_url(url)
         self._refuse_duplicate(url)
-        got = fetch_feed(url, self.parser(), source_key=url)
+        with self._parsing() as parser:
+            got = fetch_feed(url, parser, source_key=url)
         # A feed that has moved for good is stored at its new address (ids keep the old).
         location = got.fetched.permanent_redirect or url
         if location != url:
@@ -162,8 +165,8 @@ class Library:
         return self.find_source(str(source.id))
 
     def parser(self) -> FeedParser:
-        """The feed parser's worker processes, started on first use (once, whichever thread
-        asks first)."""
+        """The feed parser; its worker processes start at the first parse (a refresh that
+        gets only 304s starts none)."""
         with self._parser_lock:
             return self._start_parser()
 
@@ -171,9 +174,23 @@ class Library:
         if self._parser is None:
             from streamtui.core.feeds import FeedParser
 
-            _start_resource_tracker()
-            self._parser = FeedParser()
+            self._parser = FeedParser(on_start=_start_resource_tracker)
         return self._parser
+
+    @contextmanager
+    def _parsing(self) -> Iterator[FeedParser]:
+        """The parser for one job (a refresh, an added feed). When the last job running ends,
+        the workers stop: two idle workers hold about 50 MB between refreshes."""
+        with self._parser_lock:
+            parser = self._start_parser()
+            self._parser_users += 1
+        try:
+            yield parser
+        finally:
+            with self._parser_lock:
+                self._parser_users -= 1
+                if not self._parser_users:
+                    parser.release()
 
     def close(self) -> None:
         if self._parser is not None:
@@ -232,7 +249,8 @@ class Library:
                     )
                 )
 
-            Refresher(self.store, self.parser(), clock=self._clock).run(feeds, shifted, cancel)
+            with self._parsing() as parser:
+                Refresher(self.store, parser, clock=self._clock).run(feeds, shifted, cancel)
         return summary
 
     def import_subscriptions(self, path: str) -> ImportReport:
@@ -317,7 +335,8 @@ class Library:
             from streamtui.core.subscribe import check_url, fetch_feed
 
             url = check_url(target)
-            got = fetch_feed(url, self.parser(), source_key=url)
+            with self._parsing() as parser:
+                got = fetch_feed(url, parser, source_key=url)
             warning = (LoadProblem(sanitize(url), got.feed.warning),) if got.feed.warning else ()
             return LoadResult(got.feed.items, warning)
         location, _ = self._local_location(target)
