@@ -103,8 +103,8 @@ class Library:
             return None
         return self.store.add_source(BUNDLED_NAME, SourceKind.BUNDLED, BUNDLED_LOCATION)
 
-    def sources(self) -> list[Source]:
-        return self.store.sources()
+    def sources(self, *, counted: bool = True) -> list[Source]:
+        return self.store.sources(counted=counted)
 
     def add_source(self, target: str, name: str | None = None) -> tuple[Source, SyncReport]:
         """Subscribe to a feed URL, a local folder or a stream file; returns what it gave.

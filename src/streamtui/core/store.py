@@ -403,11 +403,17 @@ class Store:
             db.execute("DELETE FROM sources WHERE id = ?", (source_id,))
             self._generation += 1
 
-    def sources(self) -> list[Source]:
+    def sources(self, *, counted: bool = True) -> list[Source]:
+        """Every source with its unread and total counts (or none, zeros, without
+        ``counted``: counting reads the whole source index, 25 ms at 100k items)."""
         counts: dict[int, tuple[int, int]] = {}
-        for source_id, unread, total in self._read(
-            "SELECT source_id, sum(read = 0), count(*) FROM items INDEXED BY items_by_source "
-            "GROUP BY source_id"
+        for source_id, unread, total in (
+            self._read(
+                "SELECT source_id, sum(read = 0), count(*) FROM items INDEXED BY items_by_source "
+                "GROUP BY source_id"
+            )
+            if counted
+            else ()
         ):
             counts[int(str(source_id))] = (int(str(unread)), int(str(total)))
         result = []

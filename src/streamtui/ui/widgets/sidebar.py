@@ -17,9 +17,13 @@ ALL = "all"
 STARRED = "starred"
 
 
-def _prompt(name: str, unread: int, error: str = "") -> Content:
-    """Name and unread count; a failing source says why on a second line."""
-    count = Content.styled(f" {unread}", "bold $accent") if unread else Content.styled(" 0", "dim")
+def _prompt(name: str, unread: int | None, error: str = "") -> Content:
+    """Name and unread count (None: not counted yet); a failing source says why on a
+    second line."""
+    if unread is None:
+        count = Content("")
+    else:
+        count = Content.styled(f" {unread}", "bold $accent" if unread else "dim")
     flag = Content.styled(" !", "bold $error") if error else Content("")
     prompt = Content.assemble(safe(name), flag, count)
     if error:
@@ -77,14 +81,19 @@ class SourcesSidebar(OptionList):
         *,
         starred: int = 0,
         on_starred: bool = False,
+        counted: bool = True,
     ) -> None:
-        """ "All", "Starred" (with how many), then every source; ``selected`` highlighted."""
-        unread = sum(source.unread for source in sources)
+        """ "All", "Starred" (with how many), then every source; ``selected`` highlighted.
+        Without ``counted`` the unread counts are left out (they follow)."""
+        unread = sum(source.unread for source in sources) if counted else None
         options = [
             Option(_prompt("All", unread), id=ALL),
             Option(_starred_prompt(starred), id=STARRED),
         ]
-        options += [Option(_prompt(s.name, s.unread, s.last_error), id=str(s.id)) for s in sources]
+        options += [
+            Option(_prompt(s.name, s.unread if counted else None, s.last_error), id=str(s.id))
+            for s in sources
+        ]
         self.set_options(options)
         wanted = STARRED if on_starred else ALL if selected is None else str(selected)
         try:
