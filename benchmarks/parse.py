@@ -14,11 +14,11 @@ Run: .venv/bin/python benchmarks/parse.py [--sizes 100,1000] [--repeat 5] [--cor
 3. A cold refresh in process: a ``Refresher`` over ``--feeds`` x ``--items`` served by the
    loopback ``FeedServer`` into an empty store, with the work measured from the outside (the
    store's and parser's methods are wrapped on the instances; nothing in src/ changes): wall
-   time; CPU of the event-loop thread (fetching, hashing and ``merge_items``, which runs on
-   it), of the process's other threads (the pool's pickling) and of the parse workers (from
-   /proc); time in ``merge_items`` and in its FTS5 index writes; and, apart, the fetch alone
-   and the CPU seconds of ``parse_feed`` on every body in this process. The server runs in
-   a process of its own here, so that it takes no CPU time or GIL from what is measured.
+   time; CPU of the event-loop thread (fetching, hashing), of the process's other threads (the
+   store's writer thread and the pool's pickling) and of the parse workers (from /proc); time
+   in ``merge_many`` (the writer's transactions) and in its FTS5 index writes; and, apart, the
+   fetch alone and the CPU seconds of ``parse_feed`` on every body in this process. The server
+   runs in a process of its own here, so that it takes no CPU time or GIL from what is measured.
 
 Sections 1 and 2 count CPU seconds of this process (``time.process_time``): the machine is
 shared, and wall time would also count other processes' turns. Figures are medians with the
@@ -237,7 +237,7 @@ def refresh_once(folder: Path, urls: Sequence[str]) -> Breakdown:
     parse_calls, merge, index, source_writes = Meter(), Meter(), Meter(), Meter()
     # Instance attributes shadow the methods the Refresher calls: wrapped from the outside.
     parser.parse = parse_calls.wrap(parser.parse)  # type: ignore[method-assign]
-    store.merge_items = merge.wrap(store.merge_items)  # type: ignore[method-assign]
+    store.merge_many = merge.wrap(store.merge_many)  # type: ignore[method-assign]
     store._index = index.wrap(store._index)  # type: ignore[method-assign]
     store.update_source = source_writes.wrap(store.update_source)  # type: ignore[method-assign]
     worker_cpu: dict[int, float] = {}
@@ -382,21 +382,21 @@ def refresh_share(feeds: int, items: int, repeat: int) -> None:
     row(
         "event-loop thread CPU",
         median_of(runs, lambda r: r.loop_cpu).s(),
-        "fetching, sha256 of bodies, merge_items: one thread",
+        "fetching and sha256 of bodies",
     )
     row(
-        "  merge_items, wall",
+        "merge_many (writer thread), wall",
         merge.s(),
-        f"{runs[0].merge.calls} transactions, one per feed, under the store lock",
+        f"{runs[0].merge.calls} transactions (feeds ready together share one)",
     )
-    row("  merge_items, CPU", median_of(runs, lambda r: r.merge.cpu).s())
+    row("merge_many, CPU", median_of(runs, lambda r: r.merge.cpu).s())
     row(
-        "    of which FTS5 index_items, wall",
+        "  of which FTS5 index_items, wall",
         median_of(runs, lambda r: r.index.wall).s(),
         median_of(runs, lambda r: 1000 * r.index.wall / max(1, r.items)).ms() + " per 1,000 items",
     )
     row(
-        "    of which FTS5 index_items, CPU",
+        "  of which FTS5 index_items, CPU",
         median_of(runs, lambda r: r.index.cpu).s(),
         median_of(runs, lambda r: 1000 * r.index.cpu / max(1, r.items)).ms() + " per 1,000 items",
     )
@@ -408,17 +408,16 @@ def refresh_share(feeds: int, items: int, repeat: int) -> None:
     row(
         "other threads' CPU",
         median_of(runs, lambda r: r.other_threads_cpu).s(),
-        "the pool's threads: bodies pickled out, items unpickled back",
+        "the writer (merge_many above) and the pool's threads (pickling)",
     )
     row("fetch alone", fetch.s(), f"{count} feeds, {size / 1e6:.1f} MB, no parse, no store")
     merge_cpu = median_of(runs, lambda r: r.merge.cpu).median
     print(
         f"   -> parse CPU is {parse_cpu / wall.median:.2f}x the refresh wall (at best "
-        f"{parse_cpu / workers:.2f} s of wall on {workers} workers). merge_items holds the "
-        f"loop thread for {merge.median / wall.median:.0%} of the wall, and while it does, no "
-        "fetch progresses and no finished parse is stored; "
-        f"{max(0.0, merge.median - merge_cpu):.2f} s of that is waiting, not CPU (WAL "
-        "checkpoints' fsyncs, the GIL, cores shared with the workers)."
+        f"{parse_cpu / workers:.2f} s of wall on {workers} workers). The writer thread is "
+        f"busy for {merge.median / wall.median:.0%} of the wall, "
+        f"{max(0.0, merge.median - merge_cpu):.2f} s of it waiting, not CPU (the GIL, "
+        "fsyncs, cores shared with the workers)."
     )
 
 
