@@ -1,0 +1,47 @@
+"""Each benchmark script still runs, at a tiny size (their figures are not checked: the
+machines running the suite are shared and noisy; benchmarks/README.md holds the figures)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TMUX = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux (apt-get install tmux)")
+
+SMOKE = [
+    pytest.param(["startup.py", "--smoke", "--no-newsboat"], marks=TMUX, id="startup"),
+    pytest.param(["keys.py", "--smoke"], marks=TMUX, id="keys"),
+    pytest.param(["memory.py", "--smoke"], marks=TMUX, id="memory"),
+    pytest.param(["refresh.py", "--smoke", "--no-newsboat"], id="refresh"),
+    pytest.param(["parse.py", "--smoke"], id="parse"),
+    pytest.param(["state.py", "--smoke"], id="state"),
+    pytest.param(["stream_list.py", "--sizes", "200", "--repeat", "1", "--moves", "5"], id="list"),
+    pytest.param(["search.py", "2000", "--repeat", "1"], id="search"),
+]
+
+
+@pytest.mark.parametrize("command", SMOKE)
+def test_benchmark_runs_at_a_tiny_size(command: list[str], tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "STREAMTUI_DATA_DIR": str(tmp_path / "data"),
+        "STREAMTUI_CONFIG_DIR": str(tmp_path / "config"),
+        "TMPDIR": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / command[0]), *command[1:]],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert done.stdout.strip()
+    assert "Traceback" not in done.stdout + done.stderr
