@@ -195,8 +195,10 @@ class Refresher:
         if isinstance(result, FetchError):
             return self._failed(source, result, now)
         redirect = self._redirect_state(source, state, result)
-        if result.not_modified:
-            self.store.update_source(source.id, last_error="", updated_at=now, **redirect)
+        if result.not_modified:  # through the writer too: 200 of them share a transaction
+            await self._writer.merge(
+                Merge(source.id, (), {"last_error": "", "updated_at": now, **redirect})
+            )
             return RefreshEvent(source, "unchanged")
         digest = hashlib.sha256(result.body).hexdigest()
         meta = {
@@ -208,7 +210,7 @@ class Refresher:
             **redirect,
         }
         if digest == state.content_hash:
-            self.store.update_source(source.id, updated_at=now, **meta)
+            await self._writer.merge(Merge(source.id, (), {"updated_at": now, **meta}))
             return RefreshEvent(source, "unchanged")
         try:
             parsed: ParsedFeed = await asyncio.get_running_loop().run_in_executor(

@@ -19,7 +19,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from streamtui.core import search
 from streamtui.core.errors import StoreError
@@ -586,11 +586,7 @@ class Store:
             wanted.setdefault(item.id, (base + seq, item))
         existing: dict[str, tuple[object, ...]] = {}
         starred: set[str] = set()
-        for row in db.execute(
-            "SELECT id, title, published, seq, teaser, truncated, digest, starred FROM items "
-            "WHERE source_id = ?",
-            (source_id,),
-        ):
+        for row in self._stored(db, source_id, None if remove_missing else list(wanted)):
             existing[row[0]] = row[1:7]
             if row[7]:
                 starred.add(row[0])
@@ -640,6 +636,24 @@ class Store:
         if added or updated or gone:
             self._generation += 1
         return SyncStats(added, updated, len(gone))
+
+    @staticmethod
+    def _stored(
+        db: sqlite3.Connection, source_id: int, ids: list[str] | None
+    ) -> Iterator[tuple[Any, ...]]:
+        """The stored list columns of a source's items: all of them, or only ``ids`` (a
+        feed's merge looks up what it carries, not the source's whole history)."""
+        columns = "id, title, published, seq, teaser, truncated, digest, starred"
+        if ids is None:
+            yield from db.execute(f"SELECT {columns} FROM items WHERE source_id = ?", (source_id,))
+            return
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            yield from db.execute(
+                f"SELECT {columns} FROM items WHERE source_id = ? AND id IN "
+                f"({', '.join('?' * len(chunk))})",
+                (source_id, *chunk),
+            )
 
     @staticmethod
     def _index(db: sqlite3.Connection, items: Sequence[Item]) -> None:
