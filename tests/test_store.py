@@ -692,3 +692,26 @@ def test_marking_a_query_view_read_marks_its_unread_hits_only(
     assert sorted(p.item_id for p in priors) == ["a1", "x1"]
     assert {r.id: r.read for r in all_rows(store)}["a1"]
     assert store._read("SELECT read_at FROM items WHERE id = 'b1'") == [(5.0,)]
+
+
+def test_new_items_stored_together_take_kept_state_as_if_one_by_one(
+    store: Store, item: MakeItem
+) -> None:
+    source = add(store)
+    store.sync_items(source.id, [item("s1", "Story"), item("n1", "Note")], fingerprint="1")
+    store.set_read(["s1"], True, at=7.0)
+    store.set_starred(["n1"], True)
+    store.sync_items(source.id, [item("other", "Other")], fingerprint="2")  # s1 leaves
+    # s1 comes back with a teaser that goes by s1 too: the story takes its kept state once,
+    # the teaser its read state through the story stored just before it.
+    store.sync_items(source.id, [
+        item("s1", "Story"),
+        item("t1", "Teaser", teaser=True, aliases=("s1",)),
+        item("other", "Other"),
+    ], fingerprint="3")  # fmt: skip
+    rows = {r.id: (r.read, r.starred) for r in all_rows(store)}
+    assert rows == {
+        "s1": (True, False), "t1": (True, False), "other": (False, False), "n1": (False, True),
+    }  # fmt: skip
+    assert store._read("SELECT count(*) FROM kept_state") == [(0,)]
+    assert [r.id for r in store.search("teaser")] == ["t1"]

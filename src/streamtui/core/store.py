@@ -597,8 +597,9 @@ class Store:
             self._keep_state(db, item_id, staying=item_id in starred)
         search.forget(db, gone)
         db.executemany("DELETE FROM items WHERE id = ?", [(i,) for i in gone])
-        added = updated = 0
+        updated = 0
         reindex: list[Item] = []
+        fresh: list[tuple[Item, tuple[object, ...]]] = []
         for item_id, (seq, item) in wanted.items():
             old = existing.get(item_id)
             published = item.published.timestamp()
@@ -615,9 +616,9 @@ class Store:
                 _digest(item),
             )
             if old is None:
-                self._insert(db, source_id, item, values)
-                added += 1
-            elif tuple(old) == values:
+                fresh.append((item, values))
+                continue
+            if tuple(old) == values:
                 continue
             else:
                 db.execute(
@@ -632,6 +633,9 @@ class Store:
                     continue
             self._write_body(db, item)
             reindex.append(item)
+        self._insert(db, source_id, fresh)
+        added = len(fresh)
+        reindex += [item for item, _ in fresh]
         self._index(db, reindex)
         if added or updated or gone:
             self._generation += 1
@@ -664,16 +668,7 @@ class Store:
         db.execute(
             "INSERT OR REPLACE INTO bodies (item_id, summary, body, link, path, encoding,"
             " aliases, html) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                item.id,
-                item.summary,
-                item.body,
-                item.link,
-                item.path,
-                item.encoding,
-                " ".join(item.aliases),
-                int(item.html),
-            ),
+            _body_row(item),
         )
         db.execute("DELETE FROM enclosures WHERE item_id = ?", (item.id,))
         db.executemany(
@@ -708,31 +703,62 @@ class Store:
             db.executemany("DELETE FROM kept_state WHERE item_id = ?", names)
 
     def _insert(
-        self, db: sqlite3.Connection, source_id: int, item: Item, values: tuple[object, ...]
+        self,
+        db: sqlite3.Connection,
+        source_id: int,
+        fresh: Sequence[tuple[Item, tuple[object, ...]]],
     ) -> None:
-        """Insert a new item, taking any state it left behind under its id or an alias.
+        """Insert new items, each taking any state it left behind under its id or an alias,
+        with their bodies. A few statements for all of them: one per item made a cold refresh
+        spend 135 us an item in the writer, ten calls into SQLite each.
 
         The star of a story still stored (a starred article whose file is gone) stays on it:
         its teaser coming back takes only its read state, so the story is starred once."""
-        read, read_at, starred = 0, None, 0
-        names = (item.id, *item.aliases)
-        for candidate in names:
-            kept = (
-                db.execute(
-                    "SELECT read, read_at, starred FROM kept_state WHERE item_id = ?", (candidate,)
-                ).fetchone()
-                or db.execute(
-                    "SELECT read, read_at, 0 FROM items WHERE id = ?", (candidate,)
-                ).fetchone()
-            )
-            if kept:
-                read, read_at, starred = max(read, kept[0]), read_at or kept[1], starred or kept[2]
-        db.execute(
+        if not fresh:
+            return
+        names = {item.id: (item.id, *item.aliases) for item, _ in fresh}
+        kept: dict[str, tuple[Any, ...]] = {}
+        if db.execute("SELECT 1 FROM kept_state LIMIT 1").fetchone():
+            wanted = [name for group in names.values() for name in group]
+            kept = {
+                row[0]: row[1:]
+                for row in _in(
+                    db, "SELECT item_id, read, read_at, starred FROM kept_state", "item_id", wanted
+                )
+            }
+        aliases = [alias for item, _ in fresh for alias in item.aliases]
+        stored = {
+            row[0]: (*row[1:], 0)
+            for row in _in(db, "SELECT id, read, read_at FROM items", "id", aliases)
+        }
+        rows, taken = [], []
+        for item, values in fresh:
+            read, read_at, starred = 0, None, 0
+            for candidate in names[item.id]:
+                # Taken once, as if the items went in one by one (an earlier one in this
+                # batch may be another's alias, or may have taken a kept state).
+                found = kept.pop(candidate, None) or stored.get(candidate)
+                if found is not None:
+                    taken.append((candidate,))
+                    read, read_at = max(read, found[0]), read_at or found[1]
+                    starred = starred or found[2]
+            stored[item.id] = (read, read_at, 0)
+            rows.append((item.id, source_id, *values, read, read_at, starred))
+        db.executemany(
             "INSERT INTO items (id, source_id, title, published, seq, teaser, truncated, digest,"
             " read, read_at, starred) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (item.id, source_id, *values, read, read_at, starred),
+            rows,
         )
-        db.executemany("DELETE FROM kept_state WHERE item_id = ?", [(n,) for n in names])
+        db.executemany("DELETE FROM kept_state WHERE item_id = ?", taken)
+        db.executemany(
+            "INSERT OR REPLACE INTO bodies (item_id, summary, body, link, path, encoding,"
+            " aliases, html) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [_body_row(item) for item, _ in fresh],
+        )
+        db.executemany(
+            "INSERT OR IGNORE INTO enclosures (item_id, url, type, length) VALUES (?, ?, ?, ?)",
+            [(item.id, e.url, e.type, e.length) for item, _ in fresh for e in item.enclosures],
+        )
 
     # -- the stream list -----------------------------------------------------------------
     #
@@ -1185,6 +1211,29 @@ def _row(values: Sequence[object]) -> Row:
         bool(read),
         bool(starred),
     )
+
+
+def _body_row(item: Item) -> tuple[object, ...]:
+    return (
+        item.id,
+        item.summary,
+        item.body,
+        item.link,
+        item.path,
+        item.encoding,
+        " ".join(item.aliases),
+        int(item.html),
+    )
+
+
+def _in(
+    db: sqlite3.Connection, select: str, column: str, keys: Sequence[str]
+) -> Iterator[tuple[Any, ...]]:
+    """``select`` WHERE ``column`` is one of ``keys``, in chunks that stay under SQLite's
+    parameter limit."""
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        yield from db.execute(f"{select} WHERE {column} IN ({', '.join('?' * len(chunk))})", chunk)
 
 
 def _float(value: object) -> float | None:
