@@ -715,3 +715,15 @@ def test_new_items_stored_together_take_kept_state_as_if_one_by_one(
     }  # fmt: skip
     assert store._read("SELECT count(*) FROM kept_state") == [(0,)]
     assert [r.id for r in store.search("teaser")] == ["t1"]
+
+
+def test_sources_can_be_counted_for_a_few_or_not_at_all(
+    store: Store, filled: tuple[Source, Source]
+) -> None:
+    two = filled[1]
+    store.set_read(["x1"], True)
+    assert [(s.name, s.unread, s.total) for s in store.sources(only=[two.id])] == [("two", 2, 3)]
+    assert [(s.name, s.unread, s.total) for s in store.sources(counted=False)] == [
+        ("one", 0, 0), ("two", 0, 0),
+    ]  # fmt: skip
+    assert store.sources(only=[]) == []

@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,8 +103,8 @@ class Library:
             return None
         return self.store.add_source(BUNDLED_NAME, SourceKind.BUNDLED, BUNDLED_LOCATION)
 
-    def sources(self, *, counted: bool = True) -> list[Source]:
-        return self.store.sources(counted=counted)
+    def sources(self, *, counted: bool = True, only: Collection[int] | None = None) -> list[Source]:
+        return self.store.sources(counted=counted, only=only)
 
     def add_source(self, target: str, name: str | None = None) -> tuple[Source, SyncReport]:
         """Subscribe to a feed URL, a local folder or a stream file; returns what it gave.

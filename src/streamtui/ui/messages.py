@@ -31,15 +31,21 @@ class Progress:
     total: int = 0
     failing: int = 0
     pending: bool = False
-    sources_changed: bool = False
     updated: set[int] = field(default_factory=set)
     """Sources that gained or changed items since the last flush."""
+    changed: set[int] = field(default_factory=set)
+    """Sources whose sidebar entry (count, error) changed since the sidebar was updated."""
+
+    @property
+    def sources_changed(self) -> bool:
+        return bool(self.changed)
 
     def add(self, event: RefreshEvent) -> None:
         self.done, self.total = event.done, event.total
         self.failing += event.outcome == "failed"
         self.pending = True
-        self.sources_changed |= event.outcome in ("updated", "failed")
+        if event.outcome in ("updated", "failed"):
+            self.changed.add(event.source.id)
         if event.outcome == "updated":
             self.updated.add(event.source.id)
 
@@ -51,4 +57,4 @@ class Progress:
         self.pending = False
         self.updated.clear()
         if sources:
-            self.sources_changed = False
+            self.changed.clear()

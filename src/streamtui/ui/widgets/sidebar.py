@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from contextlib import suppress
+from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from streamtui.core.models import Source
 from streamtui.ui.format import safe
@@ -58,6 +59,11 @@ class SourcesSidebar(OptionList):
     class RenameRequested(Chosen):
         pass
 
+    def __init__(self, *options: Option, **settings: Any) -> None:
+        super().__init__(*options, **settings)
+        self._unread: dict[int, int] = {}
+        """Each shown source's unread count, for the "All" total."""
+
     def _highlighted_source(self) -> int | None:
         if self.highlighted is None:
             return None
@@ -85,7 +91,8 @@ class SourcesSidebar(OptionList):
     ) -> None:
         """ "All", "Starred" (with how many), then every source; ``selected`` highlighted.
         Without ``counted`` the unread counts are left out (they follow)."""
-        unread = sum(source.unread for source in sources) if counted else None
+        self._unread = {source.id: source.unread for source in sources}
+        unread = sum(self._unread.values()) if counted else None
         options = [
             Option(_prompt("All", unread), id=ALL),
             Option(_starred_prompt(starred), id=STARRED),
@@ -100,6 +107,17 @@ class SourcesSidebar(OptionList):
             self.highlighted = self.get_option_index(wanted)
         except Exception:  # the source went away: fall back to All
             self.highlighted = 0
+
+    def update_sources(self, sources: list[Source]) -> None:
+        """Redraw the entries of ``sources`` (counted) and the "All" total, leaving the
+        others as they are."""
+        for source in sources:
+            with suppress(OptionDoesNotExist):  # added since the sidebar was filled
+                self.replace_option_prompt(
+                    str(source.id), _prompt(source.name, source.unread, source.last_error)
+                )
+                self._unread[source.id] = source.unread
+        self.replace_option_prompt(ALL, _prompt("All", sum(self._unread.values())))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
