@@ -243,8 +243,10 @@ def test_refresh_progress_reloads_a_view_only_when_its_sources_gained_items() ->
     progress.add(RefreshEvent(source(2), "updated", added=4, done=2, total=3))
     assert progress.items_added(None) and progress.items_added(2)
     assert not progress.items_added(1)
+    progress.flushed(sources=False, items=False)  # both put off: still pending
+    assert progress.pending and progress.items_added(2) and progress.sources_changed
     progress.flushed(sources=False)
-    assert not progress.pending and not progress.items_added(None)
+    assert progress.pending and not progress.items_added(None)
     assert progress.sources_changed  # the sidebar still owes this update
     progress.flushed(sources=True)
-    assert not progress.sources_changed
+    assert not progress.sources_changed and not progress.pending

@@ -196,6 +196,7 @@ class Refresher:
             return self._failed(source, result, now)
         redirect = self._redirect_state(source, state, result)
         if result.not_modified:  # through the writer too: 200 of them share a transaction
+            slot.release()  # nothing to parse: the next answer may come in
             await self._writer.merge(
                 Merge(source.id, (), {"last_error": "", "updated_at": now, **redirect})
             )
@@ -210,6 +211,7 @@ class Refresher:
             **redirect,
         }
         if digest == state.content_hash:
+            slot.release()
             await self._writer.merge(Merge(source.id, (), {"updated_at": now, **meta}))
             return RefreshEvent(source, "unchanged")
         try:

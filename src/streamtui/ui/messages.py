@@ -53,8 +53,10 @@ class Progress:
         """Whether the view of ``source_id`` (None: every source) may have new rows."""
         return bool(self.updated) if source_id is None else source_id in self.updated
 
-    def flushed(self, *, sources: bool) -> None:
-        self.pending = False
-        self.updated.clear()
+    def flushed(self, *, sources: bool, items: bool = True) -> None:
+        """What was applied; what was put off stays pending for a later flush."""
+        if items:
+            self.updated.clear()
         if sources:
             self.changed.clear()
+        self.pending = bool(self.updated or self.changed)
