@@ -41,7 +41,7 @@ import statistics
 import sys
 import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -550,25 +550,12 @@ def main() -> None:
 
     print(f"key -> repaint in tmux ({bench.machine()})", flush=True)
     summary: list[tuple[int, Results]] = []
-    with (
-        bench.workspace("keys") as folder,
-        bench.FeedServer({}) as server,
-        bench.Terminal(folder) as terminal,
-    ):
-        for size in sizes:
-            began = time.perf_counter()
-            scenario = prepare(folder / f"store{size}", server, size, args.refresh_feeds)
-            print(
-                f"\n{scenario.items:,} items in {scenario.feeds} feeds, +{scenario.new_feeds} "
-                f"feeds to refresh (store made in {time.perf_counter() - began:.1f} s)",
-                flush=True,
-            )
-            results = measure(terminal, scenario, folder, args)
-            summary.append((scenario.items, results))
-            print(line("idle, j/k", results.jk))
-            print(line("idle, PageDown/PageUp", results.pages))
-            print(line(f"during a {args.refresh_feeds}-feed refresh", results.refresh), flush=True)
-            shutil.rmtree(scenario.data.parent, ignore_errors=True)
+    for terminal, folder, scenario in scenarios("keys", sizes, args.refresh_feeds):
+        results = measure(terminal, scenario, folder, args)
+        summary.append((scenario.items, results))
+        print(line("idle, j/k", results.jk))
+        print(line("idle, PageDown/PageUp", results.pages))
+        print(line(f"during a {args.refresh_feeds}-feed refresh", results.refresh), flush=True)
 
     print("\nsummary (key IN -> chunk drawing the new cursor row):")
     for items, results in summary:
@@ -588,11 +575,35 @@ def main() -> None:
             print(f"  {'refresh took':<28} {seconds.s()}")
 
 
+def scenarios(
+    name: str, sizes: Sequence[int], refresh_feeds: int
+) -> Iterator[tuple[bench.Terminal, Path, Scenario]]:
+    """Each size's store and feeds, made (and said) in turn, with one private terminal and
+    one feed server for all of them; each store is removed once measured."""
+    with (
+        bench.workspace(name) as folder,
+        bench.FeedServer({}) as server,
+        bench.Terminal(folder) as terminal,
+    ):
+        for size in sizes:
+            began = time.perf_counter()
+            scenario = prepare(folder / f"store{size}", server, size, refresh_feeds)
+            print(
+                f"\n{scenario.items:,} items in {scenario.feeds} feeds, +{scenario.new_feeds} "
+                f"feeds to refresh (store made in {time.perf_counter() - began:.1f} s)",
+                flush=True,
+            )
+            yield terminal, folder, scenario
+            shutil.rmtree(scenario.data.parent, ignore_errors=True)
+
+
 def _interrupted(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-if __name__ == "__main__":
+def run_as_script(main: Callable[[], None]) -> None:
+    """Run ``main``; Ctrl-C, SIGTERM and SIGHUP end it through the cleanups (the app, its
+    processes and the tmux server are stopped), with status 130."""
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in background
     signal.signal(signal.SIGTERM, _interrupted)
     signal.signal(signal.SIGHUP, _interrupted)
@@ -600,3 +611,7 @@ if __name__ == "__main__":
         main()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    run_as_script(main)

@@ -27,16 +27,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import shutil
-import signal
 import statistics
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import _bench as bench
-from keys import REFRESHED, App, Output, Scenario, prepare, running, send, stub
+from keys import REFRESHED, App, Output, Scenario, run_as_script, running, scenarios, send, stub
 
 TARGET_ITEMS = 100_000
 """The idle target is for this many stored items."""
@@ -273,36 +271,13 @@ def main() -> None:
 
     print(f"memory in tmux ({bench.machine()})", flush=True)
     summary: list[tuple[int, Results]] = []
-    with (
-        bench.workspace("memory") as folder,
-        bench.FeedServer({}) as server,
-        bench.Terminal(folder) as terminal,
-    ):
-        for size in sizes:
-            began = time.perf_counter()
-            scenario = prepare(folder / f"store{size}", server, size, args.refresh_feeds)
-            print(
-                f"\n{scenario.items:,} items in {scenario.feeds} feeds, +{scenario.new_feeds} "
-                f"feeds to refresh (store made in {time.perf_counter() - began:.1f} s)",
-                flush=True,
-            )
-            summary.append((scenario.items, measure(terminal, scenario, folder, args)))
-            shutil.rmtree(scenario.data.parent, ignore_errors=True)
+    for terminal, folder, scenario in scenarios("memory", sizes, args.refresh_feeds):
+        summary.append((scenario.items, measure(terminal, scenario, folder, args)))
 
     print("\nsummary (VmRSS; MB = 2^20 bytes):")
     for items, results in summary:
         report(items, results, args)
 
 
-def _interrupted(signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in background
-    signal.signal(signal.SIGTERM, _interrupted)
-    signal.signal(signal.SIGHUP, _interrupted)
-    try:
-        main()
-    except KeyboardInterrupt:
-        sys.exit(130)
+    run_as_script(main)
