@@ -284,8 +284,9 @@ class _Slot:
 
 _Pending = tuple[Merge, "asyncio.Future[SyncStats]"]
 
-MAX_BATCH_ITEMS = 5_000
-"""Items stored in one transaction at most, so that no write holds the store for long."""
+MAX_BATCH_ITEMS = 1_000
+"""Items stored in one transaction at most (about 0.1 s of writing): a key that marks an item
+read while a refresh runs waits for the transaction under way."""
 
 
 class _Writer:
