@@ -77,7 +77,8 @@ def test_parser_workers_start_only_to_parse_and_stop_after_each_job(
     feed_server.route("/feed.xml", feed(rss(1, 2), etag='"v1"'))
     starts: list[int] = []
     library.add_source(feed_server.url("/feed.xml"))
-    parser = library.parser()
+    parser = library._parser
+    assert parser is not None
     assert parser.worker_pids() == []  # the add parsed, then let its workers go
     parser.on_start = lambda: starts.append(1)
     library.refresh()  # a 304: nothing to parse, no worker started

@@ -164,13 +164,9 @@ class Library:
         self.store.update_source(source.id, name=wanted)
         return self.find_source(str(source.id))
 
-    def parser(self) -> FeedParser:
-        """The feed parser; its worker processes start at the first parse (a refresh that
-        gets only 304s starts none)."""
-        with self._parser_lock:
-            return self._start_parser()
-
     def _start_parser(self) -> FeedParser:
+        """The feed parser (call under the parser lock); its worker processes start at the
+        first parse, so a refresh that gets only 304s starts none."""
         if self._parser is None:
             from streamtui.core.feeds import FeedParser
 

@@ -33,6 +33,7 @@ from streamtui.core.models import (
     SourceKind,
     View,
 )
+from streamtui.core.sql import select_in
 
 
 def _search_and_stars(db: sqlite3.Connection) -> None:
@@ -244,7 +245,6 @@ class Store:
         reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
         try:
             reader.execute("PRAGMA busy_timeout=5000")
-            reader.execute("PRAGMA foreign_keys=ON")
             reader.execute("SELECT count(*) FROM sqlite_schema").fetchone()
         except sqlite3.Error:
             reader.close()
@@ -653,13 +653,14 @@ class Store:
         columns = "id, title, published, seq, teaser, truncated, digest, starred"
         if ids is None:
             yield from db.execute(f"SELECT {columns} FROM items WHERE source_id = ?", (source_id,))
-            return
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            yield from db.execute(
-                f"SELECT {columns} FROM items WHERE source_id = ? AND id IN "
-                f"({', '.join('?' * len(chunk))})",
-                (source_id, *chunk),
+        else:
+            yield from select_in(
+                db,
+                f"SELECT {columns} FROM items",
+                "id",
+                ids,
+                where="source_id = ?",
+                params=(source_id,),
             )
 
     @staticmethod
@@ -725,14 +726,14 @@ class Store:
             wanted = [name for group in names.values() for name in group]
             kept = {
                 row[0]: row[1:]
-                for row in _in(
+                for row in select_in(
                     db, "SELECT item_id, read, read_at, starred FROM kept_state", "item_id", wanted
                 )
             }
         aliases = [alias for item, _ in fresh for alias in item.aliases]
         stored = {
             row[0]: (*row[1:], 0)
-            for row in _in(db, "SELECT id, read, read_at FROM items", "id", aliases)
+            for row in select_in(db, "SELECT id, read, read_at FROM items", "id", aliases)
         }
         rows, taken = [], []
         for item, values in fresh:
@@ -1075,13 +1076,18 @@ class Store:
     def change_view_read(self, view: View, *, at: float | None = None) -> list[PriorRead]:
         """:meth:`mark_view_read`, returning the state each item had before (for undo)."""
         moment = time.time() if at is None else at
-        if view.query and search.match_expression(view.query):
-            # A query view's hits live on the reading connection: its ids (at most
-            # search_cap) are read there, then marked one by one, if still unread.
-            with self._read_lock:
-                table, where, params = self._source(view, extra="read = 0")
+        hits: list[tuple[object, ...]] = []
+        with self._read_lock:
+            table, where, params = self._source(view, extra="read = 0")
+            if table != "items":
+                # A query view's hits live on the reading connection: its ids (at most
+                # search_cap) are read there, then marked one by one, if still unread.
                 hits = self._read(f"SELECT id, read_at FROM {table} {where}", params)
-            with self._write() as db:
+        with self._write() as db:
+            if table == "items":
+                found = db.execute(f"SELECT id, 0, read_at FROM items {where}", params).fetchall()
+                db.execute(f"UPDATE items SET read = 1, read_at = ? {where}", (moment, *params))
+            else:
                 found = [
                     (item_id, 0, read_at)
                     for item_id, read_at in hits
@@ -1090,11 +1096,6 @@ class Store:
                         (moment, item_id),
                     ).rowcount
                 ]
-        else:
-            where, params = _where(view, extra="read = 0")
-            with self._write() as db:
-                found = db.execute(f"SELECT id, 0, read_at FROM items {where}", params).fetchall()
-                db.execute(f"UPDATE items SET read = 1, read_at = ? {where}", (moment, *params))
         # Rows as they come (text, 0, float or NULL): 100k objects made one by one with
         # conversions took 0.2 s of marking 100k items read.
         return list(map(PriorRead._make, found))
@@ -1227,16 +1228,6 @@ def _body_row(item: Item) -> tuple[object, ...]:
         " ".join(item.aliases),
         int(item.html),
     )
-
-
-def _in(
-    db: sqlite3.Connection, select: str, column: str, keys: Sequence[str]
-) -> Iterator[tuple[Any, ...]]:
-    """``select`` WHERE ``column`` is one of ``keys``, in chunks that stay under SQLite's
-    parameter limit."""
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        yield from db.execute(f"{select} WHERE {column} IN ({', '.join('?' * len(chunk))})", chunk)
 
 
 def _float(value: object) -> float | None:
