@@ -38,6 +38,8 @@ from streamtui.core.library import Library
 from streamtui.core.store import MIGRATIONS, SEQ_SPAN, Store
 
 MARKS = 1_000
+timings = [0.0]
+"""Seconds the last marking process ran after it was ready."""
 MIGRATION_ITEMS = 20_000
 PYTHON = sys.executable
 ENV = {
@@ -145,6 +147,7 @@ def mark_until(db: Path, ids: list[str], seconds: float | None) -> list[str]:
     )
     assert process.stdin is not None and process.stdout is not None
     assert process.stdout.readline() == "ready\n"
+    began = time.perf_counter()
     process.stdin.write("\n".join(ids))
     process.stdin.close()
     if seconds is not None:
@@ -152,6 +155,7 @@ def mark_until(db: Path, ids: list[str], seconds: float | None) -> list[str]:
         os.kill(process.pid, signal.SIGKILL)
     acknowledged = process.stdout.read().split()
     process.wait()
+    timings[0] = time.perf_counter() - began
     return acknowledged
 
 
@@ -161,9 +165,8 @@ def kill_during_marks(folder: Path, trials: int, seed: int) -> Row:
     db = folder / "marks" / "streamtui.db"
     db.parent.mkdir()
     fresh_copy(pristine, db)
-    began = time.perf_counter()
     assert len(mark_until(db, ids, None)) == MARKS  # calibration: how long 1,000 take
-    span = time.perf_counter() - began
+    span = timings[0]
     chance = random.Random(seed)
     started = time.perf_counter()
     survived = crashes = lost = acknowledged = kept = 0
@@ -185,7 +188,7 @@ def kill_during_marks(folder: Path, trials: int, seed: int) -> Row:
         lost=lost,
         seconds=time.perf_counter() - started,
         note=f"{acknowledged:,} marks acknowledged, {kept:,} kept; "
-        f"kills uniform in 0-{span:.1f} s (a full run)",
+        f"kills uniform in 0-{span:.2f} s (a whole run)",
     )
 
 
@@ -245,15 +248,19 @@ def schemas(folder: Path) -> dict[int, set[tuple[str, str, str]]]:
     return found
 
 
-def migrate_until(db: Path, seconds: float | None) -> None:
+def migrate_until(db: Path, seconds: float | None) -> float:
+    """Open (and so migrate) ``db`` in a process killed -9 ``seconds`` after it starts
+    opening (None: let it finish); returns the seconds from then to its end."""
     process = subprocess.Popen(
         [PYTHON, "-c", MIGRATOR, str(db)], stdout=subprocess.PIPE, text=True, env=ENV
     )
     assert process.stdout is not None and process.stdout.readline() == "opening\n"
+    began = time.perf_counter()
     if seconds is not None:
         time.sleep(seconds)
         os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    return time.perf_counter() - began
 
 
 def kill_during_migration(folder: Path, trials: int, seed: int) -> Row:
@@ -263,9 +270,7 @@ def kill_during_migration(folder: Path, trials: int, seed: int) -> Row:
     db = folder / "migration" / "streamtui.db"
     db.parent.mkdir()
     fresh_copy(pristine, db)
-    began = time.perf_counter()
-    migrate_until(db, None)
-    span = time.perf_counter() - began
+    span = migrate_until(db, None)  # calibration: how long the whole upgrade takes
     chance = random.Random(seed)
     started = time.perf_counter()
     survived = crashes = lost = 0
@@ -299,7 +304,8 @@ def kill_during_migration(folder: Path, trials: int, seed: int) -> Row:
         crashes=crashes,
         lost=lost,
         seconds=time.perf_counter() - started,
-        note=f"left at {shown} (each matching its schema); kills uniform in 0-{span:.1f} s",
+        note=f"left at {shown}, each matching its schema; kills uniform in 0-{span:.2f} s "
+        "(a whole upgrade)",
     )
 
 
