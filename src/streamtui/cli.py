@@ -155,10 +155,12 @@ def _run(args: argparse.Namespace) -> int:
     library, message = open_library(data_dir)
     if message:
         _fail(message)
-    library.ensure_default_source()
+    if not library.read_only:  # a read-only data directory: show what is stored
+        library.ensure_default_source()
     if args.command is None:
         return _launch(library, args, message)
-    if args.command in ("list", "search", "mark-read", "mark-unread", "star", "unstar", "sources"):
+    reading = ("list", "search", "mark-read", "mark-unread", "star", "unstar", "sources")
+    if args.command in reading and not library.read_only:
         for report in library.sync_all():  # what they show follows the files on disk
             _warn(report)
     handler = {

@@ -98,10 +98,16 @@ class Library:
         """On the very first run, subscribe to the bundled guide (never again after)."""
         if self.store.meta(_DEFAULT_ADDED):
             return None
-        self.store.set_meta(_DEFAULT_ADDED, "1")
-        if any(s.location == BUNDLED_LOCATION for s in self.store.sources()):
-            return None
-        return self.store.add_source(BUNDLED_NAME, SourceKind.BUNDLED, BUNDLED_LOCATION)
+        # One transaction: two instances started together on a new data directory add it
+        # once (checked, then added, it was added twice and the second failed).
+        return self.store.add_source_once(
+            _DEFAULT_ADDED, BUNDLED_NAME, SourceKind.BUNDLED, BUNDLED_LOCATION
+        )
+
+    @property
+    def read_only(self) -> bool:
+        """Nothing can be saved (a read-only data directory): browse only."""
+        return self.store.read_only
 
     def sources(self, *, counted: bool = True, only: Collection[int] | None = None) -> list[Source]:
         return self.store.sources(counted=counted, only=only)
@@ -120,8 +126,16 @@ class Library:
             )
         result = self._load_all(str(location))  # fails before anything is stored
         wanted = sanitize(name or location.stem or location.name) or "source"
-        source = self.store.add_source(self._unique_name(wanted), kind, str(location))
-        return source, self._store_result(source, result)
+        problems = _problem_lines(result)
+        source, stats = self.store.add_source_with_items(
+            self._unique_name(wanted),
+            kind,
+            str(location),
+            result.items,
+            fingerprint=result.fingerprint,
+            error=_error_line(problems),
+        )
+        return source, SyncReport(source, stats, problems)
 
     def add_feed(self, url: str, name: str | None = None) -> tuple[Source, SyncReport]:
         from streamtui.core.subscribe import check_url, default_name, fetch_feed
@@ -201,6 +215,7 @@ class Library:
         cancel: threading.Event | None = None,
     ) -> RefreshSummary:
         """Re-read local sources and fetch feeds; each result is stored as it arrives."""
+        self.store.check_writable()  # read-only: nothing fetched could be kept
         from streamtui.core.refresh import Refresher, RefreshEvent, RefreshSummary
 
         chosen = list(

@@ -10,6 +10,7 @@ items never reads a body.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import threading
 import time
@@ -178,6 +179,14 @@ library ranks among its newest 10,000 matches; rarer words rank all of theirs. b
 about 1.5 us a match: ranking 10,000 is 15 ms of the 22 ms a new query view takes at 100k
 items, and ranking all 100k matches of a common word took 100 ms."""
 _ROW_COLUMNS = "id, source_id, title, published, teaser, truncated, read, starred"
+BUSY_SECONDS = 5.0
+"""How long a write waits for another instance's write to end (SQLite's busy timeout)."""
+MIGRATION_WAIT = 600.0
+"""How long opening waits for another instance that is migrating the database."""
+
+
+class ReadOnlyError(StoreError):
+    """Nothing can be saved: the database opened read-only (a read-only data directory)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +218,9 @@ class Store:
         self._reader = connection
         self._read_lock = self._lock
         self.path = path
+        self.read_only = False
+        """Nothing can be saved (a read-only data directory): every write raises
+        ReadOnlyError at once, and the file is never touched."""
         self.search_cap = SEARCH_CAP
         self.search_window = SEARCH_WINDOW
         self._generation = 0
@@ -224,10 +236,10 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(
-                path, isolation_level=None, check_same_thread=False, timeout=5.0
+                path, isolation_level=None, check_same_thread=False, timeout=BUSY_SECONDS
             )
         except (OSError, sqlite3.Error) as error:
-            raise StoreError(f"{path}: cannot open the database ({error})") from error
+            raise StoreError(f"{path}: cannot open the database ({_reason(error)})") from error
         store = cls(connection, path)
         try:
             store._configure()
@@ -242,14 +254,51 @@ class Store:
         return store
 
     def _open_reader(self, path: Path) -> None:
-        reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
+        reader = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=BUSY_SECONDS
+        )
         try:
-            reader.execute("PRAGMA busy_timeout=5000")
+            reader.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
             reader.execute("SELECT count(*) FROM sqlite_schema").fetchone()
         except sqlite3.Error:
             reader.close()
             raise
         self._reader, self._read_lock = reader, threading.RLock()
+
+    @classmethod
+    def open_read_only(cls, path: Path) -> Store:
+        """Open the database at ``path`` to read only (a read-only data directory): nothing
+        is written to the file or its folder, and every write raises ReadOnlyError.
+
+        ``mode=ro`` sees what a -wal file left behind holds; without -wal and -shm files
+        SQLite cannot open a WAL database that way in a folder it may not write, and
+        ``immutable=1`` reads the file alone (which then holds everything)."""
+        failure: BaseException | None = None
+        for query in ("mode=ro", "immutable=1"):
+            try:
+                connection = sqlite3.connect(
+                    f"{path.resolve().as_uri()}?{query}",
+                    uri=True,
+                    isolation_level=None,
+                    check_same_thread=False,
+                    timeout=BUSY_SECONDS,
+                )
+                version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+                connection.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+            except (OSError, ValueError, sqlite3.Error) as error:
+                failure = error
+                continue
+            if version != len(MIGRATIONS):
+                connection.close()
+                raise StoreError(
+                    f"{path}: the database is at schema version {version} and this streamtui "
+                    f"needs {len(MIGRATIONS)}, but it cannot be saved here (read-only)"
+                )
+            store = cls(connection, path)
+            store.read_only = True
+            return store
+        reason = _reason(failure) if failure is not None else "unknown"
+        raise StoreError(f"{path}: cannot open the database read-only ({reason})") from failure
 
     @staticmethod
     def needs_upgrade(path: Path) -> bool:
@@ -270,22 +319,52 @@ class Store:
 
     @classmethod
     def open_or_recover(cls, path: Path) -> tuple[Store, str]:
-        """Open the database; a corrupt one is moved aside and a fresh one started.
+        """Open the database; a corrupt one is moved aside and a fresh one started, and in a
+        folder where nothing can be saved, what is stored opens read-only.
 
         Returns the store and a message for the user (empty when nothing happened).
         """
         try:
-            return cls.open(path), ""
+            store = cls.open(path)
         except StoreError as error:
-            if not isinstance(error.__cause__, sqlite3.DatabaseError) or "corrupt" not in str(
-                error
-            ):
+            if _corrupt(error.__cause__):
+                return cls._recover(path)
+            if not _unwritable(path):
                 raise
+            if not path.exists():  # nothing stored: a session in memory
+                return cls.memory(), _read_only_message(path, "nothing you do is kept")
+            return cls.open_read_only(path), _read_only_message(path, "browsing what is stored")
+        if _unwritable(path) and not store._can_write():
+            store.read_only = True  # it opened: a -wal and -shm were left there
+            return store, _read_only_message(path, "browsing what is stored")
+        return store, ""
+
+    def _can_write(self) -> bool:
+        """Whether a write can be made: one is made and rolled back (beginning a write
+        transaction succeeds on a file opened read-only)."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+                self._db.execute(f"PRAGMA user_version={version}")
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error:
+                self._rollback()
+                return False
+        return True
+
+    @classmethod
+    def _recover(cls, path: Path) -> tuple[Store, str]:
+        """Move a corrupt database aside under a name of its own, then start afresh."""
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+        number = 1
+        while any(aside.with_name(aside.name + s).exists() for s in ("", "-wal", "-shm")):
+            number += 1  # a rename would silently replace an earlier one
+            aside = path.with_name(f"{path.name}.corrupt-{stamp}-{number}")
         try:
-            path.rename(aside)
-            for suffix in ("-wal", "-shm"):
+            # The companions first: a -wal must never stay to meet a fresh database.
+            for suffix in ("-wal", "-shm", ""):
                 companion = path.with_name(path.name + suffix)
                 if companion.exists():
                     companion.rename(aside.with_name(aside.name + suffix))
@@ -312,7 +391,7 @@ class Store:
     def _configure(self) -> None:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
         self._db.execute("PRAGMA foreign_keys=ON")
         # The two order indexes of 100k items take about 9 MB. With SQLite's default 2 MB
         # cache, a change to every row (mark all read) re-reads index pages from the OS for
@@ -328,17 +407,29 @@ class Store:
                 f"knows ({len(MIGRATIONS)}); upgrade streamtui"
             )
         for number in range(version + 1, len(MIGRATIONS) + 1):
-            with self._write() as db:
-                # Re-read inside the lock: another instance may have migrated meanwhile.
-                if db.execute("PRAGMA user_version").fetchone()[0] >= number:
-                    continue
-                step = MIGRATIONS[number - 1]
-                if callable(step):
-                    step(db)
-                else:
-                    for statement in _statements(step):
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version={number}")
+            deadline = time.monotonic() + MIGRATION_WAIT
+            while True:
+                try:
+                    self._migrate_to(number)
+                    break
+                except StoreError as error:
+                    # Another instance migrating holds the lock for as long as it takes
+                    # (about 23 s per 100k items): wait for it, then find the step done.
+                    if not _busy(error.__cause__) or time.monotonic() > deadline:
+                        raise
+
+    def _migrate_to(self, number: int) -> None:
+        with self._write() as db:
+            # Re-read inside the lock: another instance may have migrated meanwhile.
+            if db.execute("PRAGMA user_version").fetchone()[0] >= number:
+                return
+            step = MIGRATIONS[number - 1]
+            if callable(step):
+                step(db)
+            else:
+                for statement in _statements(step):
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version={number}")
 
     def close(self) -> None:
         with self._lock, self._read_lock:
@@ -348,20 +439,36 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; a failure rolls back and surfaces as StoreError."""
+        """One write transaction; a failure rolls back and surfaces as StoreError (a
+        read-only store refuses at once with ReadOnlyError)."""
+        self.check_writable()
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
                     yield self._db
                 except BaseException:
-                    self._db.execute("ROLLBACK")
+                    self._rollback()
                     raise
                 self._db.execute("COMMIT")
             except sqlite3.Error as error:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise StoreError(f"{self.path or 'database'}: cannot save ({error})") from error
+                self._rollback()
+                raise StoreError(
+                    f"{self.path or 'database'}: cannot save ({_reason(error)})"
+                ) from error
+
+    def check_writable(self) -> None:
+        """Raise ReadOnlyError when nothing can be saved."""
+        if self.read_only:
+            raise ReadOnlyError(_read_only_message(self.path, "nothing was saved"))
+
+    def _rollback(self) -> None:
+        """Roll back the open transaction, if any. After a full disk or an I/O error SQLite
+        may have rolled back already: a failing ROLLBACK must not hide the error that
+        caused it."""
+        if self._db.in_transaction:
+            with suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
 
     def _read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
         with self._read_lock:
@@ -386,14 +493,55 @@ class Store:
         self, name: str, kind: SourceKind, location: str, *, folder: str = "", key: str = ""
     ) -> Source:
         with self._write() as db:
-            cursor = db.execute(
-                "INSERT INTO sources (name, kind, location, key, folder, added_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (name, kind.value, location, key or location, folder, time.time()),
-            )
-            source_id = cursor.lastrowid
-        assert source_id is not None
-        return Source(source_id, name, kind, location)
+            return self._insert_source(db, name, kind, location, folder=folder, key=key)
+
+    def add_source_with_items(
+        self,
+        name: str,
+        kind: SourceKind,
+        location: str,
+        items: Sequence[Item],
+        *,
+        fingerprint: str,
+        error: str = "",
+    ) -> tuple[Source, SyncStats]:
+        """:meth:`add_source` then :meth:`sync_items`, in one transaction: a write that
+        fails half-way (a full disk) leaves no empty source behind."""
+        with self._write() as db:
+            source = self._insert_source(db, name, kind, location)
+            stats = self._sync(db, source.id, items, fingerprint, error)
+        return source, stats
+
+    @staticmethod
+    def _insert_source(
+        db: sqlite3.Connection,
+        name: str,
+        kind: SourceKind,
+        location: str,
+        *,
+        folder: str = "",
+        key: str = "",
+    ) -> Source:
+        cursor = db.execute(
+            "INSERT INTO sources (name, kind, location, key, folder, added_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (name, kind.value, location, key or location, folder, time.time()),
+        )
+        assert cursor.lastrowid is not None
+        return Source(cursor.lastrowid, name, kind, location)
+
+    def add_source_once(
+        self, marker: str, name: str, kind: SourceKind, location: str
+    ) -> Source | None:
+        """Add a source unless ``marker`` is set in meta (or the location is there), and set
+        the marker, in one transaction; None when nothing was added."""
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM meta WHERE key = ?", (marker,)).fetchone():
+                return None
+            db.execute("INSERT INTO meta (key, value) VALUES (?, '1')", (marker,))
+            if db.execute("SELECT 1 FROM sources WHERE location = ?", (location,)).fetchone():
+                return None
+            return self._insert_source(db, name, kind, location)
 
     def remove_source(self, source_id: int) -> None:
         """Remove a source with its items and their search entries."""
@@ -509,11 +657,21 @@ class Store:
 
         A starred item stays even when its file is gone: stars are never cleaned up."""
         with self._write() as db:
-            stats = self._write_items(db, source_id, items, remove_missing=True)
-            db.execute(
-                "UPDATE sources SET updated_at = ?, last_error = ?, fingerprint = ? WHERE id = ?",
-                (time.time(), error, fingerprint, source_id),
-            )
+            return self._sync(db, source_id, items, fingerprint, error)
+
+    def _sync(
+        self,
+        db: sqlite3.Connection,
+        source_id: int,
+        items: Sequence[Item],
+        fingerprint: str,
+        error: str,
+    ) -> SyncStats:
+        stats = self._write_items(db, source_id, items, remove_missing=True)
+        db.execute(
+            "UPDATE sources SET updated_at = ?, last_error = ?, fingerprint = ? WHERE id = ?",
+            (time.time(), error, fingerprint, source_id),
+        )
         return stats
 
     def merge_items(self, source_id: int, items: Sequence[Item], **state: object) -> SyncStats:
@@ -1258,8 +1416,61 @@ def _has_sql(text: str) -> bool:
     )
 
 
-def _reason(error: sqlite3.DatabaseError) -> str:
+def _code(error: BaseException | None) -> int | None:
+    """SQLite's primary result code of an error (None for errors SQLite did not raise)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def _corrupt(error: BaseException | None) -> bool:
+    if not isinstance(error, sqlite3.DatabaseError):
+        return False
     text = str(error)
-    if "file is not a database" in text or "malformed" in text:
+    return _code(error) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or (
+        "file is not a database" in text or "malformed" in text
+    )
+
+
+def _busy(error: BaseException | None) -> bool:
+    return isinstance(error, sqlite3.Error) and (
+        _code(error) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+        or "database is locked" in str(error)
+    )
+
+
+def _reason(error: BaseException) -> str:
+    """What went wrong, in words for the user."""
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    text = str(error)
+    code = _code(error)
+    if _corrupt(error):
         return "the database file is corrupt"
+    if _busy(error):
+        return (
+            f"another streamtui kept the database busy for over {BUSY_SECONDS:g} s; "
+            "nothing was changed, try again"
+        )
+    if code == sqlite3.SQLITE_FULL:
+        return "the disk is full"
+    if code == sqlite3.SQLITE_IOERR or "disk I/O error" in text:
+        return f"{text}: is the disk full?"
+    if code == sqlite3.SQLITE_READONLY:
+        return "the database file or its folder is read-only"
     return text
+
+
+def _unwritable(path: Path) -> bool:
+    """The database at ``path`` (or its folder, or the nearest folder that exists) may not
+    be written (a read-only mount, permissions)."""
+    if path.exists():
+        return not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return not os.access(folder, os.W_OK)
+
+
+def _read_only_message(path: Path | None, what: str) -> str:
+    folder = path.parent if path is not None else "the data directory"
+    return f"{folder}: cannot save here (read-only): {what}"

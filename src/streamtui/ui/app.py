@@ -28,6 +28,7 @@ from streamtui.core.library import Library
 from streamtui.core.links import refusal
 from streamtui.core.models import Row, Source, View
 from streamtui.core.search import terms
+from streamtui.core.store import ReadOnlyError
 from streamtui.ui.commands import ItemsProvider, SourcesProvider
 from streamtui.ui.format import safe
 from streamtui.ui.keys import KeyTable, described, keymap_for
@@ -156,6 +157,7 @@ class StreamApp(App[None]):
         self._progress = Progress()
         self._cancel = threading.Event()
         self._flusher: Timer | None = None
+        self._told_read_only = library.read_only and bool(startup_message)
         self.view: View = library.view()
 
     # -- layout --------------------------------------------------------------------------
@@ -209,11 +211,12 @@ class StreamApp(App[None]):
             self._show_sources()
         if self.startup_message:
             self.notify(self.startup_message, severity="warning", markup=False, timeout=10)
-        if self.sync_on_start:  # open on what is stored, then refresh in the background
+        read_only = self.library.read_only  # nothing a refresh brings could be kept
+        if self.sync_on_start and not read_only:  # open on what is stored, then refresh
             self.action_refresh(True, quiet=True)
         else:
             self.stream.empty_text = "No items here."
-        if self.refresh_minutes > 0:
+        if self.refresh_minutes > 0 and not read_only:
             self.set_interval(
                 self.refresh_minutes * 60, partial(self.action_refresh, True, quiet=True)
             )
@@ -879,6 +882,10 @@ class StreamApp(App[None]):
         """Show a failure as a message, never as a traceback."""
         try:
             yield
+        except ReadOnlyError as error:  # said once (at start-up): not at every key
+            if not self._told_read_only:
+                self._told_read_only = True
+                self._error(str(error))
         except StreamtuiError as error:
             self._error(str(error))
         except Exception as error:  # the user sees it; nothing is hidden
