@@ -250,7 +250,11 @@ async def retry_error(server: FeedServer, code: int, retry_after: str | None) ->
 async def test_a_429_with_retry_after_seconds(feed_server: FeedServer) -> None:
     error = await retry_error(feed_server, 429, "120")
     assert near(error.retry_at, datetime.now(UTC) + timedelta(seconds=120))
-    assert "HTTP 429 Too Many Requests" in error.reason
+    assert error.retry_at is not None
+    assert error.reason == (
+        "HTTP 429 Too Many Requests: the server asks to wait; "
+        f"next try after {error.retry_at:%Y-%m-%d %H:%M:%S} UTC"
+    )
 
 
 async def test_a_429_with_retry_after_as_a_date(feed_server: FeedServer) -> None:
@@ -265,6 +269,9 @@ async def test_a_429_with_garbage_or_no_retry_after_waits_an_hour(
 ) -> None:
     error = await retry_error(feed_server, 429, value)
     assert near(error.retry_at, datetime.now(UTC) + timedelta(hours=1))
+    # It does not pretend the server said when.
+    said = f"its Retry-After {value!r} is unreadable" if value else "not how long"
+    assert f"asks to wait but {said}; next try in an hour, after" in error.reason
 
 
 async def test_a_503_with_retry_after(feed_server: FeedServer) -> None:
@@ -277,6 +284,7 @@ async def test_retry_after_is_kept_within_a_week_and_not_in_the_past(
 ) -> None:
     error = await retry_error(feed_server, 429, "999999999999")
     assert near(error.retry_at, datetime.now(UTC) + timedelta(days=7))
+    assert "more than a week; next try in a week, after" in error.reason
     error = await retry_error(feed_server, 503, "Wed, 21 Oct 2015 07:28:00 GMT")
     assert near(error.retry_at, datetime.now(UTC))
 
