@@ -33,6 +33,7 @@ from feedserver import (
     self_signed_context,
     slow,
     status,
+    zeros_gzipped,
 )
 from streamtui import __version__
 from streamtui.core.fetch import (
@@ -523,3 +524,8 @@ def test_the_server_answers_unknown_paths_with_404(feed_server: FeedServer) -> N
     with pytest.raises(FetchError):
         fetch_one(feed_server.url("/nothing-here"), limits=FAST)
     assert [r.path for r in feed_server.requests] == ["/nothing-here"]
+
+
+@pytest.mark.parametrize("size", [0, 5, 1024 * 1024, 3 * 1024 * 1024 + 7])
+def test_the_test_servers_gzip_bomb_is_valid_gzip(size: int) -> None:
+    assert gzip.decompress(zeros_gzipped(size)) == bytes(size)
