@@ -11,7 +11,9 @@
 
 A handler takes a :class:`Request` and returns a :class:`Reply` (or a plain
 ``(status, headers, body)`` tuple). A body is bytes, or an iterable of byte chunks and float
-pauses in seconds (drips, stalls). ``Reply.delay`` waits before the status line (a hang).
+pauses in seconds (drips, stalls). ``Reply.delay`` waits before the status line (a hang);
+``Reply.chunked`` sends an iterable body with chunked transfer encoding (HTTP/1.1), where
+its end is a zero-size chunk rather than the connection closing.
 Every wait ends at once when the server stops, so a test never waits for a hung handler.
 """
 
@@ -19,12 +21,16 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import shutil
 import ssl
+import struct
+import subprocess
 import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
@@ -60,6 +66,7 @@ class Reply(NamedTuple):
     headers: Headers = ()
     body: Body = b""
     delay: float = 0.0  # seconds before the status line is sent
+    chunked: bool = False  # an iterable body goes out in HTTP/1.1 chunks
 
 
 Handler = Callable[[Request], "Reply | tuple[int, Headers, Body]"]
@@ -176,10 +183,18 @@ class _RequestHandler(BaseHTTPRequestHandler):
         Ending the count before the last bytes go out means a client that has read them all
         (and starts its next request) can never be counted twice.
         """
+        chunked = reply.chunked and not isinstance(reply.body, bytes)
+        if chunked:
+            self.protocol_version = "HTTP/1.1"  # chunked framing does not exist in HTTP/1.0
         self.send_response(reply.status)
         pairs = reply.headers.items() if isinstance(reply.headers, Mapping) else reply.headers
         for name, value in pairs:
             self.send_header(name, value)
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            return self._stream(owner, _chunks(reply.body), end=b"0\r\n\r\n")
         if isinstance(reply.body, bytes):
             if not any(name.lower() == "content-length" for name, _ in pairs):
                 self.send_header("Content-Length", str(len(reply.body)))
@@ -190,10 +205,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         return self._stream(owner, reply.body)
 
-    def _stream(self, owner: FeedServer, body: Iterable[bytes | float]) -> bool:
+    def _stream(self, owner: FeedServer, body: Iterable[bytes | float], end: bytes = b"") -> bool:
         pending = b""
         for part in body:
             if isinstance(part, bytes):
+                if owner._stopping.is_set():
+                    return False
                 if pending:
                     self.wfile.write(pending)
                 pending = part
@@ -204,11 +221,21 @@ class _RequestHandler(BaseHTTPRequestHandler):
             if not owner._wait(part):
                 return False
         owner._end()
-        self.wfile.write(pending)
+        self.wfile.write(pending + end)
         return True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output clean
+
+
+def _chunks(body: Iterable[bytes | float]) -> Iterator[bytes | float]:
+    """``body`` with each non-empty byte part framed as one HTTP/1.1 chunk."""
+    for part in body:
+        if isinstance(part, bytes):
+            if part:
+                yield b"%x\r\n" % len(part) + part + b"\r\n"
+        else:
+            yield part
 
 
 @pytest.fixture(name="feed_server")
@@ -292,14 +319,32 @@ def slow(body: bytes | str, seconds: float) -> Handler:
 
 
 def gzip_bomb(decoded_size: int) -> Handler:
-    """200 with ``decoded_size`` zero bytes, gzip-compressed (about 1000:1)."""
-    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
-    block, parts = bytes(64 * 1024), []
-    for start in range(0, decoded_size, len(block)):
-        parts.append(compressor.compress(block[: decoded_size - start]))
-    data = b"".join([*parts, compressor.flush()])
+    """200 with ``decoded_size`` zero bytes, gzip-compressed (about 1000:1); a gigabyte takes
+    a few milliseconds to build."""
     headers = [("Content-Type", "application/rss+xml"), ("Content-Encoding", "gzip")]
+    data = zeros_gzipped(decoded_size)
     return lambda request: Reply(200, headers, data)
+
+
+def zeros_gzipped(size: int, block: int = 1024 * 1024) -> bytes:
+    """A gzip member of ``size`` zero bytes, built from one compressed block repeated.
+
+    Each block is compressed after a full flush, so it refers to nothing before it and the
+    same compressed bytes stand for every block; the trailer's CRC-32 and size are computed
+    over the whole.
+    """
+    whole, rest = divmod(size, block)
+    zeros = bytes(block)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    packed = deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH)
+    tail = deflate.compress(zeros[:rest]) + deflate.flush(zlib.Z_FINISH)
+    crc = 0
+    for _ in range(whole):
+        crc = zlib.crc32(zeros, crc)
+    crc = zlib.crc32(zeros[:rest], crc)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # gzip, deflate, no name, no time
+    trailer = struct.pack("<II", crc, size & 0xFFFFFFFF)
+    return header + packed * whole + tail + trailer
 
 
 def gzipped(body: bytes | str) -> Handler:
@@ -330,3 +375,51 @@ def closed_port() -> int:
     with contextlib.closing(socket.socket()) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def endless(block: int = 64 * 1024) -> Handler:
+    """200, chunked, a feed that never ends: items as fast as the client reads them, never the
+    zero-size chunk that would end the body (until the server stops)."""
+    head = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Endless</title>'
+    item = b"<item><title>again</title><guid>same</guid></item>"
+    data = item * (block // len(item))
+
+    def chunks() -> Iterator[bytes | float]:
+        yield head
+        while True:
+            yield data
+
+    headers = [("Content-Type", "application/rss+xml")]
+    return lambda request: Reply(200, headers, chunks(), chunked=True)
+
+
+def png_image() -> bytes:
+    """A valid 1x1 PNG: binary data with NUL bytes in its first line."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def self_signed_context(directory: Path) -> ssl.SSLContext:
+    """A server TLS context with a fresh self-signed certificate for 127.0.0.1 (made with the
+    openssl command in ``directory``); skips the test when openssl is not installed."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True, timeout=30,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context

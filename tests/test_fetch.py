@@ -4,10 +4,8 @@ statuses, errors, and fetch_all's concurrency limits. Small limits keep the file
 from __future__ import annotations
 
 import gzip
-import shutil
 import socket
 import ssl
-import subprocess
 import time
 import tracemalloc
 import zlib
@@ -24,6 +22,7 @@ from feedserver import (
     Reply,
     closed_port,
     drip,
+    endless,
     feed,
     feed_server_fixture,  # noqa: F401 (the feed_server fixture)
     gzip_bomb,
@@ -31,8 +30,10 @@ from feedserver import (
     hang,
     oversized,
     redirect,
+    self_signed_context,
     slow,
     status,
+    zeros_gzipped,
 )
 from streamtui import __version__
 from streamtui.core.fetch import (
@@ -250,7 +251,11 @@ async def retry_error(server: FeedServer, code: int, retry_after: str | None) ->
 async def test_a_429_with_retry_after_seconds(feed_server: FeedServer) -> None:
     error = await retry_error(feed_server, 429, "120")
     assert near(error.retry_at, datetime.now(UTC) + timedelta(seconds=120))
-    assert "HTTP 429 Too Many Requests" in error.reason
+    assert error.retry_at is not None
+    assert error.reason == (
+        "HTTP 429 Too Many Requests: the server asks to wait; "
+        f"next try after {error.retry_at:%Y-%m-%d %H:%M:%S} UTC"
+    )
 
 
 async def test_a_429_with_retry_after_as_a_date(feed_server: FeedServer) -> None:
@@ -265,6 +270,9 @@ async def test_a_429_with_garbage_or_no_retry_after_waits_an_hour(
 ) -> None:
     error = await retry_error(feed_server, 429, value)
     assert near(error.retry_at, datetime.now(UTC) + timedelta(hours=1))
+    # It does not pretend the server said when.
+    said = f"its Retry-After {value!r} is unreadable" if value else "not how long"
+    assert f"asks to wait but {said}; next try in an hour, after" in error.reason
 
 
 async def test_a_503_with_retry_after(feed_server: FeedServer) -> None:
@@ -277,6 +285,7 @@ async def test_retry_after_is_kept_within_a_week_and_not_in_the_past(
 ) -> None:
     error = await retry_error(feed_server, 429, "999999999999")
     assert near(error.retry_at, datetime.now(UTC) + timedelta(days=7))
+    assert "more than a week; next try in a week, after" in error.reason
     error = await retry_error(feed_server, 503, "Wed, 21 Oct 2015 07:28:00 GMT")
     assert near(error.retry_at, datetime.now(UTC))
 
@@ -336,6 +345,43 @@ async def test_a_gzip_bomb_is_stopped_with_little_memory(feed_server: FeedServer
     assert peak < 1024 * 1024, f"peak {peak:,} bytes"
 
 
+async def test_an_endless_chunked_body_stops_at_the_cap_with_little_memory(
+    feed_server: FeedServer,
+) -> None:
+    # Fast and never ending: no timeout would trip for a long time, only the size cap can.
+    feed_server.route("/endless", endless())
+    feed_server.route("/warm-up", feed(RSS))
+    limits = Limits(read=5.0, total=30.0, max_bytes=2_000_000)
+    async with new_client(limits) as client:
+        await fetch(client, feed_server.url("/warm-up"), limits=limits)  # lazy imports done
+        started = time.monotonic()
+        tracemalloc.start()
+        try:
+            with pytest.raises(FetchError) as caught:
+                await fetch(client, feed_server.url("/endless"), limits=limits)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    elapsed = time.monotonic() - started
+    assert (
+        caught.value.kind == "too-large" and "larger than the 1.9 MiB limit" in caught.value.reason
+    )
+    assert elapsed < 5.0, f"{elapsed:.1f} s: stopped by a deadline, not by the cap"
+    # The body read so far (at most the cap) and one network chunk, not a growing stream.
+    assert peak < 3 * limits.max_bytes, f"peak {peak:,} bytes"
+
+
+async def test_the_test_server_ends_a_chunked_body(feed_server: FeedServer) -> None:
+    parts: list[bytes | float] = [b"<rss ", 0.05, b"", b'version="2.0"/>']
+    feed_server.route("/feed.xml", lambda request: Reply(200, [], parts, chunked=True))
+    async with (
+        new_client(FAST) as client,
+        client.stream("GET", feed_server.url("/feed.xml")) as response,
+    ):
+        assert response.headers["transfer-encoding"] == "chunked"
+        assert await response.aread() == b'<rss version="2.0"/>'
+
+
 @pytest.mark.parametrize("body", [b"this is not gzip at all", gzip.compress(RSS)[:-12]])
 async def test_a_corrupt_gzip_body_is_an_error(feed_server: FeedServer, body: bytes) -> None:
     feed_server.route("/feed.xml", status(200, [("Content-Encoding", "gzip")], body))
@@ -370,18 +416,7 @@ async def test_a_name_that_does_not_resolve() -> None:
 
 @pytest.fixture
 def self_signed(tmp_path: Path) -> ssl.SSLContext:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True, timeout=30,
-    )  # fmt: skip
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    return context
+    return self_signed_context(tmp_path)
 
 
 async def test_a_self_signed_certificate_is_refused(
@@ -489,3 +524,8 @@ def test_the_server_answers_unknown_paths_with_404(feed_server: FeedServer) -> N
     with pytest.raises(FetchError):
         fetch_one(feed_server.url("/nothing-here"), limits=FAST)
     assert [r.path for r in feed_server.requests] == ["/nothing-here"]
+
+
+@pytest.mark.parametrize("size", [0, 5, 1024 * 1024, 3 * 1024 * 1024 + 7])
+def test_the_test_servers_gzip_bomb_is_valid_gzip(size: int) -> None:
+    assert gzip.decompress(zeros_gzipped(size)) == bytes(size)

@@ -463,8 +463,9 @@ def _status_error(url: str, response: httpx.Response) -> FetchError:
             url, "gone", f"{label}: the server says this feed is gone for good", status=status
         )
     if status in _RETRY_LATER:
-        when = _retry_at(response.headers.get("retry-after", ""), datetime.now(UTC))
-        reason = f"{label}: the server asks to wait until {when:%Y-%m-%d %H:%M:%S} UTC"
+        value = response.headers.get("retry-after", "")
+        when, said = _retry_at(value, datetime.now(UTC))
+        reason = f"{label}: the server asks to wait{said} {when:%Y-%m-%d %H:%M:%S} UTC"
         return FetchError(url, "retry-later", reason, status=status, retry_at=when)
     if 300 <= status < 400:
         label += " without a redirect to follow"
@@ -479,12 +480,19 @@ def _phrase(response: httpx.Response) -> str:
         return sanitize(response.reason_phrase)[:60]
 
 
-def _retry_at(value: str, now: datetime) -> datetime:
-    """When a deferred source may be fetched again, from Retry-After (seconds or a date)."""
+def _retry_at(value: str, now: datetime) -> tuple[datetime, str]:
+    """When a deferred source may be fetched again, from Retry-After (seconds or a date), and
+    the words that say so: "; next try after" (then the time), or why it is not what was asked."""
     delay = _retry_delay(value.strip(), now)
-    if delay is None:
-        delay = _DEFAULT_RETRY  # missing or garbage: wait an hour (see _DEFAULT_RETRY)
-    return now + min(max(delay, timedelta(0)), _MAX_RETRY)
+    said = "; next try after"
+    if delay is None:  # missing or garbage: wait an hour (see _DEFAULT_RETRY)
+        delay = _DEFAULT_RETRY
+        shown = value.strip()[:40]
+        how = f"its Retry-After {shown!r} is unreadable" if shown else "not how long"
+        said = f" but {how}; next try in an hour, after"
+    elif delay > _MAX_RETRY:
+        said = " more than a week; next try in a week, after"
+    return now + min(max(delay, timedelta(0)), _MAX_RETRY), said
 
 
 def _retry_delay(value: str, now: datetime) -> timedelta | None:

@@ -41,6 +41,7 @@ from streamtui.core.streamtext import load_source
 
 if TYPE_CHECKING:  # feedparser and httpx load only when a feed is touched
     from streamtui.core.feeds import FeedParser
+    from streamtui.core.fetch import Limits
     from streamtui.core.refresh import RefreshEvent, RefreshSummary
 
 BUNDLED_LOCATION = "bundled:"
@@ -213,8 +214,11 @@ class Library:
         sources: Sequence[Source] | None = None,
         progress: Callable[[RefreshEvent], None] | None = None,
         cancel: threading.Event | None = None,
+        *,
+        limits: Limits | None = None,
     ) -> RefreshSummary:
-        """Re-read local sources and fetch feeds; each result is stored as it arrives."""
+        """Re-read local sources and fetch feeds; each result is stored as it arrives.
+        ``limits`` bounds the fetches (tests and benchmarks pass short deadlines)."""
         self.store.check_writable()  # read-only: nothing fetched could be kept
         from streamtui.core.refresh import Refresher, RefreshEvent, RefreshSummary
 
@@ -261,7 +265,9 @@ class Library:
                 )
 
             with self._parsing() as parser:
-                Refresher(self.store, parser, clock=self._clock).run(feeds, shifted, cancel)
+                Refresher(self.store, parser, limits=limits, clock=self._clock).run(
+                    feeds, shifted, cancel
+                )
         return summary
 
     def import_subscriptions(self, path: str) -> ImportReport:
