@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -27,6 +28,7 @@ from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library
 from streamtui.core.links import refusal
 from streamtui.core.models import Row, Source, View
+from streamtui.core.sanitize import sanitize
 from streamtui.core.search import terms
 from streamtui.core.store import ReadOnlyError
 from streamtui.ui.commands import ItemsProvider, SourcesProvider
@@ -893,3 +895,21 @@ class StreamApp(App[None]):
 
     def _error(self, message: str) -> None:
         self.notify(message, severity="error", markup=False, timeout=10)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast is sanitised: messages carry source names, URLs and error texts."""
+        super().notify(
+            sanitize(message, multiline=True),
+            title=sanitize(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )

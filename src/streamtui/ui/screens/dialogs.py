@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.models import Source
+from streamtui.core.sanitize import sanitize
 from streamtui.ui.format import safe
 
 AddSource = Callable[[str, str | None], tuple[Source, int]]
@@ -175,7 +176,7 @@ class NameScreen(ModalScreen[str | None]):
     def __init__(self, title: Content, value: str) -> None:
         super().__init__()
         self._title = title
-        self._value = value
+        self._value = sanitize(value)  # the stored name, drawn in the input
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):

@@ -170,7 +170,7 @@ def _meta_line(article: Article) -> Content:
         safe(article.source_name).stylize("$accent"),
         ("  ·  ", "dim"),
         (long_date(article.row.published), "dim"),
-        *((("  ·  ", "dim"), (article.path, "dim")) if article.path else ()),
+        *((("  ·  ", "dim"), safe(article.path).stylize("dim")) if article.path else ()),
     )
 
 
@@ -193,12 +193,14 @@ def _footer(article: Article, base: str, links: tuple[Link, ...]) -> list[Piece]
             ("Attachment: ", "dim") if attachment else "",
             safe(url),
             (" (image)", "dim") if link.image else "",
-            (f" ({link.label})" if attachment and link.label else "", "dim"),
+            Content.assemble(" (", safe(link.label), ")").stylize("dim")
+            if attachment and link.label
+            else "",
         ).stylize(_link_style(link.number))
         gap = link.number == 1 and not article.link
         pieces.append(Piece(text, first=number, rest=Content(" " * len(number)), gap=gap))
     if article.encoding not in ("utf-8", "utf-8-sig"):
-        pieces.append(Piece(Content.styled(f"(decoded as {article.encoding})", "dim")))
+        pieces.append(Piece(safe(f"(decoded as {article.encoding})").stylize("dim")))
     return pieces
 
 

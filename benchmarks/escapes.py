@@ -1,0 +1,116 @@
+"""Hostile terminal escapes against the real app in a pseudo-terminal, one row per field.
+
+Run: .venv/bin/python benchmarks/escapes.py [--quick]
+
+Every payload of ``tests/escapes.py`` (OSC 52/0/2/8/1337, APC, DCS, CSI moves, clears and
+queries, 8-bit C1, bidi, C0...) is put in a field (a page's title, body, teaser, a folder or
+file name, the error of a skipped file, RSS and JSON Feed items, a feed title, an attachment
+type, rows of an old database stored without sanitising); the app is started in a pty with
+``python -m streamtui``, every item is opened and every screen shown, and its output is
+searched for each payload's marker. Per field: tried = payloads in it, survived = drawn and
+not leaked, escapes = leaked to the terminal, crashes = the app did not exit 0 or printed a
+traceback.
+
+Without ``--quick`` each field gets a run of its own (about 30 s each). With ``--quick`` one
+run carries every field at once and a leak is put down to the field whose tag word
+(``T07a``: title of payload 7) comes just before it in the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+for folder in (REPO / "src", REPO / "tests"):  # this checkout's code and the corpus
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+import _reliability as reliability  # noqa: E402
+from _reliability import Row  # noqa: E402
+
+from escapes import FIELDS, PAYLOADS, Run, leaked, scenario_run  # noqa: E402
+
+_TAG = re.compile(rb"([A-Z])(\d\d)a")
+_FIELD_OF_TAG = {tag.encode(): name for name, tag in FIELDS.items()}
+
+
+def _attributed(run: Run) -> dict[str, set[str]]:
+    """Leaked payload names per field, by the nearest tag word before each match."""
+    found: dict[str, set[str]] = {}
+    for payload in leaked(run.output):
+        for match in payload.marker.finditer(run.output):
+            before = run.output[max(0, match.start() - 300) : match.start()]
+            tags = list(_TAG.finditer(before))
+            name = _FIELD_OF_TAG.get(tags[-1].group(1), "?") if tags else "?"
+            found.setdefault(name, set()).add(payload.name)
+    return found
+
+
+def _rows_of(
+    run: Run, tried: dict[str, int], leaks: dict[str, set[str]], seconds: float
+) -> list[Row]:
+    crashed = int(run.status != 0 or run.traceback)
+    rows = []
+    for name in tried:
+        tag = FIELDS[name].encode()
+        undrawn = sum(1 for word in run.missing if word[:1] == tag)
+        escapes = len(leaks.get(name, ()))
+        notes = []
+        if undrawn:
+            notes.append(f"{undrawn} not drawn")
+        if crashed:
+            notes.append(f"exit {run.status}" + (", traceback" if run.traceback else ""))
+        rows.append(
+            Row(
+                case=name,
+                tried=tried[name],
+                survived=max(0, tried[name] - escapes - undrawn),
+                crashes=crashed,
+                escapes=escapes,
+                seconds=seconds,
+                note="; ".join(notes),
+            )
+        )
+    unplaced = leaks.get("?")
+    if unplaced:
+        rows.append(Row("(leak of no known field)", len(unplaced), 0, escapes=len(unplaced)))
+    return rows
+
+
+def rows(quick: bool) -> list[Row]:
+    with tempfile.TemporaryDirectory(prefix="streamtui-escapes-") as temporary:
+        root = Path(temporary)
+        if quick:
+            began = time.monotonic()
+            with scenario_run(root / "all") as (scenario, run):
+                found = _rows_of(run, scenario.tried, _attributed(run), 0.0)
+            found[0].seconds = time.monotonic() - began  # one run for every row
+            for row in found[1:]:
+                row.note = "; ".join(filter(None, ["same run", row.note]))
+            return found
+        found: list[Row] = []
+        for number, name in enumerate(FIELDS):
+            began = time.monotonic()
+            with scenario_run(root / f"field-{number}", PAYLOADS, (name,)) as (scenario, run):
+                leaks = {name: {p.name for p in leaked(run.output)}}
+                found += _rows_of(run, scenario.tried, leaks, time.monotonic() - began)
+        return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="one run with every field (about 40 s)"
+    )
+    args = parser.parse_args()
+    return reliability.report(rows(args.quick))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
