@@ -1,7 +1,8 @@
 """What the reliability scripts share: one row per case and the table they print.
 
-Each script (``fuzz.py``, ``hostile_net.py``, ``kill_trials.py``, ``escapes.py``) has a
-``rows(quick: bool) -> list[Row]`` that runs its cases and a ``main()`` that prints them;
+Each script (``pty_escapes.py``, ``fuzz.py``, ``hostile_net.py``, ``kill_trials.py``,
+``local_files.py``) has a ``rows(quick: bool) -> list[Row]`` that runs its cases and a
+``main()`` that prints them;
 ``reliability.py`` runs them all and prints one table.
 """
 

@@ -9,7 +9,7 @@ Run: .venv/bin/python benchmarks/reliability.py [--quick] [--only NAME,...]
 - state: kill -9 during marks and migrations, two instances at once, bad data folders
 - files: hostile local files
 
-Each part is also a script of its own (``escapes.py``, ``fuzz.py``, ``hostile_net.py``,
+Each part is also a script of its own (``pty_escapes.py``, ``fuzz.py``, ``hostile_net.py``,
 ``kill_trials.py``, ``local_files.py``) with its own options. The exit status is 1 when any
 case was not clean: a crash, an escape or a lost mark. ``--quick`` runs each part at a small
 size (about a minute in all); the full run takes much longer (see benchmarks/README.md).
@@ -65,7 +65,7 @@ def script_rows(module: str) -> Callable[[bool], list[Row]]:
 
 
 PARTS: dict[str, Callable[[bool], list[Row]]] = {
-    "escapes": script_rows("escapes"),
+    "escapes": script_rows("pty_escapes"),
     "sanitize": sanitize_rows,
     "fuzz": script_rows("fuzz"),
     "net": script_rows("hostile_net"),

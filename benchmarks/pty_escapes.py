@@ -1,6 +1,6 @@
 """Hostile terminal escapes against the real app in a pseudo-terminal, one row per field.
 
-Run: .venv/bin/python benchmarks/escapes.py [--quick]
+Run: .venv/bin/python benchmarks/pty_escapes.py [--quick]
 
 Every payload of ``tests/escapes.py`` (OSC 52/0/2/8/1337, APC, DCS, CSI moves, clears and
 queries, 8-bit C1, bidi, C0...) is put in a field (a page's title, body, teaser, a folder or
