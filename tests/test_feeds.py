@@ -916,3 +916,31 @@ def test_closed_pool_refuses_work() -> None:
     parser.close()
     with pytest.raises(SourceError, match="closed"):
         parser.parse(RSS2.encode(), source_key="s", seen_at=SEEN)
+
+
+def test_a_cancelled_parse_ends_at_once_and_stops_its_worker() -> None:
+    slow = big_feed(60_000)  # about 7 s of parsing
+    cancel = threading.Event()
+    outcomes: list[BaseException] = []
+    with FeedParser(workers=1) as parser:
+        parser.parse(RSS2.encode(), source_key="s", seen_at=SEEN)  # start the worker
+        (worker,) = parser.worker_pids()
+
+        def work() -> None:
+            try:
+                parser.parse(slow, source_key="s", url=URL, seen_at=SEEN, cancel=cancel)
+            except BaseException as error:
+                outcomes.append(error)
+
+        threads = [threading.Thread(target=work) for _ in range(2)]  # one waits for the slot
+        for thread in threads:
+            thread.start()
+        time.sleep(1.0)
+        cancel.set()
+        started = time.perf_counter()
+        for thread in threads:
+            thread.join(timeout=5)
+        assert time.perf_counter() - started < 0.5
+        assert [str(e) for e in outcomes] == [f"{URL}: the parse was cancelled"] * 2
+        assert not _alive(worker)
+        assert len(parser.parse(RSS2.encode(), source_key="s", seen_at=SEEN).items) == 2
