@@ -849,7 +849,7 @@ def test_pool_times_out_and_recovers() -> None:
     slow = big_feed(60_000)  # about 7 s of parsing
     with FeedParser(workers=1) as parser:
         parser.parse(RSS2.encode(), source_key="s", seen_at=SEEN)  # start the worker
-        parser.timeout = 1.0
+        parser.timeout, parser.seconds_per_mib = 1.0, 0.0
         before = parser.worker_pids()
         started = time.perf_counter()
         with pytest.raises(SourceError) as caught:
@@ -909,6 +909,12 @@ def test_pool_limits_worker_memory() -> None:
             "the parser process stopped (the feed may need too much memory)",
         )
         assert len(parser.parse(RSS2.encode(), source_key="s", seen_at=SEEN).items) == 2
+
+
+def test_the_time_limit_grows_with_the_document() -> None:
+    parser = FeedParser(workers=1)
+    assert parser.time_limit(0) == 30.0
+    assert parser.time_limit(10 * 1024 * 1024) == 60.0  # 80,000 items take 12-15 s here
 
 
 def test_closed_pool_refuses_work() -> None:
