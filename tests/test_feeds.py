@@ -505,6 +505,32 @@ def test_entity_expansion_is_bounded(make: Callable[[], bytes], encoding: str) -
     assert "lollol" not in feed.title and "AAAA" not in feed.title
 
 
+@pytest.mark.parametrize("make", [billion_laughs, wide_entity])
+def test_entity_expansion_is_bounded_in_the_worker(make: Callable[[], bytes]) -> None:
+    """The path a refresh takes: the parse in its worker process, measured by the worker's
+    peak resident memory (tracemalloc above sees only Python's allocations, not expat's)."""
+    data = make()
+    assert len(data) < 110_000
+    with FeedParser(workers=1) as parser:
+        parser.parse(RSS2.encode(), source_key="s", seen_at=SEEN)  # start the worker
+        (worker,) = parser.worker_pids()
+        started = time.perf_counter()
+        feed = parser.parse(data, source_key="s", url=URL, seen_at=SEEN)
+        elapsed = time.perf_counter() - started
+        peak_kb = _peak_rss_kb(worker)  # the worker's whole life: its start-up included
+    assert elapsed < 1.0
+    assert peak_kb < 100 * 1024
+    assert all(len(value) < 200_000 for _name, value in strings(feed))
+    assert "lollol" not in feed.title and "AAAA" not in feed.title
+
+
+def _peak_rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmHWM for {pid}")
+
+
 def test_defuse_is_linear_and_keeps_lines() -> None:
     assert defuse(b'<!DOCTYPE x [\n<!ENTITY a "1">\n]>\n<x/>') == b" \n\n\n<x/>"
     assert defuse(b"<!EN<!ENTITY x>TITY a 'b'>") == b"<!EN TITY a 'b'>"
@@ -562,8 +588,12 @@ def test_external_entities_leak_and_fetch_nothing(loopback: tuple[str, list[str]
             head='<!DOCTYPE rss [<!ENTITY port1 SYSTEM "http://127.0.0.1:1/">]>\n',
         ),
     ]
-    for document in documents:
-        feed = parse(document)
+    with FeedParser(workers=1) as pool:  # in-process and in the worker, as a refresh parses
+        feeds = [parse(document) for document in documents]
+        feeds += [
+            pool.parse(d.encode(), source_key="src", url=URL, seen_at=SEEN) for d in documents
+        ]
+    for feed in feeds:
         values = [value for _name, value in strings(feed)]
         assert not any("LEAKED" in value for value in values)
         if len(secret) >= 4:
