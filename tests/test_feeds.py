@@ -505,6 +505,46 @@ def test_entity_expansion_is_bounded(make: Callable[[], bytes], encoding: str) -
     assert "lollol" not in feed.title and "AAAA" not in feed.title
 
 
+@pytest.mark.parametrize("make", [billion_laughs, wide_entity])
+def test_entity_expansion_is_bounded_in_the_worker(make: Callable[[], bytes]) -> None:
+    """The path a refresh takes: the parse in its worker process, measured by the worker's
+    peak resident memory (tracemalloc above sees only Python's allocations, not expat's)."""
+    data = make()
+    assert len(data) < 110_000
+    with FeedParser(workers=1) as parser:
+        parser.parse(RSS2.encode(), source_key="s", seen_at=SEEN)  # start the worker
+        (worker,) = parser.worker_pids()
+        started = time.perf_counter()
+        feed = parser.parse(data, source_key="s", url=URL, seen_at=SEEN)
+        elapsed = time.perf_counter() - started
+        peak_kb = _peak_rss_kb(worker)  # the worker's whole life: its start-up included
+    assert elapsed < 1.0
+    assert peak_kb < 100 * 1024
+    assert all(len(value) < 200_000 for _name, value in strings(feed))
+    assert "lollol" not in feed.title and "AAAA" not in feed.title
+
+
+def _peak_rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmHWM for {pid}")
+
+
+@pytest.mark.parametrize("tag", ["author", "dc:creator", "managingEditor"])
+def test_a_long_author_parses_in_linear_time(tag: str) -> None:
+    # feedparser's e-mail regex is quadratic on a run of letters: 40 KB took 5.6 s (found by
+    # benchmarks/fuzz.py: a 200 KB author in a spliced bioRxiv feed took minutes).
+    data = rss(
+        f"<item><guid>1</guid><title>t</title><{tag}>{'a' * 40_000}</{tag}></item>",
+        channel=f"<title>T</title><{tag}>{'b' * 40_000}</{tag}>",
+    ).replace("<rss ", '<rss xmlns:dc="http://purl.org/dc/elements/1.1/" ')
+    started = time.perf_counter()
+    feed = parse(data)
+    assert time.perf_counter() - started < 0.5
+    assert [item.title for item in feed.items] == ["t"]
+
+
 def test_defuse_is_linear_and_keeps_lines() -> None:
     assert defuse(b'<!DOCTYPE x [\n<!ENTITY a "1">\n]>\n<x/>') == b" \n\n\n<x/>"
     assert defuse(b"<!EN<!ENTITY x>TITY a 'b'>") == b"<!EN TITY a 'b'>"
@@ -562,8 +602,12 @@ def test_external_entities_leak_and_fetch_nothing(loopback: tuple[str, list[str]
             head='<!DOCTYPE rss [<!ENTITY port1 SYSTEM "http://127.0.0.1:1/">]>\n',
         ),
     ]
-    for document in documents:
-        feed = parse(document)
+    with FeedParser(workers=1) as pool:  # in-process and in the worker, as a refresh parses
+        feeds = [parse(document) for document in documents]
+        feeds += [
+            pool.parse(d.encode(), source_key="src", url=URL, seen_at=SEEN) for d in documents
+        ]
+    for feed in feeds:
         values = [value for _name, value in strings(feed)]
         assert not any("LEAKED" in value for value in values)
         if len(secret) >= 4:
@@ -849,7 +893,7 @@ def test_pool_times_out_and_recovers() -> None:
     slow = big_feed(60_000)  # about 7 s of parsing
     with FeedParser(workers=1) as parser:
         parser.parse(RSS2.encode(), source_key="s", seen_at=SEEN)  # start the worker
-        parser.timeout = 1.0
+        parser.timeout, parser.seconds_per_mib = 1.0, 0.0
         before = parser.worker_pids()
         started = time.perf_counter()
         with pytest.raises(SourceError) as caught:
@@ -911,8 +955,42 @@ def test_pool_limits_worker_memory() -> None:
         assert len(parser.parse(RSS2.encode(), source_key="s", seen_at=SEEN).items) == 2
 
 
+def test_the_time_limit_grows_with_the_document() -> None:
+    parser = FeedParser(workers=1)
+    assert parser.time_limit(0) == 30.0
+    assert parser.time_limit(10 * 1024 * 1024) == 60.0  # 80,000 items take 12-15 s here
+
+
 def test_closed_pool_refuses_work() -> None:
     parser = FeedParser(workers=1)
     parser.close()
     with pytest.raises(SourceError, match="closed"):
         parser.parse(RSS2.encode(), source_key="s", seen_at=SEEN)
+
+
+def test_a_cancelled_parse_ends_at_once_and_stops_its_worker() -> None:
+    slow = big_feed(60_000)  # about 7 s of parsing
+    cancel = threading.Event()
+    outcomes: list[BaseException] = []
+    with FeedParser(workers=1) as parser:
+        parser.parse(RSS2.encode(), source_key="s", seen_at=SEEN)  # start the worker
+        (worker,) = parser.worker_pids()
+
+        def work() -> None:
+            try:
+                parser.parse(slow, source_key="s", url=URL, seen_at=SEEN, cancel=cancel)
+            except BaseException as error:
+                outcomes.append(error)
+
+        threads = [threading.Thread(target=work) for _ in range(2)]  # one waits for the slot
+        for thread in threads:
+            thread.start()
+        time.sleep(1.0)
+        cancel.set()
+        started = time.perf_counter()
+        for thread in threads:
+            thread.join(timeout=5)
+        assert time.perf_counter() - started < 0.5
+        assert [str(e) for e in outcomes] == [f"{URL}: the parse was cancelled"] * 2
+        assert not _alive(worker)
+        assert len(parser.parse(RSS2.encode(), source_key="s", seen_at=SEEN).items) == 2

@@ -35,7 +35,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import CancelledError, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -65,6 +65,10 @@ FEED_LINK_TYPES = frozenset(
 )
 JSON_FEED_PREFIX = "https://jsonfeed.org/version/"
 MAX_SQL_INT = 2**63 - 1
+CANCELLED = "the parse was cancelled"
+"""The reason a :meth:`FeedParser.parse` whose cancel event was set ends with."""
+CANCEL_POLL = 0.05
+"""Seconds between looks at a parse's cancel event."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +167,7 @@ def _run_feedparser(data: bytes, context: _Context) -> Any:
     from feedparser.encodings import convert_to_utf8  # type: ignore[import-untyped]
 
     _refuse_codecs(data, context)
+    _clip_authors()
     # feedparser decodes before it strips entity declarations, so we decode the same way it
     # would (UTF-16/32, EBCDIC, UTF-7 and the rest become UTF-8) and strip after that.
     first: dict[str, Any] = {}
@@ -172,6 +177,32 @@ def _run_feedparser(data: bytes, context: _Context) -> Any:
     if not result.get("bozo") and first.get("bozo"):
         result["bozo"], result["bozo_exception"] = True, first.get("bozo_exception")
     return result
+
+
+AUTHOR_CHARS = 1000
+"""feedparser looks for an e-mail address in each author with a regular expression that takes
+quadratic time on a long run of letters (20 KB: 1.4 s; a 200 KB author took minutes); we store
+no authors, so it only sees their first characters."""
+_clipping: list[bool] = []
+
+
+def _clip_authors() -> None:
+    """Wrap feedparser's author handling (once a process) so it sees at most AUTHOR_CHARS."""
+    if _clipping:
+        return
+    from feedparser.mixin import _FeedParserMixin  # type: ignore[import-untyped]
+
+    original = _FeedParserMixin._sync_author_detail
+
+    def clipped(self: Any, key: str = "author") -> Any:
+        context = self._get_context()
+        value = context.get(key) if isinstance(context, dict) else None
+        if isinstance(value, str) and len(value) > AUTHOR_CHARS:
+            context[key] = value[:AUTHOR_CHARS]
+        return original(self, key)
+
+    _FeedParserMixin._sync_author_detail = clipped
+    _clipping.append(True)
 
 
 # Every DOCTYPE with its internal subset, and every <!ENTITY> left anywhere (say in a subset
@@ -632,9 +663,9 @@ class FeedParser:
     """Parses feeds in worker processes, never on the caller's thread.
 
     Thread-safe: refreshes call :meth:`parse` from several threads; at most ``workers`` parses
-    run at once so the timeout measures parsing, not queueing. A parse that runs out of time
-    or kills its worker costs the whole pool (there is no way to stop one worker): the pool is
-    replaced, and the other parses it held are retried once on the new one.
+    run at once so the timeout measures parsing, not queueing. A parse that runs out of time,
+    is cancelled or kills its worker costs the whole pool (there is no way to stop one worker):
+    the pool is replaced, and the other parses it held are retried once on the new one.
     """
 
     def __init__(
@@ -643,12 +674,18 @@ class FeedParser:
         timeout: float = 30.0,
         memory_mb: int = 1024,
         *,
+        seconds_per_mib: float = 3.0,
         on_start: Callable[[], None] | None = None,
     ) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.on_start = on_start
         """Called before the workers start (each time they do)."""
         self.timeout = timeout
+        self.seconds_per_mib = seconds_per_mib
+        """Time allowed on top of ``timeout`` for each MiB of the document: a legitimate
+        10 MiB feed of 80,000 small items takes 12-15 s on the 2-core machine (benchmarks/
+        bigfeed.py) and would not fit in 30 s on one twice as slow or busy; with 3 s a MiB it
+        has 60 s, and the largest body a fetch accepts (16 MiB) 78 s."""
         self.memory_mb = memory_mb
         self._slots = threading.BoundedSemaphore(self.workers)
         self._lock = threading.Lock()
@@ -657,25 +694,54 @@ class FeedParser:
         self._closed = False
 
     def parse(
-        self, data: bytes, *, source_key: str, url: str = "", seen_at: datetime
+        self,
+        data: bytes,
+        *,
+        source_key: str,
+        url: str = "",
+        seen_at: datetime,
+        cancel: threading.Event | None = None,
     ) -> ParsedFeed:
-        """Blocking. SourceError for a bad feed, a timeout, or a worker that died."""
+        """Blocking. SourceError for a bad feed, a timeout, or a worker that died.
+
+        Setting ``cancel`` ends the call within :data:`CANCEL_POLL` seconds with
+        :data:`CANCELLED` as the reason, and stops the worker doing the parse (the pool is
+        replaced, as after a timeout: other parses it held are retried on the new one). A
+        cancelled refresh would otherwise wait for the parse (11 s for 80,000 items), and the
+        worker would go on using a core until the parse ended.
+        """
         source = _label(url)
-        with self._slots:
-            outcome = self._run(source, (data, source_key, url, seen_at))
+        if not _acquire(self._slots, cancel):
+            raise SourceError(source, CANCELLED)
+        try:
+            outcome = self._run(source, (data, source_key, url, seen_at), cancel)
+        finally:
+            self._slots.release()
         if isinstance(outcome, str):
             raise SourceError(source, outcome)
         return outcome
 
-    def _run(self, source: str, arguments: tuple[bytes, str, str, datetime]) -> ParsedFeed | str:
+    def _run(
+        self,
+        source: str,
+        arguments: tuple[bytes, str, str, datetime],
+        cancel: threading.Event | None,
+    ) -> ParsedFeed | str:
         for attempt in (1, 2):
+            if cancel is not None and cancel.is_set():
+                return CANCELLED
             pool, generation = self._current(source)
+            limit = self.time_limit(len(arguments[0]))
             try:
                 future = pool.submit(_parse_in_worker, *arguments)
-                return future.result(timeout=self.timeout)
+                return _result(future, limit, cancel)
+            except _Cancelled:
+                if not future.cancel():  # running: only killing its worker stops it
+                    self._replace(generation)
+                return CANCELLED
             except TimeoutError:
                 self._replace(generation)
-                return f"took longer than {self.timeout:g} s to parse"
+                return f"took longer than {limit:.0f} s to parse"
             except (BrokenProcessPool, CancelledError, RuntimeError):
                 # Our worker died, or another parse's timeout replaced the pool under us.
                 self._replace(generation)
@@ -684,6 +750,10 @@ class FeedParser:
             except Exception as error:  # e.g. a result too large to send back
                 return f"could not be parsed ({_describe(error)})"
         raise AssertionError("unreachable")
+
+    def time_limit(self, size: int) -> float:
+        """Seconds a document of ``size`` bytes may take to parse."""
+        return self.timeout + self.seconds_per_mib * size / (1024 * 1024)
 
     def _current(self, source: str) -> tuple[ProcessPoolExecutor, int]:
         with self._lock:
@@ -739,6 +809,39 @@ class FeedParser:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _acquire(slots: threading.BoundedSemaphore, cancel: threading.Event | None) -> bool:
+    """Take a parse slot; False when ``cancel`` is set first."""
+    if cancel is None:
+        return slots.acquire()
+    while not cancel.is_set():
+        if slots.acquire(timeout=CANCEL_POLL):
+            return True
+    return False
+
+
+def _result(
+    future: Future[ParsedFeed | str], timeout: float, cancel: threading.Event | None
+) -> ParsedFeed | str:
+    """The future's result within ``timeout`` seconds (TimeoutError), or _Cancelled as soon as
+    ``cancel`` is set."""
+    if cancel is None:
+        return future.result(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            return future.result(timeout=max(0.0, min(CANCEL_POLL, remaining)))
+        except TimeoutError:
+            if cancel.is_set():
+                raise _Cancelled from None
+            if remaining <= CANCEL_POLL:
+                raise
 
 
 def _processes(pool: ProcessPoolExecutor | None) -> list[multiprocessing.process.BaseProcess]:

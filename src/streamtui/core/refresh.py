@@ -91,6 +91,7 @@ class Refresher:
         self.parser = parser
         self.limits = limits or Limits()
         self.clock = clock
+        self._cancel = threading.Event()
 
     def run(
         self,
@@ -99,8 +100,9 @@ class Refresher:
         cancel: threading.Event | None = None,
     ) -> RefreshSummary:
         """Refresh ``sources``; setting ``cancel`` stops it within a tenth of a second (what
-        is stored stays stored)."""
-        return asyncio.run(self._cancellable(sources, progress, cancel or threading.Event()))
+        is stored stays stored; a parse under way is stopped)."""
+        self._cancel = cancel or threading.Event()
+        return asyncio.run(self._cancellable(sources, progress, self._cancel))
 
     async def _cancellable(
         self, sources: Sequence[Source], progress: Progress, cancel: threading.Event
@@ -154,7 +156,7 @@ class Refresher:
         async for (source, state), result in fetch_all(requests, limits=self.limits):
             await self._parsing.acquire()  # back-pressure: bounded bodies in memory
             task = asyncio.create_task(self._handle(source, state, result, now))
-            task.add_done_callback(lambda finished: report(finished.result()))
+            task.add_done_callback(partial(_reported, report))
             tasks.append(task)
         try:
             if tasks:
@@ -172,6 +174,8 @@ class Refresher:
         try:
             return await self._store(source, state, result, now, slot)
         except SourceError as error:  # the parse failed
+            if self._cancel.is_set():  # or the cancel stopped it: nothing to store
+                return RefreshEvent(source, "skipped", message=error.reason)
             return self._note_failure(source, error.reason)
         except StreamtuiError as error:  # the store failed
             if source.id not in self.store.source_names():
@@ -229,6 +233,7 @@ class Refresher:
                     source_key=source.key or source.location,
                     url=result.final_url,
                     seen_at=datetime.fromtimestamp(now, UTC),
+                    cancel=self._cancel,
                 ),
             )
         finally:
@@ -322,6 +327,13 @@ def binary_kind(body: bytes, content_type: str = "") -> str:
         return ""  # UTF-16 or UTF-32 without a byte-order mark
     media = sanitize(content_type.split(";", 1)[0].strip().lower())[:60]
     return f"binary data ({media})" if media else "binary data"
+
+
+def _reported(report: Callable[[RefreshEvent], None], task: asyncio.Task[RefreshEvent]) -> None:
+    """Report a finished source; a task cancelled with the refresh has nothing to report (its
+    result() would raise CancelledError, which asyncio prints to the terminal)."""
+    if not task.cancelled():
+        report(task.result())
 
 
 class _Slot:
