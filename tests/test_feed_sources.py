@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from feedserver import FeedServer, feed, redirect, status
+from feedserver import FeedServer, feed, png_image, redirect, status
 from feedserver import feed_server_fixture as feed_server_fixture  # the feed_server fixture
 from streamtui.cli import main
 from streamtui.core.errors import SourceError
@@ -95,8 +95,11 @@ def test_errors_when_adding(library: Library, feed_server: FeedServer) -> None:
     )
     feed_server.route("/site", feed(HTML_WITH_LINKS, content_type="text/html"))
     feed_server.route("/feed.xml", feed(rss(1)))
+    feed_server.route("/logo.png", feed(png_image(), content_type="image/png"))
     with pytest.raises(SourceError, match="404"):
         library.add_source(feed_server.url("/missing"))
+    with pytest.raises(SourceError, match=r"not a feed \(a PNG image\)"):
+        library.add_source(feed_server.url("/logo.png"))
     with pytest.raises(SourceError, match="not a feed"):
         library.add_source(feed_server.url("/page"))
     with pytest.raises(FeedChoiceError) as caught:

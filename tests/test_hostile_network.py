@@ -34,10 +34,11 @@ from feedserver import (
     self_signed_context,
     status,
 )
+from streamtui.core.feeds import binary_kind
 from streamtui.core.fetch import Limits
 from streamtui.core.library import Library
 from streamtui.core.models import Source, SourceKind
-from streamtui.core.refresh import RefreshEvent, RefreshSummary, binary_kind
+from streamtui.core.refresh import RefreshEvent, RefreshSummary
 from streamtui.core.store import Store
 
 # A drip of one byte a second never trips a 1.5 s read timeout: only the 3 s total ends it.

@@ -4,7 +4,6 @@ as its result arrives (a whole refresh is never held in memory)."""
 from __future__ import annotations
 
 import asyncio
-import codecs
 import contextlib
 import hashlib
 import os
@@ -19,7 +18,7 @@ from functools import partial
 from urllib.parse import urlsplit
 
 from streamtui.core.errors import SourceError, StreamtuiError
-from streamtui.core.feeds import FeedParser, ParsedFeed
+from streamtui.core.feeds import FeedParser, ParsedFeed, binary_kind
 from streamtui.core.fetch import Conditional, Fetched, FetchError, Limits, fetch_all
 from streamtui.core.models import FeedState, Source, SourceKind
 from streamtui.core.naming import unique_name
@@ -282,51 +281,6 @@ class Refresher:
                 return {"redirect_url": "", "redirect_count": 0}
             return {"location": target, "redirect_url": "", "redirect_count": 0}
         return {"redirect_url": target, "redirect_count": count}
-
-
-_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"%PDF-", "a PDF document"),
-    (b"PK\x03\x04", "a ZIP archive"),
-    (b"\x1f\x8b", "gzip-compressed data"),
-    (b"ID3", "an MP3 file"),
-    (b"OggS", "an Ogg file"),
-    (b"\x00\x00\x01\x00", "an icon"),
-)
-_TEXT_STARTS = (
-    codecs.BOM_UTF8,
-    codecs.BOM_UTF32_LE,  # before UTF-16 LE, which it starts with
-    codecs.BOM_UTF32_BE,
-    codecs.BOM_UTF16_LE,
-    codecs.BOM_UTF16_BE,
-)
-
-
-def binary_kind(body: bytes, content_type: str = "") -> str:
-    """What a body that is plainly no text is ("a PNG image", "binary data (image/webp)"), or
-    "" for anything that might be a feed, which the parser then judges.
-
-    Only a known file signature, or a NUL byte in the first kilobyte of a body that does not
-    start like UTF-16/32 text ("<" or a byte-order mark), counts: a feed served with a wrong
-    Content-Type is common and must still parse.
-    """
-    head = body[:1024]
-    for signature, kind in _SIGNATURES:
-        if head.startswith(signature):
-            return kind
-    if head[4:12] in (b"ftypisom", b"ftypmp42", b"ftypM4A ") or (
-        head.startswith(b"RIFF") and head[8:12] in (b"WEBP", b"WAVE", b"AVI ")
-    ):
-        return "a media file"
-    if b"\x00" not in head or head.startswith(_TEXT_STARTS):
-        return ""
-    if head.lstrip(b"\x00 \t\r\n").startswith((b"<", b"{", b"[")):
-        return ""  # UTF-16 or UTF-32 without a byte-order mark
-    media = sanitize(content_type.split(";", 1)[0].strip().lower())[:60]
-    return f"binary data ({media})" if media else "binary data"
 
 
 def _reported(report: Callable[[RefreshEvent], None], task: asyncio.Task[RefreshEvent]) -> None:

@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from streamtui.core.errors import SourceError
-from streamtui.core.feeds import FeedParser, ParsedFeed, find_feed_links, looks_like_html
+from streamtui.core.feeds import (
+    FeedParser,
+    ParsedFeed,
+    binary_kind,
+    find_feed_links,
+    looks_like_html,
+)
 from streamtui.core.fetch import Fetched, Limits, fetch_one
 from streamtui.core.sanitize import sanitize
 
@@ -48,6 +54,9 @@ def fetch_feed(
 ) -> Subscribed:
     """Fetch and parse ``url``; an HTML page that links feeds raises FeedChoiceError."""
     fetched = fetch_one(url, limits=limits or Limits())
+    binary = binary_kind(fetched.body, fetched.content_type)
+    if binary:  # as a refresh says it: what the body is, not a parse error
+        raise SourceError(sanitize(url), f"not a feed ({binary})")
     try:
         feed = parser.parse(
             fetched.body, source_key=source_key, url=fetched.final_url, seen_at=datetime.now(UTC)
