@@ -57,6 +57,7 @@ from feedserver import (  # noqa: E402
     hang,
     png_image,
     redirect,
+    rss,
     self_signed_context,
     status,
 )
@@ -74,17 +75,6 @@ than that it counts as a hang."""
 MEMORY_CAP_MB = 200.0
 BOMB_SIZE = 1024 * 1024 * 1024  # 1 GiB of zeros, about 1 MB on the wire
 HTML = "<!doctype html><html><head><title>A page</title></head><body><p>Hi</p></body></html>"
-
-
-def rss(*numbers: int) -> str:
-    items = "".join(
-        f"<item><title>Story {n}</title><link>http://127.0.0.1/{n}</link>"
-        f"<guid>story-{n}</guid><description>Text {n}.</description></item>"
-        for n in numbers
-    )
-    return (
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
-    )
 
 
 def in_hours(hours: int) -> str:

@@ -32,14 +32,14 @@ from pathlib import Path
 
 from _reliability import Row, report
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # shared with the tests
 import streamtui
+from faults import fresh_copy, mark_until, v2_database
 from streamtui.core.errors import StoreError
 from streamtui.core.library import Library
-from streamtui.core.store import MIGRATIONS, SEQ_SPAN, Store
+from streamtui.core.store import MIGRATIONS, Store
 
 MARKS = 1_000
-timings = [0.0]
-"""Seconds the last marking process ran after it was ready."""
 MIGRATION_ITEMS = 20_000
 PYTHON = sys.executable
 ENV = {
@@ -48,20 +48,6 @@ ENV = {
         [str(Path(streamtui.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
     ),
 }
-
-MARKER = r"""
-import sys
-from pathlib import Path
-from streamtui.core.library import Library
-from streamtui.core.store import Store
-library = Library(Store.open(Path(sys.argv[1])))
-print("ready", flush=True)
-for item_id in sys.stdin.read().split():
-    if library.mark_read([item_id]) == [item_id]:
-        sys.stdout.write(item_id + "\n")  # acknowledged: the commit returned
-        sys.stdout.flush()
-library.close()
-"""
 
 MIGRATOR = r"""
 import sys
@@ -113,12 +99,6 @@ def library_with(folder: Path, db: Path, count: int) -> list[str]:
         library.close()
 
 
-def fresh_copy(pristine: Path, db: Path) -> None:
-    for leftover in db.parent.glob(db.name + "*"):
-        leftover.unlink()
-    shutil.copyfile(pristine, db)
-
-
 def check(db: Path) -> tuple[bool, set[str]]:
     """Opens through the store as the app does: (opened and intact, the ids read)."""
     try:
@@ -135,44 +115,20 @@ def check(db: Path) -> tuple[bool, set[str]]:
 # -- kill -9 during marks ------------------------------------------------------------------
 
 
-def mark_until(db: Path, ids: list[str], seconds: float | None) -> list[str]:
-    """Mark ``ids`` one by one in a process killed -9 after ``seconds`` (None: let it
-    finish); returns the ids it acknowledged."""
-    process = subprocess.Popen(
-        [PYTHON, "-c", MARKER, str(db)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=ENV,
-    )
-    assert process.stdin is not None and process.stdout is not None
-    assert process.stdout.readline() == "ready\n"
-    began = time.perf_counter()
-    process.stdin.write("\n".join(ids))
-    process.stdin.close()
-    if seconds is not None:
-        time.sleep(seconds)
-        os.kill(process.pid, signal.SIGKILL)
-    acknowledged = process.stdout.read().split()
-    process.wait()
-    timings[0] = time.perf_counter() - began
-    return acknowledged
-
-
 def kill_during_marks(folder: Path, trials: int, seed: int) -> Row:
     pristine = folder / "marks.db"
     ids = library_with(folder / "pages", pristine, MARKS)
     db = folder / "marks" / "streamtui.db"
     db.parent.mkdir()
     fresh_copy(pristine, db)
-    assert len(mark_until(db, ids, None)) == MARKS  # calibration: how long 1,000 take
-    span = timings[0]
+    acked, span = mark_until(db, ids, None, ENV)  # calibration: how long 1,000 take
+    assert len(acked) == MARKS
     chance = random.Random(seed)
     started = time.perf_counter()
     survived = crashes = lost = acknowledged = kept = 0
     for _ in range(trials):
         fresh_copy(pristine, db)
-        acked = mark_until(db, ids, chance.uniform(0.0, span))
+        acked, _ = mark_until(db, ids, chance.uniform(0.0, span), ENV)
         intact, read = check(db)
         missing = len(set(acked) - read)
         acknowledged += len(acked)
@@ -193,36 +149,6 @@ def kill_during_marks(folder: Path, trials: int, seed: int) -> Row:
 
 
 # -- kill -9 during a migration ------------------------------------------------------------
-
-
-def v2_database(path: Path, count: int) -> None:
-    """As streamtui left it at schema version 2: feed items with HTML bodies, every third
-    read (migration 3 builds the search index from them, 4 moves the bodies)."""
-    with sqlite3.connect(path) as db:
-        db.execute("PRAGMA journal_mode=WAL")
-        for script in MIGRATIONS[:2]:
-            assert isinstance(script, str)
-            db.executescript(script)
-        db.execute(
-            "INSERT INTO sources (id, name, kind, location, key, added_at) "
-            "VALUES (1, 'feed', 'feed', 'https://e.example/f', 'https://e.example/f', 0)"
-        )
-        db.executemany(
-            "INSERT INTO items (id, source_id, title, published, seq, read, read_at) "
-            "VALUES (?, 1, ?, ?, ?, ?, ?)",
-            [
-                (f"i{k:06}", f"Story {k}", 1.7e9 + k, SEQ_SPAN + k, int(k % 3 == 0),
-                 1.7e9 + k if k % 3 == 0 else None)
-                for k in range(count)
-            ],
-        )  # fmt: skip
-        db.executemany(
-            "INSERT INTO bodies (item_id, summary, body, link, path, encoding, html) "
-            "VALUES (?, ?, ?, '', '', 'utf-8', 1)",
-            [(f"i{k:06}", f"<p>summary {k}</p>", f"<p>{f'quokka{k} ' * 40}</p>")
-             for k in range(count)],
-        )  # fmt: skip
-        db.execute("PRAGMA user_version = 2")
 
 
 def schema(path: Path) -> set[tuple[str, str, str]]:

@@ -393,6 +393,18 @@ def endless(block: int = 64 * 1024) -> Handler:
     return lambda request: Reply(200, headers, chunks(), chunked=True)
 
 
+def rss(*numbers: int) -> str:
+    """A small RSS feed of items numbered ``numbers`` (story-N ids, one line each)."""
+    items = "".join(
+        f"<item><title>Story {n}</title><link>http://127.0.0.1/{n}</link>"
+        f"<guid>story-{n}</guid><description>Text {n}.</description></item>"
+        for n in numbers
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
+    )
+
+
 def png_image() -> bytes:
     """A valid 1x1 PNG: binary data with NUL bytes in its first line."""
 

@@ -4,60 +4,14 @@ The long form, 100 trials, is benchmarks/kill_trials.py."""
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
+from faults import fresh_copy, mark_until
 from streamtui.core.library import Library
 from streamtui.core.store import Store
 
 MARKS = 1_000
-
-WRITER = r"""
-import sys
-from pathlib import Path
-from streamtui.core.library import Library
-from streamtui.core.store import Store
-library = Library(Store.open(Path(sys.argv[1])))  # marks as the app does: m, or opening
-print("ready", flush=True)
-for item_id in sys.stdin.read().split():
-    if library.mark_read([item_id]) == [item_id]:
-        sys.stdout.write(item_id + "\n")  # acknowledged: the commit returned
-        sys.stdout.flush()
-library.close()
-"""
-
-
-def mark_until(db: Path, ids: list[str], seconds: float | None) -> list[str]:
-    """Mark ``ids`` one commit each in a process killed -9 after ``seconds`` (None: let it
-    finish); returns the ids it acknowledged."""
-    process = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(db)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdin is not None and process.stdout is not None
-    assert process.stdout.readline() == "ready\n"
-    process.stdin.write("\n".join(ids))
-    process.stdin.close()
-    if seconds is not None:
-        time.sleep(seconds)
-        os.kill(process.pid, signal.SIGKILL)
-    acknowledged = process.stdout.read().split()
-    process.wait()
-    return acknowledged
-
-
-def fresh_copy(pristine: Path, db: Path) -> None:
-    for leftover in db.parent.glob(db.name + "*"):
-        leftover.unlink()
-    shutil.copyfile(pristine, db)
 
 
 def test_kill_9_at_random_moments_loses_no_acknowledged_mark(tmp_path: Path) -> None:
@@ -75,15 +29,14 @@ def test_kill_9_at_random_moments_loses_no_acknowledged_mark(tmp_path: Path) -> 
     db.parent.mkdir()
 
     fresh_copy(pristine, db)
-    began = time.monotonic()
-    assert len(mark_until(db, ids, None)) == MARKS
-    span = time.monotonic() - began  # kills land anywhere in a whole run
+    acked, span = mark_until(db, ids, None)  # kills land anywhere in a whole run
+    assert len(acked) == MARKS
 
     chance = random.Random(6)
     acknowledged = 0
     for _ in range(5):
         fresh_copy(pristine, db)
-        acked = mark_until(db, ids, chance.uniform(0.0, span))
+        acked, _ = mark_until(db, ids, chance.uniform(0.0, span))
         acknowledged += len(acked)
         store = Store.open(db)
         assert store._read("PRAGMA integrity_check") == [("ok",)]

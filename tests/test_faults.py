@@ -28,12 +28,13 @@ from typing import Any
 
 import pytest
 
+from faults import v2_database
 from streamtui import cli
 from streamtui.core import store as store_module
 from streamtui.core.errors import StoreError
 from streamtui.core.library import Library
 from streamtui.core.models import SourceKind, View
-from streamtui.core.store import MIGRATIONS, SEQ_SPAN, ReadOnlyError, Store
+from streamtui.core.store import MIGRATIONS, ReadOnlyError, Store
 
 PYTHON = sys.executable
 
@@ -217,37 +218,6 @@ async def test_the_app_shows_a_failed_write_as_a_message_and_keeps_going(
         assert app.is_running
     library.close()
     assert read_ids(db) == {first.id}
-
-
-def v2_database(path: Path, count: int) -> None:
-    """A database as streamtui left it at schema version 2: ``count`` feed items with HTML
-    bodies, every third one read."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(path) as db:
-        db.execute("PRAGMA journal_mode=WAL")  # as streamtui left it
-        for script in MIGRATIONS[:2]:
-            assert isinstance(script, str)
-            db.executescript(script)
-        db.execute(
-            "INSERT INTO sources (id, name, kind, location, key, added_at) "
-            "VALUES (1, 'feed', 'feed', 'https://e.example/f', 'https://e.example/f', 0)"
-        )
-        db.executemany(
-            "INSERT INTO items (id, source_id, title, published, seq, read, read_at) "
-            "VALUES (?, 1, ?, ?, ?, ?, ?)",
-            [
-                (f"i{k:06}", f"Story {k} of wombats", 1.7e9 + k, SEQ_SPAN + k, int(k % 3 == 0),
-                 1.7e9 + k if k % 3 == 0 else None)
-                for k in range(count)
-            ],
-        )  # fmt: skip
-        db.executemany(
-            "INSERT INTO bodies (item_id, summary, body, link, path, encoding, html) "
-            "VALUES (?, ?, ?, '', '', 'utf-8', 1)",
-            [(f"i{k:06}", f"<p>summary {k}</p>", f"<p>{f'quokka{k} ' * 40}</p>")
-             for k in range(count)],
-        )  # fmt: skip
-        db.execute("PRAGMA user_version = 2")
 
 
 def test_opening_waits_for_another_instance_that_is_migrating(

@@ -31,6 +31,7 @@ from feedserver import (
     hang,
     png_image,
     redirect,
+    rss,
     self_signed_context,
     status,
 )
@@ -45,17 +46,6 @@ from streamtui.core.store import Store
 LIMITS = Limits(connect=1.0, read=1.5, total=3.0, max_bytes=1_000_000)
 SLACK = 2.0
 """Seconds a refresh may take past the fetch deadline: starting a parser, storing."""
-
-
-def rss(*numbers: int) -> str:
-    items = "".join(
-        f"<item><title>Story {n}</title><link>http://127.0.0.1/{n}</link>"
-        f"<guid>story-{n}</guid><description>Text {n}.</description></item>"
-        for n in numbers
-    )
-    return (
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
-    )
 
 
 def in_hours(hours: int) -> datetime:
