@@ -20,7 +20,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from _reliability import Row, report
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # shared with the tests
 import streamtui
-from faults import fresh_copy, mark_until, v2_database
+from faults import fresh_copy, mark_until, migrate_until, schema, schema_at, v2_database
 from streamtui.core.errors import StoreError
 from streamtui.core.library import Library
 from streamtui.core.store import MIGRATIONS, Store
@@ -48,14 +47,6 @@ ENV = {
         [str(Path(streamtui.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
     ),
 }
-
-MIGRATOR = r"""
-import sys
-from pathlib import Path
-from streamtui.core.store import Store
-print("opening", flush=True)
-Store.open(Path(sys.argv[1])).close()
-"""
 
 CONCURRENT = r"""
 import sys, threading, time
@@ -151,42 +142,9 @@ def kill_during_marks(folder: Path, trials: int, seed: int) -> Row:
 # -- kill -9 during a migration ------------------------------------------------------------
 
 
-def schema(path: Path) -> set[tuple[str, str, str]]:
-    with sqlite3.connect(path) as db:
-        return {
-            (str(kind), str(name), str(sql))
-            for kind, name, sql in db.execute("SELECT type, name, sql FROM sqlite_schema")
-        }
-
-
 def schemas(folder: Path) -> dict[int, set[tuple[str, str, str]]]:
     """The schema at each version from 2, every step applied as the store applies it."""
-    found = {}
-    for version in range(2, len(MIGRATIONS) + 1):
-        path = folder / f"reference-{version}.db"
-        with sqlite3.connect(path, isolation_level=None) as db:
-            for step in MIGRATIONS[:version]:
-                if callable(step):
-                    step(db)
-                else:
-                    db.executescript(step)
-        found[version] = schema(path)
-    return found
-
-
-def migrate_until(db: Path, seconds: float | None) -> float:
-    """Open (and so migrate) ``db`` in a process killed -9 ``seconds`` after it starts
-    opening (None: let it finish); returns the seconds from then to its end."""
-    process = subprocess.Popen(
-        [PYTHON, "-c", MIGRATOR, str(db)], stdout=subprocess.PIPE, text=True, env=ENV
-    )
-    assert process.stdout is not None and process.stdout.readline() == "opening\n"
-    began = time.perf_counter()
-    if seconds is not None:
-        time.sleep(seconds)
-        os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    return time.perf_counter() - began
+    return {v: schema_at(v, folder) for v in range(2, len(MIGRATIONS) + 1)}
 
 
 def kill_during_migration(folder: Path, trials: int, seed: int) -> Row:
@@ -196,14 +154,14 @@ def kill_during_migration(folder: Path, trials: int, seed: int) -> Row:
     db = folder / "migration" / "streamtui.db"
     db.parent.mkdir()
     fresh_copy(pristine, db)
-    span = migrate_until(db, None)  # calibration: how long the whole upgrade takes
+    span = migrate_until(db, None, ENV)  # calibration: how long the whole upgrade takes
     chance = random.Random(seed)
     started = time.perf_counter()
     survived = crashes = lost = 0
     versions: dict[int, int] = {}
     for _ in range(trials):
         fresh_copy(pristine, db)
-        migrate_until(db, chance.uniform(0.0, span))
+        migrate_until(db, chance.uniform(0.0, span), ENV)
         with sqlite3.connect(db) as connection:
             version = int(connection.execute("PRAGMA user_version").fetchone()[0])
             whole = connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -1,7 +1,8 @@
-"""What the fault tests and ``benchmarks/kill_trials.py`` share: a marking process that can be
-killed -9, a database as an old version left it, and copies of a pristine database.
+"""What the fault tests and ``benchmarks/kill_trials.py`` share: marking and migrating
+processes that can be killed -9, a database as an old version left it, copies of a pristine
+database, and the schema each version should have.
 
-    from faults import fresh_copy, mark_until, v2_database
+    from faults import fresh_copy, mark_until, migrate_until, schema, schema_at, v2_database
 """
 
 from __future__ import annotations
@@ -56,6 +57,54 @@ def mark_until(
     acknowledged = process.stdout.read().split()
     process.wait()
     return acknowledged, time.perf_counter() - began
+
+
+MIGRATE_SCRIPT = r"""
+import sys
+from pathlib import Path
+from streamtui.core.store import Store
+print("opening", flush=True)
+Store.open(Path(sys.argv[1])).close()
+"""
+
+
+def migrate_until(db: Path, seconds: float | None, env: Mapping[str, str] | None = None) -> float:
+    """Open (and so migrate) ``db`` in a process killed -9 ``seconds`` after it starts
+    opening (None: let it finish); the seconds from then to its end."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", MIGRATE_SCRIPT, str(db)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=None if env is None else dict(env),
+    )
+    assert process.stdout is not None and process.stdout.readline() == "opening\n"
+    began = time.perf_counter()
+    if seconds is not None:
+        time.sleep(seconds)
+        os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    return time.perf_counter() - began
+
+
+def schema(path: Path) -> set[tuple[str, str, str]]:
+    """Every table, index and trigger of the database at ``path``, with its SQL."""
+    with sqlite3.connect(path) as db:
+        return {
+            (str(kind), str(name), str(sql))
+            for kind, name, sql in db.execute("SELECT type, name, sql FROM sqlite_schema")
+        }
+
+
+def schema_at(version: int, folder: Path) -> set[tuple[str, str, str]]:
+    """The schema a database has at ``version``, each step applied as the store does."""
+    path = folder / f"reference-{version}.db"
+    with sqlite3.connect(path, isolation_level=None) as db:
+        for step in MIGRATIONS[:version]:
+            if callable(step):
+                step(db)
+            else:
+                db.executescript(step)
+    return schema(path)
 
 
 def fresh_copy(pristine: Path, db: Path) -> None:

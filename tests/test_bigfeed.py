@@ -22,6 +22,7 @@ from streamtui.core.refresh import RefreshSummary
 from streamtui.core.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import _bench as bench
 from bigfeed import ITEMS, MIB, document
 
 SMALL = (
@@ -70,9 +71,9 @@ def test_a_cancelled_refresh_stops_the_parse_and_stores_nothing(
     assert returned < 2.0, f"the refresh returned {returned:.1f} s after the cancel"
     assert _gone(worker, timeout=2.0), "the parse worker is still running"
     # No process of ours goes on burning CPU (the idle forkserver may stay).
-    before = _cpu(_descendants(os.getpid()))
+    before = _cpu(bench.descendants(os.getpid()))
     time.sleep(0.5)
-    after = _cpu(_descendants(os.getpid()))
+    after = _cpu(bench.descendants(os.getpid()))
     assert sum(after.get(pid, 0.0) - used for pid, used in before.items()) < 0.2
     # Nothing half-stored, no error, and the next refresh fetches the feed again.
     assert store.count(View(source_id=source.id)) == 0
@@ -83,23 +84,6 @@ def test_a_cancelled_refresh_stops_the_parse_and_stores_nothing(
     small = store.add_source("small", SourceKind.FEED, feed_server.url("/small.xml"), key="s")
     assert library.refresh([small]).updated == 1
     assert store.count(View(source_id=small.id)) == 1
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 def _cpu(pids: list[int]) -> dict[int, float]:
@@ -116,10 +100,10 @@ def _cpu(pids: list[int]) -> dict[int, float]:
 
 def _busy_child(timeout: float) -> int:
     """A process below this one that has used two seconds of CPU since we started looking."""
-    start = _cpu(_descendants(os.getpid()))
+    start = _cpu(bench.descendants(os.getpid()))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for pid, used in _cpu(_descendants(os.getpid())).items():
+        for pid, used in _cpu(bench.descendants(os.getpid())).items():
             if used - start.get(pid, 0.0) >= 2.0:
                 return pid
         time.sleep(0.05)

@@ -14,7 +14,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -28,13 +27,13 @@ from typing import Any
 
 import pytest
 
-from faults import v2_database
+from faults import fresh_copy, migrate_until, schema, schema_at, v2_database
 from streamtui import cli
 from streamtui.core import store as store_module
 from streamtui.core.errors import StoreError
 from streamtui.core.library import Library
 from streamtui.core.models import SourceKind, View
-from streamtui.core.store import MIGRATIONS, ReadOnlyError, Store
+from streamtui.core.store import ReadOnlyError, Store
 
 PYTHON = sys.executable
 
@@ -585,50 +584,14 @@ def test_a_full_disk_fails_the_write_with_a_message_and_keeps_the_previous_state
 
 # -- a migration killed half-way -----------------------------------------------------------
 
-MIGRATOR = r"""
-import sys
-from pathlib import Path
-from streamtui.core.store import Store
-print("opening", flush=True)
-Store.open(Path(sys.argv[1])).close()
-print("done", flush=True)
-"""
 
-
-def schema_at(version: int, folder: Path) -> set[tuple[str, str, str]]:
-    """The schema a database has at ``version``, each step applied as the store does."""
-    path = folder / f"reference-{version}.db"
-    with sqlite3.connect(path, isolation_level=None) as db:
-        for step in MIGRATIONS[:version]:
-            if callable(step):
-                step(db)
-            else:
-                db.executescript(step)
-    return schema(path)
-
-
-def schema(path: Path) -> set[tuple[str, str, str]]:
-    with sqlite3.connect(path) as db:
-        return {
-            (str(kind), str(name), str(sql))
-            for kind, name, sql in db.execute("SELECT type, name, sql FROM sqlite_schema")
-        }
-
-
-def kill_migration(pristine: Path, db: Path, delay: float) -> tuple[int, str]:
+def kill_migration(pristine: Path, db: Path, delay: float) -> int:
     """Copy ``pristine`` to ``db``, start opening it (which migrates) and kill -9 the
-    process ``delay`` seconds in; returns the version left and what the process printed."""
-    for leftover in db.parent.glob(db.name + "*"):
-        leftover.unlink()
-    shutil.copyfile(pristine, db)
-    process = subprocess.Popen([PYTHON, "-c", MIGRATOR, str(db)], stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None and process.stdout.readline() == "opening\n"
-    time.sleep(delay)
-    os.kill(process.pid, signal.SIGKILL)
-    rest = process.stdout.read()
-    process.wait()
+    process ``delay`` seconds in; returns the version left."""
+    fresh_copy(pristine, db)
+    migrate_until(db, delay)
     with sqlite3.connect(db) as connection:
-        return int(connection.execute("PRAGMA user_version").fetchone()[0]), rest
+        return int(connection.execute("PRAGMA user_version").fetchone()[0])
 
 
 def test_a_migration_killed_at_random_moments_leaves_a_whole_version(tmp_path: Path) -> None:
@@ -644,7 +607,7 @@ def test_a_migration_killed_at_random_moments_leaves_a_whole_version(tmp_path: P
     chance = random.Random(6)
     versions = []
     for delay in [0.0, *(chance.uniform(0.05, 1.2) for _ in range(4))]:
-        version, _ = kill_migration(pristine, db, delay)
+        version = kill_migration(pristine, db, delay)
         versions.append(version)
         assert version in (2, 3, 4)
         assert integrity(db) == "ok"
