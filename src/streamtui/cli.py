@@ -7,12 +7,12 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from streamtui import __version__
-from streamtui.core import paths
+from streamtui.core import dates, paths
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library, SyncReport, open_library
 from streamtui.core.models import Item, Row, View
@@ -214,7 +214,7 @@ def _preview(args: argparse.Namespace) -> int:
         library.close()
     for problem in result.problems:
         _fail(f"skipped {problem.path}: {problem.reason}")
-    for item in sorted(result.items, key=lambda i: -i.published.timestamp()):
+    for item in sorted(result.items, key=lambda i: -dates.stamp(i.published)):
         if args.json:
             _emit(_item_json(item, source=sanitize(args.source)))
         else:
@@ -440,7 +440,7 @@ def _row_json(row: Row, names: dict[int, str], summary: str, link: str) -> dict[
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return dates.iso_utc(moment)
 
 
 def _marker(teaser: bool, truncated: bool) -> str:
@@ -466,7 +466,7 @@ def _emit_row(row: Row, names: dict[int, str], *, prefix: str = "") -> None:
 def _emit_line(
     flags: str, published: datetime, source: str, title: str, item_id: str, *, prefix: str = ""
 ) -> None:
-    when = published.astimezone().strftime("%Y-%m-%d %H:%M")
+    when = dates.local(published).strftime("%Y-%m-%d %H:%M")
     sys.stdout.write(
         f"{prefix}{item_id[:10]} {flags} {when}  {source[:18]:<18}  {title or '(empty)'}\n"
     )

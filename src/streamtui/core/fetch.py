@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from streamtui import __version__
+from streamtui.core import dates
 from streamtui.core.errors import SourceError
 from streamtui.core.sanitize import sanitize
 
@@ -465,6 +466,7 @@ def _status_error(url: str, response: httpx.Response) -> FetchError:
     if status in _RETRY_LATER:
         value = response.headers.get("retry-after", "")
         when, said = _retry_at(value, datetime.now(UTC))
+        when = dates.clamp(when)  # a clock near year 9999 must not make this raise
         reason = f"{label}: the server asks to wait{said} {when:%Y-%m-%d %H:%M:%S} UTC"
         return FetchError(url, "retry-later", reason, status=status, retry_at=when)
     if 300 <= status < 400:
