@@ -194,7 +194,10 @@ def _launch(library: Library, args: argparse.Namespace, message: str) -> int:
         app.run()
     finally:
         library.close()
-    return 0
+    code = app.return_code or 0  # 1 after a crash: never report success then
+    if code:
+        _fail("the app stopped on an internal error (what Textual printed above says where)")
+    return code
 
 
 def _warn(report: SyncReport) -> None:
