@@ -175,3 +175,23 @@ def notice_start(width: int, height: int) -> str:
     from textual.geometry import Size
 
     return notice(Size(width, height)).plain[: min(width, 3)]
+
+
+def test_an_exported_terminal_size_does_not_pin_the_app(tmp_path: Path) -> None:
+    """COLUMNS and LINES left in the environment (a shell that exports them, a harness) made
+    Textual draw 80x24 in a 120x40 window and ignore every resize."""
+    env = {
+        "STREAMTUI_DATA_DIR": str(tmp_path / "data"),
+        "STREAMTUI_CONFIG_DIR": str(tmp_path / "config"),
+        "PYTHONPATH": str(REPO_ROOT / "src"),
+    }
+    argv = ["env", "COLUMNS=80", "LINES=24", sys.executable, "-m", "streamtui"]
+    with TmuxApp(argv, env, size=(120, 40)) as tmux:
+        assert tmux.wait_for("Sources", timeout=30), tmux.screen()  # the wide layout
+        assert len(tmux.screen().splitlines()[0].rstrip()) == 120
+        tmux.resize(90, 30)
+        assert tmux.wait_for("Too small", timeout=1) is False
+        tmux.resize(MIN_WIDTH - 1, 10)
+        assert tmux.wait_for("Terminal too small", timeout=10), tmux.screen()
+        tmux.send("q")
+        assert tmux.wait_exit(timeout=20) == 0

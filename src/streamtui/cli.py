@@ -189,6 +189,8 @@ def _launch(library: Library, args: argparse.Namespace, message: str) -> int:
     from streamtui.ui.app import StreamApp
 
     config = load_config(paths.config_dir(getattr(args, "config_dir", None)))
+    for name in ("COLUMNS", "LINES"):  # an exported size would pin the app to it, deaf to
+        os.environ.pop(name, None)  # the terminal's own size and every resize
     try:
         app = StreamApp(library, startup_message=message, config=config)
         app.run()
