@@ -22,7 +22,6 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from streamtui.core.config import Config
 from streamtui.core.errors import StreamtuiError
@@ -40,6 +39,7 @@ from streamtui.ui.screens.dialogs import AddSourceScreen, ConfirmScreen, NameScr
 from streamtui.ui.screens.help import HelpScreen, help_content
 from streamtui.ui.screens.links import LinkScreen
 from streamtui.ui.widgets.article import ArticleView
+from streamtui.ui.widgets.footer import KeysFooter
 from streamtui.ui.widgets.search import SearchBar
 from streamtui.ui.widgets.sidebar import SourcesSidebar
 from streamtui.ui.widgets.stream_list import StreamList
@@ -173,7 +173,7 @@ class StreamApp(App[None]):
             yield StreamList(id="stream")
             yield ArticleView(id="article")
         yield SearchBar(id="search")
-        yield Footer()
+        yield KeysFooter()
         yield TooSmallNotice(id="too-small")
 
     @property
@@ -296,6 +296,8 @@ class StreamApp(App[None]):
         open_id = self._open_id()
         if open_id is not None and self.library.position(view, open_id) is None:
             self.article.clear()  # the open item left the view: never browse from outside it
+            if self.focused is self.article:  # the pane is gone until the next item opens
+                self._focus(self.stream)
 
     def _show_sources(self, *, counted: bool = True) -> None:
         sources = self.library.sources(counted=counted)
@@ -667,6 +669,12 @@ class StreamApp(App[None]):
             return
         self.list_share = max(20, min(80, self.list_share + step))
         self._apply_split()
+        if self.article.article is None:
+            self.notify(
+                f"The list takes the whole width until an article is open "
+                f"(then {self.list_share}%).",
+                timeout=3,
+            )
 
     def action_toggle_unread_only(self) -> None:
         view = self.view  # the other filters (source, starred, search) stay
@@ -687,7 +695,9 @@ class StreamApp(App[None]):
             self._focus(self.stream)
 
     def action_cycle_focus(self, step: int) -> None:
-        panes: list[Widget] = [self.stream, self.article]
+        panes: list[Widget] = [self.stream]
+        if self.article.article is not None:  # no article open: no pane to go to
+            panes.append(self.article)
         if not self.main.has_class("-no-sidebar"):
             panes.insert(0, self.sidebar)
         index = panes.index(self.focused) if self.focused in panes else 0
