@@ -161,3 +161,27 @@ def test_the_real_app_in_tmux_shows_the_attachment(
         assert "[18]" in screen and "(audio/mpeg)" in screen
         tmux.send("q")
         assert tmux.wait_exit(timeout=20) == 0
+
+
+@pytest.mark.parametrize("size", [(160, 48), (120, 40)])
+async def test_keys_scroll_at_once(tmp_path: Path, size: tuple[int, int]) -> None:
+    """What the report saw: Textual animates key scrolling at 50 lines a second, so End on a
+    long article took seconds and the screen showed it stopped at link [1]. (Pilot waits for
+    animations after each key, so the test watches for them instead.)"""
+    app = make_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        animated: list[tuple[str, str]] = []
+        animate = app.animator.animate
+
+        def watch(obj: object, attribute: str, *args: object, **kwargs: object) -> None:
+            animated.append((type(obj).__name__, attribute))
+            animate(obj, attribute, *args, **kwargs)  # type: ignore[arg-type]
+
+        app.animator.animate = watch  # type: ignore[method-assign]
+        await pilot.press("enter", "end", "home", "j", "j", "k", "pagedown", "pageup", "G", "g")
+        await pilot.press("space", "ctrl+d", "ctrl+u", "down", "up")
+        await pilot.press("question_mark", "end", "home", "j", "down", "pagedown", "G", "k")
+        await pilot.pause()
+        scrolled = [entry for entry in animated if entry[1] in ("scroll_x", "scroll_y")]
+        assert scrolled == []
+    app.library.close()

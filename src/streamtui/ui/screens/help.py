@@ -44,7 +44,9 @@ class HelpScreen(ModalScreen[None]):
         self._content = content
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help"):
+        # Not focusable: every key reaches the screen's bindings, which scroll at once (the
+        # container's own animate at 50 lines a second, so End seemed to stop short).
+        with VerticalScroll(id="help", can_focus=False):
             yield Static(Content.styled("streamtui keys", "bold"), id="help-title")
             yield Static(self._content, markup=False)
             yield Static(Content.styled("Esc or ? closes this screen.", "dim"))
@@ -54,14 +56,15 @@ class HelpScreen(ModalScreen[None]):
         return self.query_one("#help", VerticalScroll)
 
     def action_scroll(self, lines: int) -> None:
-        self._scroll.scroll_relative(y=lines, animate=False)
+        self._scroll.scroll_relative(y=lines, animate=False, immediate=True)
 
     def action_page(self, pages: int) -> None:
         scroll = self._scroll
-        scroll.scroll_relative(y=pages * scroll.scrollable_content_region.height, animate=False)
+        height = scroll.scrollable_content_region.height
+        scroll.scroll_relative(y=pages * height, animate=False, immediate=True)
 
     def action_top(self) -> None:
-        self._scroll.scroll_home(animate=False)
+        self._scroll.scroll_home(animate=False, immediate=True)
 
     def action_bottom(self) -> None:
-        self._scroll.scroll_end(animate=False)
+        self._scroll.scroll_end(animate=False, immediate=True)

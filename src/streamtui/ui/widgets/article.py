@@ -439,6 +439,28 @@ class ArticleView(ScrollView, can_focus=True):
             return "\n".join(self._line(index).plain for index in range(self._layout.count))
         return page_text(self._page, self._layout.width)
 
+    # Keys move the text at once. Textual animates them at 50 lines a second: End on a long
+    # article took seconds to arrive, and until then the screen showed it stopped part-way
+    # (the link list and the attachment of a podcast's notes still out of view).
+
+    def action_scroll_home(self) -> None:
+        self.scroll_home(animate=False, x_axis=False)
+
+    def action_scroll_end(self) -> None:
+        self.scroll_end(animate=False, x_axis=False)
+
+    def action_scroll_up(self) -> None:
+        self.scroll_up(animate=False)
+
+    def action_scroll_down(self) -> None:
+        self.scroll_down(animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroll_page_up(animate=False)
+
+    def action_page_down(self) -> None:
+        self.scroll_page_down(animate=False)
+
     def action_page_or_next(self) -> None:
         if self.scroll_y < self.max_scroll_y:
             self.scroll_page_down(animate=False)
