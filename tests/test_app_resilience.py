@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 from escapes import Terminal
 from streamtui.core.library import Library
@@ -195,3 +196,23 @@ def test_an_exported_terminal_size_does_not_pin_the_app(tmp_path: Path) -> None:
         assert tmux.wait_for("Terminal too small", timeout=10), tmux.screen()
         tmux.send("q")
         assert tmux.wait_exit(timeout=20) == 0
+
+
+async def test_reading_on_a_narrow_terminal_survives_a_shrink(tmp_path: Path) -> None:
+    """On a narrow terminal the open article has the whole screen while it has the focus;
+    the notice took the focus away and the article did not come back."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter", "question_mark", "escape")
+        article = app.query_one(ArticleView)
+        assert app.focused is article and article.display
+        for size in TINY:
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            await pilot.resize_terminal(80, 24)
+            await pilot.pause()
+            assert app.focused is article and article.display, size
+            assert not app.query_one(StreamList).display  # still the article alone
+            footer = [key.render().plain.strip() for key in app.query(FooterKey) if key.display]
+            assert footer[0] == "space Next page", size
+    app.library.close()

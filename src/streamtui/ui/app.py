@@ -265,6 +265,8 @@ class StreamApp(App[None]):
 
     def _focus_moved(self, focused: Widget | None) -> None:
         """On a narrow screen the article takes the whole width while it has the focus."""
+        if focused is None and self.has_class(TOO_SMALL):
+            return  # hidden under the too-small notice: the focus comes back as it was
         self.main.set_class(focused is self.article, "-reading")
 
     def _apply_split(self) -> None:

@@ -43,7 +43,7 @@ class KeysFooter(Footer):
         """Show the keys, in order, while they fit; hide the rest."""
         keys = list(self.query(FooterKey))
         palette = [key for key in keys if key.has_class("-command-palette")]
-        room = self.size.width - sum(key.outer_size.width for key in palette)
+        room = self.size.width - sum(_width(key) for key in palette)
         fits = True
         for key in keys:
             if key in palette:
@@ -59,4 +59,7 @@ class KeysFooter(Footer):
 
 
 def _width(key: FooterKey) -> int:
-    return cell_len(key.render().plain) + key.styles.margin.width
+    """Cells the key takes, from its text and styles (not its region: a key just composed
+    has none yet)."""
+    styles = key.styles
+    return cell_len(key.render().plain) + styles.gutter.width + styles.margin.width
