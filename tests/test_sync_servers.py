@@ -27,6 +27,7 @@ from support.servers.miniflux import MinifluxServer
 from support.servers.newsboat import Newsboat
 from support.servers.ttrss import TinyTinyRss
 
+REAL = pytest.mark.xdist_group("sync-servers")  # one worker, one of each real server per run
 READ = "user/-/state/com.google/read"
 STARRED = "user/-/state/com.google/starred"
 READING_LIST = "user/-/state/com.google/reading-list"
@@ -39,6 +40,7 @@ def client() -> httpx.Client:
 # --- Tiny Tiny RSS -------------------------------------------------------------------------
 
 
+@REAL
 def test_ttrss_serves_the_loopback_feeds_with_their_ports_and_items(
     ttrss: TinyTinyRss, feed_site: FeedSite
 ) -> None:
@@ -52,6 +54,7 @@ def test_ttrss_serves_the_loopback_feeds_with_their_ports_and_items(
     assert ttrss.trap.attempts == []
 
 
+@REAL
 def test_ttrss_keeps_read_and_starred_set_through_its_api(
     ttrss: TinyTinyRss, feed_site: FeedSite
 ) -> None:
@@ -70,6 +73,7 @@ def test_ttrss_keeps_read_and_starred_set_through_its_api(
     assert ttrss.api.article(second)["marked"] is False
 
 
+@REAL
 def test_ttrss_fetches_new_items_on_demand_by_api_and_by_its_updater(
     ttrss: TinyTinyRss, feed_site: FeedSite
 ) -> None:
@@ -89,6 +93,7 @@ def test_ttrss_fetches_new_items_on_demand_by_api_and_by_its_updater(
 # --- coldsweat (Fever) ---------------------------------------------------------------------
 
 
+@REAL
 def test_coldsweat_serves_the_feeds_over_fever_and_keeps_marks(
     coldsweat: Coldsweat, feed_site: FeedSite
 ) -> None:
@@ -109,11 +114,13 @@ def test_coldsweat_serves_the_feeds_over_fever_and_keeps_marks(
     assert first in coldsweat.fever.unread_item_ids()
 
 
+@REAL
 def test_coldsweat_asked_only_loopback_for_icons(coldsweat: Coldsweat, feed_site: FeedSite) -> None:
     assert coldsweat.trap.attempts == []  # no favicon service, no update check
     assert any(hit.path == "/icon.png" and "Coldsweat" in hit.agent for hit in feed_site.hits)
 
 
+@REAL
 def test_fever_refuses_a_wrong_api_key(coldsweat: Coldsweat) -> None:
     with client() as http:
         answer = http.post(coldsweat.fever_url + "?api", data={"api_key": "0" * 32})
@@ -123,6 +130,7 @@ def test_fever_refuses_a_wrong_api_key(coldsweat: Coldsweat) -> None:
 # --- newsboat against Tiny Tiny RSS --------------------------------------------------------
 
 
+@REAL
 def test_newsboat_sees_what_ttrss_has_and_marks_go_both_ways(
     ttrss: TinyTinyRss, newsboat: Newsboat, feed_site: FeedSite
 ) -> None:
