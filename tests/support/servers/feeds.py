@@ -10,7 +10,8 @@ Feed ``k`` is "Feed k"; its item ``j`` (1-based, newer as j grows) has the guid
 ``feed-k-item-j``, the title "Feed k item j" and a link under ``/site/k/``. Each channel has an
 RSS ``<image>`` of 16x16 pixels at ``/icon.png`` (coldsweat keeps a square image as the feed's
 icon, and otherwise asks a public favicon service), and the site pages name the same icon.
-Feeds answer 304 to a matching If-None-Match. Everything listens on 127.0.0.1 only.
+Feeds send an ETag and a Last-Modified (their newest item's date) and answer 304 to a
+matching If-None-Match or a recent enough If-Modified-Since. Everything listens on 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -174,8 +175,12 @@ def rss(k: int, count: int, site: str, icon: str) -> str:
     )
 
 
+def _http_date(seconds: float) -> str:
+    return email.utils.formatdate(seconds, usegmt=True)
+
+
 def _item(k: int, j: int, site: str) -> str:
-    date = email.utils.formatdate(BASE_TIME + 60 * j, usegmt=True)
+    date = _http_date(BASE_TIME + 60 * j)
     return (
         f"<item><title>Feed {k} item {j}</title><link>{escape(site)}{j}</link>"
         f'<guid isPermaLink="false">{guid(k, j)}</guid><pubDate>{date}</pubDate>'
@@ -222,13 +227,24 @@ class _Handler(BaseHTTPRequestHandler):
             number = path[len("/feeds/") : -len(".xml")]
             if number.isdigit() and int(number) < site.feed_count:
                 etag, body = site.feed_body(int(number))
-                if self.headers.get("If-None-Match") == etag:
-                    return 304, [("ETag", etag)], b""
+                stamp = BASE_TIME + 60 * site.items_in(int(number))  # its newest item's date
+                validators = [("ETag", etag), ("Last-Modified", _http_date(stamp))]
+                if self._not_modified(etag, stamp):
+                    return 304, validators, b""
                 kind = "application/rss+xml; charset=utf-8"
-                return 200, [("Content-Type", kind), ("ETag", etag)], body
+                return 200, [("Content-Type", kind), *validators], body
         if path == "/" or path.startswith("/site/"):
             return 200, [("Content-Type", "text/html; charset=utf-8")], _page(path)
         return 404, [("Content-Type", "text/plain")], b"not found"
+
+    def _not_modified(self, etag: str, stamp: int) -> bool:
+        if self.headers.get("If-None-Match"):
+            return self.headers.get("If-None-Match") == etag
+        since = self.headers.get("If-Modified-Since")
+        try:
+            return bool(since) and email.utils.parsedate_to_datetime(since).timestamp() >= stamp
+        except (TypeError, ValueError):
+            return False
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
