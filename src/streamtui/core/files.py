@@ -50,10 +50,11 @@ def read_bytes(path: Path, root: Path | None, *, max_bytes: int = MAX_FILE_BYTES
         fd = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as error:
         raise FileReadError(shown, _os_reason(error)) from error
+    info = os.fstat(fd)  # before fdopen, which raises IsADirectoryError on a folder
+    if not stat.S_ISREG(info.st_mode):  # a folder, a FIFO (a read would hang), a device
+        os.close(fd)
+        raise FileReadError(shown, "not a regular file")
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):  # a folder, a FIFO (a read would hang), a device
-            raise FileReadError(shown, "not a regular file")
         if info.st_size > max_bytes:
             raise FileReadError(
                 shown, f"too large ({_size(info.st_size)}; the limit is {_size(max_bytes)})"
