@@ -430,6 +430,12 @@ def test_an_error_quoting_a_huge_input_stays_short(
     assert len(err) < 2 * QUOTE_LIMIT + 200, len(err)
 
 
+def test_a_huge_id_is_no_such_item(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "star", LONG)  # it said "cannot read (LIKE or GLOB pattern too
+    assert code == 1  # complex)", naming the database
+    assert re.fullmatch(r"streamtui: a{10,40}…a{10,40}: no such item\n", one_line_error(err))
+
+
 def test_excerpt_keeps_both_ends() -> None:
     url = "https://example.org/" + "x" * 1000 + "/feed.xml"
     cut = excerpt(url)
@@ -471,11 +477,14 @@ async def test_the_add_dialog_offers_every_linked_feed(
     async with app.run_test(size=(140, 36)) as pilot:
         screen = await add_through_dialog(app, pilot, feed_server.url("/hub"))
         assert screen.query_one("#choices", OptionList).option_count == 300
-        screen.query_one("#target", Input).value = f"http://127.0.0.1:9/{LONG}"
+        target = screen.query_one("#target", Input)
+        target.value = f"http://127.0.0.1:9/{LONG}"
+        target.focus()  # the choices had it
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert len(dialog_message(screen)) < 400
+        message = dialog_message(screen)
+        assert "not a valid URL (URL too long)" in message and len(message) < 400
     app.library.close()
 
 

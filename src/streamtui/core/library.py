@@ -571,7 +571,8 @@ class Library:
                 raise UnknownItemError(
                     f"{shown}: too short for an item id (give at least {MIN_ID_PREFIX} characters)"
                 )
-            matches = self.store.ids_with_prefix(reference)
+            # Longer than any id: no item (SQLite refuses LIKE patterns of 50,000 bytes).
+            matches = self.store.ids_with_prefix(reference) if len(reference) <= 1000 else []
             if len(matches) != 1:
                 reason = "ambiguous id prefix" if matches else "no such item"
                 raise UnknownItemError(f"{shown}: {reason}")
