@@ -326,7 +326,7 @@ class Library:
         wanted = _url_identity(url)
         for location, key, name in self.store.feed_addresses() if known is None else known:
             if wanted in (_url_identity(location), _url_identity(key)):
-                raise SourceError(sanitize(url), f"already subscribed as {name!r}")
+                raise SourceError(excerpt(url), f"already subscribed as {excerpt(name, 60)!r}")
 
     def remove_source(self, reference: str) -> Source:
         source = self.find_source(reference)
