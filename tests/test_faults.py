@@ -311,6 +311,7 @@ def launched(monkeypatch: pytest.MonkeyPatch, *args: str) -> object:
             ]
 
     monkeypatch.setattr(StreamApp, "run", lambda self, **_: asyncio.run(drive(self)))
+    monkeypatch.setattr("streamtui.stdio.terminal_problem", lambda: "")  # the pilot is one
     assert cli.main(list(args)) == 0
     (app,) = seen
     return app
@@ -501,7 +502,7 @@ def test_a_read_only_directory_without_a_database_shows_the_guide(tmp_path: Path
 
 READ_ONLY_APP = r"""
 import asyncio, json, sys
-from streamtui import cli
+from streamtui import cli, stdio
 from streamtui.ui.app import StreamApp
 found = {}
 
@@ -519,6 +520,7 @@ async def drive(app):
         found["running"] = app.is_running
 
 StreamApp.run = lambda self, **_: asyncio.run(drive(self))
+stdio.terminal_problem = lambda: ""  # the pilot is the terminal
 code = cli.main(["--data-dir", sys.argv[1]])
 print(json.dumps({**found, "code": code}))
 """

@@ -213,7 +213,7 @@ def test_resolve_ids_by_full_id_and_unique_prefix(library: Library) -> None:
         library.resolve_ids(["abcdef"])
     with pytest.raises(UnknownItemError, match="ffffff: no such item"):
         library.resolve_ids(["ffffff"])
-    with pytest.raises(UnknownItemError, match="no such item"):
+    with pytest.raises(UnknownItemError, match=r"01234: too short .*at least 6 characters"):
         library.resolve_ids(["01234"])  # shorter than 6: never a prefix
     with pytest.raises(UnknownItemError) as caught:
         library.resolve_ids(["0123456789", "nope\x1b[2Jzz"])

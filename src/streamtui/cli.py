@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from streamtui import __version__
+from streamtui import __version__, stdio
 from streamtui.core import paths
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library, SyncReport, open_library
 from streamtui.core.models import Item, Row, View
-from streamtui.core.sanitize import sanitize
+from streamtui.core.sanitize import excerpt, sanitize
 from streamtui.core.store import Store
 
 if TYPE_CHECKING:
@@ -72,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     searching.add_argument("query", nargs="+", metavar="WORD")
     searching.add_argument("--source", metavar="S", help="only this source (name or number)")
     searching.add_argument(
-        "--limit", type=int, default=50, metavar="N", help="at most N items (default: 50)"
+        "--limit", type=_count, default=50, metavar="N", help="at most N items (default: 50)"
     )
     searching.add_argument("--json", action="store_true", help="one JSON object per line")
 
@@ -105,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("sources", nargs="*", metavar="SOURCE", help="only these sources")
 
     importing = verb("import", "add the feeds of an OPML file or a list of URLs")
-    importing.add_argument("file", metavar="FILE")
+    importing.add_argument("file", metavar="FILE", help="a file, a pipe, or - for standard input")
 
     exporting = verb("export", "write feed subscriptions as OPML 2.0")
     exporting.add_argument("file", nargs="?", metavar="FILE", help="default: standard output")
@@ -119,38 +118,70 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+MAX_COUNT = 2**63 - 1
+"""The largest count SQLite takes; a larger --limit means the same: everything."""
+MESSAGE_LIMIT = 1000
+"""The longest error line; what a message quotes is cut far shorter (sanitize.excerpt)."""
+
+
+def _count(text: str) -> int:
+    """argparse type of a count: a whole number, capped at SQLite's largest (a larger one
+    means everything; left as it is, SQLite would refuse it with an OverflowError)."""
     try:
-        return _run(args)
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{excerpt(text, 40)!r} is not a whole number") from None
+    return min(value, MAX_COUNT)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    stdio.guard_descriptors()  # before anything opens a file
+    args = build_parser().parse_args(argv)
+    if args.command is not None and stdio.is_closed(sys.stdout):
+        _fail("standard output is closed, so nothing could be printed; nothing was done")
+        return 1
+    real_stdout = sys.stdout
+    if args.command is not None:
+        sys.stdout = stdio.Output(real_stdout)
+    try:
+        code = _run(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        return code
+    except stdio.OutputError as error:
+        _fail(str(error))
+        stdio.silence_stdout()
     except StreamtuiError as error:
         _fail(str(error))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         # The reader of our output went away (``| head``); not an error worth a message.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        stdio.silence_stdout()
         return 0
     except Exception as error:  # last line of defence: no traceback reaches the user
         _fail(f"internal error: {type(error).__name__}: {error}")
+    finally:
+        sys.stdout = real_stdout
     return 1
 
 
 def _fail(message: str) -> None:
-    from streamtui.core.sanitize import sanitize
-
-    print(f"streamtui: {sanitize(message)}", file=sys.stderr)
+    stdio.write_error(f"streamtui: {excerpt(message, MESSAGE_LIMIT)}")
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command is None and (problem := stdio.terminal_problem()):
+        raise StreamtuiError(
+            f"the app needs a terminal and {problem}; without one, use the commands "
+            "(streamtui list, search, sources, refresh, add, import...; see streamtui --help)"
+        )
     if args.command == "preview":
         return _preview(args)
     data_dir = paths.data_dir(getattr(args, "data_dir", None))
     if Store.needs_upgrade(data_dir / paths.DB_NAME):
-        print(
-            "streamtui: upgrading the database (once; this takes a while with a long history)…",
-            file=sys.stderr,
-            flush=True,
+        stdio.write_error(
+            "streamtui: upgrading the database (once; this takes a while with a long history)…"
         )
     library, message = open_library(data_dir)
     if message:
@@ -303,7 +334,7 @@ def _add(library: Library, args: argparse.Namespace) -> int:
 
 def _refresh(library: Library, args: argparse.Namespace) -> int:
     chosen = [library.find_source(s) for s in args.sources] if args.sources else None
-    bar = _ProgressBar() if sys.stderr.isatty() else None
+    bar = _ProgressBar() if sys.stderr is not None and sys.stderr.isatty() else None
     summary = library.refresh(chosen, bar.update if bar else None)
     if bar:
         bar.finish()
@@ -338,15 +369,32 @@ class _ProgressBar:
         sys.stderr.write("\n")
 
 
+REJECTIONS_SHOWN = 20
+"""Rejected entries of an import named one by one; the rest are counted."""
+
+
 def _import(library: Library, args: argparse.Namespace) -> int:
+    shown = "standard input" if args.file == "-" else excerpt(args.file)
+    if args.file == "-":
+        if 0 in stdio.closed_at_start or sys.stdin is None:
+            raise StreamtuiError("standard input is closed: there is nothing to import")
+        if sys.stdin.isatty():
+            stdio.write_error(
+                "streamtui: reading feed URLs or OPML from the terminal (Ctrl-D ends)"
+            )
     report = library.import_subscriptions(args.file)
-    for rejected in report.rejected:
+    for rejected in report.rejected[:REJECTIONS_SHOWN]:
         _fail(f"rejected {rejected}")
+    if len(report.rejected) > REJECTIONS_SHOWN:
+        _fail(f"rejected {len(report.rejected) - REJECTIONS_SHOWN:,} more")
+    if not report.added and not report.duplicates:  # nothing imported, and nothing there
+        why = f"all {len(report.rejected)} entries rejected" if report.rejected else "no feed URLs"
+        raise StreamtuiError(f"{shown}: nothing imported ({why})")
     print(
         f"added {len(report.added)}, skipped {report.duplicates} duplicate(s), "
         f"rejected {len(report.rejected)}; 'streamtui refresh' fetches the new feeds"
     )
-    return 0
+    return 0  # all of it already subscribed is nothing left to do, not a failure
 
 
 def _export(library: Library, args: argparse.Namespace) -> int:
@@ -363,7 +411,10 @@ def _export(library: Library, args: argparse.Namespace) -> int:
             ) from error
         print(f"wrote {text.count('xmlUrl=')} feed(s) to {sanitize(str(target))}")
     else:
-        sys.stdout.write(text)
+        # The file says it is UTF-8: where the output is not, non-ASCII goes as &#...; (valid
+        # XML in any ASCII-compatible encoding) instead of in the locale's bytes.
+        ascii_only = not stdio.is_utf8(sys.stdout)
+        sys.stdout.write(text.encode("ascii", "xmlcharrefreplace").decode() if ascii_only else text)
     return 0
 
 
@@ -404,10 +455,28 @@ def _sources(library: Library, args: argparse.Namespace) -> int:
         else:
             error = f"  ! {last_error}" if last_error else ""
             print(
-                f"{source.id:>3}  {name:<24} {source.unread:>5} unread / "
-                f"{source.total:<5} {location}{error}"
+                f"{source.id:>3}  {_cell(name, 24)} {source.unread:>5} unread / "
+                f"{source.total:<5} {_updated(source.updated_at)}  {location}{error}"
             )
     return 0
+
+
+def _cell(text: str, width: int) -> str:
+    """``text`` in a column ``width`` wide: padded, or cut with "…" (columns stay aligned)."""
+    return f"{text:<{width}}" if len(text) <= width else text[: width - 1] + "…"
+
+
+def _updated(moment: datetime | None) -> str:
+    """When a source was last updated, in local time to the minute (16 wide), or "never".
+    A time the local zone cannot show (a damaged database) is shown in UTC."""
+    if moment is None:
+        return f"{'never':<16}"
+    try:
+        local = moment.astimezone()
+    except (OverflowError, ValueError, OSError):
+        local = moment.astimezone(UTC)
+    # Not strftime: its %Y gives "1", not "0001", for year 1 on glibc.
+    return f"{local.year:04}-{local.month:02}-{local.day:02} {local.hour:02}:{local.minute:02}"
 
 
 def _item_json(item: Item, *, source: str) -> dict[str, object]:
@@ -448,7 +517,10 @@ def _marker(teaser: bool, truncated: bool) -> str:
 
 
 def _emit(record: dict[str, object]) -> None:
-    sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    # UTF-8 where the output is UTF-8; elsewhere ASCII with \u escapes: valid JSON that
+    # loses nothing, where the locale's own encoding would have to replace characters.
+    ascii_only = not stdio.is_utf8(sys.stdout)
+    sys.stdout.write(json.dumps(record, ensure_ascii=ascii_only) + "\n")
 
 
 def _emit_row(row: Row, names: dict[int, str], *, prefix: str = "") -> None:

@@ -16,10 +16,16 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from streamtui.core.errors import StreamtuiError
-from streamtui.core.sanitize import sanitize
+from streamtui.core.errors import FileReadError, StreamtuiError
+from streamtui.core.files import check_file_or_absent, read_bytes
+from streamtui.core.sanitize import excerpt, sanitize
 
 CONFIG_NAME = "config.toml"
+MAX_CONFIG_BYTES = 64 * 1024
+"""A config is a few lines; anything larger is not one (a link to /dev/zero, a log)."""
+MAX_LINE = 1000
+"""The longest line read: tomllib takes time quadratic in the parts of a dotted key (8,000
+parts took 1.5 s, 100,000 would take minutes), and no config line needs more."""
 PRESETS = ("vim", "newsboat")
 KNOWN = ("refresh_interval", "keymap_preset", "keymap", "theme", "list_width")
 
@@ -45,24 +51,48 @@ class Config:
     def error(self, message: str, *, table: str = "", key: str = "") -> ConfigError:
         """A ConfigError naming the file and, when found, the line of ``table.key``."""
         line = line_of(self.text, table, key) if key else None
-        where = f"{sanitize(self.path)}, line {line}" if line else sanitize(self.path)
+        where = f"{excerpt(self.path)}, line {line}" if line else excerpt(self.path)
         return ConfigError(f"{where}: {message}")
 
 
 def load_config(folder: Path) -> Config:
-    """The config in ``folder``; defaults when there is no file."""
+    """The config in ``folder``; defaults when there is no file.
+
+    Read through the bounded reader like every other file: a FIFO, a device, a folder or a
+    link that loops is refused at once (a FIFO would hang the app before its first frame),
+    and so is anything over MAX_CONFIG_BYTES. Every failure names the file."""
     path = folder / CONFIG_NAME
     shown = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return Config(path=shown)
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{sanitize(shown)}: cannot read ({error})") from error
+        check_file_or_absent(path, "a config file")
+        if not path.exists():
+            return Config(path=shown)
+        raw = read_bytes(path, None, max_bytes=MAX_CONFIG_BYTES)
+    except FileReadError as error:
+        raise ConfigError(f"{excerpt(shown)}: {error.reason}") from error
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        bad_line = raw[: error.start].count(b"\n") + 1
+        raise ConfigError(f"{excerpt(shown)}, line {bad_line}: not UTF-8 text") from error
+    for number, line in enumerate(text.splitlines(), 1):
+        if len(line) > MAX_LINE:
+            raise ConfigError(
+                f"{excerpt(shown)}, line {number}: longer than {MAX_LINE:,} characters, "
+                "which no setting needs"
+            )
+    try:
+        return _parse(path, text)
+    except RecursionError:  # tomllib and the [keymap] walk recurse once per level
+        raise ConfigError(f"{excerpt(shown)}: nested too deeply to be a config") from None
+
+
+def _parse(path: Path, text: str) -> Config:
+    shown = str(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{sanitize(shown)}: not valid TOML ({error})") from error
+        raise ConfigError(f"{excerpt(shown)}: not valid TOML ({error})") from error
     blank = Config(path=shown, text=text)
     for key in data:
         if key not in KNOWN:

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from streamtui import __version__
 from streamtui.core.errors import SourceError
-from streamtui.core.sanitize import sanitize
+from streamtui.core.sanitize import excerpt, sanitize
 
 if TYPE_CHECKING:
     import httpx
@@ -142,7 +142,7 @@ class FetchError(SourceError):
         status: int | None = None,
         retry_at: datetime | None = None,
     ) -> None:
-        super().__init__(sanitize(url), sanitize(reason))
+        super().__init__(excerpt(url), sanitize(reason))
         self.kind: FetchErrorKind = kind
         self.status = status
         self.retry_at = retry_at
@@ -279,8 +279,8 @@ def _redirect_target(url: str, current: str, location: str) -> str:
 
     try:
         target = str(httpx.URL(current).join(location))
-    except httpx.InvalidURL as error:
-        raise FetchError(url, "redirects", "redirected to an invalid address") from error
+    except (httpx.InvalidURL, ValueError) as error:  # ValueError: IDNA's UnicodeError
+        raise FetchError(url, "redirects", _invalid(location)) from error
     _refuse_unless_web(url, target, location=location)
     return target
 
@@ -305,6 +305,14 @@ async def _answer(
 ) -> Fetched:
     """The final response: a Fetched for 2xx and 304, a FetchError for everything else."""
     status = response.status_code
+    if status == 304 and not _conditional_headers(conditional):
+        # Not Modified answers a conditional request only. Taken as "unchanged", a feed added
+        # or imported (no validators yet) would stay empty forever, shown as up to date.
+        reason = (
+            "HTTP 304 Not Modified to a request that sent no ETag or date to compare with "
+            "(the server's answer is wrong; it should send the feed)"
+        )
+        raise FetchError(url, "http", reason, status=status)
     if status == 304:
         body = await response.aread()  # nothing, but the connection goes back to the pool
     elif 200 <= status < 300:
@@ -332,15 +340,30 @@ def _refuse_unless_web(url: str, target: str, *, location: str | None = None) ->
 
     try:
         parsed = httpx.URL(target)
+        host = parsed.host  # decoding a punycode host can fail too
     except httpx.InvalidURL as error:
-        raise FetchError(url, "refused", "not a valid URL") from error
-    if parsed.scheme in _WEB_SCHEMES and parsed.host:
+        raise FetchError(url, "refused", _invalid(location, excerpt(str(error), 80))) from error
+    except ValueError as error:  # IDNA's UnicodeError
+        raise FetchError(
+            url, "refused", _invalid(location, "the host name is not valid")
+        ) from error
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise FetchError(url, "refused", _invalid(location, "the port is not from 1 to 65535"))
+    if parsed.scheme in _WEB_SCHEMES and host:
         return
     what = f"a {parsed.scheme}: URL" if parsed.scheme else "an address without http(s)"
     if location is None:
         raise FetchError(url, "refused", f"{what} is not fetched (only http and https)")
-    reason = f"redirected to {what} ({location}), which is not followed (only http and https)"
+    shown = excerpt(location, 100)
+    reason = f"redirected to {what} ({shown}), which is not followed (only http and https)"
     raise FetchError(url, "refused", reason)
+
+
+def _invalid(location: str | None, why: str = "") -> str:
+    detail = f" ({why})" if why else ""
+    if location is None:
+        return f"not a valid URL{detail}"
+    return f"redirected to an invalid address ({excerpt(location, 100)}){detail}"
 
 
 def _conditional_headers(conditional: Conditional) -> dict[str, str]:

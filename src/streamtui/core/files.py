@@ -8,13 +8,14 @@ binary file, and BOM-aware decoding with a cp1252 fallback.
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 from streamtui.core.errors import FileReadError
-from streamtui.core.sanitize import sanitize
+from streamtui.core.sanitize import excerpt, sanitize
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 STREAM_SUFFIXES = (".txt", ".md")
@@ -33,25 +34,27 @@ def display_path(path: Path | str) -> str:
     return sanitize(str(path))
 
 
-def read_bytes(path: Path, root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
-    """Read ``path``, which must resolve to a regular file inside ``root``."""
-    shown = display_path(path)
+def read_bytes(path: Path, root: Path | None, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """Read ``path``, which must resolve to a regular file inside ``root`` (anywhere when
+    ``root`` is None: a file the user named, such as the config, may be a link elsewhere)."""
+    shown = excerpt(str(path))
     try:
         resolved = path.resolve(strict=True)
     except RuntimeError as error:  # symlink loop on older Pythons
         raise FileReadError(shown, "symlink loop") from error
     except OSError as error:
         raise FileReadError(shown, _os_reason(error)) from error
-    if not resolved.is_relative_to(root.resolve()):
+    if root is not None and not resolved.is_relative_to(root.resolve()):
         raise FileReadError(shown, "outside the source folder")
     try:
         fd = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as error:
         raise FileReadError(shown, _os_reason(error)) from error
+    info = os.fstat(fd)  # before fdopen, which raises IsADirectoryError on a folder
+    if not stat.S_ISREG(info.st_mode):  # a folder, a FIFO (a read would hang), a device
+        os.close(fd)
+        raise FileReadError(shown, "not a regular file")
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise FileReadError(shown, "not a regular file")
         if info.st_size > max_bytes:
             raise FileReadError(
                 shown, f"too large ({_size(info.st_size)}; the limit is {_size(max_bytes)})"
@@ -60,6 +63,107 @@ def read_bytes(path: Path, root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> by
     if len(data) > max_bytes:
         raise FileReadError(shown, f"too large (over {_size(max_bytes)})")
     return data
+
+
+STDIN = "-"
+"""The name that means standard input."""
+
+
+def read_input(target: str, *, max_bytes: int, stdin_fd: int = 0) -> bytes:
+    """A file the user named on the command line, within the same bounds as every read:
+    a regular file, a pipe (``/dev/stdin``, ``<(command)``, a FIFO) or, for ``-``, standard
+    input. A folder, a device or more than ``max_bytes`` is refused with the reason. A pipe
+    is read to its end, as ``cat`` would: its writer decides when that is."""
+    if target == STDIN:
+        return _read_stream(stdin_fd, "standard input", max_bytes)
+    shown = excerpt(target)
+    try:
+        fd = os.open(
+            Path(target).expanduser(), os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
+        )
+    except OSError as error:
+        raise FileReadError(shown, _os_reason(error)) from error
+    try:
+        return _read_stream(fd, shown, max_bytes)
+    finally:
+        os.close(fd)
+
+
+def _read_stream(fd: int, shown: str, max_bytes: int) -> bytes:
+    try:
+        info = os.fstat(fd)
+    except OSError as error:
+        reason = "closed" if error.errno == errno.EBADF else _os_reason(error)
+        raise FileReadError(shown, reason) from error
+    mode = info.st_mode
+    if stat.S_ISDIR(mode):
+        raise FileReadError(shown, "a folder, not a file")
+    if stat.S_ISREG(mode) and info.st_size > max_bytes:
+        raise FileReadError(
+            shown, f"too large ({_size(info.st_size)}; the limit is {_size(max_bytes)})"
+        )
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or os.isatty(fd)):
+        raise FileReadError(shown, f"not a file or a pipe ({_kind(mode)})")
+    os.set_blocking(fd, True)  # opened non-blocking so that a FIFO could not hang the open
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while size <= max_bytes and (chunk := os.read(fd, min(1 << 16, max_bytes + 1 - size))):
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as error:
+        raise FileReadError(shown, _os_reason(error)) from error
+    if size > max_bytes:
+        raise FileReadError(shown, f"too large (over {_size(max_bytes)})")
+    return b"".join(chunks)
+
+
+def check_file_or_absent(path: Path, what: str) -> None:
+    """Raise FileReadError unless ``path`` is a regular file (through links) or is not there
+    at all, naming what it is instead: a folder, a FIFO (which would hang whatever opens it),
+    a device such as /dev/null, a symbolic link that loops or points nowhere. ``what`` says
+    what the file should be ("a database file")."""
+    shown = excerpt(str(path))
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if not os.path.islink(path):
+            return
+        target = excerpt(os.readlink(path), 80)
+        raise FileReadError(shown, f"a symbolic link to {target}, which does not exist") from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise FileReadError(shown, "a symbolic link that loops back on itself") from None
+        raise FileReadError(shown, _os_reason(error)) from None
+    if not stat.S_ISREG(mode):
+        raise FileReadError(shown, f"{_kind(mode)}, not {what}")
+
+
+def check_folder_or_absent(path: Path) -> None:
+    """Raise FileReadError unless ``path`` is a folder (through links) or not there at all."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise FileReadError(excerpt(str(path)), _os_reason(error)) from None
+    if not stat.S_ISDIR(mode):
+        raise FileReadError(excerpt(str(path)), f"{_kind(mode)}, not a folder")
+
+
+def _kind(mode: int) -> str:
+    """What a file that is not a regular file is, in a user's words."""
+    for test, name in (
+        (stat.S_ISREG, "a file"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO or pipe"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "a special file"
 
 
 def decode(data: bytes) -> tuple[str, str]:

@@ -23,7 +23,12 @@ from streamtui.core.errors import (
     UnknownItemError,
     UnknownSourceError,
 )
-from streamtui.core.files import display_path, read_bytes
+from streamtui.core.files import (
+    STDIN,
+    check_file_or_absent,
+    check_folder_or_absent,
+    read_input,
+)
 from streamtui.core.models import (
     Article,
     LoadProblem,
@@ -35,7 +40,7 @@ from streamtui.core.models import (
     View,
 )
 from streamtui.core.naming import unique_name
-from streamtui.core.sanitize import sanitize
+from streamtui.core.sanitize import excerpt, sanitize
 from streamtui.core.store import Store, SyncStats
 from streamtui.core.streamtext import load_source
 
@@ -51,6 +56,8 @@ _URL_SCHEMES = ("http://", "https://", "feed:", "ftp://", "file:")
 
 
 MAX_IMPORT_BYTES = 8 * 1024 * 1024
+MIN_ID_PREFIX = 6
+"""The shortest item id prefix accepted (ids are 20 hex digits; 6 tell 16 million apart)."""
 UNDO_DEPTH = 20
 """Bulk changes that can be undone, newest first; kept in memory for the Library's life."""
 
@@ -122,9 +129,7 @@ class Library:
         location, kind = self._local_location(target)
         existing = {s.location: s for s in self.store.sources()}
         if str(location) in existing:
-            raise SourceError(
-                display_path(target), f"already added as {existing[str(location)].name!r}"
-            )
+            raise SourceError(excerpt(target), f"already added as {existing[str(location)].name!r}")
         result = self._load_all(str(location))  # fails before anything is stored
         wanted = sanitize(name or location.stem or location.name) or "source"
         problems = _problem_lines(result)
@@ -173,7 +178,7 @@ class Library:
         source = self.find_source(reference)
         wanted = sanitize(name)
         if not wanted:
-            raise SourceError(display_path(name), "a source needs a name")
+            raise SourceError(excerpt(name), "a source needs a name")
         if wanted.casefold() != source.name.casefold():
             wanted = self._unique_name(wanted)
         self.store.update_source(source.id, name=wanted)
@@ -271,16 +276,17 @@ class Library:
         return summary
 
     def import_subscriptions(self, path: str) -> ImportReport:
-        """Add every http(s) feed of an OPML file or URL list; they are fetched on refresh."""
+        """Add every http(s) feed of an OPML file or URL list; they are fetched on refresh.
+        ``path`` may be a pipe, or ``-`` for standard input."""
         from streamtui.core.opml import read_subscriptions
         from streamtui.core.subscribe import check_url
 
-        file = Path(path).expanduser()
         try:
-            data = read_bytes(file, file.resolve().parent, max_bytes=MAX_IMPORT_BYTES)
+            data = read_input(path, max_bytes=MAX_IMPORT_BYTES)
         except FileReadError as error:
             raise SourceError(error.path, error.reason) from error
-        listing = read_subscriptions(data, name=display_path(path))
+        shown = "standard input" if path == STDIN else excerpt(path)
+        listing = read_subscriptions(data, name=shown)
         report = ImportReport(
             duplicates=listing.duplicates,
             rejected=[f"{r.entry}: {r.reason}" for r in listing.rejected],
@@ -320,7 +326,7 @@ class Library:
         wanted = _url_identity(url)
         for location, key, name in self.store.feed_addresses() if known is None else known:
             if wanted in (_url_identity(location), _url_identity(key)):
-                raise SourceError(sanitize(url), f"already subscribed as {name!r}")
+                raise SourceError(excerpt(url), f"already subscribed as {excerpt(name, 60)!r}")
 
     def remove_source(self, reference: str) -> Source:
         source = self.find_source(reference)
@@ -342,9 +348,7 @@ class Library:
             for source in sources:
                 if source.location == resolved:
                     return source
-        raise UnknownSourceError(
-            f"{display_path(reference)}: no such source (see 'streamtui sources')"
-        )
+        raise UnknownSourceError(f"{excerpt(reference)}: no such source (see 'streamtui sources')")
 
     def preview(self, target: str) -> LoadResult:
         """Parse a source without storing anything."""
@@ -397,7 +401,7 @@ class Library:
         return result
 
     def _local_location(self, target: str) -> tuple[Path, SourceKind]:
-        shown = display_path(target)
+        shown = excerpt(target)
         path = Path(target).expanduser()
         try:
             resolved = path.resolve(strict=True)
@@ -559,20 +563,38 @@ class Library:
         return " in " + ", ".join(places) if places else ""
 
     def resolve_ids(self, references: Sequence[str]) -> list[str]:
-        """Full item ids from ids or unique prefixes (at least 6 characters)."""
+        """Full item ids from ids or unique prefixes (at least MIN_ID_PREFIX characters)."""
         resolved = []
         for reference in references:
-            matches = self.store.ids_with_prefix(reference) if len(reference) >= 6 else []
+            shown = excerpt(reference, 40)
+            if len(reference) < MIN_ID_PREFIX:
+                raise UnknownItemError(
+                    f"{shown}: too short for an item id (give at least {MIN_ID_PREFIX} characters)"
+                )
+            # Longer than any id: no item (SQLite refuses LIKE patterns of 50,000 bytes).
+            matches = self.store.ids_with_prefix(reference) if len(reference) <= 1000 else []
             if len(matches) != 1:
                 reason = "ambiguous id prefix" if matches else "no such item"
-                raise UnknownItemError(f"{display_path(reference)}: {reason}")
+                raise UnknownItemError(f"{shown}: {reason}")
             resolved.append(matches[0])
         return resolved
 
 
+DATABASE_FILES = ("", "-wal", "-shm", "-journal")
+"""The database file and the companions SQLite keeps beside it."""
+
+
 def open_library(data_dir: Path) -> tuple[Library, str]:
-    """Open the library in ``data_dir``; returns it and a message for the user, if any."""
-    store, message = Store.open_or_recover(data_dir / paths.DB_NAME)
+    """Open the library in ``data_dir``; returns it and a message for the user, if any.
+
+    A data folder that is not one, or a database (or companion) that is not a regular file
+    (a folder, a FIFO, /dev/null, a link that loops or points nowhere), is refused with what
+    it is: SQLite would hang on a FIFO or call the rest a disk I/O error."""
+    database = data_dir / paths.DB_NAME
+    check_folder_or_absent(data_dir)
+    for suffix in DATABASE_FILES:
+        check_file_or_absent(database.with_name(database.name + suffix), "a database file")
+    store, message = Store.open_or_recover(database)
     return Library(store), message
 
 

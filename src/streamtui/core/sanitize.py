@@ -72,3 +72,19 @@ def _clean(text: str, multiline: bool) -> str:
 def _inline_replacement(match: re.Match[str]) -> str:
     # A newline or tab in a title becomes a space; everything else vanishes.
     return " " if match.group() in "\n\t" else ""
+
+
+QUOTE_LIMIT = 160
+"""The most characters of one input (a URL, a path, a name) that a message quotes."""
+
+
+def excerpt(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` sanitised and, when longer than ``limit``, cut in the middle with "…", for
+    quoting user or feed input in a one-line message: a 64 KB URL must not make a 64 KB
+    error line. The start (scheme, host, folder) and the end (file name) both stay."""
+    shown = sanitize(text)
+    if len(shown) <= limit:
+        return shown
+    tail = max(limit // 3, 1)
+    head = max(limit - tail - 1, 1)
+    return f"{shown[:head]}…{shown[-tail:]}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import stat
 import threading
 import time
 from collections import OrderedDict
@@ -306,8 +307,10 @@ class Store:
         it runs a migration that may take a while (building the search index: about 23 s per
         100k items). Never raises: whatever is wrong shows when the store is opened."""
         try:
+            if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would hang the connect
+                return False
             connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        except (OSError, ValueError, sqlite3.Error):
+        except (OSError, RuntimeError, ValueError, sqlite3.Error):  # RuntimeError: a link loop
             return False
         try:
             version = int(connection.execute("PRAGMA user_version").fetchone()[0])
@@ -1082,7 +1085,11 @@ class Store:
         the first letter typed, costs no more than a rarer word. The filters are applied while
         the matches are read, newest first: a selective one (a small source, the starred
         items) reads more matches to fill the window, up to every match (50 ms at 100k)."""
-        where, params = _where(view, extra="search_index MATCH ?", prefix="i.")
+        literals = search.literals(view.query)  # c++, c#, .net: as typed, not just "c"
+        extra = "search_index MATCH ?" + (
+            " AND instr(lower(search_index.title || ' ' || search_index.text), ?)" * len(literals)
+        )
+        where, params = _where(view, extra=extra, prefix="i.")
         sql = (
             "SELECT item_id, score, published, seq FROM ("
             f"SELECT k.item_id AS item_id, {search.RANK} AS score, i.published AS published, "
@@ -1091,7 +1098,7 @@ class Store:
             "ORDER BY search_index.rowid DESC LIMIT ?"
             ") ORDER BY score, published DESC, seq, item_id LIMIT ?"
         )
-        return sql, [*params, expression, self.search_window, limit]
+        return sql, [*params, expression, *literals, self.search_window, limit]
 
     def _hits(self, view: View) -> int | None:
         """The slot of search_hits that holds ``view``'s ranked ids (computed again if a write

@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.models import Source
-from streamtui.core.sanitize import sanitize
+from streamtui.core.sanitize import excerpt, sanitize
 from streamtui.ui.format import safe
 
 AddSource = Callable[[str, str | None], tuple[Source, int]]
@@ -90,7 +90,7 @@ class AddSourceScreen(ModalScreen[Source | None]):
         name = self.query_one("#name", Input).value.strip() or None
         self.query_one("#busy").display = True
         self.query_one("#add", Button).disabled = True
-        self._say(f"Fetching {target}…")
+        self._say(f"Fetching {excerpt(target)}…")
         self._run(target, name)
 
     @work(thread=True, exclusive=True, group="add-source")
