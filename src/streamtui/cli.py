@@ -16,6 +16,7 @@ from streamtui.core import paths
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library, SyncReport, open_library
 from streamtui.core.models import Item, Row, View
+from streamtui.core.redact import redact_text, redact_url
 from streamtui.core.sanitize import sanitize
 from streamtui.core.store import Store
 
@@ -137,9 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str) -> None:
-    from streamtui.core.sanitize import sanitize
-
-    print(f"streamtui: {sanitize(message)}", file=sys.stderr)
+    """One line on standard error per line of ``message``: sanitised, passwords cut out."""
+    for line in message.splitlines() or [""]:
+        print(f"streamtui: {sanitize(redact_text(line))}", file=sys.stderr)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -214,14 +215,15 @@ def _preview(args: argparse.Namespace) -> int:
         library.close()
     for problem in result.problems:
         _fail(f"skipped {problem.path}: {problem.reason}")
+    shown = sanitize(redact_url(args.source))
     for item in sorted(result.items, key=lambda i: -i.published.timestamp()):
         if args.json:
-            _emit(_item_json(item, source=sanitize(args.source)))
+            _emit(_item_json(item, source=shown))
         else:
             _emit_line(
                 _marker(item.teaser, item.truncated),
                 item.published,
-                sanitize(args.source),
+                shown,
                 item.title,
                 item.id,
             )
@@ -292,6 +294,9 @@ def _mark_unread(library: Library, args: argparse.Namespace) -> int:
 
 def _add(library: Library, args: argparse.Namespace) -> int:
     source, report = library.add_source(args.target, args.name)
+    if report.password_updated:
+        print(f"updated the password of {sanitize(source.name)!r} ({sanitize(source.location)})")
+        return 0
     _warn(report)
     stats = report.stats
     print(
@@ -350,21 +355,40 @@ def _import(library: Library, args: argparse.Namespace) -> int:
 
 
 def _export(library: Library, args: argparse.Namespace) -> int:
+    """OPML to standard output or FILE. FILE is replaced atomically, through a symlink to
+    its target, keeping an existing file's mode (a new one is 0600: it may hold user
+    names); a folder, FIFO, device or socket is refused (core/files.py replace_file)."""
+    from streamtui.core.files import replace_file
+
     text = library.export_subscriptions()
+    left_out = library.passwords_left_out()
     if args.file:
         target = Path(args.file).expanduser()
-        partial = target.with_name(target.name + ".partial")
-        try:
-            partial.write_text(text, encoding="utf-8")
-            partial.replace(target)  # never a half-written file under the real name
-        except OSError as error:
-            raise StreamtuiError(
-                f"{sanitize(args.file)}: cannot write ({error.strerror})"
-            ) from error
-        print(f"wrote {text.count('xmlUrl=')} feed(s) to {sanitize(str(target))}")
+        _refuse_own_files(library, target, args.file)
+        written = replace_file(target, text.encode("utf-8"))
+        print(f"wrote {text.count('xmlUrl=')} feed(s) to {sanitize(str(written))}")
     else:
         sys.stdout.write(text)
+    if left_out:
+        _fail(
+            f"the password of {left_out} feed(s) was left out of the export "
+            f"(it stays in {library.credentials.where})"
+        )
     return 0
+
+
+def _refuse_own_files(library: Library, target: Path, given: str) -> None:
+    """``export`` never writes over the database or the credential store."""
+    own = [library.store.path] if library.store.path else []
+    if own:
+        database = own[0]
+        own += [database.with_name(database.name + s) for s in ("-wal", "-shm")]
+        own.append(database.with_name(paths.CREDENTIALS_NAME))
+    resolved = Path(os.path.realpath(target))
+    if any(resolved == Path(os.path.realpath(path)) for path in own):
+        raise StreamtuiError(
+            f"{sanitize(given)}: that is streamtui's own data; nothing was written"
+        )
 
 
 def _rename(library: Library, args: argparse.Namespace) -> int:
@@ -399,10 +423,11 @@ def _sources(library: Library, args: argparse.Namespace) -> int:
                     "warning": sanitize(source.warning) or None,
                     "gone": source.gone,
                     "retry_at": _iso(source.retry_at) if source.retry_at else None,
+                    "password_stored": source.login,
                 }
             )
         else:
-            error = f"  ! {last_error}" if last_error else ""
+            error = f"  ! {redact_text(last_error)}" if last_error else ""
             print(
                 f"{source.id:>3}  {name:<24} {source.unread:>5} unread / "
                 f"{source.total:<5} {location}{error}"

@@ -81,6 +81,8 @@ class Source:
     warning: str = ""
     gone: bool = False
     retry_at: datetime | None = None
+    login: bool = False
+    """A password for this feed is in the credential store, under ("feed", key)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from streamtui.core.errors import SourceError
@@ -16,6 +17,9 @@ from streamtui.core.feeds import (
 )
 from streamtui.core.fetch import Fetched, Limits, fetch_one
 from streamtui.core.sanitize import sanitize
+
+if TYPE_CHECKING:
+    from streamtui.core.credentials import Credential
 
 
 class FeedChoiceError(SourceError):
@@ -50,10 +54,16 @@ def check_url(url: str) -> str:
 
 
 def fetch_feed(
-    url: str, parser: FeedParser, *, source_key: str, limits: Limits | None = None
+    url: str,
+    parser: FeedParser,
+    *,
+    source_key: str,
+    limits: Limits | None = None,
+    login: Credential | None = None,
 ) -> Subscribed:
-    """Fetch and parse ``url``; an HTML page that links feeds raises FeedChoiceError."""
-    fetched = fetch_one(url, limits=limits or Limits())
+    """Fetch and parse ``url``; an HTML page that links feeds raises FeedChoiceError.
+    ``login`` goes with the request to its own origin (see core/fetch.py)."""
+    fetched = fetch_one(url, limits=limits or Limits(), login=login)
     binary = binary_kind(fetched.body, fetched.content_type)
     if binary:  # as a refresh says it: what the body is, not a parse error
         raise SourceError(sanitize(url), f"not a feed ({binary})")
