@@ -156,9 +156,10 @@ class Library:
         the database: the source is stored (and its ids scoped) by the URL without it."""
         from streamtui.core.subscribe import check_url, default_name, fetch_feed
 
-        url, login = login_from_url(check_url(url))
+        given = check_url(url)
+        url, login = login_from_url(given)
         if login is not None:
-            updated = self._new_password(url, login)
+            updated = self._new_password(url, login, given)
             if updated is not None:
                 return updated, SyncReport(updated, password_updated=True)
         self._refuse_duplicate(url)
@@ -195,15 +196,18 @@ class Library:
         problems = (f"feed warning: {got.feed.warning}",) if got.feed.warning else ()
         return source, SyncReport(source, stats, problems)
 
-    def _new_password(self, url: str, login: Credential) -> Source | None:
+    def _new_password(self, url: str, login: Credential, given: str) -> Source | None:
         """A URL with a password for a feed already subscribed at that URL: the stored
         password is replaced (a changed password, or one lost with the credential file);
-        None when no such feed exists. The ids stay: the source and its key do not change."""
+        None when no such feed exists. The ids stay: the source and its key do not change.
+        A feed whose ids were made from its URL with the password in it (``scoped``) and
+        whose credential was lost gets ``given`` as its scope: the URL as first added, when
+        the user gives it as they did then."""
         wanted = _url_identity(url)
         for source in self.store.sources(counted=False):
             if source.kind is SourceKind.FEED and wanted == _url_identity(source.location):
                 kept = self._credential(source) if source.login else None
-                scope = kept.scope if kept is not None else ""
+                scope = kept.scope if kept is not None else given if source.scoped else ""
                 self.credentials.put(
                     "feed", source.key, Credential(login.user, login.secret, login.origin, scope)
                 )

@@ -31,20 +31,15 @@ def redact_text(text: str) -> str:
     or, when the first ``/`` comes before any ``@``, at the last ``@`` of the URL unless what
     follows the ``:`` is a port number.
     """
-    if "@" not in text or "://" not in text:
-        return text  # the common case: nothing that could hold a login
     pieces: list[str] = []
     done = 0
-    for match in _SCHEME.finditer(text):
-        start = match.end()
-        if start < done:
-            continue
-        end_match = _END.search(text, start)
-        end = end_match.start() if end_match else len(text)
-        cut = _password_span(text[start:end])
-        if cut is not None:
-            pieces.append(text[done : start + cut[0]])
-            done = start + cut[1]
+    for colon, at in _logins(text):
+        if text[colon - 1] == "/":  # "scheme://:password@host": no user name, no "@" either
+            pieces.append(text[done:colon])
+            done = at + 1
+        else:
+            pieces.append(text[done:colon])
+            done = at
     pieces.append(text[done:])
     return "".join(pieces)
 
@@ -54,9 +49,55 @@ def redact_url(url: str) -> str:
     return redact_text(url)
 
 
+def mask_passwords(text: str, mask: str = "\u2022") -> str:
+    """``text`` with each character of every URL password replaced by ``mask``: the same
+    length, so that a text field showing it keeps its cursor where the user typed. For a
+    field being typed in, a password whose ``@`` is not typed yet is masked too."""
+    chars = list(text)
+    for colon, at in _logins(text) + _typing(text):
+        chars[colon + 1 : at] = mask * (at - colon - 1)
+    return "".join(chars)
+
+
+def _typing(text: str) -> list[tuple[int, int]]:
+    """A password being typed, its ``@`` not there yet: after ``scheme://user:``, anything
+    that is not a port number, up to where the host would end."""
+    match = _SCHEME.search(text)
+    if match is None or "@" in text[match.end() :]:
+        return []
+    start = match.end()
+    end_match = _END.search(text, start)
+    run = text[start : end_match.start() if end_match else len(text)]
+    slash = _AUTHORITY_END.search(run)
+    authority = run[: slash.start()] if slash else run
+    colon = authority.find(":")
+    if colon < 0 or authority.startswith("[") or authority[colon + 1 :].isdigit():
+        return []
+    return [(start + colon, start + len(authority))]
+
+
+def _logins(text: str) -> list[tuple[int, int]]:
+    """(the ``:`` before, the ``@`` after) each URL password in ``text``, in order."""
+    if "@" not in text or "://" not in text:
+        return []  # the common case: nothing that could hold a login
+    found: list[tuple[int, int]] = []
+    done = 0
+    for match in _SCHEME.finditer(text):
+        start = match.end()
+        if start < done:
+            continue
+        end_match = _END.search(text, start)
+        end = end_match.start() if end_match else len(text)
+        span = _password_span(text[start:end])
+        if span is not None:
+            found.append((start + span[0], start + span[1]))
+            done = start + span[1]
+    return found
+
+
 def _password_span(run: str) -> tuple[int, int] | None:
-    """Where the ``:password`` of the URL run after ``scheme://`` is (from the colon to just
-    before the ``@``), or None when it has none."""
+    """Where the ``:`` before and the ``@`` after the password of the URL run after
+    ``scheme://`` are, or None when it has none."""
     slash = _AUTHORITY_END.search(run)
     authority_end = slash.start() if slash else len(run)
     at = run.rfind("@", 0, authority_end)
@@ -65,11 +106,9 @@ def _password_span(run: str) -> tuple[int, int] | None:
         colon = run.find(":", 0, authority_end)
         if at < 0 or colon < 0 or run[colon + 1 : authority_end].isdigit():
             return None  # no login, or host:port followed by an "@" in the path or query
-        return (0, at + 1) if colon == 0 else (colon, at)
+        return colon, at
     colon = run.find(":", 0, at)
-    if colon < 0:
-        return None
-    return (0, at + 1) if colon == 0 else (colon, at)  # no user name: no "@" either
+    return (colon, at) if colon >= 0 else None
 
 
 def split_login(url: str) -> tuple[str, str, str | None]:
@@ -103,14 +142,11 @@ def _login(url: str) -> tuple[int, int, int] | None:
     if match is None:
         return None
     start = url.index("://") + 3
-    end_match = _END.search(url, start)
-    end = end_match.start() if end_match else len(url)
-    span = _password_span(url[start:end])
-    if span is None:
+    found = _logins(url)
+    if not found or found[0][0] < start:
         return None
-    if span[0] == 0:  # ":password@" with no user name: the span takes the "@" too
-        return start, start, start + span[1] - 1
-    return start, start + span[0], start + span[1]
+    colon, at = found[0]
+    return start, colon, at
 
 
 def without_login(url: str) -> str:

@@ -208,10 +208,10 @@ class Refresher:
             found = self.credentials.get("feed", source.key)
         except StreamtuiError as error:
             return str(error)
-        if found is None:
+        if found is None or (source.scoped and not found.scope):
             return (
                 f"its password is missing from {self.credentials.where}; add the feed's URL "
-                "again with the password ('streamtui add URL') to store it"
+                "again with the password, as first added ('streamtui add URL'), to store it"
             )
         self._logins[source.id] = found
         return ""

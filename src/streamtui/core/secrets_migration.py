@@ -32,6 +32,9 @@ from streamtui.core.redact import login_text, origin, split_login
 
 SCRUB_PENDING = "scrub_moved_secrets"
 """The meta key that asks for the rebuild after migration 5."""
+LOGIN_SCOPED = 2
+"""``sources.login`` of a feed whose credential also holds the scope of its ids (1: only a
+password; 0: none)."""
 
 
 def passwords_out(db: sqlite3.Connection) -> None:
@@ -69,7 +72,8 @@ def passwords_out(db: sqlite3.Connection) -> None:
         credentials.put(
             "feed", plain_key, Credential(user, password, origin(given_at), scope=scope)
         )
-        _rewrite(db, source_id, plain_location, plain_key, {location, key}, names)
+        login = LOGIN_SCOPED if scope else 1
+        _rewrite(db, source_id, plain_location, plain_key, login, {location, key}, names)
     db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", (SCRUB_PENDING,))
     db.execute("PRAGMA secure_delete = OFF")
 
@@ -79,6 +83,7 @@ def _rewrite(
     source_id: int,
     location: str,
     key: str,
+    login: int,
     old_urls: set[str],
     names: set[str],
 ) -> None:
@@ -94,8 +99,8 @@ def _rewrite(
         cleaned = unique_name(cleaned or "feed", names)
         names.add(cleaned.casefold())
     db.execute(
-        "UPDATE sources SET location = ?, key = ?, login = 1, name = ? WHERE id = ?",
-        (location, key, cleaned, source_id),
+        "UPDATE sources SET location = ?, key = ?, login = ?, name = ? WHERE id = ?",
+        (location, key, login, cleaned, source_id),
     )
     items = "SELECT id FROM items WHERE source_id = ?"
     for secret, shown in pairs:

@@ -35,7 +35,7 @@ from streamtui.core.models import (
     View,
 )
 from streamtui.core.redact import without_login
-from streamtui.core.secrets_migration import SCRUB_PENDING, passwords_out
+from streamtui.core.secrets_migration import LOGIN_SCOPED, SCRUB_PENDING, passwords_out
 from streamtui.core.sql import select_in
 
 
@@ -151,7 +151,8 @@ MIGRATIONS: list[Migration] = [
     DROP INDEX items_state;
     """,
     # 5: passwords in feed URLs leave the database for the credential store (issue 12); a
-    # source with one stored there has login = 1. See core/secrets_migration.py.
+    # source with one stored there has login = 1 (2: and its ids' scope). See
+    # core/secrets_migration.py.
     passwords_out,
 ]
 
@@ -655,6 +656,7 @@ class Store:
                     gone=bool(gone),
                     retry_at=_datetime(retry_at),
                     login=bool(login),
+                    scoped=login == LOGIN_SCOPED,
                 )
             )
         return result

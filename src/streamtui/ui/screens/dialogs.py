@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.models import Source
-from streamtui.core.redact import redact_text, redact_url
+from streamtui.core.redact import mask_passwords, redact_text, redact_url
 from streamtui.core.sanitize import sanitize
 from streamtui.ui.format import safe
 
@@ -25,6 +26,16 @@ AddSource = Callable[[str, str | None], tuple[Source, int]]
 (PASSWORD_UPDATED when the URL, with a password, was a feed already there). Raises
 StreamtuiError (FeedChoiceError carries ``choices`` for a page that links feeds)."""
 PASSWORD_UPDATED = -1
+
+
+class UrlInput(Input):
+    """A text field for a URL that never shows the password in it: each of its characters is
+    drawn as a dot (the value, the cursor and editing are unchanged)."""
+
+    @property
+    def _value(self) -> Text:
+        text = Text(mask_passwords(self.value), no_wrap=True, overflow="ignore", end="")
+        return self.highlighter(text) if self.highlighter is not None else text
 
 
 class AddSourceScreen(ModalScreen[Source | None]):
@@ -51,7 +62,7 @@ class AddSourceScreen(ModalScreen[Source | None]):
                     "dim",
                 )
             )
-            yield Input(placeholder="https://example.org/feed.xml", id="target")
+            yield UrlInput(placeholder="https://example.org/feed.xml", id="target")
             yield Input(placeholder="Name (optional)", id="name")
             yield LoadingIndicator(id="busy")
             yield Static("", id="message", markup=False)

@@ -1,0 +1,462 @@
+"""Secrets and files that belong to the user (issue 12).
+
+A password in a feed URL is never shown, logged, exported, put in an error or stored in the
+database: it lives in the credential store (0600, beside the database) and goes to its own
+origin only, as Basic auth. The data folder and the database are private. ``export FILE``
+writes through symlinks, keeps modes, refuses special files and stays atomic. Real loopback
+servers throughout: the feeds answer only to the password, and a second origin records what
+a redirect brings it (tests/secrets_scenario.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from secrets_scenario import (
+    IN_URL,
+    PASSWORD,
+    USER,
+    SecretServers,
+    Verbs,
+    every_verb,
+    leaks,
+    rss,
+)
+from streamtui.core import paths
+from streamtui.core.credentials import Credential, CredentialStore, login_from_url
+from streamtui.core.errors import CredentialError, SourceError, StreamtuiError
+from streamtui.core.fetch import FetchError, Limits, fetch_one
+from streamtui.core.library import Library
+from streamtui.core.redact import mask_passwords, redact_text, split_login
+from streamtui.core.store import Store
+
+FAST = Limits(connect=2, read=5, total=10)
+SECRET = "S3cr3t-wombat"
+
+
+# -- redaction ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("http://alice:S3cr3t-wombat@host/feed", "http://alice@host/feed"),
+        ("https://alice:S3cr3t-wombat@host:8443/f?x=1", "https://alice@host:8443/f?x=1"),
+        ("streamtui: http://u:S3cr3t-wombat@h/f: HTTP 401", "streamtui: http://u@h/f: HTTP 401"),
+        ("http://:S3cr3t-wombat@host/", "http://host/"),
+        ("feed:http://u:S3cr3t-wombat@h/", "feed:http://u@h/"),
+        ("<http://u:S3cr3t-wombat@h/a> and 'http://v:S3cr3t-wombat@k/'",
+         "<http://u@h/a> and 'http://v@k/'"),
+        # as a user may type it: a raw @, / or ? in the password
+        ("http://u:S3cr3t@wombat@host/f", "http://u@host/f"),
+        ("http://u:S3cr3t/wombat@host/f", "http://u@host/f"),
+        ("http://u:S3cr3t?wombat@host/f", "http://u@host/f"),
+        ("http://u:S3cr3t-wombat@host/x?mail=a@b", "http://u@host/x?mail=a@b"),
+        # nothing to hide
+        ("http://host:8080/feed?author=me@example.org", "http://host:8080/feed?author=me@example.org"),
+        ("http://alice@host/feed", "http://alice@host/feed"),
+        ("mailto:me@example.org", "mailto:me@example.org"),
+        ("no URL: a:b@c", "no URL: a:b@c"),
+    ],
+)  # fmt: skip
+def test_redact_text_cuts_the_password_out_of_any_text(text: str, shown: str) -> None:
+    assert redact_text(text) == shown
+    assert "wombat" not in redact_text(text) or "wombat" not in text.split("@")[0]
+
+
+def test_split_login_keeps_the_user_and_decodes_the_password() -> None:
+    assert split_login("http://al%20ice:S3cr%40t@host:81/f?q") == (
+        "http://al%20ice@host:81/f?q", "al ice", "S3cr@t",
+    )  # fmt: skip
+    assert split_login("http://alice@host/f") == ("http://alice@host/f", "", None)
+    plain, login = login_from_url("http://alice:pw@HOST:80/f")
+    assert plain == "http://alice@HOST:80/f"
+    assert login is not None and login.origin == "http://host:80" and login.secret == "pw"
+    assert "pw" not in repr(login)  # never in a repr, a log or a traceback
+
+
+def test_a_url_field_draws_dots_for_the_password_even_while_it_is_typed() -> None:
+    assert mask_passwords("http://alice:S3cret@host/f") == "http://alice:••••••@host/f"
+    assert mask_passwords("http://alice:S3c") == "http://alice:•••"  # the @ not typed yet
+    assert mask_passwords("http://host:80/f") == "http://host:80/f"
+
+
+# -- the credential store -------------------------------------------------------------------
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_store_keeps_entries_by_kind_and_name_in_a_private_file(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    store = CredentialStore.beside(folder / "streamtui.db")
+    secret = Credential("alice", SECRET, "https://host:443", scope="old key")
+    store.put("feed", "https://alice@host/feed", secret)
+    store.put("account", "home", Credential("bob", "token", "https://rss:443", extra={"t": "1"}))
+    again = CredentialStore.beside(folder / "streamtui.db")  # another process, say
+    assert again.get("feed", "https://alice@host/feed") == secret
+    assert again.get("account", "home") == Credential(
+        "bob", "token", "https://rss:443", extra={"t": "1"}
+    )
+    assert again.names("feed") == ["https://alice@host/feed"] and again.names("account") == ["home"]
+    file = folder / paths.CREDENTIALS_NAME
+    assert mode(file) == 0o600 and mode(folder) == 0o700
+    assert SECRET in file.read_text() and SECRET not in repr(secret)
+    again.delete("feed", "https://alice@host/feed")
+    assert store.get("feed", "https://alice@host/feed") is None
+    assert not [p for p in folder.iterdir() if p.name.endswith(".partial")]
+
+
+def test_a_missing_file_is_empty_and_a_corrupt_one_is_named_and_never_overwritten(
+    tmp_path: Path,
+) -> None:
+    store = CredentialStore.beside(tmp_path / "streamtui.db")
+    assert store.get("feed", "x") is None and store.names("feed") == []
+    file = tmp_path / paths.CREDENTIALS_NAME
+    for garbage in (b"{not json", b"[]", b'{"version": 9, "entries": {}}', b"\xff\xfe\x00"):
+        file.write_bytes(garbage)
+        with pytest.raises(CredentialError) as caught:
+            store.get("feed", "x")
+        assert str(file) in str(caught.value) and "\n" not in str(caught.value)
+        with pytest.raises(CredentialError):
+            store.put("feed", "x", Credential("u", SECRET, "http://h:80"))
+        assert file.read_bytes() == garbage  # what it held is the user's to recover
+
+
+WRITER = r"""
+import sys
+from pathlib import Path
+from streamtui.core.credentials import Credential, CredentialStore
+store = CredentialStore.beside(Path(sys.argv[1]))
+for n in range(int(sys.argv[3])):
+    store.put("feed", f"{sys.argv[2]}-{n}", Credential("u", f"pw-{n}", "http://h:80"))
+"""
+
+
+def test_two_processes_writing_at_once_keep_every_entry(tmp_path: Path) -> None:
+    db = tmp_path / "streamtui.db"
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(db), name, "40"])
+        for name in ("one", "two")
+    ]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    assert len(CredentialStore.beside(db).names("feed")) == 80
+
+
+# -- fetching -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def servers() -> Iterator[SecretServers]:
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.lower().endswith("_proxy")}
+    try:
+        with SecretServers() as running:
+            yield running
+    finally:
+        os.environ.update(saved)
+
+
+def test_the_password_goes_as_basic_auth_and_never_in_a_request_url(
+    servers: SecretServers,
+) -> None:
+    fetched = fetch_one(servers.url("/feed.xml"), limits=FAST)
+    assert fetched.status == 200 and servers.authorised("/feed.xml") == 1
+    assert not leaks(fetched.url + fetched.final_url)
+    assert all(not leaks(r.path) for r in servers.home.requests)
+
+
+def test_a_redirect_to_another_origin_leaves_the_password_behind(servers: SecretServers) -> None:
+    fetched = fetch_one(servers.url("/moved.xml"), limits=FAST)
+    assert fetched.final_url == servers.away.url("/moved.xml")
+    assert servers.away.requests_to("/moved.xml")
+    assert [r.header("authorization") for r in servers.away.requests] == [""]
+    assert not leaks(" ".join(servers.away_texts()))
+
+
+def test_a_redirect_on_the_same_origin_keeps_it(servers: SecretServers) -> None:
+    fetched = fetch_one(servers.url("/relative.xml"), limits=FAST)
+    assert fetched.status == 200 and servers.authorised("/feed.xml") == 1
+    # a permanent redirect on the same origin is where the feed moves: with its user name
+    assert fetched.permanent_redirect == f"http://{USER}@127.0.0.1:{servers.home.port}/feed.xml"
+
+
+def test_a_credential_goes_only_to_the_origin_it_was_given_for(servers: SecretServers) -> None:
+    login = Credential(USER, PASSWORD, f"http://127.0.0.1:{servers.away.port}")
+    with pytest.raises(FetchError, match="HTTP 401"):  # the home server never gets it
+        fetch_one(servers.home.url("/feed.xml"), limits=FAST, login=login)
+    assert servers.home.requests_to("/feed.xml")[0].header("authorization") == ""
+
+
+def test_fetch_errors_never_carry_the_password(servers: SecretServers) -> None:
+    with pytest.raises(FetchError) as caught:
+        fetch_one(servers.url("/wrong.xml"), limits=FAST)
+    assert "HTTP 401" in str(caught.value) and not leaks(str(caught.value))
+    assert not leaks(caught.value.source) and f"{USER}@127.0.0.1" in caught.value.source
+    error = SourceError(f"http://{USER}:{IN_URL}@h/f", f"see http://{USER}:{IN_URL}@h/g")
+    assert not leaks(str(error) + error.source + error.reason)
+    assert not leaks(str(StreamtuiError(f"x http://{USER}:{PASSWORD}@h/")))
+
+
+# -- every command line verb ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def verbs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Verbs, SecretServers]]:
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.lower().endswith("_proxy")}
+    try:
+        with SecretServers() as running:
+            yield every_verb(tmp_path_factory.mktemp("verbs"), running), running
+    finally:
+        os.environ.update(saved)
+
+
+def output(result: Verbs, label: str) -> str:
+    return "".join(str(o.data) for o in result.outcomes if o.label.startswith(label + ":"))
+
+
+def test_no_verb_output_error_export_or_file_shows_the_password(
+    verbs: tuple[Verbs, SecretServers],
+) -> None:
+    result, _ = verbs
+    assert len(result.outcomes) >= 60
+    assert result.leaked() == []
+
+
+def test_every_verb_did_its_work_with_the_password_sent_where_it_belongs(
+    verbs: tuple[Verbs, SecretServers],
+) -> None:
+    result, servers = verbs
+    assert result.failures == []
+    assert "added 'Private'" in output(result, "add")
+    assert "updated the password of 'Private'" in output(result, "add a second time")
+    assert "HTTP 401" in output(result, "add, wrong password")
+    assert "connection refused" in output(result, "add, nothing listening")
+    assert "already subscribed" in output(result, "add, redirected on the same origin")
+    assert f"{USER}@127.0.0.1:{servers.home.port}/feed.xml" in output(result, "sources")
+    assert "Private feed 2: HTTP 500" in output(result, "refresh, failing")
+    assert "HTTP 500" in output(result, "sources with an error")
+    assert "removed 'Second'" in output(result, "remove by URL")
+    assert "password of 2 feed(s) was left out" in output(result, "export")
+    rows = [json.loads(line) for line in output(result, "sources --json").splitlines()]
+    assert [r["password_stored"] for r in rows] == [False, True, True]
+    assert servers.authorised("/second.xml") >= 1  # imported, then refreshed with it
+
+
+def test_the_password_lives_in_the_credential_file_only(
+    verbs: tuple[Verbs, SecretServers],
+) -> None:
+    result, servers = verbs
+    data = result.data
+    file = data / paths.CREDENTIALS_NAME
+    assert mode(data) == 0o700 and mode(file) == 0o600
+    assert all(mode(p) == 0o600 for p in data.glob("streamtui.db*"))
+    store = CredentialStore.beside(data / "streamtui.db")
+    feed = f"http://{USER}@127.0.0.1:{servers.home.port}/feed.xml"
+    assert store.names("feed") == sorted([feed, feed.replace("feed.xml", "moved.xml")])
+    found = store.get("feed", feed)
+    assert found is not None and (found.user, found.secret) == (USER, PASSWORD)
+    assert found.origin == f"http://127.0.0.1:{servers.home.port}"
+
+
+# -- a database from before the credential store (migration 5) ------------------------------
+
+
+def old_database(path: Path, sources: list[tuple[str, str, str]]) -> dict[str, list[str]]:
+    """A database as streamtui left it at schema version 4, with feeds stored by URLs that
+    hold a password: (name, location, key) each, items parsed by the real parser with the key
+    as the old code did (relative links resolved against the URL, password and all), some
+    read and starred, fetch state rewritten a few times (old copies of the row in free
+    space), and a -wal left behind holding the last changes. Returns each key's item ids."""
+    from streamtui.core.feeds import parse_feed
+    from streamtui.core.store import MIGRATIONS, SEQ_SPAN
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ids: dict[str, list[str]] = {}
+    building = path.with_name("building.db")
+    db = sqlite3.connect(building, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA wal_autocheckpoint=0")
+    db.execute("PRAGMA secure_delete=OFF")  # as most builds of SQLite (Debian's zeroes)
+    for step in MIGRATIONS[:4]:
+        if callable(step):
+            step(db)
+        else:
+            db.executescript(step)
+    db.execute("PRAGMA user_version = 4")
+    for number, (name, location, key) in enumerate(sources, 1):
+        db.execute(
+            "INSERT INTO sources (id, name, kind, location, key, added_at, last_error, "
+            "site_url) VALUES (?, ?, 'feed', ?, ?, 0, ?, ?)",
+            (number, name, location, key, f"{location}: timed out", location),
+        )
+        parsed = parse_feed(rss("Private"), source_key=key, url=location, seen_at=datetime.now(UTC))
+        ids[key] = [item.id for item in parsed.items]
+        for seq, item in enumerate(parsed.items):
+            db.execute(
+                "INSERT INTO items (id, source_id, title, published, seq, read, starred) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (item.id, number, item.title, item.published.timestamp(),
+                 number * SEQ_SPAN + seq, int(seq == 0), int(seq == 1)),
+            )  # fmt: skip
+            db.execute(
+                "INSERT INTO bodies (item_id, summary, body, link, path, encoding, html) "
+                "VALUES (?, ?, ?, ?, '', 'utf-8', 1)",
+                (item.id, item.summary, item.body, item.link),
+            )
+            for enclosure in item.enclosures:
+                db.execute(
+                    "INSERT INTO enclosures (item_id, url, type, length) VALUES (?, ?, ?, 0)",
+                    (item.id, enclosure.url, enclosure.type),
+                )
+        for size in (10, 300, 20, 600, 5):  # rows rewritten by refreshes move in their page:
+            db.execute(  # their old copies stay in free space
+                "UPDATE sources SET etag = ?, warning = ? WHERE id = ?",
+                (f'"{size}"', "w" * size, number),
+            )
+    # A source removed long ago: its rows are in free pages, which nothing rewrites.
+    gone = sources[0][1].replace("/feed", "/gone")
+    db.execute(
+        "INSERT INTO sources (id, name, kind, location, key, added_at) "
+        "VALUES (99, 'gone', 'feed', ?, ?, 0)",
+        (gone, gone),
+    )
+    db.executemany(
+        "INSERT INTO items (id, source_id, title, published, seq) VALUES (?, 99, 't', 0, ?)",
+        [(f"gone{n}", 99 * SEQ_SPAN + n) for n in range(60)],
+    )
+    db.executemany(
+        "INSERT INTO bodies (item_id, summary, body, link, path, encoding) "
+        "VALUES (?, '', ?, ?, '', 'utf-8')",
+        [(f"gone{n}", "b" * 2000, f"{gone}/{n}") for n in range(60)],
+    )
+    db.execute("DELETE FROM bodies WHERE item_id LIKE 'gone%'")
+    db.execute("DELETE FROM items WHERE source_id = 99")
+    db.execute("DELETE FROM sources WHERE id = 99")
+    db.execute("PRAGMA wal_checkpoint(PASSIVE)")  # the free pages are in the file
+    first = next(iter(ids.values()))[0]
+    for n in range(300):  # a long -wal: more frames than a rebuild writes
+        db.execute("UPDATE bodies SET summary = ? WHERE item_id = ?", (f"s{n}", first))
+    db.execute("UPDATE sources SET etag = 'last' WHERE id = 1")  # its last frame: the row
+    # The files as a crash leaves them (the connection still open): the -wal with them.
+    shutil.copyfile(building, path)
+    shutil.copyfile(building.with_name("building.db-wal"), path.with_name(path.name + "-wal"))
+    db.close()
+    for leftover in path.parent.glob("building.db*"):
+        leftover.unlink()
+    for file in path.parent.glob(path.name + "*"):
+        file.chmod(0o644)  # as the old code made them
+    path.parent.chmod(0o755)
+    return ids
+
+
+def database_bytes(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(folder.glob("streamtui.db*")))
+
+
+def test_migration_5_moves_passwords_out_and_keeps_every_item_id(
+    tmp_path: Path, servers: SecretServers
+) -> None:
+    data = tmp_path / "data"
+    url = servers.url("/feed.xml")
+    imported = f"{USER}:{IN_URL}@127.0.0.1:{servers.home.port}"  # the old import's name
+    ids = old_database(data / "streamtui.db", [(imported, url, url)])
+    assert leaks(database_bytes(data))  # the old code's database holds it everywhere
+
+    library = Library(Store.open(data / "streamtui.db"), bundled=tmp_path / "no-guide")
+    [source] = library.sources()
+    plain = f"http://{USER}@127.0.0.1:{servers.home.port}/feed.xml"
+    assert (source.location, source.key, source.login) == (plain, plain, True)
+    assert source.name == f"127.0.0.1:{servers.home.port}" and not leaks(source.last_error)
+    found = library.credentials.get("feed", plain)
+    assert found is not None and (found.user, found.secret, found.scope) == (USER, PASSWORD, url)
+    summary = library.refresh(limits=FAST)  # fetched with the password, parsed with the scope
+    assert (summary.failed, summary.added) == (0, 0), summary.failures
+    assert servers.authorised("/feed.xml") == 1
+    rows = library.rows(library.view(), 0, 100)
+    assert sorted(r.id for r in rows) == sorted(ids[url])  # the same ids: nothing twice
+    assert [(r.read, r.starred) for r in sorted(rows, key=lambda r: r.id)] == [
+        (r.id == ids[url][0], r.id == ids[url][1]) for r in sorted(rows, key=lambda r: r.id)
+    ]
+    article = library.article(ids[url][0])
+    assert not leaks(article.link + article.base + " ".join(e.url for e in article.enclosures))
+    assert not leaks(database_bytes(data))  # while open too: the -wal is there
+    library.close()
+    assert not leaks(database_bytes(data))  # rebuilt: no old copy in free space, nor the wal
+    assert (data / paths.CREDENTIALS_NAME).stat().st_mode & 0o077 == 0
+
+
+def test_migration_5_handles_a_moved_feed_and_two_logins_on_one_url(tmp_path: Path) -> None:
+    """Only the key holds the password (the feed moved since it was added); two sources
+    whose URLs differ only in the password (their plain URLs would collide)."""
+    data = tmp_path / "data"
+    moved_key = f"https://{USER}:{IN_URL}@old.example/feed"
+    twin_a = f"https://{USER}:{IN_URL}@h.example/f"
+    twin_b = f"https://{USER}:other-{IN_URL}@h.example/f"
+    old_database(
+        data / "streamtui.db",
+        [("moved", "https://new.example/feed", moved_key), ("a", twin_a, twin_a),
+         ("b", twin_b, twin_b)],
+    )  # fmt: skip
+    store = Store.open(data / "streamtui.db")
+    sources = {s.name: s for s in store.sources()}
+    assert sources["moved"].location == "https://new.example/feed"
+    assert sources["moved"].key == f"https://{USER}@old.example/feed"
+    assert sources["a"].location == f"https://{USER}@h.example/f"
+    assert sources["b"].location == f"https://{USER}@h.example/f#3"  # a fragment is not sent
+    assert all(s.login for s in sources.values())
+    credentials = CredentialStore.beside(data / "streamtui.db")
+    moved = credentials.get("feed", sources["moved"].key)
+    assert moved is not None and moved.scope == moved_key
+    assert moved.origin == "https://old.example:443"  # never sent to the new host
+    twin = credentials.get("feed", sources["b"].key)
+    assert twin is not None and twin.secret == "other-" + PASSWORD
+    store.close()
+    assert not leaks(database_bytes(data))
+
+
+def test_a_feed_whose_password_is_missing_fails_with_a_message_and_keeps_its_ids(
+    tmp_path: Path, servers: SecretServers
+) -> None:
+    data = tmp_path / "data"
+    url = servers.url("/feed.xml")
+    ids = old_database(data / "streamtui.db", [("private", url, url)])
+    Store.open(data / "streamtui.db").close()
+    (data / paths.CREDENTIALS_NAME).unlink()  # lost, or another machine's copy of the data
+    library = Library(Store.open(data / "streamtui.db"), bundled=tmp_path / "no-guide")
+    summary = library.refresh(limits=FAST)
+    assert summary.failed == 1 and "password is missing" in summary.failures[0]
+    assert not servers.home.requests  # not fetched: ids made without the scope would differ
+    # the user gives it again: the same source, the same ids
+    source, report = library.add_source(url)
+    assert report.password_updated and source.name == "private"
+    found = library.credentials.get("feed", source.key)
+    assert found is not None and found.scope == url  # given as first added: the old key
+    summary = library.refresh(limits=FAST)
+    assert (summary.failed, summary.added) == (0, 0), summary.failures
+    assert sorted(r.id for r in library.rows(library.view(), 0, 100)) == sorted(ids[url])
+    library.close()
+
+
+def test_remove_deletes_the_password_and_rename_keeps_it(
+    tmp_path: Path, servers: SecretServers
+) -> None:
+    library = Library(Store.open(tmp_path / "data" / "streamtui.db"), bundled=tmp_path / "x")
+    source, _ = library.add_source(servers.url("/feed.xml"))
+    library.rename_source(source.name, "Renamed")
+    assert library.credentials.get("feed", source.key) is not None
+    assert library.refresh(limits=FAST).failed == 0 and servers.authorised("/feed.xml") == 2
+    library.remove_source("Renamed")
+    assert library.credentials.names("feed") == []
+    library.close()
