@@ -10,6 +10,7 @@ a redirect brings it (tests/secrets_scenario.py).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -29,6 +30,7 @@ from secrets_scenario import (
     USER,
     SecretServers,
     Verbs,
+    environment,
     every_verb,
     leaks,
     rss,
@@ -460,3 +462,349 @@ def test_remove_deletes_the_password_and_rename_keeps_it(
     library.remove_source("Renamed")
     assert library.credentials.names("feed") == []
     library.close()
+
+
+# -- private files --------------------------------------------------------------------------
+
+PYTHON = sys.executable
+
+
+def streamtui(data: Path, *args: str, umask: int | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "STREAMTUI_DATA_DIR": str(data)}
+    return subprocess.run(
+        [PYTHON, "-m", "streamtui", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        preexec_fn=None if umask is None else (lambda: os.umask(umask)),
+    )
+
+
+def test_the_data_folder_and_database_are_created_private_whatever_the_umask(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "deep" / "data"
+    done = streamtui(data, "sources", umask=0)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert mode(data) == 0o700 and mode(data / "streamtui.db") == 0o600
+    store = Store.open(data / "streamtui.db")  # while open: the -wal and -shm are there
+    store.set_meta("x", "1")
+    assert {p.name: mode(p) for p in data.glob("streamtui.db*")} == {
+        "streamtui.db": 0o600, "streamtui.db-wal": 0o600, "streamtui.db-shm": 0o600,
+    }  # fmt: skip
+    store.close()
+
+
+def test_an_existing_open_folder_and_database_are_tightened_with_a_notice(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    Store.open(data / "streamtui.db").close()
+    data.chmod(0o755)
+    (data / "streamtui.db").chmod(0o644)
+    (data / paths.CREDENTIALS_NAME).write_text('{"version": 1, "entries": {}}')
+    (data / paths.CREDENTIALS_NAME).chmod(0o664)
+    done = streamtui(data, "sources")
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines == [
+        f"streamtui: {data}: other users could read it (mode 0755); made private (0700)",
+        f"streamtui: {data / 'streamtui.db'}: other users could read it (mode 0644); made "
+        "private (0600)",
+        f"streamtui: {data / paths.CREDENTIALS_NAME}: other users could read it (mode 0664); "
+        "made private (0600)",
+    ]
+    assert mode(data) == 0o700 and mode(data / "streamtui.db") == 0o600
+    again = streamtui(data, "sources")
+    assert again.returncode == 0 and again.stderr == ""  # said once: it is private now
+
+
+async def test_the_app_says_it_tightened_the_data_folder(tmp_path: Path) -> None:
+    from streamtui.core.library import open_library
+    from streamtui.ui.app import StreamApp
+
+    data = tmp_path / "data"
+    data.mkdir(mode=0o777)
+    data.chmod(0o777)
+    library, message = open_library(data)
+    app = StreamApp(library, startup_message=message, sync_on_start=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        shown = [str(n.message) for n in app._notifications]
+    library.close()
+    assert any("other users could read it (mode 0777); made private (0700)" in s for s in shown)
+    assert mode(data) == 0o700
+
+
+def test_a_read_only_folder_open_to_others_still_browses_and_says_both(tmp_path: Path) -> None:
+    from test_faults import pages, run_read_only, stored
+
+    data = tmp_path / "data"
+    stored(data, pages(tmp_path / "news", 2))
+    data.chmod(0o755)
+    done = run_read_only(data, [PYTHON, "-m", "streamtui", "--data-dir", str(data), "list"])
+    assert done.returncode == 0, done.stderr
+    assert "cannot save here (read-only)" in done.stderr
+    if os.geteuid() == 0:  # a read-only mount: the mode cannot change, and it says so
+        assert "could not be made private" in done.stderr and mode(data) == 0o755
+    assert "Traceback" not in done.stderr
+
+
+# -- export FILE ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def exporting(tmp_path: Path, servers: SecretServers) -> Path:
+    """A data folder with one feed (with a password) to export."""
+    data = tmp_path / "data"
+    assert streamtui(data, "add", servers.url("/feed.xml")).returncode == 0
+    return data
+
+
+def exported(data: Path, target: Path | str) -> subprocess.CompletedProcess[str]:
+    return streamtui(data, "export", str(target))
+
+
+def is_opml(path: Path) -> bool:
+    return path.read_text(encoding="utf-8").startswith("<?xml") and "xmlUrl=" in path.read_text()
+
+
+def no_partials(folder: Path) -> bool:
+    return not [p for p in folder.iterdir() if p.name.endswith(".partial")]
+
+
+def test_export_writes_through_a_symlink_to_its_target_keeping_its_mode(
+    exporting: Path, tmp_path: Path
+) -> None:
+    real = tmp_path / "kept" / "subscriptions.opml"
+    real.parent.mkdir()
+    real.write_text("old")
+    real.chmod(0o640)
+    link = tmp_path / "link.opml"
+    link.symlink_to(real)
+    done = exported(exporting, link)
+    assert done.returncode == 0, done.stderr
+    assert link.is_symlink() and os.readlink(link) == str(real)  # the link stays a link
+    assert is_opml(real) and mode(real) == 0o640 and no_partials(real.parent)
+    assert "password of 1 feed(s) was left out" in done.stderr and not leaks(real.read_text())
+
+
+def test_export_through_a_dangling_symlink_creates_its_target(
+    exporting: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "later.opml"
+    link = tmp_path / "link.opml"
+    link.symlink_to(target)
+    assert exported(exporting, link).returncode == 0
+    assert link.is_symlink() and is_opml(target) and mode(target) == 0o600
+
+
+@pytest.mark.parametrize("existing", [0o600, 0o644, None], ids=["0600", "0644", "new"])
+def test_export_keeps_the_mode_of_an_existing_file_and_makes_a_new_one_private(
+    exporting: Path, tmp_path: Path, existing: int | None
+) -> None:
+    target = tmp_path / "out.opml"
+    if existing is not None:
+        target.write_text("old")
+        target.chmod(existing)
+    assert exported(exporting, target).returncode == 0
+    assert is_opml(target) and mode(target) == (existing or 0o600)
+    assert no_partials(tmp_path)
+
+
+def test_export_refuses_a_fifo_without_waiting_for_a_reader(
+    exporting: Path, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "pipe.opml"
+    os.mkfifo(fifo)
+    done = exported(exporting, fifo)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"streamtui: {fifo}: not a regular file (a named pipe (FIFO)); nothing was written"
+    )
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and no_partials(tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["folder", "device", "socket", "loop"])
+def test_export_refuses_other_special_targets_with_one_line(
+    exporting: Path, tmp_path: Path, kind: str
+) -> None:
+    import socket
+
+    target = tmp_path / "target"
+    if kind == "folder":
+        target.mkdir()
+    elif kind == "device":
+        target = Path("/dev/null")
+    elif kind == "socket":
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(target))
+    else:
+        target.symlink_to(tmp_path / "other")
+        (tmp_path / "other").symlink_to(target)
+    done = exported(exporting, target)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    line = done.stderr.strip().splitlines()[-1]
+    assert line.startswith(f"streamtui: {target}: ") and "internal error" not in line
+    reason = {"folder": "a folder", "device": "a device", "socket": "a socket"}
+    assert reason.get(kind, "symbolic links") in line
+    assert no_partials(tmp_path)
+
+
+def test_export_into_a_read_only_folder_says_so_and_changes_nothing(
+    exporting: Path, tmp_path: Path
+) -> None:
+    from test_faults import run_read_only
+
+    folder = tmp_path / "shelf"
+    folder.mkdir()
+    (folder / "out.opml").write_text("old")
+    done = run_read_only(
+        folder, [PYTHON, "-m", "streamtui", "--data-dir", str(exporting), "export",
+                 str(folder / "out.opml")],
+    )  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "cannot write in its folder" in done.stderr.splitlines()[-1]
+    assert (folder / "out.opml").read_text() == "old" and no_partials(folder)
+
+
+def test_export_never_writes_over_streamtuis_own_files(exporting: Path) -> None:
+    for own in ("streamtui.db", paths.CREDENTIALS_NAME):
+        done = exported(exporting, exporting / own)
+        assert done.returncode == 1 and "streamtui's own data" in done.stderr
+    assert streamtui(exporting, "sources").returncode == 0
+
+
+# -- the app --------------------------------------------------------------------------------
+
+
+def screen_text(app: object) -> str:
+    """What the screen shows, as text (from the screenshot's SVG)."""
+    import html
+    import re
+
+    svg = app.export_screenshot()  # type: ignore[attr-defined]
+    return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
+
+
+async def test_the_app_never_shows_the_password(tmp_path: Path, servers: SecretServers) -> None:
+    """Sidebar (with a failing source's error), toasts, the add dialog (its field, its
+    messages), the palette, the article pane and its links: none shows the password."""
+    from textual.widgets import Input, Static
+
+    from streamtui.ui.app import StreamApp
+    from streamtui.ui.screens.dialogs import AddSourceScreen
+    from streamtui.ui.widgets.sidebar import SourcesSidebar
+
+    data = tmp_path / "data"
+    library = Library(Store.open(data / "streamtui.db"), bundled=tmp_path / "no-guide")
+    for path in ("/feed.xml", "/moved.xml"):
+        await asyncio.to_thread(library.add_source, servers.url(path))
+    servers.home.route("/feed.xml", lambda request: (500, [], b"down"))
+    app = StreamApp(library, sync_on_start=False)
+    seen: list[str] = []
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("R")  # a refresh: one feed fails, its error shows in the sidebar
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        sidebar = app.query_one(SourcesSidebar)
+        prompts = [str(sidebar.get_option_at_index(i).prompt) for i in range(sidebar.option_count)]
+        assert any("HTTP 500" in p for p in prompts), prompts
+        seen += [*prompts, screen_text(app)]
+        await pilot.press("a")
+        dialog = app.screen
+        assert isinstance(dialog, AddSourceScreen)
+        field = dialog.query_one("#target", Input)
+        for url in (servers.url("/wrong.xml"), servers.url("/second.xml")):
+            field.value = url
+            await pilot.pause()
+            seen += [field._value.plain, screen_text(app)]  # the field draws dots
+            assert "••••" in field._value.plain
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            seen += [str(n.message) for n in app._notifications]  # before they time out
+            if app.screen is dialog:
+                message = str(dialog.query_one("#message", Static).render())
+                assert "HTTP 401" in message
+                seen += [message, screen_text(app)]
+        assert app.screen is not dialog  # the second was added
+        await pilot.press("colon")  # the palette: every source by name, and the items
+        await pilot.press(*"Priv")
+        await pilot.pause(0.5)
+        seen.append(screen_text(app))
+        await pilot.press("escape")
+        app.stream.focus()
+        await pilot.press("enter")  # open an item: its links resolved
+        await pilot.pause(0.5)
+        article = app.article.rendered_text()
+        assert "/page/" in article or "story" in article.lower()
+        seen += [article, screen_text(app)]
+        await pilot.press("f")
+        await pilot.pause(0.3)
+        seen.append(screen_text(app))
+        seen += [str(n.message) for n in app._notifications]
+    library.close()
+    assert any("Added Second" in s for s in seen)
+    assert [(n, found) for n, text in enumerate(seen) if (found := leaks(text))] == []
+
+
+def app_session(base: Path, servers: SecretServers, *, size: tuple[int, int] = (120, 40)) -> bytes:
+    """The real app in a pseudo-terminal over feeds with a password (one failing): refresh,
+    add a feed by typing its URL with the password, the palette, an article and its links,
+    the sources list. Everything the app wrote to the terminal."""
+    from escapes import ESC, Terminal
+
+    data = base / "data"
+    library = Library(Store.open(data / "streamtui.db"), bundled=base / "no-guide")
+    library.add_source(servers.url("/feed.xml"))
+    library.add_source(servers.url("/moved.xml"))
+    library.close()
+    servers.home.route("/feed.xml", lambda request: (500, [], b"down"))
+    env = {
+        **environment(data, base / "home"),
+        "TERM": "xterm-256color",
+        "TEXTUAL_ANIMATIONS": "none",
+    }
+    terminal = Terminal([sys.executable, "-m", "streamtui"], env, size=size)
+    try:
+        assert terminal.wait_for(b"unread", timeout=60), terminal.output[-2000:]
+        terminal.wait_quiet(0.5, timeout=15)  # the refresh on start: the failure shows
+        steps = [
+            ("R", b"Refreshed"),
+            ("a", b"Add a source"),
+            (servers.url("/wrong.xml") + "\r", b"401"),
+            ("\x15", b""),  # ctrl+u clears the field
+            (servers.url("/second.xml") + "\r", b"Added"),
+            (":", b""),
+            ("Priv", b""),
+            (ESC, b""),
+            ("\r", b"Link:"),  # the item under the cursor opens
+            ("f", b"Open link"),
+            (ESC, b""),
+            ("q", b""),
+        ]
+        for keys, shows in steps:
+            since = terminal.mark()
+            for key in keys if len(keys) > 1 and keys != ESC else [keys]:
+                terminal.send(key)  # typed as a person types: one key at a time
+            if shows:
+                assert terminal.wait_for(shows, since, timeout=20), (keys, terminal.output[-3000:])
+            terminal.wait_quiet(0.3, timeout=10)
+        status = terminal.close(timeout=15)
+    except BaseException:
+        terminal.close(timeout=1)
+        raise
+    assert status == 0
+    return terminal.output
+
+
+def test_the_real_app_in_a_terminal_never_writes_the_password(
+    tmp_path: Path, servers: SecretServers
+) -> None:
+    output = app_session(tmp_path, servers)
+    assert leaks(output) == []
+    assert b"failed" in output and b"Added" in output  # the failing feed, the added one
+    assert b"Traceback" not in output
+    assert b"\xe2\x80\xa2" in output  # the password typed in the add dialog drew as dots

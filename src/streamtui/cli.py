@@ -18,7 +18,7 @@ from streamtui.core.library import Library, SyncReport, open_library
 from streamtui.core.models import Item, Row, View
 from streamtui.core.redact import redact_text, redact_url
 from streamtui.core.sanitize import sanitize
-from streamtui.core.store import Store
+from streamtui.core.store import Store, make_private
 
 if TYPE_CHECKING:
     from streamtui.core.refresh import RefreshEvent
@@ -147,6 +147,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "preview":
         return _preview(args)
     data_dir = paths.data_dir(getattr(args, "data_dir", None))
+    # Before anything opens the database: SQLite gives a new -wal and -shm its mode.
+    private = make_private(data_dir / paths.DB_NAME)
     if Store.needs_upgrade(data_dir / paths.DB_NAME):
         print(
             "streamtui: upgrading the database (once; this takes a while with a long history)…",
@@ -154,6 +156,7 @@ def _run(args: argparse.Namespace) -> int:
             flush=True,
         )
     library, message = open_library(data_dir)
+    message = "\n".join([*private, message] if message else private)
     if message:
         _fail(message)
     if not library.read_only:  # a read-only data directory: show what is stored

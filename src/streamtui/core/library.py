@@ -652,7 +652,7 @@ def open_library(data_dir: Path) -> tuple[Library, str]:
     """Open the library in ``data_dir``; returns it and a message for the user, if any."""
     store, message = Store.open_or_recover(data_dir / paths.DB_NAME)
     notice = paths.private_file(data_dir / paths.CREDENTIALS_NAME)
-    return Library(store), "\n".join(line for line in (notice, message) if line)
+    return Library(store), "\n".join(line for line in (message, notice) if line)
 
 
 def _start_resource_tracker() -> None:
