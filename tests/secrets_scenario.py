@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import base64
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -227,7 +230,148 @@ def every_verb(base: Path, servers: SecretServers) -> Verbs:
     return result
 
 
-def walk(folder: Path) -> Iterator[Path]:
-    for root, _, files in os.walk(folder):
-        for name in files:
-            yield Path(root) / name
+# -- a database from before the credential store, and the app in a terminal ---------------
+
+
+def old_database(path: Path, sources: list[tuple[str, str, str]]) -> dict[str, list[str]]:
+    """A database as streamtui left it at schema version 4, with feeds stored by URLs that
+    hold a password: (name, location, key) each, items parsed by the real parser with the key
+    as the old code did (relative links resolved against the URL, password and all), some
+    read and starred, fetch state rewritten a few times (old copies of the row in free
+    space), and a -wal left behind holding the last changes. Returns each key's item ids."""
+    from streamtui.core.feeds import parse_feed
+    from streamtui.core.store import MIGRATIONS, SEQ_SPAN
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ids: dict[str, list[str]] = {}
+    building = path.with_name("building.db")
+    db = sqlite3.connect(building, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA wal_autocheckpoint=0")
+    db.execute("PRAGMA secure_delete=OFF")  # as most builds of SQLite (Debian's zeroes)
+    for step in MIGRATIONS[:4]:
+        if callable(step):
+            step(db)
+        else:
+            db.executescript(step)
+    db.execute("PRAGMA user_version = 4")
+    for number, (name, location, key) in enumerate(sources, 1):
+        db.execute(
+            "INSERT INTO sources (id, name, kind, location, key, added_at, last_error, "
+            "site_url) VALUES (?, ?, 'feed', ?, ?, 0, ?, ?)",
+            (number, name, location, key, f"{location}: timed out", location),
+        )
+        parsed = parse_feed(rss("Private"), source_key=key, url=location, seen_at=datetime.now(UTC))
+        ids[key] = [item.id for item in parsed.items]
+        for seq, item in enumerate(parsed.items):
+            db.execute(
+                "INSERT INTO items (id, source_id, title, published, seq, read, starred) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (item.id, number, item.title, item.published.timestamp(),
+                 number * SEQ_SPAN + seq, int(seq == 0), int(seq == 1)),
+            )  # fmt: skip
+            db.execute(
+                "INSERT INTO bodies (item_id, summary, body, link, path, encoding, html) "
+                "VALUES (?, ?, ?, ?, '', 'utf-8', 1)",
+                (item.id, item.summary, item.body, item.link),
+            )
+            for enclosure in item.enclosures:
+                db.execute(
+                    "INSERT INTO enclosures (item_id, url, type, length) VALUES (?, ?, ?, 0)",
+                    (item.id, enclosure.url, enclosure.type),
+                )
+        for size in (10, 300, 20, 600, 5):  # rows rewritten by refreshes move in their page:
+            db.execute(  # their old copies stay in free space
+                "UPDATE sources SET etag = ?, warning = ? WHERE id = ?",
+                (f'"{size}"', "w" * size, number),
+            )
+    # A source removed long ago: its rows are in free pages, which nothing rewrites.
+    gone = sources[0][1].replace("/feed", "/gone")
+    db.execute(
+        "INSERT INTO sources (id, name, kind, location, key, added_at) "
+        "VALUES (99, 'gone', 'feed', ?, ?, 0)",
+        (gone, gone),
+    )
+    db.executemany(
+        "INSERT INTO items (id, source_id, title, published, seq) VALUES (?, 99, 't', 0, ?)",
+        [(f"gone{n}", 99 * SEQ_SPAN + n) for n in range(60)],
+    )
+    db.executemany(
+        "INSERT INTO bodies (item_id, summary, body, link, path, encoding) "
+        "VALUES (?, '', ?, ?, '', 'utf-8')",
+        [(f"gone{n}", "b" * 2000, f"{gone}/{n}") for n in range(60)],
+    )
+    db.execute("DELETE FROM bodies WHERE item_id LIKE 'gone%'")
+    db.execute("DELETE FROM items WHERE source_id = 99")
+    db.execute("DELETE FROM sources WHERE id = 99")
+    db.execute("PRAGMA wal_checkpoint(PASSIVE)")  # the free pages are in the file
+    first = next(iter(ids.values()))[0]
+    for n in range(300):  # a long -wal: more frames than a rebuild writes
+        db.execute("UPDATE bodies SET summary = ? WHERE item_id = ?", (f"s{n}", first))
+    db.execute("UPDATE sources SET etag = 'last' WHERE id = 1")  # its last frame: the row
+    # The files as a crash leaves them (the connection still open): the -wal with them.
+    shutil.copyfile(building, path)
+    shutil.copyfile(building.with_name("building.db-wal"), path.with_name(path.name + "-wal"))
+    db.close()
+    for leftover in path.parent.glob("building.db*"):
+        leftover.unlink()
+    for file in path.parent.glob(path.name + "*"):
+        file.chmod(0o644)  # as the old code made them
+    path.parent.chmod(0o755)
+    return ids
+
+
+def database_bytes(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(folder.glob("streamtui.db*")))
+
+
+def app_session(base: Path, servers: SecretServers, *, size: tuple[int, int] = (120, 40)) -> bytes:
+    """The real app in a pseudo-terminal over feeds with a password (one failing): refresh,
+    add a feed by typing its URL with the password, the palette, an article and its links,
+    the sources list. Everything the app wrote to the terminal."""
+    from escapes import ESC, Terminal
+    from streamtui.core.library import Library
+    from streamtui.core.store import Store
+
+    data = base / "data"
+    library = Library(Store.open(data / "streamtui.db"), bundled=base / "no-guide")
+    library.add_source(servers.url("/feed.xml"))
+    library.add_source(servers.url("/moved.xml"))
+    library.close()
+    servers.home.route("/feed.xml", lambda request: (500, [], b"down"))
+    env = {
+        **environment(data, base / "home"),
+        "TERM": "xterm-256color",
+        "TEXTUAL_ANIMATIONS": "none",
+    }
+    terminal = Terminal([sys.executable, "-m", "streamtui"], env, size=size)
+    try:
+        assert terminal.wait_for(b"unread", timeout=60), terminal.output[-2000:]
+        terminal.wait_quiet(0.5, timeout=15)  # the refresh on start: the failure shows
+        steps = [
+            ("R", b"Refreshed"),
+            ("a", b"Add a source"),
+            (servers.url("/wrong.xml") + "\r", b"401"),
+            ("\x15", b""),  # ctrl+u clears the field
+            (servers.url("/second.xml") + "\r", b"Added"),
+            (":", b""),
+            ("Priv", b""),
+            (ESC, b""),
+            ("\r", b"Link:"),  # the item under the cursor opens
+            ("f", b"Open link"),
+            (ESC, b""),
+            ("q", b""),
+        ]
+        for keys, shows in steps:
+            since = terminal.mark()
+            for key in keys if len(keys) > 1 and keys != ESC else [keys]:
+                terminal.send(key)  # typed as a person types: one key at a time
+            if shows:
+                assert terminal.wait_for(shows, since, timeout=20), (keys, terminal.output[-3000:])
+            terminal.wait_quiet(0.3, timeout=10)
+        status = terminal.close(timeout=15)
+    except BaseException:
+        terminal.close(timeout=1)
+        raise
+    assert status == 0
+    return terminal.output
