@@ -1,7 +1,7 @@
 """Feeds behind a password, served on 127.0.0.1, and every command line verb run against them;
 shared by tests/test_secrets.py and benchmarks/secrets_files.py.
 
-    from secrets_scenario import SecretServers, every_verb, leaks
+    from secrets_scenario import SecretServers, app_session, every_verb, leaks, old_database
 
 The home server answers its feeds only to HTTP Basic auth with :data:`USER` and
 :data:`PASSWORD` (so a feed that loads proves the password was sent); ``/moved.xml`` redirects
@@ -10,6 +10,9 @@ password that follows a redirect is seen). :func:`every_verb` runs each verb of 
 command line in a process of its own and returns every text it wrote, the exported files and
 the bytes of the database; :func:`leaks` finds the password in any of them, in any of the
 forms it could take (as typed, percent-encoded, inside a Basic auth header).
+:func:`old_database` builds a database as the code before the credential store left it (the
+password in a feed's location and key, in its items' links, in free pages and in a -wal), and
+:func:`app_session` drives the real app in a pseudo-terminal over these feeds.
 """
 
 from __future__ import annotations

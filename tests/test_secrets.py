@@ -84,6 +84,8 @@ def test_split_login_keeps_the_user_and_decodes_the_password() -> None:
     assert plain == "http://alice@HOST:80/f"
     assert login is not None and login.origin == "http://host:80" and login.secret == "pw"
     assert "pw" not in repr(login)  # never in a repr, a log or a traceback
+    assert login.sendable_to("http://host/other") and not login.sendable_to("https://host/f")
+    assert not login.sendable_to("http://host:8080/f") and not login.sendable_to("http://h2/f")
 
 
 def test_a_url_field_draws_dots_for_the_password_even_while_it_is_typed() -> None:
@@ -664,3 +666,17 @@ def test_the_real_app_in_a_terminal_never_writes_the_password(
     assert b"failed" in output and b"Added" in output  # the failing feed, the added one
     assert b"Traceback" not in output
     assert b"\xe2\x80\xa2" in output  # the password typed in the add dialog drew as dots
+
+
+def test_a_read_only_library_refuses_a_password_before_keeping_it(
+    tmp_path: Path, servers: SecretServers
+) -> None:
+    from streamtui.core.store import ReadOnlyError
+
+    store = Store.open(tmp_path / "data" / "streamtui.db")
+    store.read_only = True
+    library = Library(store, bundled=tmp_path / "no-guide")
+    with pytest.raises(ReadOnlyError, match="read-only"):
+        library.add_source(servers.url("/feed.xml"))
+    assert not (tmp_path / "data" / paths.CREDENTIALS_NAME).exists() and not servers.home.requests
+    library.close()

@@ -159,6 +159,8 @@ class Library:
         given = check_url(url)
         url, login = login_from_url(given)
         if login is not None:
+            self.store.check_writable()  # said as for any save, before the password is kept
+        if login is not None:
             updated = self._new_password(url, login, given)
             if updated is not None:
                 return updated, SyncReport(updated, password_updated=True)
@@ -349,6 +351,8 @@ class Library:
         )
         known = self.store.feed_addresses()
         taken = {name.casefold() for name in self.store.source_names().values()}
+        if listing.subscriptions:
+            self.store.check_writable()  # before any password is kept
         for subscription in listing.subscriptions:
             try:
                 url, login = login_from_url(check_url(subscription.url))

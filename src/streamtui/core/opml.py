@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 from xml.parsers import expat
 
 from streamtui.core.errors import SourceError
+from streamtui.core.redact import redact_text
 from streamtui.core.sanitize import sanitize
 
 
@@ -103,7 +104,7 @@ def _collect(entries: Iterable[_Entry]) -> ImportList:
 
 
 def _shown(text: str, limit: int = 200) -> str:
-    text = sanitize(text)
+    text = sanitize(redact_text(text))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
