@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -680,3 +681,44 @@ def test_a_read_only_library_refuses_a_password_before_keeping_it(
         library.add_source(servers.url("/feed.xml"))
     assert not (tmp_path / "data" / paths.CREDENTIALS_NAME).exists() and not servers.home.requests
     library.close()
+
+
+def test_a_migration_5_that_fails_half_way_is_done_again_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The credential file is written before the database commits: a failure after it (a
+    full disk, a kill) leaves the database at version 4, and the next start writes the same
+    entries again and finishes."""
+    from streamtui.core import secrets_migration
+    from streamtui.core.errors import StoreError
+
+    data = tmp_path / "data"
+    urls = [f"https://{USER}:{IN_URL}@h{n}.example/feed" for n in range(3)]
+    old_database(data / "streamtui.db", [(f"s{n}", url, url) for n, url in enumerate(urls)])
+    real = secrets_migration._rewrite
+    calls = []
+
+    def failing(*args: object) -> None:
+        calls.append(args)
+        if len(calls) == 2:
+            raise sqlite3.OperationalError("disk I/O error")
+        real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(secrets_migration, "_rewrite", failing)
+    with pytest.raises(StoreError, match="disk I/O error"):
+        Store.open(data / "streamtui.db")
+    with sqlite3.connect(data / "streamtui.db") as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 4  # nothing half done
+        assert (
+            db.execute("SELECT count(*) FROM sources WHERE location LIKE '%qu0kka%'").fetchone()[0]
+            == 3
+        )
+    monkeypatch.undo()
+    store = Store.open(data / "streamtui.db")
+    assert [s.login for s in store.sources()] == [True, True, True]
+    store.close()
+    credentials = CredentialStore.beside(data / "streamtui.db")
+    assert credentials.names("feed") == sorted(
+        f"https://{USER}@h{n}.example/feed" for n in range(3)
+    )
+    assert not leaks(database_bytes(data))
