@@ -343,7 +343,12 @@ def _export_cases(base: Path, data: Path) -> dict[str, Callable[[], tuple[bool, 
     def unix_socket() -> tuple[bool, bool]:
         target = base / "socket.opml"
         server = socket.socket(socket.AF_UNIX)
-        server.bind(str(target))
+        here = os.getcwd()
+        os.chdir(base)  # bound by a relative name: a long folder path would not fit
+        try:
+            server.bind(target.name)
+        finally:
+            os.chdir(here)
         try:
             done = export(target)
         finally:
