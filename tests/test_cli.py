@@ -157,7 +157,8 @@ def test_sources_json_and_text(capsys: pytest.CaptureFixture[str], news: Path) -
     assert [r["name"] for r in rows] == ["streamtui guide", "news"]
     news_row = rows[1]
     assert set(news_row) == {"id", "name", "kind", "location", "unread", "total", "updated",
-                             "last_error", "folder", "warning", "gone", "retry_at"}  # fmt: skip
+                             "last_error", "folder", "warning", "gone", "retry_at",
+                             "password_stored"}  # fmt: skip
     assert (news_row["kind"], news_row["location"], news_row["unread"], news_row["total"]) == (
         "folder", str(news.resolve()), 3, 3,
     )  # fmt: skip
@@ -284,8 +285,9 @@ def test_corrupt_database_is_moved_aside_with_a_message(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
-    data.mkdir()
+    data.mkdir(mode=0o700)
     (data / "streamtui.db").write_bytes(b"garbage, not sqlite\x00" * 200)
+    (data / "streamtui.db").chmod(0o600)  # private: tightening would add a line of its own
     code, out, err = run(capsys, "sources")
     assert code == 0 and "streamtui guide" in out
     [aside] = list(data.glob("streamtui.db.corrupt-*"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -15,8 +16,9 @@ from streamtui.core import paths
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library, SyncReport, open_library
 from streamtui.core.models import Item, Row, View
+from streamtui.core.redact import redact_text, redact_url
 from streamtui.core.sanitize import excerpt, sanitize
-from streamtui.core.store import Store
+from streamtui.core.store import Store, make_private
 
 if TYPE_CHECKING:
     from streamtui.core.refresh import RefreshEvent
@@ -167,7 +169,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str) -> None:
-    stdio.write_error(f"streamtui: {excerpt(message, MESSAGE_LIMIT)}")
+    """One line on standard error per line of ``message``: sanitised, cut, passwords out."""
+    for line in message.splitlines() or [""]:
+        stdio.write_error(f"streamtui: {excerpt(line, MESSAGE_LIMIT)}")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -179,11 +183,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "preview":
         return _preview(args)
     data_dir = paths.data_dir(getattr(args, "data_dir", None))
+    # Before anything opens the database: SQLite gives a new -wal and -shm its mode.
+    private = make_private(data_dir / paths.DB_NAME)
     if Store.needs_upgrade(data_dir / paths.DB_NAME):
         stdio.write_error(
             "streamtui: upgrading the database (once; this takes a while with a long history)…"
         )
     library, message = open_library(data_dir)
+    message = "\n".join([*private, message] if message else private)
     if message:
         _fail(message)
     if not library.read_only:  # a read-only data directory: show what is stored
@@ -245,14 +252,15 @@ def _preview(args: argparse.Namespace) -> int:
         library.close()
     for problem in result.problems:
         _fail(f"skipped {problem.path}: {problem.reason}")
+    shown = sanitize(redact_url(args.source))
     for item in sorted(result.items, key=lambda i: -i.published.timestamp()):
         if args.json:
-            _emit(_item_json(item, source=sanitize(args.source)))
+            _emit(_item_json(item, source=shown))
         else:
             _emit_line(
                 _marker(item.teaser, item.truncated),
                 item.published,
-                sanitize(args.source),
+                shown,
                 item.title,
                 item.id,
             )
@@ -323,6 +331,9 @@ def _mark_unread(library: Library, args: argparse.Namespace) -> int:
 
 def _add(library: Library, args: argparse.Namespace) -> int:
     source, report = library.add_source(args.target, args.name)
+    if report.password_updated:
+        print(f"updated the password of {sanitize(source.name)!r} ({sanitize(source.location)})")
+        return 0
     _warn(report)
     stats = report.stats
     print(
@@ -398,24 +409,43 @@ def _import(library: Library, args: argparse.Namespace) -> int:
 
 
 def _export(library: Library, args: argparse.Namespace) -> int:
+    """OPML to standard output or FILE. FILE is replaced atomically, through a symlink to
+    its target, keeping an existing file's mode (a new one is 0600: it may hold user
+    names); a folder, FIFO, device or socket is refused (core/files.py replace_file)."""
+    from streamtui.core.files import replace_file
+
     text = library.export_subscriptions()
+    left_out = library.passwords_left_out()
     if args.file:
         target = Path(args.file).expanduser()
-        partial = target.with_name(target.name + ".partial")
-        try:
-            partial.write_text(text, encoding="utf-8")
-            partial.replace(target)  # never a half-written file under the real name
-        except OSError as error:
-            raise StreamtuiError(
-                f"{sanitize(args.file)}: cannot write ({error.strerror})"
-            ) from error
-        print(f"wrote {text.count('xmlUrl=')} feed(s) to {sanitize(str(target))}")
+        _refuse_own_files(library, target, args.file)
+        written = replace_file(target, text.encode("utf-8"))
+        print(f"wrote {text.count('xmlUrl=')} feed(s) to {sanitize(str(written))}")
     else:
         # The file says it is UTF-8: where the output is not, non-ASCII goes as &#...; (valid
         # XML in any ASCII-compatible encoding) instead of in the locale's bytes.
         ascii_only = not stdio.is_utf8(sys.stdout)
         sys.stdout.write(text.encode("ascii", "xmlcharrefreplace").decode() if ascii_only else text)
+    if left_out:
+        _fail(
+            f"the password of {left_out} feed(s) was left out of the export "
+            f"(it stays in {library.credentials.where})"
+        )
     return 0
+
+
+def _refuse_own_files(library: Library, target: Path, given: str) -> None:
+    """``export`` never writes over the database or the credential store."""
+    own = [library.store.path] if library.store.path else []
+    if own:
+        database = own[0]
+        own += [database.with_name(database.name + s) for s in ("-wal", "-shm")]
+        own.append(database.with_name(paths.CREDENTIALS_NAME))
+    resolved = Path(os.path.realpath(target))
+    if any(resolved == Path(os.path.realpath(path)) for path in own):
+        raise StreamtuiError(
+            f"{sanitize(given)}: that is streamtui's own data; nothing was written"
+        )
 
 
 def _rename(library: Library, args: argparse.Namespace) -> int:
@@ -450,10 +480,11 @@ def _sources(library: Library, args: argparse.Namespace) -> int:
                     "warning": sanitize(source.warning) or None,
                     "gone": source.gone,
                     "retry_at": _iso(source.retry_at) if source.retry_at else None,
+                    "password_stored": source.login,
                 }
             )
         else:
-            error = f"  ! {last_error}" if last_error else ""
+            error = f"  ! {redact_text(last_error)}" if last_error else ""
             print(
                 f"{source.id:>3}  {_cell(name, 24)} {source.unread:>5} unread / "
                 f"{source.total:<5} {_updated(source.updated_at)}  {location}{error}"

@@ -1,4 +1,4 @@
-"""The bounded reader: the only way streamtui reads a local file.
+"""The bounded reader, the only way streamtui reads a local file, and the atomic writer.
 
 Regular files only (a FIFO named ``x.txt`` would hang a naive read), a size cap, the resolved
 path inside the source root (``Path.is_relative_to``, not a string prefix), NUL bytes mean a
@@ -11,10 +11,12 @@ import codecs
 import errno
 import os
 import stat
+import tempfile
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 
-from streamtui.core.errors import FileReadError
+from streamtui.core.errors import FileReadError, FileWriteError
 from streamtui.core.sanitize import excerpt, sanitize
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -245,3 +247,75 @@ def _os_reason(error: OSError) -> str:
 
 def _size(count: int) -> str:
     return f"{count / (1024 * 1024):.1f} MiB" if count >= 1024 * 1024 else f"{count} bytes"
+
+
+# --- writing --------------------------------------------------------------------------------
+
+_SPECIAL = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def replace_file(path: Path, data: bytes, *, new_mode: int = 0o600) -> Path:
+    """Write ``data`` as the whole content of ``path``, atomically; returns the file written.
+
+    A symlink is written through: its final target gets the data (created when the link
+    dangles) and the link stays. An existing file keeps its mode (and its owner, where that
+    can be kept); a new one gets ``new_mode``. Anything but a regular file (a folder, a FIFO,
+    a device, a socket) is refused. The data goes to a temporary file in the target's own
+    folder, synced, then renamed over the target: a reader sees the old file or the new one,
+    never a part, and a failure changes nothing. Raises FileWriteError.
+    """
+    shown = display_path(path)
+    target = Path(os.path.realpath(path))
+    try:
+        info: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        info = None  # a new file (or a dangling link's target, created)
+    except OSError as error:
+        raise FileWriteError(shown, f"cannot write ({_os_reason(error)})") from error
+    if info is not None:
+        for test, kind in _SPECIAL:
+            if test(info.st_mode):
+                raise FileWriteError(shown, f"not a regular file ({kind}); nothing was written")
+    mode = stat.S_IMODE(info.st_mode) if info is not None else new_mode
+    try:
+        fd, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
+        )
+    except OSError as error:
+        raise FileWriteError(shown, f"cannot write in its folder ({_os_reason(error)})") from error
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+            os.fchmod(handle.fileno(), mode)
+            if info is not None and (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+                with suppress(OSError):  # root writing another user's file keeps its owner
+                    os.fchown(handle.fileno(), info.st_uid, info.st_gid)
+        os.replace(temporary, target)
+    except OSError as error:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise FileWriteError(shown, f"cannot write ({_os_reason(error)})") from error
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _sync_folder(target.parent)
+    return target
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (best effort: not every system can)."""
+    with suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

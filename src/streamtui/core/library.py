@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from streamtui.core import paths
+from streamtui.core.credentials import Credential, CredentialStore, login_from_url
 from streamtui.core.errors import (
     FileReadError,
     SourceError,
@@ -40,6 +41,7 @@ from streamtui.core.models import (
     View,
 )
 from streamtui.core.naming import unique_name
+from streamtui.core.redact import redact_url, split_login, without_login
 from streamtui.core.sanitize import excerpt, sanitize
 from streamtui.core.store import Store, SyncStats
 from streamtui.core.streamtext import load_source
@@ -83,15 +85,26 @@ class SyncReport:
     stats: SyncStats | None = None
     problems: tuple[str, ...] = ()
     error: str = ""
+    password_updated: bool = False
+    """Adding a feed already subscribed, with a password: only its password was replaced."""
 
 
 class Library:
     """Everything a user can do, over one :class:`Store`."""
 
     def __init__(
-        self, store: Store, *, clock: Callable[[], float] = time.time, bundled: Path | None = None
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], float] = time.time,
+        bundled: Path | None = None,
+        credentials: CredentialStore | None = None,
     ) -> None:
         self.store = store
+        self.credentials = credentials or (
+            CredentialStore.beside(store.path) if store.path else CredentialStore.in_memory()
+        )
+        """Where feed passwords live (beside the database): never in the database itself."""
         self._clock = clock
         self._bundled = bundled or paths.bundled_content()
         self._parser: FeedParser | None = None
@@ -144,20 +157,36 @@ class Library:
         return source, SyncReport(source, stats, problems)
 
     def add_feed(self, url: str, name: str | None = None) -> tuple[Source, SyncReport]:
+        """Subscribe to a feed URL. A password in it goes to the credential store, never to
+        the database: the source is stored (and its ids scoped) by the URL without it."""
         from streamtui.core.subscribe import check_url, default_name, fetch_feed
 
-        url = check_url(url)
+        given = check_url(url)
+        url, login = login_from_url(given)
+        if login is not None:
+            self.store.check_writable()  # said as for any save, before the password is kept
+        if login is not None:
+            updated = self._new_password(url, login, given)
+            if updated is not None:
+                return updated, SyncReport(updated, password_updated=True)
         self._refuse_duplicate(url)
         with self._parsing() as parser:
-            got = fetch_feed(url, parser, source_key=url)
+            got = fetch_feed(url, parser, source_key=url, login=login)
         # A feed that has moved for good is stored at its new address (ids keep the old).
         location = got.fetched.permanent_redirect or url
         if location != url:
             self._refuse_duplicate(location)
         wanted = sanitize(name or default_name(got.feed, url)) or "feed"
-        source = self.store.add_source(
-            self._unique_name(wanted), SourceKind.FEED, location, key=url
-        )
+        if login is not None:  # before the source: a store that cannot keep it adds nothing
+            self.credentials.put("feed", url, login)
+        try:
+            source = self.store.add_source(
+                self._unique_name(wanted), SourceKind.FEED, location, key=url, login=bool(login)
+            )
+        except StreamtuiError:
+            if login is not None:
+                self.credentials.delete("feed", url)
+            raise
         try:
             stats = self.store.merge_items(
                 source.id,
@@ -169,10 +198,41 @@ class Library:
                 content_hash=_hash(got.fetched.body),
             )
         except StreamtuiError:
-            self.store.remove_source(source.id)  # never leave an empty source behind
+            self._forget(source)  # never leave an empty source behind
             raise
         problems = (f"feed warning: {got.feed.warning}",) if got.feed.warning else ()
         return source, SyncReport(source, stats, problems)
+
+    def _new_password(self, url: str, login: Credential, given: str) -> Source | None:
+        """A URL with a password for a feed already subscribed at that URL: the stored
+        password is replaced (a changed password, or one lost with the credential file);
+        None when no such feed exists. The ids stay: the source and its key do not change.
+        A feed whose ids were made from its URL with the password in it (``scoped``) and
+        whose credential was lost gets ``given`` as its scope: the URL as first added, when
+        the user gives it as they did then."""
+        wanted = _url_identity(url)
+        for source in self.store.sources(counted=False):
+            if source.kind is SourceKind.FEED and wanted == _url_identity(source.location):
+                kept = self._credential(source) if source.login else None
+                scope = kept.scope if kept is not None else given if source.scoped else ""
+                self.credentials.put(
+                    "feed", source.key, Credential(login.user, login.secret, login.origin, scope)
+                )
+                if not source.login:
+                    self.store.update_source(source.id, login=1)
+                return self.find_source(str(source.id))
+        return None
+
+    def _credential(self, source: Source) -> Credential | None:
+        """The stored credential of a source with a login (None when it is missing); a
+        credential file that cannot be read raises CredentialError."""
+        return self.credentials.get("feed", source.key)
+
+    def _forget(self, source: Source) -> None:
+        """Remove a source and its password."""
+        self.store.remove_source(source.id)
+        if source.login:
+            self.credentials.delete("feed", source.key)
 
     def rename_source(self, reference: str, name: str) -> Source:
         source = self.find_source(reference)
@@ -270,9 +330,13 @@ class Library:
                 )
 
             with self._parsing() as parser:
-                Refresher(self.store, parser, limits=limits, clock=self._clock).run(
-                    feeds, shifted, cancel
-                )
+                Refresher(
+                    self.store,
+                    parser,
+                    limits=limits,
+                    clock=self._clock,
+                    credentials=self.credentials,
+                ).run(feeds, shifted, cancel)
         return summary
 
     def import_subscriptions(self, path: str) -> ImportReport:
@@ -293,9 +357,11 @@ class Library:
         )
         known = self.store.feed_addresses()
         taken = {name.casefold() for name in self.store.source_names().values()}
+        if listing.subscriptions:
+            self.store.check_writable()  # before any password is kept
         for subscription in listing.subscriptions:
             try:
-                url = check_url(subscription.url)
+                url, login = login_from_url(check_url(subscription.url))
                 self._refuse_duplicate(url, known)
             except SourceError as error:
                 if "already" in error.reason:
@@ -303,14 +369,21 @@ class Library:
                 else:
                     report.rejected.append(str(error))
                 continue
-            name = unique_name(sanitize(subscription.title) or urlsplit(url).netloc, taken)
-            source = self.store.add_source(name, SourceKind.FEED, url, folder=subscription.folder)
+            host = urlsplit(without_login(url)).netloc
+            name = unique_name(sanitize(subscription.title) or host, taken)
+            if login is not None:
+                self.credentials.put("feed", url, login)
+            source = self.store.add_source(
+                name, SourceKind.FEED, url, folder=subscription.folder, login=bool(login)
+            )
             report.added.append(source)
             known.append((url, url, name))
             taken.add(name.casefold())
         return report
 
     def export_subscriptions(self) -> str:
+        """OPML of every feed, by its stored location: never a password (those stay in the
+        credential store; see :meth:`passwords_left_out`)."""
         from streamtui.core.opml import Subscription, write_opml
 
         feeds = sorted(
@@ -318,6 +391,11 @@ class Library:
             key=lambda s: (s.folder, s.name.casefold()),
         )  # one outline per folder
         return write_opml(Subscription(s.location, s.name, s.folder) for s in feeds)
+
+    def passwords_left_out(self) -> int:
+        """How many feeds have a password that an export leaves out."""
+        sources = self.store.sources(counted=False)
+        return sum(1 for s in sources if s.kind is SourceKind.FEED and s.login)
 
     def _refuse_duplicate(
         self, url: str, known: Sequence[tuple[str, str, str]] | None = None
@@ -329,15 +407,18 @@ class Library:
                 raise SourceError(excerpt(url), f"already subscribed as {excerpt(name, 60)!r}")
 
     def remove_source(self, reference: str) -> Source:
+        """Remove a source with its items, and its password if it has one."""
         source = self.find_source(reference)
-        self.store.remove_source(source.id)
+        self._forget(source)
         return source
 
     def find_source(self, reference: str) -> Source:
-        """A source by its number, its name (case-insensitive) or its location."""
+        """A source by its number, its name (case-insensitive) or its location (given with
+        or without its password)."""
         sources = self.store.sources()
+        location = split_login(reference)[0]
         for source in sources:
-            if reference == str(source.id) or reference == source.location:
+            if reference == str(source.id) or location == source.location:
                 return source
         folded = reference.casefold()
         for source in sources:
@@ -355,10 +436,11 @@ class Library:
         if _looks_like_url(target):
             from streamtui.core.subscribe import check_url, fetch_feed
 
-            url = check_url(target)
+            url, login = login_from_url(check_url(target))
             with self._parsing() as parser:
-                got = fetch_feed(url, parser, source_key=url)
-            warning = (LoadProblem(sanitize(url), got.feed.warning),) if got.feed.warning else ()
+                got = fetch_feed(url, parser, source_key=url, login=login)
+            shown = sanitize(redact_url(url))
+            warning = (LoadProblem(shown, got.feed.warning),) if got.feed.warning else ()
             return LoadResult(got.feed.items, warning)
         location, _ = self._local_location(target)
         return self._load_all(str(location))
@@ -595,7 +677,8 @@ def open_library(data_dir: Path) -> tuple[Library, str]:
     for suffix in DATABASE_FILES:
         check_file_or_absent(database.with_name(database.name + suffix), "a database file")
     store, message = Store.open_or_recover(database)
-    return Library(store), message
+    notice = paths.private_file(data_dir / paths.CREDENTIALS_NAME)
+    return Library(store), "\n".join(line for line in (message, notice) if line)
 
 
 def _start_resource_tracker() -> None:

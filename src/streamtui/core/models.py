@@ -81,6 +81,11 @@ class Source:
     warning: str = ""
     gone: bool = False
     retry_at: datetime | None = None
+    login: bool = False
+    """A password for this feed is in the credential store, under ("feed", key)."""
+    scoped: bool = False
+    """Its item ids were made from a key that held the password (a database older than the
+    credential store): the credential keeps that key as its scope (secrets_migration.py)."""
 
 
 @dataclass(frozen=True, slots=True)

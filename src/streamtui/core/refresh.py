@@ -17,11 +17,13 @@ from datetime import UTC, datetime
 from functools import partial
 from urllib.parse import urlsplit
 
+from streamtui.core.credentials import Credential, CredentialStore
 from streamtui.core.errors import SourceError, StreamtuiError
 from streamtui.core.feeds import FeedParser, ParsedFeed, binary_kind
 from streamtui.core.fetch import Conditional, Fetched, FetchError, Limits, fetch_all
 from streamtui.core.models import FeedState, Source, SourceKind
 from streamtui.core.naming import unique_name
+from streamtui.core.redact import redact_text, without_login
 from streamtui.core.sanitize import sanitize
 from streamtui.core.store import Merge, Store, SyncStats
 
@@ -85,11 +87,16 @@ class Refresher:
         *,
         limits: Limits | None = None,
         clock: Callable[[], float] = time.time,
+        credentials: CredentialStore | None = None,
     ) -> None:
         self.store = store
         self.parser = parser
         self.limits = limits or Limits()
         self.clock = clock
+        self.credentials = credentials or (
+            CredentialStore.beside(store.path) if store.path else CredentialStore.in_memory()
+        )
+        self._logins: dict[int, Credential] = {}
         self._cancel = threading.Event()
 
     def run(
@@ -147,12 +154,19 @@ class Refresher:
             if reason:
                 report(RefreshEvent(source, "skipped", message=reason))
                 continue
+            missing = self._login(source)
+            if missing:  # never fetched without it: its ids could come out different
+                report(self._note_failure(source, missing))
+                continue
             state = self.store.feed_state(source.id)  # read once; travels with the request
             conditional = Conditional(state.etag, state.last_modified)
             requests.append(((source, state), source.location, conditional))
         self._parsing = asyncio.Semaphore(2 * (os.cpu_count() or 1))
         tasks = []
-        async for (source, state), result in fetch_all(requests, limits=self.limits):
+        logins = self._logins
+        async for (source, state), result in fetch_all(
+            requests, limits=self.limits, logins=lambda key: logins.get(key[0].id)
+        ):
             await self._parsing.acquire()  # back-pressure: bounded bodies in memory
             task = asyncio.create_task(self._handle(source, state, result, now))
             task.add_done_callback(partial(_reported, report))
@@ -185,10 +199,28 @@ class Refresher:
         finally:
             slot.release()  # a no-op when the parse already gave it back
 
+    def _login(self, source: Source) -> str:
+        """Look up the credential of a source with a login (kept for its fetch and parse);
+        why it cannot be had, or ""."""
+        if not source.login:
+            return ""
+        try:
+            found = self.credentials.get("feed", source.key)
+        except StreamtuiError as error:
+            return str(error)
+        if found is None or (source.scoped and not found.scope):
+            return (
+                f"its password is missing from {self.credentials.where}; add the feed's URL "
+                "again with the password, as first added ('streamtui add URL'), to store it"
+            )
+        self._logins[source.id] = found
+        return ""
+
     def _note_failure(self, source: Source, reason: str) -> RefreshEvent:
+        shown = sanitize(redact_text(reason))
         with contextlib.suppress(StreamtuiError):
-            self.store.update_source(source.id, last_error=sanitize(reason))
-        return RefreshEvent(source, "failed", message=sanitize(reason))
+            self.store.update_source(source.id, last_error=shown)
+        return RefreshEvent(source, "failed", message=shown)
 
     async def _store(
         self,
@@ -229,7 +261,7 @@ class Refresher:
                 partial(
                     self.parser.parse,
                     result.body,
-                    source_key=source.key or source.location,
+                    source_key=self._scope(source),
                     url=result.final_url,
                     seen_at=datetime.fromtimestamp(now, UTC),
                     cancel=self._cancel,
@@ -245,10 +277,16 @@ class Refresher:
         outcome = "updated" if stats.added or stats.updated else "unchanged"
         return RefreshEvent(source, outcome, added=stats.added)
 
+    def _scope(self, source: Source) -> str:
+        """What the source's item ids are made from: its key, or for a feed from a database
+        older than the credential store, the key it had then (see secrets_migration.py)."""
+        login = self._logins.get(source.id)
+        return (login.scope if login else "") or source.key or source.location
+
     def _better_name(self, source: Source, title: str) -> str:
         """A source imported without a title is named after its host until its feed says
         what it is called; then it takes the feed's title (made unique)."""
-        host = urlsplit(source.location).netloc
+        host = urlsplit(without_login(source.location)).netloc
         placeholder = re.fullmatch(re.escape(host) + r"( \(\d+\))?", source.name)
         if not title or not host or placeholder is None:
             return ""
@@ -261,6 +299,7 @@ class Refresher:
         if error.kind == "gone":
             fields["gone"] = 1
             reason += GONE_NOTE
+        reason = sanitize(redact_text(reason))
         fields["last_error"] = reason
         if error.kind == "retry-later" and error.retry_at is not None:
             fields["retry_at"] = error.retry_at.timestamp()

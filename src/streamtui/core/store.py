@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from streamtui.core import search
-from streamtui.core.errors import StoreError
+from streamtui.core import paths, search
+from streamtui.core.errors import StoreError, StreamtuiError
 from streamtui.core.models import (
     Article,
     Enclosure,
@@ -35,6 +35,8 @@ from streamtui.core.models import (
     SourceKind,
     View,
 )
+from streamtui.core.redact import without_login
+from streamtui.core.secrets_migration import LOGIN_SCOPED, SCRUB_PENDING, passwords_out
 from streamtui.core.sql import select_in
 
 
@@ -149,6 +151,10 @@ MIGRATIONS: list[Migration] = [
     ALTER TABLE bodies_by_rowid RENAME TO bodies;
     DROP INDEX items_state;
     """,
+    # 5: passwords in feed URLs leave the database for the credential store (issue 12); a
+    # source with one stored there has login = 1 (2: and its ids' scope). See
+    # core/secrets_migration.py.
+    passwords_out,
 ]
 
 FEED_STATE_COLUMNS = (
@@ -166,6 +172,7 @@ FEED_STATE_COLUMNS = (
     "updated_at",
     "name",
     "folder",
+    "login",
 )
 
 _ORDER = "published DESC, seq, id"
@@ -224,6 +231,8 @@ class Store:
         ReadOnlyError at once, and the file is never touched."""
         self.search_cap = SEARCH_CAP
         self.search_window = SEARCH_WINDOW
+        self.notices: list[str] = []
+        """What opening did to the files' permissions, for the user (see paths.py)."""
         self._generation = 0
         """Bumped by every write that could add a row to a query view (see _hits)."""
         self._slots: OrderedDict[tuple[View, float], tuple[tuple[int, ...], int]] = OrderedDict()
@@ -233,9 +242,17 @@ class Store:
 
     @classmethod
     def open(cls, path: Path) -> Store:
-        """Open (creating and migrating) the database at ``path``."""
+        """Open (creating and migrating) the database at ``path``. The folder is made 0700
+        and the files 0600 (see :func:`make_private`); ``notices`` says what was changed."""
+        notices = make_private(path)
+        store = cls._open(path)
+        store.notices = notices
+        return store
+
+    @classmethod
+    def _open(cls, path: Path) -> Store:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(path)
             connection = sqlite3.connect(
                 path, isolation_level=None, check_same_thread=False, timeout=BUSY_SECONDS
             )
@@ -245,11 +262,12 @@ class Store:
         try:
             store._configure()
             store._migrate()
+            store._scrub_moved_secrets()
             store._open_reader(path)
         except sqlite3.DatabaseError as error:
             store.close()
             raise StoreError(f"{path}: {_reason(error)}") from error
-        except StoreError:
+        except StreamtuiError:
             store.close()
             raise
         return store
@@ -325,10 +343,18 @@ class Store:
         """Open the database; a corrupt one is moved aside and a fresh one started, and in a
         folder where nothing can be saved, what is stored opens read-only.
 
-        Returns the store and a message for the user (empty when nothing happened).
+        Returns the store and a message for the user (empty when nothing happened): one line
+        for each thing to say, permissions tightened first.
         """
+        notices = make_private(path)
+        store, message = cls._open_or_recover(path)
+        store.notices = notices
+        return store, "\n".join([*notices, message] if message else notices)
+
+    @classmethod
+    def _open_or_recover(cls, path: Path) -> tuple[Store, str]:
         try:
-            store = cls.open(path)
+            store = cls._open(path)
         except StoreError as error:
             if _corrupt(error.__cause__):
                 return cls._recover(path)
@@ -380,7 +406,7 @@ class Store:
             f"{path}: the database file was corrupt; it was moved to {aside.name} and "
             "a fresh database started"
         )
-        return cls.open(path), message
+        return cls._open(path), message
 
     @classmethod
     def memory(cls) -> Store:
@@ -433,6 +459,29 @@ class Store:
                 for statement in _statements(step):
                     db.execute(statement)
             db.execute(f"PRAGMA user_version={number}")
+
+    def _scrub_moved_secrets(self) -> None:
+        """After migration 5 moved passwords out of the database: rebuild the file (VACUUM,
+        with secure_delete on), so that no old copy of a row that held one stays in free
+        space, then empty the WAL (a checkpoint that truncates it: a WAL that is only reset
+        keeps old frames past its new end). A step that cannot be done now (another instance
+        reading) is tried again at the next start: the marker stays until it is done."""
+        pending = self._db.execute("SELECT 1 FROM meta WHERE key = ?", (SCRUB_PENDING,))
+        if pending.fetchone() is None:
+            return
+        try:
+            self._db.execute("PRAGMA secure_delete = ON")
+            self._db.execute("VACUUM")
+            if self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]:
+                return  # busy: another connection holds an old snapshot
+            with self._write() as db:
+                db.execute("DELETE FROM meta WHERE key = ?", (SCRUB_PENDING,))
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except (sqlite3.Error, StoreError):
+            return
+        finally:
+            with suppress(sqlite3.Error):
+                self._db.execute("PRAGMA secure_delete = OFF")
 
     def close(self) -> None:
         with self._lock, self._read_lock:
@@ -493,10 +542,21 @@ class Store:
     # -- sources -------------------------------------------------------------------------
 
     def add_source(
-        self, name: str, kind: SourceKind, location: str, *, folder: str = "", key: str = ""
+        self,
+        name: str,
+        kind: SourceKind,
+        location: str,
+        *,
+        folder: str = "",
+        key: str = "",
+        login: bool = False,
     ) -> Source:
+        """Add a source; ``login`` says that its password is in the credential store under
+        ("feed", key). Neither ``location`` nor ``key`` may hold a password."""
         with self._write() as db:
-            return self._insert_source(db, name, kind, location, folder=folder, key=key)
+            return self._insert_source(
+                db, name, kind, location, folder=folder, key=key, login=login
+            )
 
     def add_source_with_items(
         self,
@@ -524,14 +584,17 @@ class Store:
         *,
         folder: str = "",
         key: str = "",
+        login: bool = False,
     ) -> Source:
         cursor = db.execute(
-            "INSERT INTO sources (name, kind, location, key, folder, added_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (name, kind.value, location, key or location, folder, time.time()),
+            "INSERT INTO sources (name, kind, location, key, folder, added_at, login) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (name, kind.value, location, key or location, folder, time.time(), int(login)),
         )
         assert cursor.lastrowid is not None
-        return Source(cursor.lastrowid, name, kind, location)
+        return Source(
+            cursor.lastrowid, name, kind, location, key=key or location, folder=folder, login=login
+        )
 
     def add_source_once(
         self, marker: str, name: str, kind: SourceKind, location: str
@@ -571,12 +634,13 @@ class Store:
         result = []
         for found in self._read(
             "SELECT id, name, kind, location, updated_at, last_error, key, folder, warning, "
-            f"gone, retry_at FROM sources {'' if only is None else f'WHERE id IN ({marks})'} "
+            f"gone, retry_at, login FROM sources "
+            f"{'' if only is None else f'WHERE id IN ({marks})'} "
             "ORDER BY id",
             chosen,
         ):
             source_id, name, kind, location, updated_at, last_error = found[:6]
-            key, folder, warning, gone, retry_at = found[6:]
+            key, folder, warning, gone, retry_at, login = found[6:]
             sid = int(str(source_id))
             unread, total = counts.get(sid, (0, 0))
             result.append(
@@ -594,6 +658,8 @@ class Store:
                     warning=str(warning),
                     gone=bool(gone),
                     retry_at=_datetime(retry_at),
+                    login=bool(login),
+                    scoped=login == LOGIN_SCOPED,
                 )
             )
         return result
@@ -1174,7 +1240,7 @@ class Store:
             encoding,
             html=bool(found[14]),
             enclosures=enclosures,
-            base=str(found[15] or ""),
+            base=without_login(str(found[15] or "")),
         )
 
     def iter_articles(self, view: View) -> Iterator[tuple[Row, str, str]]:
@@ -1481,3 +1547,22 @@ def _unwritable(path: Path) -> bool:
 def _read_only_message(path: Path | None, what: str) -> str:
     folder = path.parent if path is not None else "the data directory"
     return f"{folder}: cannot save here (read-only): {what}"
+
+
+def make_private(path: Path) -> list[str]:
+    """The database's folder created 0700 (or an existing one that others can read
+    tightened), and the database and its -wal and -shm tightened to 0600 where others can
+    read them; the notices, one line each, of what was changed or could not be."""
+    notices = [paths.private_folder(path.parent)]
+    notices += [paths.private_file(path.with_name(path.name + s)) for s in ("", "-wal", "-shm")]
+    return [notice for notice in notices if notice]
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file empty with mode 0600 before SQLite opens it (SQLite would
+    make it 0644, and gives the -wal and -shm the database's mode). One that exists, or a
+    folder where it cannot be created, is left to SQLite (which says why)."""
+    if path.exists():
+        return
+    with suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, paths.PRIVATE_FILE))

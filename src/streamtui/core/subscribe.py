@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from streamtui.core.errors import SourceError
@@ -19,6 +20,9 @@ from streamtui.core.sanitize import excerpt, sanitize
 
 LISTED_CHOICES = 3
 """How many of a page's feeds the one-line message of FeedChoiceError names."""
+
+if TYPE_CHECKING:
+    from streamtui.core.credentials import Credential
 
 
 class FeedChoiceError(SourceError):
@@ -77,10 +81,16 @@ def _url_problem(error: ValueError) -> str:
 
 
 def fetch_feed(
-    url: str, parser: FeedParser, *, source_key: str, limits: Limits | None = None
+    url: str,
+    parser: FeedParser,
+    *,
+    source_key: str,
+    limits: Limits | None = None,
+    login: Credential | None = None,
 ) -> Subscribed:
-    """Fetch and parse ``url``; an HTML page that links feeds raises FeedChoiceError."""
-    fetched = fetch_one(url, limits=limits or Limits())
+    """Fetch and parse ``url``; an HTML page that links feeds raises FeedChoiceError.
+    ``login`` goes with the request to its own origin (see core/fetch.py)."""
+    fetched = fetch_one(url, limits=limits or Limits(), login=login)
     binary = binary_kind(fetched.body, fetched.content_type)
     if binary:  # as a refresh says it: what the body is, not a parse error
         raise SourceError(excerpt(url), f"not a feed ({binary})")

@@ -28,6 +28,7 @@ from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library
 from streamtui.core.links import refusal
 from streamtui.core.models import Row, Source, View
+from streamtui.core.redact import redact_text
 from streamtui.core.sanitize import sanitize
 from streamtui.core.search import terms
 from streamtui.core.store import ReadOnlyError
@@ -35,7 +36,12 @@ from streamtui.ui.commands import ItemsProvider, SourcesProvider
 from streamtui.ui.format import safe
 from streamtui.ui.keys import KeyTable, described, keymap_for
 from streamtui.ui.messages import Progress, RefreshFinished, RefreshProgressed
-from streamtui.ui.screens.dialogs import AddSourceScreen, ConfirmScreen, NameScreen
+from streamtui.ui.screens.dialogs import (
+    PASSWORD_UPDATED,
+    AddSourceScreen,
+    ConfirmScreen,
+    NameScreen,
+)
 from streamtui.ui.screens.help import HelpScreen, help_content
 from streamtui.ui.screens.links import LinkScreen
 from streamtui.ui.widgets.article import ArticleView
@@ -681,6 +687,8 @@ class StreamApp(App[None]):
 
     def _add_source(self, target: str, name: str | None) -> tuple[Source, int]:
         source, report = self.library.add_source(target, name)  # runs in the dialog's worker
+        if report.password_updated:
+            return source, PASSWORD_UPDATED
         return source, report.stats.added if report.stats else 0
 
     def action_refresh(self, everything: bool, *, quiet: bool = False) -> None:
@@ -905,10 +913,11 @@ class StreamApp(App[None]):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        """Every toast is sanitised: messages carry source names, URLs and error texts."""
+        """Every toast is sanitised: messages carry source names, URLs and error texts; a
+        URL's password is cut out of them."""
         super().notify(
-            sanitize(message, multiline=True),
-            title=sanitize(title),
+            sanitize(redact_text(message), multiline=True),
+            title=sanitize(redact_text(title)),
             severity=severity,
             timeout=timeout,
             markup=markup,

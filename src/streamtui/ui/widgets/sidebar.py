@@ -12,6 +12,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from streamtui.core.models import Source
+from streamtui.core.redact import redact_text
 from streamtui.ui.format import safe
 
 ALL = "all"
@@ -28,7 +29,8 @@ def _prompt(name: str, unread: int | None, error: str = "") -> Content:
     flag = Content.styled(" !", "bold $error") if error else Content("")
     prompt = Content.assemble(safe(name), flag, count)
     if error:
-        prompt = Content.assemble(prompt, "\n", safe(error).stylize("$error"))
+        shown = safe(redact_text(error))  # errors quote URLs: never with a password
+        prompt = Content.assemble(prompt, "\n", shown.stylize("$error"))
     return prompt
 
 
