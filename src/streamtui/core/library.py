@@ -34,9 +34,9 @@ from streamtui.core.models import (
     Undone,
     View,
 )
-from streamtui.core.naming import unique_name
+from streamtui.core.retention import CleanupReport, Retention, SourceRetention
 from streamtui.core.sanitize import sanitize
-from streamtui.core.store import Store, SyncStats
+from streamtui.core.store import DuplicateSourceError, NewSource, Store, SyncStats
 from streamtui.core.streamtext import load_source
 
 if TYPE_CHECKING:  # feedparser and httpx load only when a feed is touched
@@ -51,6 +51,8 @@ _URL_SCHEMES = ("http://", "https://", "feed:", "ftp://", "file:")
 
 
 MAX_IMPORT_BYTES = 8 * 1024 * 1024
+AUTO_CLEANUP_LIMIT = 20_000
+"""Items a refresh's own cleanup removes at most (about a second); the rest go next time."""
 UNDO_DEPTH = 20
 """Bulk changes that can be undone, newest first; kept in memory for the Library's life."""
 
@@ -82,10 +84,17 @@ class Library:
     """Everything a user can do, over one :class:`Store`."""
 
     def __init__(
-        self, store: Store, *, clock: Callable[[], float] = time.time, bundled: Path | None = None
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], float] = time.time,
+        bundled: Path | None = None,
+        retention: Retention | None = None,
     ) -> None:
         self.store = store
         self._clock = clock
+        self.retention = retention or Retention()
+        """The config's limits on stored feed items (core/retention.py)."""
         self._bundled = bundled or paths.bundled_content()
         self._parser: FeedParser | None = None
         self._parser_lock = threading.Lock()
@@ -107,8 +116,18 @@ class Library:
 
     @property
     def read_only(self) -> bool:
-        """Nothing can be saved (a read-only data directory): browse only."""
-        return self.store.read_only
+        """Nothing can be saved (a read-only data directory, or the database file deleted
+        or replaced while open): browse only."""
+        return self.store.read_only or self.store.gone is not None
+
+    def check_database(self) -> None:
+        """Raise DatabaseGoneError when the database file was deleted or replaced since it
+        was opened (the app asks every few seconds; every save asks too)."""
+        self.store.check_file()
+
+    def restore_database(self) -> None:
+        """Write what the open database holds back to its deleted file; saving goes on."""
+        self.store.restore()
 
     def sources(self, *, counted: bool = True, only: Collection[int] | None = None) -> list[Source]:
         return self.store.sources(counted=counted, only=only)
@@ -128,14 +147,17 @@ class Library:
         result = self._load_all(str(location))  # fails before anything is stored
         wanted = sanitize(name or location.stem or location.name) or "source"
         problems = _problem_lines(result)
-        source, stats = self.store.add_source_with_items(
-            self._unique_name(wanted),
-            kind,
-            str(location),
-            result.items,
-            fingerprint=result.fingerprint,
-            error=_error_line(problems),
-        )
+        try:  # the name is made unique, and the place checked again, as it is saved
+            source, stats = self.store.add_source_with_items(
+                wanted,
+                kind,
+                str(location),
+                result.items,
+                fingerprint=result.fingerprint,
+                error=_error_line(problems),
+            )
+        except DuplicateSourceError as error:  # added meanwhile by another streamtui
+            raise SourceError(display_path(target), f"already added as {error.name!r}") from None
         return source, SyncReport(source, stats, problems)
 
     def add_feed(self, url: str, name: str | None = None) -> tuple[Source, SyncReport]:
@@ -150,13 +172,17 @@ class Library:
         if location != url:
             self._refuse_duplicate(location)
         wanted = sanitize(name or default_name(got.feed, url)) or "feed"
-        source = self.store.add_source(
-            self._unique_name(wanted), SourceKind.FEED, location, key=url
-        )
+        try:
+            source = self.store.add_source(
+                wanted, SourceKind.FEED, location, key=url, identity=_url_identity
+            )
+        except DuplicateSourceError as error:  # subscribed meanwhile by another streamtui
+            raise SourceError(sanitize(url), f"already subscribed as {error.name!r}") from None
         try:
             stats = self.store.merge_items(
                 source.id,
                 got.feed.items,
+                whole=True,
                 etag=got.fetched.etag,
                 last_modified=got.fetched.last_modified,
                 warning=got.feed.warning,
@@ -174,9 +200,7 @@ class Library:
         wanted = sanitize(name)
         if not wanted:
             raise SourceError(display_path(name), "a source needs a name")
-        if wanted.casefold() != source.name.casefold():
-            wanted = self._unique_name(wanted)
-        self.store.update_source(source.id, name=wanted)
+        self.store.rename_source(source.id, wanted)  # made unique as it is saved
         return self.find_source(str(source.id))
 
     def _start_parser(self) -> FeedParser:
@@ -268,7 +292,37 @@ class Library:
                 Refresher(self.store, parser, limits=limits, clock=self._clock).run(
                     feeds, shifted, cancel
                 )
+            self.store.check_writable()  # the file went away during the refresh: say so
+            if cancel is None or not cancel.is_set():
+                summary.removed = self.cleanup(
+                    [source.id for source in feeds], limit=AUTO_CLEANUP_LIMIT
+                ).total
         return summary
+
+    def cleanup(
+        self, only: Collection[int] | None = None, *, limit: int | None = None
+    ) -> CleanupReport:
+        """Remove the feed items that retention lets go (of the sources in ``only``)."""
+        return self.store.cleanup(self.retention, only=only, now=self._clock(), limit=limit)
+
+    def limits(self, reference: str) -> tuple[Source, SourceRetention]:
+        """A feed's own retention limits (None where the config's apply)."""
+        source = self._feed(reference)
+        return source, self.store.limits(source.id)
+
+    def set_limits(self, reference: str, limits: SourceRetention) -> Source:
+        source = self._feed(reference)
+        self.store.set_limits(source.id, limits)
+        return source
+
+    def _feed(self, reference: str) -> Source:
+        source = self.find_source(reference)
+        if source.kind is not SourceKind.FEED:
+            raise SourceError(
+                sanitize(source.name),
+                "retention applies to feeds; a folder or file source holds exactly its files",
+            )
+        return source
 
     def import_subscriptions(self, path: str) -> ImportReport:
         """Add every http(s) feed of an OPML file or URL list; they are fetched on refresh."""
@@ -285,23 +339,22 @@ class Library:
             duplicates=listing.duplicates,
             rejected=[f"{r.entry}: {r.reason}" for r in listing.rejected],
         )
-        known = self.store.feed_addresses()
-        taken = {name.casefold() for name in self.store.source_names().values()}
+        wanted: list[NewSource] = []
         for subscription in listing.subscriptions:
             try:
                 url = check_url(subscription.url)
-                self._refuse_duplicate(url, known)
             except SourceError as error:
-                if "already" in error.reason:
-                    report.duplicates += 1
-                else:
-                    report.rejected.append(str(error))
+                report.rejected.append(str(error))
                 continue
-            name = unique_name(sanitize(subscription.title) or urlsplit(url).netloc, taken)
-            source = self.store.add_source(name, SourceKind.FEED, url, folder=subscription.folder)
-            report.added.append(source)
-            known.append((url, url, name))
-            taken.add(name.casefold())
+            name = sanitize(subscription.title) or urlsplit(url).netloc
+            wanted.append(NewSource(name, SourceKind.FEED, url, subscription.folder))
+        # One transaction: names made unique and subscriptions compared with what is stored
+        # as they are saved (two imports at once both complete), each in constant time.
+        for added in self.store.add_sources(wanted, identity=_url_identity):
+            if isinstance(added, DuplicateSourceError):
+                report.duplicates += 1
+            else:
+                report.added.append(added)
         return report
 
     def export_subscriptions(self) -> str:
@@ -408,9 +461,6 @@ class Library:
         if resolved.is_file():
             return resolved, SourceKind.FILE
         raise SourceError(shown, "not a folder or a regular file")
-
-    def _unique_name(self, wanted: str) -> str:
-        return unique_name(wanted, {n.casefold() for n in self.store.source_names().values()})
 
     # -- the stream ----------------------------------------------------------------------
 
