@@ -36,7 +36,13 @@ from streamtui.core.models import (
 )
 from streamtui.core.retention import CleanupReport, Retention, SourceRetention
 from streamtui.core.sanitize import sanitize
-from streamtui.core.store import DuplicateSourceError, NewSource, Store, SyncStats
+from streamtui.core.store import (
+    DatabaseGoneError,
+    DuplicateSourceError,
+    NewSource,
+    Store,
+    SyncStats,
+)
 from streamtui.core.streamtext import load_source
 
 if TYPE_CHECKING:  # feedparser and httpx load only when a feed is touched
@@ -119,6 +125,15 @@ class Library:
         """Nothing can be saved (a read-only data directory, or the database file deleted
         or replaced while open): browse only."""
         return self.store.read_only or self.store.gone is not None
+
+    @property
+    def gone(self) -> DatabaseGoneError | None:
+        """Why nothing more is saved, once the database file was found deleted or replaced."""
+        return self.store.gone
+
+    @property
+    def database_path(self) -> Path | None:
+        return self.store.path
 
     def check_database(self) -> None:
         """Raise DatabaseGoneError when the database file was deleted or replaced since it
@@ -314,6 +329,23 @@ class Library:
         source = self._feed(reference)
         self.store.set_limits(source.id, limits)
         return source
+
+    def database_size(self) -> int:
+        """The database's size in bytes (pages in use and free)."""
+        return self.store.size_bytes()
+
+    def vacuum_mode(self) -> str:
+        return self.store.vacuum_mode()
+
+    def enable_incremental_vacuum(self) -> int:
+        return self.store.enable_incremental_vacuum()
+
+    def checkpoint(self) -> None:
+        self.store.checkpoint()
+
+    def feed(self, reference: str) -> Source:
+        """A feed source by reference; SourceError for a folder or file source."""
+        return self._feed(reference)
 
     def _feed(self, reference: str) -> Source:
         source = self.find_source(reference)

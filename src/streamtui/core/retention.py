@@ -95,6 +95,14 @@ def candidates(
 ) -> list[str]:
     """Ids of the source's items past its limits (older than ``keep_days``, or beyond its
     ``max_items`` newest), before what protects them is looked at."""
+    query = candidate_query(source_id, keep_days, max_items, now)
+    return [] if query is None else [str(row[0]) for row in db.execute(*query)]
+
+
+def candidate_query(
+    source_id: int, keep_days: int, max_items: int, now: float
+) -> tuple[str, list[object]] | None:
+    """The SQL of :func:`candidates` and its parameters (None: no limit applies)."""
     parts: list[str] = []
     params: list[object] = []
     if max_items:
@@ -109,9 +117,10 @@ def candidates(
         )
         params += [source_id, now - keep_days * DAY]
     if not parts:
-        return []
-    query = parts[0] if len(parts) == 1 else " UNION ".join(f"SELECT * FROM ({p})" for p in parts)
-    return [str(row[0]) for row in db.execute(query, params)]
+        return None
+    if len(parts) == 1:
+        return parts[0], params
+    return " UNION ".join(f"SELECT * FROM ({part})" for part in parts), params
 
 
 _PROTECTED = "starred = 0 AND fetched != ? AND NOT (read = 0 AND ? AND max(added_at, ?) >= ?)"
@@ -138,5 +147,5 @@ def check_limit(value: int, what: str) -> str:
     """Why ``value`` cannot be a limit for ``what`` ("" when it can)."""
     highest = MAX_DAYS if what == "days" else MAX_ITEMS
     if value < 0 or value > highest:
-        return f"{what} must be a whole number from 0 (no limit) to {highest:,}"
+        return f"must be a whole number of {what} from 0 to {highest:,}"
     return ""

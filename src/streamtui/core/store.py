@@ -983,7 +983,10 @@ class Store:
         assert set(fields) <= set(FEED_STATE_COLUMNS)
         if fetched is not None:
             carried = len({item.id for item in merge.items})
-            churn = churn + 1 if fetches and _replaced_most(stats.added, carried) else 0
+            replaced = fetches and _replaced_most(stats.added, carried)
+            if replaced:
+                replaced = _replaced_most(self._repeats(db, merge, fetched), carried)
+            churn = churn + 1 if replaced else 0
             note = _churn_note(churn, stats.added, carried)
             warning = str(fields.get("warning", ""))
             fields.update(
@@ -998,6 +1001,24 @@ class Store:
             f"UPDATE sources SET {assignments} WHERE id = ?", (*fields.values(), merge.source_id)
         )
         return stats
+
+    @staticmethod
+    def _repeats(db: sqlite3.Connection, merge: Merge, fetched: int) -> int:
+        """How many of a fetch's items repeat a story the source had before under another id
+        (the same title or link as an item the fetch no longer carries): a feed whose new
+        items are mostly repeats gives its stories new ids, where a busy feed has new
+        stories. Read only for a fetch whose items are nearly all new (rare)."""
+        titles, links = set(), set()
+        for title, link in db.execute(
+            "SELECT i.title, coalesce(b.link, '') FROM items i LEFT JOIN bodies b "
+            "ON b.item_id = i.id WHERE i.source_id = ? AND i.fetched != ?",
+            (merge.source_id, fetched),
+        ):
+            titles.add(title)
+            links.add(link)
+        titles.discard("")
+        links.discard("")
+        return sum(item.title in titles or item.link in links for item in merge.items)
 
     # -- retention (the rules: core/retention.py) --------------------------------------------
 
@@ -1042,7 +1063,7 @@ class Store:
             f"{'' if only is None else f'AND id IN ({marks})'} ORDER BY id",
             chosen,
         )
-        before = self._pages()
+        before = self.size_bytes()
         for source_id, name, days, count in sources:
             sid = int(str(source_id))
             limits = SourceRetention(
@@ -1078,7 +1099,7 @@ class Store:
                 break
         if report.total:
             self._incremental_vacuum()
-            report.freed_bytes = max(0, before - self._pages())
+            report.freed_bytes = max(0, before - self.size_bytes())
         return report
 
     @staticmethod
@@ -1098,7 +1119,7 @@ class Store:
             arrivals_since=arrivals,
         )
 
-    def _pages(self) -> int:
+    def size_bytes(self) -> int:
         """The database's size in bytes as SQLite counts it (pages in use or free)."""
         with self._lock:
             count = int(self._db.execute("PRAGMA page_count").fetchone()[0])
@@ -1117,7 +1138,7 @@ class Store:
         that only by rewriting the whole file once (VACUUM; about 15 s per 100k items, and
         as much free disk as the database takes). Returns how many bytes it gave back."""
         self.check_writable()
-        before = self._pages()
+        before = self.size_bytes()
         with self._lock:
             try:
                 self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
@@ -1127,15 +1148,24 @@ class Store:
                     f"{self.path or 'database'}: cannot rewrite the database ({_reason(error)})"
                 ) from error
         self.check_file()
-        return max(0, before - self._pages())
+        return max(0, before - self.size_bytes())
 
     def _incremental_vacuum(self) -> None:
         """Give the free pages back to the file system (incremental auto_vacuum only; in
         other modes they stay in the file and new items reuse them)."""
         if self.vacuum_mode() != "incremental":
             return
-        with self._write() as db:
-            db.execute("PRAGMA incremental_vacuum").fetchall()
+        self.check_writable()
+        with self._lock:
+            try:
+                # Each step of this pragma frees one page, and sqlite3's execute() takes a
+                # statement without result columns for done after the first: executescript
+                # steps it to the end (in a transaction of its own).
+                self._db.executescript("PRAGMA incremental_vacuum;")
+            except sqlite3.Error as error:
+                raise StoreError(
+                    f"{self.path or 'database'}: cannot save ({_reason(error)})"
+                ) from error
 
     def checkpoint(self) -> None:
         """Copy the WAL into the database file and truncate it (the file then shows the
@@ -1797,8 +1827,8 @@ def _after(key: tuple[float, int, str]) -> list[tuple[str, tuple[object, ...]]]:
 
 
 def _replaced_most(new: int, carried: int) -> bool:
-    """Whether a fetch carrying ``carried`` items, ``new`` of them never seen, replaced most
-    of the feed (a feed that gives its items new ids at every fetch)."""
+    """Whether ``new`` items (never seen, or repeating a story under a new id) are most of a
+    fetch that carried ``carried`` items."""
     return carried >= CHURN_MIN_ITEMS and new >= CHURN_SHARE * carried
 
 
@@ -1806,8 +1836,8 @@ def _churn_note(churn: int, new: int, carried: int) -> str:
     if churn < CHURN_FETCHES:
         return ""
     return (
-        f"the feed replaces most of its items at every fetch ({new} of {carried} new, "
-        f"{churn} fetches in a row): the items it drops are removed even unread"
+        f"the feed gives most of its items new ids at every fetch ({new} of {carried} new, "
+        f"{churn} fetches in a row): the copies it drops are removed even unread"
     )
 
 

@@ -18,17 +18,21 @@ ALL = "all"
 STARRED = "starred"
 
 
-def _prompt(name: str, unread: int | None, error: str = "") -> Content:
+def _prompt(name: str, unread: int | None, error: str = "", warning: str = "") -> Content:
     """Name and unread count (None: not counted yet); a failing source says why on a
-    second line."""
+    second line, and one with a warning (a feed that renames its items) says that."""
     if unread is None:
         count = Content("")
     else:
         count = Content.styled(f" {unread}", "bold $accent" if unread else "dim")
     flag = Content.styled(" !", "bold $error") if error else Content("")
+    if warning and not error:
+        flag = Content.styled(" ~", "bold $warning")
     prompt = Content.assemble(safe(name), flag, count)
     if error:
         prompt = Content.assemble(prompt, "\n", safe(error).stylize("$error"))
+    elif warning:
+        prompt = Content.assemble(prompt, "\n", safe(warning).stylize("$warning"))
     return prompt
 
 
@@ -98,7 +102,10 @@ class SourcesSidebar(OptionList):
             Option(_starred_prompt(starred), id=STARRED),
         ]
         options += [
-            Option(_prompt(s.name, s.unread if counted else None, s.last_error), id=str(s.id))
+            Option(
+                _prompt(s.name, s.unread if counted else None, s.last_error, s.warning),
+                id=str(s.id),
+            )
             for s in sources
         ]
         self.set_options(options)
@@ -114,7 +121,8 @@ class SourcesSidebar(OptionList):
         for source in sources:
             with suppress(OptionDoesNotExist):  # added since the sidebar was filled
                 self.replace_option_prompt(
-                    str(source.id), _prompt(source.name, source.unread, source.last_error)
+                    str(source.id),
+                    _prompt(source.name, source.unread, source.last_error, source.warning),
                 )
                 self._unread[source.id] = source.unread
         self.replace_option_prompt(ALL, _prompt("All", sum(self._unread.values())))
