@@ -8,11 +8,13 @@ Run: .venv/bin/python benchmarks/reliability.py [--quick] [--only NAME,...]
 - net: the hostile loopback server, each case through a refresh, with real deadlines
 - state: kill -9 during marks and migrations, two instances at once, bad data folders
 - files: hostile local files
+- concurrency: two imports at once, the data folder deleted, retention, OPML import at scale
 
 Each part is also a script of its own (``pty_escapes.py``, ``fuzz.py``, ``hostile_net.py``,
-``kill_trials.py``, ``local_files.py``) with its own options. The exit status is 1 when any
-case was not clean: a crash, an escape or a lost mark. ``--quick`` runs each part at a small
-size (about a minute in all); the full run takes much longer (see benchmarks/README.md).
+``kill_trials.py``, ``local_files.py``, ``state_cases.py``) with its own options. The exit
+status is 1 when any case was not clean: a crash, an escape or a lost mark. ``--quick`` runs
+each part at a small size (about a minute in all); the full run takes much longer (see
+benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ PARTS: dict[str, Callable[[bool], list[Row]]] = {
     "net": script_rows("hostile_net"),
     "state": script_rows("kill_trials"),
     "files": script_rows("local_files"),
+    "concurrency": script_rows("state_cases"),
 }
 
 

@@ -30,6 +30,8 @@ SMOKE = [
     pytest.param(["pty_escapes.py", "--quick"], id="pty-escapes"),
     pytest.param(["bigfeed.py", "--smoke"], marks=TMUX, id="bigfeed"),
     pytest.param(["reliability.py", "--quick", "--only", "files"], id="reliability"),
+    pytest.param(["state_cases.py", "--quick", "--only", "imports,deleted,opml"], id="state-cases"),
+    pytest.param(["import_scale.py", "--smoke"], id="import-scale"),
 ]
 
 

@@ -1049,54 +1049,56 @@ class Store:
         """Remove the feed items that retention lets go (of the sources in ``only``), at
         most ``limit`` of them, in transactions of at most CLEANUP_BATCH items (a key that
         marks an item read waits for one of them at most); then give the space back when
-        the database can (auto_vacuum=INCREMENTAL). Candidates are read on the reading
-        connection, and what protects them is checked again in the transaction that removes
-        them: an item starred, marked unread or fetched meanwhile stays."""
+        the database can (auto_vacuum=INCREMENTAL). What is due is found on the reading
+        connection, and what protects an item is checked again in the transaction that
+        removes it: an item starred, marked unread or fetched meanwhile stays. A pass with
+        nothing due writes nothing."""
         moment = time.time() if now is None else now
-        report = CleanupReport()
+        arrivals = float(self.meta("arrivals_since") or 0)
         chosen = list(only or ())
         marks = ", ".join("?" * len(chosen))
-        arrivals = float(self.meta("arrivals_since") or 0)
-        budget = limit
         sources = self._read(
             "SELECT id, name, keep_days, max_items FROM sources WHERE kind = 'feed' "
             f"{'' if only is None else f'AND id IN ({marks})'} ORDER BY id",
             chosen,
         )
-        before = self.size_bytes()
+        report = CleanupReport()
+        due: list[tuple[int, str, list[str]]] = []
         for source_id, name, days, count in sources:
             sid = int(str(source_id))
             limits = SourceRetention(
                 None if days is None else int(str(days)), None if count is None else int(str(count))
             )
-            keep_days, max_items = limits.over(defaults)
             with self._read_lock:
                 try:
-                    found = retention.candidates(self._reader, sid, keep_days, max_items, moment)
+                    found = retention.candidates(self._reader, sid, *limits.over(defaults), moment)
+                    rules = self._rules(self._reader, sid, defaults, moment, arrivals)
+                    if found and rules is not None:
+                        found = retention.removable(self._reader, found, rules)
                 except sqlite3.Error as error:
                     raise StoreError(f"{self.path or 'database'}: cannot read ({error})") from error
-            removed = 0
-            for start in range(0, len(found), CLEANUP_BATCH):
+            if found:
+                due.append((sid, str(name), found))
+        if not due:
+            return report
+        before = self.size_bytes()
+        budget = limit
+        with self.checkpoints_deferred():
+            for batch in _batches(due, CLEANUP_BATCH):
                 if budget is not None and budget <= 0:
                     report.pending = True
                     break
-                batch = found[start : start + CLEANUP_BATCH]
                 with self._write() as db:
-                    rules = self._rules(db, sid, defaults, moment, arrivals)
-                    if rules is None:  # removed meanwhile
-                        break
-                    going = retention.removable(db, batch, rules)
-                    if budget is not None:
-                        going = going[:budget]
-                        budget -= len(going)
-                    retention.remove(db, going)
-                    if going:
-                        self._generation += 1
-                removed += len(going)
-            if removed:
-                report.removed[str(name)] = removed
-            if report.pending:
-                break
+                    for sid, name, ids in batch:
+                        rules = self._rules(db, sid, defaults, moment, arrivals)
+                        going = [] if rules is None else retention.removable(db, ids, rules)
+                        if budget is not None:
+                            going = going[:budget]
+                            budget -= len(going)
+                        retention.remove(db, going)
+                        if going:
+                            report.removed[name] = report.removed.get(name, 0) + len(going)
+                    self._generation += 1
         if report.total:
             self._incremental_vacuum()
             report.freed_bytes = max(0, before - self.size_bytes())
@@ -1824,6 +1826,25 @@ def _after(key: tuple[float, int, str]) -> list[tuple[str, tuple[object, ...]]]:
         ("published = ? AND seq > ?", (published, seq)),
         ("published < ?", (published,)),
     ]
+
+
+def _batches(
+    due: Sequence[tuple[int, str, list[str]]], size: int
+) -> Iterator[list[tuple[int, str, list[str]]]]:
+    """``due`` (source id, name, item ids) cut into batches of about ``size`` items, a
+    source's ids split across batches when they are many."""
+    batch: list[tuple[int, str, list[str]]] = []
+    held = 0
+    for sid, name, ids in due:
+        for start in range(0, len(ids), size):
+            part = ids[start : start + size]
+            batch.append((sid, name, part))
+            held += len(part)
+            if held >= size:
+                yield batch
+                batch, held = [], 0
+    if batch:
+        yield batch
 
 
 def _replaced_most(new: int, carried: int) -> bool:
