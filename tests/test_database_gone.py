@@ -99,6 +99,7 @@ def test_a_deleted_database_is_written_back_and_saving_goes_on(tmp_path: Path) -
     assert library.search("Body")  # the search index came back too
     library.close()
     assert starred_in(data / "streamtui.db") == {ids[0], ids[2]}
+    assert (data / "streamtui.db").stat().st_mode & 0o777 == 0o600
     again = Store.open(data / "streamtui.db")
     assert again.count(Library(again).view()) == 3
     again.close()

@@ -25,6 +25,7 @@ from feedserver import feed_server_fixture as feed_server_fixture  # the feed_se
 from streamtui.cli import main
 from streamtui.core import library as library_module
 from streamtui.core.library import Library
+from streamtui.core.models import SourceKind
 from streamtui.core.retention import Retention, SourceRetention, candidate_query
 from streamtui.core.store import CHURN_FETCHES, Store
 
@@ -393,3 +394,20 @@ def test_the_warning_shows_in_sources(
     assert main(["--data-dir", str(data), "sources"]) == 0
     line = next(line for line in capsys.readouterr().out.splitlines() if " C " in line)
     assert "(warning: the feed gives most of its items new ids at every fetch (20 of 20" in line
+
+
+async def test_the_sidebar_shows_a_source_warning(library: Library, tmp_path: Path) -> None:
+    from streamtui.ui.app import StreamApp
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "a.txt").write_text("A\n\nB.\n")
+    quiet, _ = library.add_source(str(folder), "Quiet")
+    noisy = library.store.add_source("Noisy", SourceKind.FEED, "http://127.0.0.1:9/n")
+    library.store.update_source(noisy.id, warning="the feed gives most of its items new ids")
+    app = StreamApp(library, sync_on_start=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        shown = str(app.sidebar.get_option(str(noisy.id)).prompt)
+        assert shown.startswith("Noisy ~") and "new ids" in shown
+        assert "~" not in str(app.sidebar.get_option(str(quiet.id)).prompt)

@@ -554,6 +554,7 @@ class Store:
             try:
                 path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 _remove_database_files(copy)
+                os.close(os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # private
                 target = sqlite3.connect(copy)
                 try:
                     self._db.backup(target)
