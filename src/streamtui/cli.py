@@ -361,7 +361,7 @@ def _cleanup(library: Library, args: argparse.Namespace) -> int:
     if library.vacuum_mode() == "none":  # a database made before retention: once
         print(
             "streamtui: rewriting the database once so that it can give space back "
-            "(about 15 s per 100,000 items)…",
+            "(about 2 s per 100,000 items)…",
             file=sys.stderr,
             flush=True,
         )
