@@ -81,6 +81,8 @@ class Source:
     warning: str = ""
     gone: bool = False
     retry_at: datetime | None = None
+    renaming: bool = False
+    """The feed gives most of its items new ids at every fetch (its warning says more)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -835,12 +835,12 @@ class Store:
         result = []
         for found in self._read(
             "SELECT id, name, kind, location, updated_at, last_error, key, folder, warning, "
-            f"gone, retry_at FROM sources {'' if only is None else f'WHERE id IN ({marks})'} "
-            "ORDER BY id",
+            f"gone, retry_at, churn FROM sources {'' if only is None else f'WHERE id IN ({marks})'}"
+            " ORDER BY id",
             chosen,
         ):
             source_id, name, kind, location, updated_at, last_error = found[:6]
-            key, folder, warning, gone, retry_at = found[6:]
+            key, folder, warning, gone, retry_at, churn = found[6:]
             sid = int(str(source_id))
             unread, total = counts.get(sid, (0, 0))
             result.append(
@@ -858,6 +858,7 @@ class Store:
                     warning=str(warning),
                     gone=bool(gone),
                     retry_at=_datetime(retry_at),
+                    renaming=int(str(churn)) >= CHURN_FETCHES,
                 )
             )
         return result

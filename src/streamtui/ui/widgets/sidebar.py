@@ -18,21 +18,24 @@ ALL = "all"
 STARRED = "starred"
 
 
-def _prompt(name: str, unread: int | None, error: str = "", warning: str = "") -> Content:
+RENAMING = "gives its items new ids at every fetch"
+
+
+def _prompt(name: str, unread: int | None, error: str = "", renaming: bool = False) -> Content:
     """Name and unread count (None: not counted yet); a failing source says why on a
-    second line, and one with a warning (a feed that renames its items) says that."""
+    second line, and a feed that renames its items says that (`sources` says more)."""
     if unread is None:
         count = Content("")
     else:
         count = Content.styled(f" {unread}", "bold $accent" if unread else "dim")
     flag = Content.styled(" !", "bold $error") if error else Content("")
-    if warning and not error:
+    if renaming and not error:
         flag = Content.styled(" ~", "bold $warning")
     prompt = Content.assemble(safe(name), flag, count)
     if error:
         prompt = Content.assemble(prompt, "\n", safe(error).stylize("$error"))
-    elif warning:
-        prompt = Content.assemble(prompt, "\n", safe(warning).stylize("$warning"))
+    elif renaming:
+        prompt = Content.assemble(prompt, "\n", Content.styled(RENAMING, "$warning"))
     return prompt
 
 
@@ -103,7 +106,7 @@ class SourcesSidebar(OptionList):
         ]
         options += [
             Option(
-                _prompt(s.name, s.unread if counted else None, s.last_error, s.warning),
+                _prompt(s.name, s.unread if counted else None, s.last_error, s.renaming),
                 id=str(s.id),
             )
             for s in sources
@@ -122,7 +125,7 @@ class SourcesSidebar(OptionList):
             with suppress(OptionDoesNotExist):  # added since the sidebar was filled
                 self.replace_option_prompt(
                     str(source.id),
-                    _prompt(source.name, source.unread, source.last_error, source.warning),
+                    _prompt(source.name, source.unread, source.last_error, source.renaming),
                 )
                 self._unread[source.id] = source.unread
         self.replace_option_prompt(ALL, _prompt("All", sum(self._unread.values())))
