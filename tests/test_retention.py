@@ -8,6 +8,7 @@ Every feed here is served by a loopback server and refreshed for real (tests/fee
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 import sqlite3
@@ -415,3 +416,32 @@ async def test_the_sidebar_shows_a_source_warning(library: Library, tmp_path: Pa
         assert shown == "Noisy ~ 0\ngives its items new ids at every fetch"
         for plain in (quiet, other):  # a feed's own warnings stay in `sources`
             assert "\n" not in str(app.sidebar.get_option(str(plain.id)).prompt)
+
+
+async def test_the_app_says_what_a_refresh_removed_and_drops_it_from_the_list(
+    library: Library, feed_server: FeedServer
+) -> None:
+    """A refresh that brings nothing new but lets old items go: the toast says so and the
+    list no longer shows them (it reloaded only for new items)."""
+    from streamtui.ui.app import StreamApp
+
+    library.retention = Retention(keep_days=1, max_items=0, unread_days=0)
+    items = [(f"a{n}", f"Aged {n}", n) for n in range(20)]
+    served = [rss(items)]
+    feed_server.route(
+        "/aged.xml", lambda r: Reply(200, [("Content-Type", "application/rss+xml")], served[0])
+    )
+    await asyncio.to_thread(library.add_source, feed_server.url("/aged.xml"))  # its own loop
+    served[0] = rss(items[15:])  # the feed drops 15 old items and brings nothing new
+    app = StreamApp(library, sync_on_start=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert app.stream.count == 20
+        await pilot.press("R")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.5)
+        shown = [str(n.message) for n in app._notifications]
+        assert any(m.endswith("0 new item(s), 15 old item(s) removed.") for m in shown), shown
+        assert app.stream.count == 5
+        titles = {row.title for i in range(5) if (row := app.stream.row_at(i))}
+        assert titles == {f"Aged {n}" for n in range(15, 20)}
