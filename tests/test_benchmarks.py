@@ -32,6 +32,8 @@ SMOKE = [
     pytest.param(["bigfeed.py", "--smoke"], marks=TMUX, id="bigfeed"),
     pytest.param(["secrets_files.py", "--smoke"], id="secrets-files"),
     pytest.param(["reliability.py", "--quick", "--only", "files"], id="reliability"),
+    pytest.param(["state_cases.py", "--quick", "--only", "imports,deleted,opml"], id="state-cases"),
+    pytest.param(["import_scale.py", "--smoke"], id="import-scale"),
 ]
 
 

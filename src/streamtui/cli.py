@@ -17,6 +17,7 @@ from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library, SyncReport, open_library
 from streamtui.core.models import Item, Row, View
 from streamtui.core.redact import redact_text, redact_url
+from streamtui.core.retention import SourceRetention, check_limit
 from streamtui.core.sanitize import excerpt, sanitize
 from streamtui.core.store import Store, make_private
 
@@ -115,6 +116,29 @@ def build_parser() -> argparse.ArgumentParser:
     rename.add_argument("source", metavar="SOURCE")
     rename.add_argument("name", metavar="NAME")
 
+    cleanup = verb(
+        "cleanup",
+        "remove the feed items that retention lets go (keep_days, max_items, unread_days; "
+        "never starred items, unread recent ones or what a feed still carries) and give "
+        "the space back",
+    )
+    cleanup.add_argument("sources", nargs="*", metavar="SOURCE", help="only these feeds")
+
+    keeping = verb(
+        "retention",
+        "show or set how long a feed's items are kept (default: the config's "
+        "keep_days and max_items)",
+    )
+    keeping.add_argument("source", metavar="SOURCE", help="a feed: name, number or URL")
+    keeping.add_argument(
+        "--days", metavar="N", help="remove items older than N days (0: no limit; default: config)"
+    )
+    keeping.add_argument(
+        "--max-items",
+        metavar="N",
+        help="keep at most N items of this feed (0: no limit; default: config)",
+    )
+
     sources = verb("sources", "list sources with their unread counts")
     sources.add_argument("--json", action="store_true", help="one JSON object per line")
     return parser
@@ -193,6 +217,15 @@ def _run(args: argparse.Namespace) -> int:
     message = "\n".join([*private, message] if message else private)
     if message:
         _fail(message)
+    if args.command in ("refresh", "cleanup", "retention"):  # they apply the config's limits
+        from streamtui.core.config import load_config
+
+        try:
+            config = load_config(paths.config_dir(getattr(args, "config_dir", None)))
+        except StreamtuiError:
+            library.close()
+            raise
+        library.retention = config.retention
     if not library.read_only:  # a read-only data directory: show what is stored
         library.ensure_default_source()
     if args.command is None:
@@ -215,6 +248,8 @@ def _run(args: argparse.Namespace) -> int:
         "import": _import,
         "export": _export,
         "rename": _rename,
+        "cleanup": _cleanup,
+        "retention": _retention,
     }[args.command]
     try:
         return handler(library, args)
@@ -227,6 +262,7 @@ def _launch(library: Library, args: argparse.Namespace, message: str) -> int:
     from streamtui.ui.app import StreamApp
 
     config = load_config(paths.config_dir(getattr(args, "config_dir", None)))
+    library.retention = config.retention
     try:
         app = StreamApp(library, startup_message=message, config=config)
         app.run()
@@ -355,8 +391,73 @@ def _refresh(library: Library, args: argparse.Namespace) -> int:
         f"updated {summary.updated}, unchanged {summary.unchanged}, failed {summary.failed}"
         + (f", skipped {summary.skipped}" if summary.skipped else "")
         + f"; {summary.added} new item(s)"
+        + (f", {summary.removed} old item(s) removed" if summary.removed else "")
     )
     return 1 if summary.failed else 0
+
+
+def _cleanup(library: Library, args: argparse.Namespace) -> int:
+    chosen = [library.feed(reference).id for reference in args.sources] if args.sources else None
+    before = library.database_size()
+    report = library.cleanup(chosen)
+    if library.vacuum_mode() == "none":  # a database made before retention: once
+        print(
+            "streamtui: rewriting the database once so that it can give space back "
+            "(about 2 s per 100,000 items)…",
+            file=sys.stderr,
+            flush=True,
+        )
+        library.enable_incremental_vacuum()
+    library.checkpoint()
+    for name, count in report.removed.items():
+        print(f"{sanitize(name)}: removed {count} item(s)")
+    freed = max(0, before - library.database_size())
+    print(f"removed {report.total} item(s); {_size(freed)} regained")
+    return 0
+
+
+def _size(count: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= size:
+            return f"{count / size:.1f} {unit}"
+    return f"{count} bytes"
+
+
+def _retention(library: Library, args: argparse.Namespace) -> int:
+    source, own = library.limits(args.source)
+    if args.days is not None or args.max_items is not None:
+        own = SourceRetention(
+            own.keep_days if args.days is None else _limit(args.days, "days", "--days"),
+            own.max_items
+            if args.max_items is None
+            else _limit(args.max_items, "items", "--max-items"),
+        )
+        library.set_limits(str(source.id), own)
+    days, count = own.over(library.retention)
+    print(
+        f"{sanitize(source.name)}: "
+        + (f"items older than {days} day(s) are removed" if days else "no age limit")
+        + (" (its own)" if own.keep_days is not None else " (config: keep_days)")
+        + "; "
+        + (f"at most {count} item(s)" if count else "no count limit")
+        + (" (its own)" if own.max_items is not None else " (config: max_items)")
+        + f"; unread items stay at least {library.retention.unread_days} day(s)"
+    )
+    return 0
+
+
+def _limit(text: str, what: str, option: str) -> int | None:
+    """A limit given on the command line: a whole number, or "default" (the config's)."""
+    if text.strip().lower() == "default":
+        return None
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = -1
+    reason = check_limit(value, what) if value >= 0 else "must be a whole number or 'default'"
+    if reason:
+        raise StreamtuiError(f"retention: {option} {sanitize(text)[:40]}: {reason}")
+    return value
 
 
 class _ProgressBar:
@@ -485,9 +586,10 @@ def _sources(library: Library, args: argparse.Namespace) -> int:
             )
         else:
             error = f"  ! {redact_text(last_error)}" if last_error else ""
+            warning = f"  (warning: {sanitize(source.warning)})" if source.warning else ""
             print(
                 f"{source.id:>3}  {_cell(name, 24)} {source.unread:>5} unread / "
-                f"{source.total:<5} {_updated(source.updated_at)}  {location}{error}"
+                f"{source.total:<5} {_updated(source.updated_at)}  {location}{error}{warning}"
             )
     return 0
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from streamtui.core.errors import FileReadError, StreamtuiError
 from streamtui.core.files import check_file_or_absent, read_bytes
+from streamtui.core.retention import Retention, check_limit
 from streamtui.core.sanitize import excerpt, sanitize
 
 CONFIG_NAME = "config.toml"
@@ -27,7 +28,16 @@ MAX_LINE = 1000
 """The longest line read: tomllib takes time quadratic in the parts of a dotted key (8,000
 parts took 1.5 s, 100,000 would take minutes), and no config line needs more."""
 PRESETS = ("vim", "newsboat")
-KNOWN = ("refresh_interval", "keymap_preset", "keymap", "theme", "list_width")
+KNOWN = (
+    "refresh_interval",
+    "keymap_preset",
+    "keymap",
+    "theme",
+    "list_width",
+    "keep_days",
+    "max_items",
+    "unread_days",
+)
 
 
 class ConfigError(StreamtuiError):
@@ -45,6 +55,8 @@ class Config:
     """A Textual theme name; empty keeps the default."""
     list_width: int = 0
     """The stream list's share of the list/article split, in percent; 0 is the default."""
+    retention: Retention = field(default_factory=Retention)
+    """keep_days, max_items and unread_days: which feed items are kept (core/retention.py)."""
     path: str = field(default="", compare=False)
     text: str = field(default="", repr=False, compare=False)
 
@@ -105,16 +117,35 @@ def _parse(path: Path, text: str) -> Config:
         keymap=_keymap(blank, data.get("keymap", {})),
         theme=_text(blank, data, "theme"),
         list_width=_list_width(blank, data),
+        retention=_retention(blank, data),
         path=shown,
         text=text,
     )
 
 
-def _whole(config: Config, data: dict[str, object], key: str, what: str) -> int:
-    value = data.get(key, 0)
+def _whole(config: Config, data: dict[str, object], key: str, what: str, default: int = 0) -> int:
+    value = data.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise config.error(f"{key} must be {what}, not {sanitize(repr(value))}", key=key)
     return value
+
+
+def _retention(config: Config, data: dict[str, object]) -> Retention:
+    defaults = Retention()
+    values = {}
+    for key, what, zero in (
+        ("keep_days", "days", "no limit"),
+        ("max_items", "items", "no limit"),
+        ("unread_days", "days", "no extra time"),
+    ):
+        value = _whole(
+            config, data, key, f"a whole number of {what} (0: {zero})", getattr(defaults, key)
+        )
+        reason = check_limit(value, what)
+        if reason:
+            raise config.error(f"{key} {reason}, not {value}", key=key)
+        values[key] = value
+    return Retention(**values)
 
 
 def _list_width(config: Config, data: dict[str, object]) -> int:

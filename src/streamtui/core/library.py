@@ -40,10 +40,16 @@ from streamtui.core.models import (
     Undone,
     View,
 )
-from streamtui.core.naming import unique_name
 from streamtui.core.redact import redact_url, split_login, without_login
+from streamtui.core.retention import CleanupReport, Retention, SourceRetention
 from streamtui.core.sanitize import excerpt, sanitize
-from streamtui.core.store import Store, SyncStats
+from streamtui.core.store import (
+    DatabaseGoneError,
+    DuplicateSourceError,
+    NewSource,
+    Store,
+    SyncStats,
+)
 from streamtui.core.streamtext import load_source
 
 if TYPE_CHECKING:  # feedparser and httpx load only when a feed is touched
@@ -60,6 +66,8 @@ _URL_SCHEMES = ("http://", "https://", "feed:", "ftp://", "file:")
 MAX_IMPORT_BYTES = 8 * 1024 * 1024
 MIN_ID_PREFIX = 6
 """The shortest item id prefix accepted (ids are 20 hex digits; 6 tell 16 million apart)."""
+AUTO_CLEANUP_LIMIT = 20_000
+"""Items a refresh's own cleanup removes at most (about a second); the rest go next time."""
 UNDO_DEPTH = 20
 """Bulk changes that can be undone, newest first; kept in memory for the Library's life."""
 
@@ -99,6 +107,7 @@ class Library:
         clock: Callable[[], float] = time.time,
         bundled: Path | None = None,
         credentials: CredentialStore | None = None,
+        retention: Retention | None = None,
     ) -> None:
         self.store = store
         self.credentials = credentials or (
@@ -106,6 +115,8 @@ class Library:
         )
         """Where feed passwords live (beside the database): never in the database itself."""
         self._clock = clock
+        self.retention = retention or Retention()
+        """The config's limits on stored feed items (core/retention.py)."""
         self._bundled = bundled or paths.bundled_content()
         self._parser: FeedParser | None = None
         self._parser_lock = threading.Lock()
@@ -127,8 +138,27 @@ class Library:
 
     @property
     def read_only(self) -> bool:
-        """Nothing can be saved (a read-only data directory): browse only."""
-        return self.store.read_only
+        """Nothing can be saved (a read-only data directory, or the database file deleted
+        or replaced while open): browse only."""
+        return self.store.read_only or self.store.gone is not None
+
+    @property
+    def gone(self) -> DatabaseGoneError | None:
+        """Why nothing more is saved, once the database file was found deleted or replaced."""
+        return self.store.gone
+
+    @property
+    def database_path(self) -> Path | None:
+        return self.store.path
+
+    def check_database(self) -> None:
+        """Raise DatabaseGoneError when the database file was deleted or replaced since it
+        was opened (the app asks every few seconds; every save asks too)."""
+        self.store.check_file()
+
+    def restore_database(self) -> None:
+        """Write what the open database holds back to its deleted file; saving goes on."""
+        self.store.restore()
 
     def sources(self, *, counted: bool = True, only: Collection[int] | None = None) -> list[Source]:
         return self.store.sources(counted=counted, only=only)
@@ -146,14 +176,17 @@ class Library:
         result = self._load_all(str(location))  # fails before anything is stored
         wanted = sanitize(name or location.stem or location.name) or "source"
         problems = _problem_lines(result)
-        source, stats = self.store.add_source_with_items(
-            self._unique_name(wanted),
-            kind,
-            str(location),
-            result.items,
-            fingerprint=result.fingerprint,
-            error=_error_line(problems),
-        )
+        try:  # the name is made unique, and the place checked again, as it is saved
+            source, stats = self.store.add_source_with_items(
+                wanted,
+                kind,
+                str(location),
+                result.items,
+                fingerprint=result.fingerprint,
+                error=_error_line(problems),
+            )
+        except DuplicateSourceError as error:  # added meanwhile by another streamtui
+            raise SourceError(excerpt(target), f"already added as {error.name!r}") from None
         return source, SyncReport(source, stats, problems)
 
     def add_feed(self, url: str, name: str | None = None) -> tuple[Source, SyncReport]:
@@ -181,16 +214,24 @@ class Library:
             self.credentials.put("feed", url, login)
         try:
             source = self.store.add_source(
-                self._unique_name(wanted), SourceKind.FEED, location, key=url, login=bool(login)
+                wanted,
+                SourceKind.FEED,
+                location,
+                key=url,
+                identity=_url_identity,
+                login=bool(login),
             )
-        except StreamtuiError:
+        except StreamtuiError as error:
             if login is not None:
                 self.credentials.delete("feed", url)
+            if isinstance(error, DuplicateSourceError):  # subscribed meanwhile elsewhere
+                raise SourceError(excerpt(url), f"already subscribed as {error.name!r}") from None
             raise
         try:
             stats = self.store.merge_items(
                 source.id,
                 got.feed.items,
+                whole=True,
                 etag=got.fetched.etag,
                 last_modified=got.fetched.last_modified,
                 warning=got.feed.warning,
@@ -239,9 +280,7 @@ class Library:
         wanted = sanitize(name)
         if not wanted:
             raise SourceError(excerpt(name), "a source needs a name")
-        if wanted.casefold() != source.name.casefold():
-            wanted = self._unique_name(wanted)
-        self.store.update_source(source.id, name=wanted)
+        self.store.rename_source(source.id, wanted)  # made unique as it is saved
         return self.find_source(str(source.id))
 
     def _start_parser(self) -> FeedParser:
@@ -337,7 +376,54 @@ class Library:
                     clock=self._clock,
                     credentials=self.credentials,
                 ).run(feeds, shifted, cancel)
+            self.store.check_writable()  # the file went away during the refresh: say so
+            if cancel is None or not cancel.is_set():
+                summary.removed = self.cleanup(
+                    [source.id for source in feeds], limit=AUTO_CLEANUP_LIMIT
+                ).total
         return summary
+
+    def cleanup(
+        self, only: Collection[int] | None = None, *, limit: int | None = None
+    ) -> CleanupReport:
+        """Remove the feed items that retention lets go (of the sources in ``only``)."""
+        return self.store.cleanup(self.retention, only=only, now=self._clock(), limit=limit)
+
+    def limits(self, reference: str) -> tuple[Source, SourceRetention]:
+        """A feed's own retention limits (None where the config's apply)."""
+        source = self._feed(reference)
+        return source, self.store.limits(source.id)
+
+    def set_limits(self, reference: str, limits: SourceRetention) -> Source:
+        source = self._feed(reference)
+        self.store.set_limits(source.id, limits)
+        return source
+
+    def database_size(self) -> int:
+        """The database's size in bytes (pages in use and free)."""
+        return self.store.size_bytes()
+
+    def vacuum_mode(self) -> str:
+        return self.store.vacuum_mode()
+
+    def enable_incremental_vacuum(self) -> int:
+        return self.store.enable_incremental_vacuum()
+
+    def checkpoint(self) -> None:
+        self.store.checkpoint()
+
+    def feed(self, reference: str) -> Source:
+        """A feed source by reference; SourceError for a folder or file source."""
+        return self._feed(reference)
+
+    def _feed(self, reference: str) -> Source:
+        source = self.find_source(reference)
+        if source.kind is not SourceKind.FEED:
+            raise SourceError(
+                sanitize(source.name),
+                "retention applies to feeds; a folder or file source holds exactly its files",
+            )
+        return source
 
     def import_subscriptions(self, path: str) -> ImportReport:
         """Add every http(s) feed of an OPML file or URL list; they are fetched on refresh.
@@ -355,31 +441,41 @@ class Library:
             duplicates=listing.duplicates,
             rejected=[f"{r.entry}: {r.reason}" for r in listing.rejected],
         )
-        known = self.store.feed_addresses()
-        taken = {name.casefold() for name in self.store.source_names().values()}
-        if listing.subscriptions:
-            self.store.check_writable()  # before any password is kept
+        wanted: list[NewSource] = []
+        logins: dict[str, Credential] = {}
         for subscription in listing.subscriptions:
             try:
                 url, login = login_from_url(check_url(subscription.url))
-                self._refuse_duplicate(url, known)
             except SourceError as error:
-                if "already" in error.reason:
-                    report.duplicates += 1
-                else:
-                    report.rejected.append(str(error))
+                report.rejected.append(str(error))
                 continue
-            host = urlsplit(without_login(url)).netloc
-            name = unique_name(sanitize(subscription.title) or host, taken)
-            if login is not None:
-                self.credentials.put("feed", url, login)
-            source = self.store.add_source(
-                name, SourceKind.FEED, url, folder=subscription.folder, login=bool(login)
+            name = sanitize(subscription.title) or urlsplit(without_login(url)).netloc
+            wanted.append(
+                NewSource(name, SourceKind.FEED, url, subscription.folder, login=login is not None)
             )
-            report.added.append(source)
-            known.append((url, url, name))
-            taken.add(name.casefold())
+            if login is not None:
+                logins[url] = login
+        # One transaction: names made unique and subscriptions compared with what is stored
+        # as they are saved (two imports at once both complete), each in constant time.
+        for added in self.store.add_sources(wanted, identity=_url_identity):
+            if isinstance(added, DuplicateSourceError):
+                report.duplicates += 1  # a stored feed keeps its own password
+            else:
+                report.added.append(added)
+        self._keep_logins([s for s in report.added if s.location in logins], logins)
         return report
+
+    def _keep_logins(self, added: list[Source], logins: dict[str, Credential]) -> None:
+        """Store the passwords of feeds just added; when the credential store cannot keep
+        them, those feeds go again (a feed must never stay without the password it needs)."""
+        try:
+            for source in added:
+                self.credentials.put("feed", source.key, logins[source.location])
+        except StreamtuiError:
+            for source in added:
+                self.credentials.delete("feed", source.key)
+                self.store.remove_source(source.id)
+            raise
 
     def export_subscriptions(self) -> str:
         """OPML of every feed, by its stored location: never a password (those stay in the
@@ -494,9 +590,6 @@ class Library:
         if resolved.is_file():
             return resolved, SourceKind.FILE
         raise SourceError(shown, "not a folder or a regular file")
-
-    def _unique_name(self, wanted: str) -> str:
-        return unique_name(wanted, {n.casefold() for n in self.store.source_names().values()})
 
     # -- the stream ----------------------------------------------------------------------
 

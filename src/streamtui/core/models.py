@@ -86,6 +86,8 @@ class Source:
     scoped: bool = False
     """Its item ids were made from a key that held the password (a database older than the
     credential store): the credential keeps that key as its scope (secrets_migration.py)."""
+    renaming: bool = False
+    """The feed gives most of its items new ids at every fetch (its warning says more)."""
 
 
 @dataclass(frozen=True, slots=True)

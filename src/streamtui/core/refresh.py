@@ -22,10 +22,9 @@ from streamtui.core.errors import SourceError, StreamtuiError
 from streamtui.core.feeds import FeedParser, ParsedFeed, binary_kind
 from streamtui.core.fetch import Conditional, Fetched, FetchError, Limits, fetch_all
 from streamtui.core.models import FeedState, Source, SourceKind
-from streamtui.core.naming import unique_name
 from streamtui.core.redact import redact_text, without_login
 from streamtui.core.sanitize import sanitize
-from streamtui.core.store import Merge, Store, SyncStats
+from streamtui.core.store import Merge, ReadOnlyError, Store, SyncStats
 
 REDIRECTS_TO_MOVE = 3
 """A permanent redirect seen on this many refreshes in a row moves the source's URL."""
@@ -53,6 +52,8 @@ class RefreshSummary:
     skipped: int = 0
     added: int = 0
     failures: list[str] = field(default_factory=list)
+    removed: int = 0
+    """Items the cleanup after the refresh removed (retention)."""
 
     def count(self, event: RefreshEvent) -> None:
         if event.outcome == "updated":
@@ -117,7 +118,7 @@ class Refresher:
         work = asyncio.create_task(self._run(sources, progress, summary))
         while not work.done():
             await asyncio.wait({work}, timeout=0.1)
-            if cancel.is_set():
+            if cancel.is_set() or self.store.gone is not None:  # nothing more can be kept
                 work.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await work
@@ -191,6 +192,8 @@ class Refresher:
                 return RefreshEvent(source, "skipped", message=error.reason)
             return self._note_failure(source, error.reason)
         except StreamtuiError as error:  # the store failed
+            if isinstance(error, ReadOnlyError):  # the file went away: the refresh stops
+                return RefreshEvent(source, "skipped", message=str(error))
             if source.id not in self.store.source_names():
                 return RefreshEvent(source, "skipped", message="removed during the refresh")
             return self._note_failure(source, str(error))
@@ -269,11 +272,13 @@ class Refresher:
             )
         finally:
             slot.release()  # the body is done with: the next one may be fetched and parsed
-        name = self._better_name(source, parsed.title)
-        if name:
-            meta["name"] = name
         meta.update(warning=parsed.warning, site_url=parsed.link)
-        stats = await self._writer.merge(Merge(source.id, parsed.items, meta))
+        rename = partial(
+            _better_name, urlsplit(without_login(source.location)).netloc, parsed.title
+        )
+        stats = await self._writer.merge(
+            Merge(source.id, parsed.items, meta, whole=True, rename=rename)
+        )
         outcome = "updated" if stats.added or stats.updated else "unchanged"
         return RefreshEvent(source, outcome, added=stats.added)
 
@@ -282,16 +287,6 @@ class Refresher:
         older than the credential store, the key it had then (see secrets_migration.py)."""
         login = self._logins.get(source.id)
         return (login.scope if login else "") or source.key or source.location
-
-    def _better_name(self, source: Source, title: str) -> str:
-        """A source imported without a title is named after its host until its feed says
-        what it is called; then it takes the feed's title (made unique)."""
-        host = urlsplit(without_login(source.location)).netloc
-        placeholder = re.fullmatch(re.escape(host) + r"( \(\d+\))?", source.name)
-        if not title or not host or placeholder is None:
-            return ""
-        names = self.store.source_names()
-        return unique_name(title, {n.casefold() for i, n in names.items() if i != source.id})
 
     def _failed(self, source: Source, error: FetchError, now: float) -> RefreshEvent:
         reason = error.reason
@@ -320,6 +315,14 @@ class Refresher:
                 return {"redirect_url": "", "redirect_count": 0}
             return {"location": target, "redirect_url": "", "redirect_count": 0}
         return {"redirect_url": target, "redirect_count": count}
+
+
+def _better_name(host: str, title: str, name: str) -> str:
+    """A source imported without a title is named after its host until its feed says what it
+    is called; then it takes the feed's title. Called with the name as stored when the feed
+    is saved (a rename meanwhile stays), which the store then makes unique."""
+    placeholder = re.fullmatch(re.escape(host) + r"( \(\d+\))?", name)
+    return title if title and host and placeholder is not None else ""
 
 
 def _reported(report: Callable[[RefreshEvent], None], task: asyncio.Task[RefreshEvent]) -> None:

@@ -31,7 +31,7 @@ from streamtui.core.models import Row, Source, View
 from streamtui.core.redact import redact_text
 from streamtui.core.sanitize import sanitize
 from streamtui.core.search import terms
-from streamtui.core.store import ReadOnlyError
+from streamtui.core.store import DatabaseGoneError, ReadOnlyError
 from streamtui.ui.commands import ItemsProvider, SourcesProvider
 from streamtui.ui.format import safe
 from streamtui.ui.keys import KeyTable, described, keymap_for
@@ -60,6 +60,9 @@ RELOAD_SECONDS = 1.0
 """How often, at most, the list takes in a running refresh's new items. Reloading "All" at
 100k items (count, the cursor's rank, a window) takes 20-30 ms of the UI thread: every 0.4 s,
 one key in twenty waited for it (p95 54 ms during a refresh)."""
+
+DATABASE_CHECK_SECONDS = 2.0
+"""How often the app looks whether its database file is still there (a stat: microseconds)."""
 
 NARROW = 100
 """Below this many columns the sidebar starts hidden and the article, while open, takes the
@@ -228,6 +231,8 @@ class StreamApp(App[None]):
             self.set_interval(
                 self.refresh_minutes * 60, partial(self.action_refresh, True, quiet=True)
             )
+        if not read_only:
+            self.set_interval(DATABASE_CHECK_SECONDS, self._check_database)
 
     def on_resize(self, event: events.Resize) -> None:
         self.screen.set_class(event.size.width < NARROW, "-narrow")
@@ -692,6 +697,10 @@ class StreamApp(App[None]):
         return source, report.stats.added if report.stats else 0
 
     def action_refresh(self, everything: bool, *, quiet: bool = False) -> None:
+        if self.library.read_only:  # nothing fetched could be kept
+            if not quiet:
+                self.notify("Not refreshing: nothing can be saved now.", severity="warning")
+            return
         if self._refreshing:
             if not quiet:
                 self.notify("A refresh is already running.", timeout=2)
@@ -765,13 +774,21 @@ class StreamApp(App[None]):
             self._show_sources()
         summary = message.outcome
         if isinstance(summary, str):
-            self._error(summary)
+            gone = self.library.gone
+            if gone is not None:  # the database file went away during the refresh
+                self._database_lost(gone)
+            else:
+                self._error(summary)
             return
+        if summary.removed:  # retention removed items: the list must not show them
+            with self._guard():
+                self._reload(self._cursor_id(), keep_screen=True)
         line = (
             f"Refreshed: {summary.updated} updated, {summary.unchanged} unchanged, "
             f"{summary.failed} failed"
             + (f", {summary.skipped} skipped" if summary.skipped else "")
-            + f"; {summary.added} new item(s)."
+            + f"; {summary.added} new item(s)"
+            + (f", {summary.removed} old item(s) removed." if summary.removed else ".")
         )
         if summary.failed:
             self.notify(line, severity="warning", markup=False, timeout=8)
@@ -892,6 +909,8 @@ class StreamApp(App[None]):
         """Show a failure as a message, never as a traceback."""
         try:
             yield
+        except DatabaseGoneError as error:
+            self._database_lost(error)
         except ReadOnlyError as error:  # said once (at start-up): not at every key
             if not self._told_read_only:
                 self._told_read_only = True
@@ -900,6 +919,61 @@ class StreamApp(App[None]):
             self._error(str(error))
         except Exception as error:  # the user sees it; nothing is hidden
             self._error(f"internal error: {type(error).__name__}: {error}")
+
+    def _check_database(self) -> None:
+        """Every few seconds: is the database file still the one open? (Every save asks
+        too; this tells the user before they lose more than a few seconds of reading.)"""
+        if self._told_read_only:
+            return
+        try:
+            self.library.check_database()
+        except DatabaseGoneError as error:
+            self._database_lost(error)
+
+    def _database_lost(self, error: DatabaseGoneError) -> None:
+        """The database file was deleted or replaced: say so once, keep browsing what the
+        open connection holds without saving, and offer to write it back when it was
+        deleted (never over another file)."""
+        if self._told_read_only:
+            return
+        self._told_read_only = True  # a refresh under way stops by itself and says nothing
+        if not error.deleted:
+            self._error(
+                f"{error}. Browsing what is open without saving; quit and start streamtui "
+                "again to use the new file."
+            )
+            return
+        self._error(f"{error}. Browsing what is open without saving.")
+        path = self.library.database_path
+
+        def answered(restore: bool | None) -> None:
+            if not restore:
+                self.notify(
+                    "Browsing without saving. Quit and start streamtui again for a new, "
+                    "empty database.",
+                    severity="warning",
+                    markup=False,
+                    timeout=10,
+                )
+                return
+            try:
+                self.library.restore_database()
+            except StreamtuiError as failure:
+                self._error(str(failure))
+                return
+            self._told_read_only = False
+            self.notify(
+                f"Restored {path}: everything this session held is saved there again.",
+                markup=False,
+                timeout=8,
+            )
+
+        question = Content.assemble(
+            ("The database file was deleted while streamtui was running.", "bold"),
+            f"\n{path}\n\nWrite back everything this session holds (items, read state, "
+            "stars) and go on saving? No keeps browsing without saving.",
+        )
+        self.push_screen(ConfirmScreen(question), answered)
 
     def _error(self, message: str) -> None:
         self.notify(message, severity="error", markup=False, timeout=10)
