@@ -160,6 +160,8 @@ class StreamApp(App[None]):
         self._cancel = threading.Event()
         self._flusher: Timer | None = None
         self._told_read_only = library.read_only and bool(startup_message)
+        self._wrap_from: tuple[int, str | None] | None = None
+        """(direction, item) where n or p last stopped at the end: pressed again, it wraps."""
         self.view: View = library.view()
 
     # -- layout --------------------------------------------------------------------------
@@ -269,6 +271,10 @@ class StreamApp(App[None]):
     def _show_sources(self, *, counted: bool = True) -> None:
         sources = self.library.sources(counted=counted)
         view = self.view
+        # While the user moves in the sidebar, its highlight stays where they put it: a
+        # redraw (a refresh ending, a rename) must not move it back to the source in view,
+        # where the next d or e would act on the wrong source.
+        kept = self.sidebar.highlighted_id() if self.focused is self.sidebar else None
         self.sidebar.show_sources(
             sources,
             None if view.starred else view.source_id,
@@ -276,6 +282,8 @@ class StreamApp(App[None]):
             on_starred=view.starred and not view.query,
             counted=counted,
         )
+        if kept is not None:
+            self.sidebar.highlight(kept)
         if not counted:
             return
         if view.starred or view.query:  # the unread among what the view holds
@@ -425,21 +433,34 @@ class StreamApp(App[None]):
         self._open_next_unread(direction, after=after, open_it=self._reading())
 
     def _open_next_unread(self, direction: int, *, after: str | None, open_it: bool = True) -> None:
-        """Go to the next unread item; past the end, wrap around once and say so."""
+        """Go to the next unread item in ``direction``. At the end of the list it stops and
+        says so; the same key again, from the same item, wraps around to the other end."""
         with self._guard():
             backwards = direction < 0
             found = self.library.next_unread(self.view, after, backwards=backwards)
             if found is None and after is not None:
-                found = (
+                wrapped = (
                     self.library.next_unread(self.view, None, backwards=backwards)
                     if not backwards
                     else self._last_unread()
                 )
-                if found is not None and found != after:
+                if wrapped is None or wrapped == after:
+                    self.notify("No more unread items in this view.", timeout=3)
+                    return
+                if self._wrap_from != (direction, after):
+                    self._wrap_from = (direction, after)
+                    where, end = ("above", "bottom") if backwards else ("below", "top")
                     self.notify(
-                        "Wrapped around: " + ("from the bottom." if backwards else "from the top."),
-                        timeout=2,
+                        f"No unread item {where}; press again to wrap around to the {end}.",
+                        timeout=4,
                     )
+                    return
+                self.notify(
+                    "Wrapped around: " + ("from the bottom." if backwards else "from the top."),
+                    timeout=3,
+                )
+                found = wrapped
+            self._wrap_from = None
             if found is None or found == after:
                 self.notify("No more unread items in this view.", timeout=3)
                 return
@@ -815,6 +836,7 @@ class StreamApp(App[None]):
                 with self._guard():
                     self.library.rename_source(str(source.id), name)
                     self._show_sources()
+                    self.sidebar.highlight(str(source.id))  # d or e next acts on it again
                     self._update_title(self.library.source_names())
 
         title = Content.assemble("New name for ", safe(source.name).stylize("bold"))

@@ -1,0 +1,134 @@
+"""Pilot: what a new user tripped over (issue 12): n and p at the ends of the list, the
+sidebar highlight after a rename, sources added by another process, and the theme and list
+width remembered across runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import make_item
+from streamtui.core.config import Config
+from streamtui.core.library import Library
+from streamtui.core.models import SourceKind
+from streamtui.core.store import Store
+from streamtui.ui.app import StreamApp
+from streamtui.ui.screens.dialogs import ConfirmScreen, NameScreen
+from streamtui.ui.widgets.sidebar import SourcesSidebar
+from streamtui.ui.widgets.stream_list import StreamList
+
+ITEMS = [
+    ("i-1", "First story", 1_700_000_500),
+    ("i-2", "Second story", 1_700_000_400),
+    ("i-3", "Third story", 1_700_000_300),
+    ("i-4", "Fourth story", 1_700_000_200),
+]
+
+
+def make_library(data: Path) -> Library:
+    store = Store.open(data / "streamtui.db")
+    library = Library(store, bundled=data / "no-guide")
+    for number, name in enumerate(("Orchard", "Garden", "Meadow")):
+        source = store.add_source(name, SourceKind.FEED, f"https://{number}.example/feed.xml")
+        if number == 0:
+            store.merge_items(
+                source.id, [make_item(i, title, published=when) for i, title, when in ITEMS]
+            )
+    return library
+
+
+def make_app(data: Path, config: Config | None = None) -> StreamApp:
+    return StreamApp(
+        make_library(data), sync_on_start=False, config=config, opener=lambda url: None
+    )
+
+
+def messages(app: StreamApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+def highlighted(sidebar: SourcesSidebar) -> str | None:
+    assert sidebar.highlighted is not None
+    return sidebar.get_option_at_index(sidebar.highlighted).id
+
+
+# -- n and p at the ends of the list ---------------------------------------------------------
+
+
+async def test_p_at_the_first_unread_stops_and_says_so_then_wraps_when_pressed_again(
+    tmp_path: Path,
+) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        stream = app.query_one(StreamList)
+        assert stream.cursor == 0  # the first unread item, at the top
+        await pilot.press("p")
+        assert stream.cursor == 0  # not silently at the bottom
+        said = "No unread item above; press again to wrap around to the bottom."
+        assert messages(app)[-1] == said
+        await pilot.press("p")
+        assert stream.cursor == 3
+        assert messages(app)[-1] == "Wrapped around: from the bottom."
+        # n is the same at the other end
+        await pilot.press("n")
+        assert stream.cursor == 3
+        assert messages(app)[-1] == "No unread item below; press again to wrap around to the top."
+        await pilot.press("n")
+        assert stream.cursor == 0
+        assert messages(app)[-1] == "Wrapped around: from the top."
+        # in between, n and p move without a word
+        count = len(messages(app))
+        await pilot.press("n", "n", "p")
+        assert stream.cursor == 1 and len(messages(app)) == count
+    app.library.close()
+
+
+async def test_n_while_reading_the_last_unread_stops_then_wraps(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        stream = app.query_one(StreamList)
+        await pilot.press("G", "enter")  # read the last item: the others stay unread
+        await pilot.press("n")
+        assert stream.cursor == 3
+        assert "press again to wrap around to the top" in messages(app)[-1]
+        await pilot.press("n")
+        assert stream.cursor == 0 and app.article.article is not None
+        assert app.article.article.row.id == "i-1"
+    app.library.close()
+
+
+# -- the sidebar highlight after a rename ----------------------------------------------------
+
+
+async def test_rename_keeps_the_highlight_on_the_renamed_source(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        sidebar = app.query_one(SourcesSidebar)
+        orchard, garden, meadow = (s.id for s in app.library.sources())
+        await pilot.press("h")  # to the sidebar: All, Starred, Orchard, Garden, Meadow
+        await pilot.press("j", "j", "enter")  # show Orchard
+        await pilot.press("h", "j", "j")  # back in the sidebar, down to Meadow
+        assert highlighted(sidebar) == str(meadow)
+        await pilot.press("e")
+        assert isinstance(app.screen, NameScreen)
+        await pilot.press("ctrl+u", *"Pasture", "enter")
+        await pilot.pause()
+        assert {s.id: s.name for s in app.library.sources()}[meadow] == "Pasture"
+        assert highlighted(sidebar) == str(meadow)
+        await pilot.press("d")  # removes the source just renamed, not Orchard
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        assert [s.id for s in app.library.sources()] == [orchard, garden]
+    app.library.close()
+
+
+async def test_a_sidebar_redraw_leaves_the_highlight_where_the_user_put_it(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        sidebar = app.query_one(SourcesSidebar)
+        garden = app.library.sources()[1].id
+        await pilot.press("h", "j", "j", "j")  # All, Starred, Orchard, Garden
+        assert highlighted(sidebar) == str(garden)
+        app._show_sources()  # what a refresh ending does
+        assert highlighted(sidebar) == str(garden)
+    app.library.close()
