@@ -132,3 +132,47 @@ async def test_a_sidebar_redraw_leaves_the_highlight_where_the_user_put_it(tmp_p
         app._show_sources()  # what a refresh ending does
         assert highlighted(sidebar) == str(garden)
     app.library.close()
+
+
+# -- the theme and the list width across runs ------------------------------------------------
+
+
+async def test_the_theme_and_list_width_chosen_in_the_app_are_kept_for_the_next_run(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    app = make_app(data)
+    async with app.run_test(size=(140, 40)) as pilot:
+        assert app.list_share == 50 and app.theme != "nord"
+        await pilot.press("greater_than_sign", "greater_than_sign")
+        app.theme = "nord"  # what the palette's "Change theme" does
+        await pilot.pause()
+    app.library.close()
+    config = (tmp_path / "config").joinpath("config.toml")
+    assert not config.exists()  # the user's config is never written
+
+    store = Store.open(data / "streamtui.db")
+    again = StreamApp(Library(store, bundled=data / "no-guide"), sync_on_start=False)
+    async with again.run_test(size=(140, 40)):
+        assert again.theme == "nord" and again.list_share == 60
+        assert again.stream.styles.width is not None
+        assert again.stream.styles.width.value == 60
+    again.library.close()
+
+    # a value in config.toml wins over the remembered one
+    store = Store.open(data / "streamtui.db")
+    chosen = Config(theme="gruvbox", list_width=30)
+    third = StreamApp(Library(store, bundled=data / "no-guide"), sync_on_start=False, config=chosen)
+    async with third.run_test(size=(140, 40)):
+        assert third.theme == "gruvbox" and third.list_share == 30
+    third.library.close()
+
+
+async def test_a_remembered_theme_that_no_longer_exists_is_ignored(tmp_path: Path) -> None:
+    library = make_library(tmp_path)
+    library.remember("theme", "no-such-theme")
+    library.remember("list_width", "95")  # out of range: ignored
+    app = StreamApp(library, sync_on_start=False)
+    async with app.run_test(size=(140, 40)):
+        assert app.theme != "no-such-theme" and app.list_share == 50
+    library.close()

@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # feedparser and httpx load only when a feed is touched
 BUNDLED_LOCATION = "bundled:"
 BUNDLED_NAME = "streamtui guide"
 _DEFAULT_ADDED = "default_source_added"
+_REMEMBERED = "remembered."
 _URL_SCHEMES = ("http://", "https://", "feed:", "ftp://", "file:")
 
 
@@ -104,6 +105,16 @@ class Library:
         return self.store.add_source_once(
             _DEFAULT_ADDED, BUNDLED_NAME, SourceKind.BUNDLED, BUNDLED_LOCATION
         )
+
+    def remembered(self, setting: str) -> str:
+        """A setting the app kept from an earlier run (the theme picked in the palette, the
+        list width), or "". Kept in the database's meta table, never in config.toml."""
+        return self.store.meta(_REMEMBERED + setting) or ""
+
+    def remember(self, setting: str, value: str) -> None:
+        """Keep a setting for the next run (a read-only library keeps nothing)."""
+        if not self.read_only and self.remembered(setting) != value:
+            self.store.set_meta(_REMEMBERED + setting, value)
 
     @property
     def read_only(self) -> bool:

@@ -63,6 +63,11 @@ Opener = Callable[[str], object]
 """Opens a URL outside the app (the web browser; tests pass a recorder)."""
 
 
+def _share(text: str) -> int:
+    """A remembered list width, when it is one (20-80 %); else 0."""
+    return int(text) if text.isdigit() and 20 <= int(text) <= 80 else 0
+
+
 def open_in_browser(url: str) -> object:
     """The system's browser, never a shell: webbrowser runs the command with an argv list."""
     return webbrowser.open(url, new=2)
@@ -150,8 +155,13 @@ class StreamApp(App[None]):
                 + ", ".join(sorted(self.available_themes)),
                 key="theme",
             )
-        self._theme_name = config.theme
-        self.list_share = config.list_width or 50
+        # config.toml's values win; else what the user last chose in the app (the palette's
+        # theme, < and >), remembered in the database.
+        remembered = library.remembered("theme")
+        self._theme_name = config.theme or (
+            remembered if remembered in self.available_themes else ""
+        )
+        self.list_share = config.list_width or _share(library.remembered("list_width")) or 50
         self._search_return: View | None = None
         self._refreshing = False
         self._sidebar_at = self._reloaded_at = 0.0
@@ -194,6 +204,7 @@ class StreamApp(App[None]):
         self.set_keymap(self.keymap)
         if self._theme_name:
             self.theme = self._theme_name
+        self.watch(self, "theme", self._theme_chosen, init=False)
         narrow = self.size.width < NARROW
         self.screen.set_class(narrow, "-narrow")
         self.screen.set_class(narrow, "-no-sidebar")
@@ -657,6 +668,13 @@ class StreamApp(App[None]):
             return
         self.list_share = max(20, min(80, self.list_share + step))
         self._apply_split()
+        with self._guard():
+            self.library.remember("list_width", str(self.list_share))
+
+    def _theme_chosen(self, theme: str) -> None:
+        """A theme picked in the palette is the theme of the next run too."""
+        with self._guard():
+            self.library.remember("theme", theme)
 
     def action_toggle_unread_only(self) -> None:
         view = self.view  # the other filters (source, starred, search) stay
