@@ -4,6 +4,10 @@ width remembered across runs."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import make_item
@@ -176,3 +180,79 @@ async def test_a_remembered_theme_that_no_longer_exists_is_ignored(tmp_path: Pat
     async with app.run_test(size=(140, 40)):
         assert app.theme != "no-such-theme" and app.list_share == 50
     library.close()
+
+
+# -- sources added or removed by another process ---------------------------------------------
+
+
+def write_folder(folder: Path, count: int, word: str) -> Path:
+    folder.mkdir(parents=True)
+    for number in range(count):
+        page = folder / f"{word}-{number}.txt"
+        page.write_text(f"{word.title()} story {number}\n\nIts text.\n")
+        os.utime(page, (1_700_000_000 + number, 1_700_000_000 + number))
+    return folder
+
+
+async def cli(*args: str) -> str:
+    """The real command line, in a process of its own, on the same data folder."""
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "streamtui", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def folder_app(tmp_path: Path) -> StreamApp:
+    data = Path(os.environ["STREAMTUI_DATA_DIR"])
+    library = Library(Store.open(data / "streamtui.db"), bundled=tmp_path / "no-guide")
+    library.add_source(str(write_folder(tmp_path / "first", 3, "first")))
+    return StreamApp(library, sync_on_start=False)
+
+
+def shown_sources(app: StreamApp) -> list[str]:
+    sidebar = app.query_one(SourcesSidebar)
+    return [
+        str(sidebar.get_option_at_index(i).prompt).split("\n")[0]
+        for i in range(sidebar.option_count)
+    ]
+
+
+async def test_a_source_added_by_the_command_line_shows_after_a_refresh(tmp_path: Path) -> None:
+    app = folder_app(tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        stream = app.query_one(StreamList)
+        assert stream.count == 3
+        await cli("add", str(write_folder(tmp_path / "second", 2, "second")))
+        await pilot.press("R")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert shown_sources(app)[0] == "All 5"
+        assert any(line.startswith("second") for line in shown_sources(app))
+        assert stream.count == 5  # the list took in the new source's items too
+        assert "all items · 5" in str(stream.border_title)
+    app.library.close()
+
+
+async def test_a_change_by_another_process_shows_without_a_key(tmp_path: Path) -> None:
+    app = folder_app(tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        stream = app.query_one(StreamList)
+        await pilot.press("h", "j", "j", "enter")  # show the folder source alone
+        first = app.view.source_id
+        assert first is not None and stream.count == 3
+        await cli("add", str(write_folder(tmp_path / "second", 2, "second")))
+        await cli("remove", "first")
+        for _ in range(100):  # the app looks every 2 s
+            if stream.count == 2:
+                break
+            await pilot.pause(0.05)
+        assert app.view.source_id is None  # the source in view is gone: All is shown
+        assert stream.count == 2
+        assert shown_sources(app)[0] == "All 2"
+        assert not any(line.startswith("first") for line in shown_sources(app))
+    app.library.close()

@@ -483,6 +483,11 @@ class Library:
     def source_names(self) -> dict[int, str]:
         return self.store.source_names()
 
+    def changed_elsewhere(self) -> bool:
+        """Whether another process changed the library since the last call (a source added
+        or removed with the command line, items marked in another streamtui)."""
+        return self.store.changed_elsewhere()
+
     # -- read state ----------------------------------------------------------------------
 
     def mark_read(self, item_ids: Sequence[str], read: bool = True) -> list[str]:

@@ -55,6 +55,10 @@ RELOAD_SECONDS = 1.0
 100k items (count, the cursor's rank, a window) takes 20-30 ms of the UI thread: every 0.4 s,
 one key in twenty waited for it (p95 54 ms during a refresh)."""
 
+ELSEWHERE_SECONDS = 2.0
+"""How often the app looks for changes another process made (the command line adding a
+source, another streamtui marking items): one PRAGMA, a few microseconds."""
+
 NARROW = 100
 """Below this many columns the sidebar starts hidden and the article, while open, takes the
 whole width."""
@@ -224,6 +228,8 @@ class StreamApp(App[None]):
     def _after_first_frame(self) -> None:
         with self._guard():
             self._show_sources()
+            self.library.changed_elsewhere()  # from now on
+        self.set_interval(ELSEWHERE_SECONDS, self._look_elsewhere)
         if self.startup_message:
             self.notify(self.startup_message, severity="warning", markup=False, timeout=10)
         read_only = self.library.read_only  # nothing a refresh brings could be kept
@@ -278,6 +284,21 @@ class StreamApp(App[None]):
         open_id = self._open_id()
         if open_id is not None and self.library.position(view, open_id) is None:
             self.article.clear()  # the open item left the view: never browse from outside it
+
+    def _look_elsewhere(self) -> None:
+        with self._guard():
+            if self.library.changed_elsewhere():
+                self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Show what changed behind the app's back: the sidebar gains (or loses) sources,
+        the list takes in their items. A source in view that is gone leaves All in view."""
+        with self._guard():
+            source_id = self.view.source_id
+            if source_id is not None and source_id not in self.library.source_names():
+                self.view = self.library.view(None, unread_only=self.view.unread_only)
+            self._show_sources()
+            self._reload(self._cursor_id(), keep_screen=True)
 
     def _show_sources(self, *, counted: bool = True) -> None:
         sources = self.library.sources(counted=counted)
@@ -794,6 +815,12 @@ class StreamApp(App[None]):
         self._refreshing = False
         with self._guard():
             self._show_sources()
+            # A source added or changed by another process (the command line) while the app
+            # ran may hold items that no refresh event announced: the list catches up.
+            if self.library.changed_elsewhere() or self.library.count(self.view) != (
+                self.stream.count
+            ):
+                self._catch_up()
         summary = message.outcome
         if isinstance(summary, str):
             self._error(summary)
