@@ -8,6 +8,7 @@ Run: .venv/bin/python benchmarks/reliability.py [--quick] [--only NAME,...]
 - net: the hostile loopback server, each case through a refresh, with real deadlines
 - state: kill -9 during marks and migrations, two instances at once, bad data folders
 - files: hostile local files
+- ux: what a new user tripped over (issue 12), with the real app: quitting during a refresh
 
 Each part is also a script of its own (``pty_escapes.py``, ``fuzz.py``, ``hostile_net.py``,
 ``kill_trials.py``, ``local_files.py``) with its own options. The exit status is 1 when any
@@ -71,6 +72,7 @@ PARTS: dict[str, Callable[[bool], list[Row]]] = {
     "net": script_rows("hostile_net"),
     "state": script_rows("kill_trials"),
     "files": script_rows("local_files"),
+    "ux": script_rows("ux_trials"),
 }
 
 

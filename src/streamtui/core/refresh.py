@@ -12,9 +12,11 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from streamtui.core.errors import SourceError, StreamtuiError
@@ -27,6 +29,7 @@ from streamtui.core.store import Merge, Store, SyncStats
 
 REDIRECTS_TO_MOVE = 3
 """A permanent redirect seen on this many refreshes in a row moves the source's URL."""
+_T = TypeVar("_T")
 GONE_NOTE = "; it is no longer fetched (its items are kept)"
 """What a 410 means for the source, added to the error shown on it."""
 
@@ -106,6 +109,11 @@ class Refresher:
     async def _cancellable(
         self, sources: Sequence[Source], progress: Progress, cancel: threading.Event
     ) -> RefreshSummary:
+        # Name lookups and parses run on daemon threads that nothing waits for: asyncio.run
+        # ends by joining the default executor, where a lookup blocks for as long as the
+        # resolver takes (seconds when the network is down), so quitting during a refresh
+        # took 4-5 s instead of 0.3 s.
+        asyncio.get_running_loop().set_default_executor(_DaemonCalls())
         summary = RefreshSummary()
         work = asyncio.create_task(self._run(sources, progress, summary))
         while not work.done():
@@ -288,6 +296,33 @@ def _reported(report: Callable[[RefreshEvent], None], task: asyncio.Task[Refresh
     result() would raise CancelledError, which asyncio prints to the terminal)."""
     if not task.cancelled():
         report(task.result())
+
+
+class _DaemonCalls(ThreadPoolExecutor):
+    """The refresh loop's default executor: each call on a daemon thread of its own, which
+    a cancelled refresh leaves behind instead of waiting for it. A call cannot be stopped
+    (a DNS lookup blocks in the C library); left behind, it ends on its own and its result
+    goes nowhere. The calls are few at a time: the fetches (16 at most) look up names, and
+    parses wait on the parser's own slots."""
+
+    def submit(self, fn: Callable[..., _T], /, *args: object, **kwargs: object) -> Future[_T]:
+        future: Future[_T] = Future()
+
+        def call() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as error:  # handed to whoever awaits the future
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+        threading.Thread(target=call, name="refresh-call", daemon=True).start()
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Nothing to wait for: the threads are daemons."""
 
 
 class _Slot:
