@@ -307,7 +307,7 @@ def _refresh(library: Library, args: argparse.Namespace) -> int:
     summary = library.refresh(chosen, bar.update if bar else None)
     if bar:
         bar.finish()
-    for failure in summary.failures:
+    for failure in [summary.network_down] if summary.network_down else summary.failures:
         _fail(failure)
     print(
         f"updated {summary.updated}, unchanged {summary.unchanged}, failed {summary.failed}"

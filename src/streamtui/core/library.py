@@ -10,7 +10,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -264,21 +264,13 @@ class Library:
 
             def shifted(event: RefreshEvent) -> None:
                 summary.count(event)
-                notify(
-                    RefreshEvent(
-                        event.source,
-                        event.outcome,
-                        event.added,
-                        event.message,
-                        offset + event.done,
-                        total,
-                    )
-                )
+                notify(replace(event, done=offset + event.done, total=total))
 
             with self._parsing() as parser:
-                Refresher(self.store, parser, limits=limits, clock=self._clock).run(
+                fetched = Refresher(self.store, parser, limits=limits, clock=self._clock).run(
                     feeds, shifted, cancel
                 )
+            summary.network_down = fetched.network_down
         return summary
 
     def import_subscriptions(self, path: str) -> ImportReport:

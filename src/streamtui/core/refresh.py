@@ -11,9 +11,10 @@ import queue
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import TypeVar
@@ -44,6 +45,8 @@ class RefreshEvent:
     message: str = ""
     done: int = 0
     total: int = 0
+    network: bool = False
+    """Failed without a connection (see FetchError.network)."""
 
 
 @dataclass(slots=True)
@@ -54,6 +57,9 @@ class RefreshSummary:
     skipped: int = 0
     added: int = 0
     failures: list[str] = field(default_factory=list)
+    network_down: str = ""
+    """Set when nearly every feed failed without a connection (see :func:`network_down`):
+    one line to show instead of a failure per feed."""
 
     def count(self, event: RefreshEvent) -> None:
         if event.outcome == "updated":
@@ -69,6 +75,23 @@ class RefreshSummary:
 
 
 Progress = Callable[[RefreshEvent], None]
+
+NETWORK_DOWN_SHARE = 0.8
+NETWORK_DOWN_FEEDS = 5
+"""The network is taken to be down when at least this share of the feeds fetched (and at
+least this many feeds) failed without a connection."""
+
+
+def network_down(fetched: int, failures: Sequence[str]) -> str:
+    """One line saying the network looks down, or "" when it does not: ``failures`` are the
+    reasons of the feeds (of ``fetched``) that could not connect at all."""
+    if fetched < NETWORK_DOWN_FEEDS or len(failures) < NETWORK_DOWN_SHARE * fetched:
+        return ""
+    common = Counter(failures).most_common(1)[0][0]
+    return (
+        f"the network looks down: {len(failures)} of {fetched} feeds could not be reached "
+        f"({common}); their items and last errors are left as they were"
+    )
 
 
 def is_due(source: Source, now: float) -> str:
@@ -94,6 +117,9 @@ class Refresher:
         self.limits = limits or Limits()
         self.clock = clock
         self._cancel = threading.Event()
+        self._unconnected: dict[int, str] = {}
+        """Feeds that failed without a connection, and why: their errors are stored at the
+        end of the refresh, unless nearly every feed failed so (the network is down)."""
 
     def run(
         self,
@@ -141,9 +167,7 @@ class Refresher:
         def report(event: RefreshEvent) -> None:
             nonlocal done
             done += 1
-            event = RefreshEvent(
-                event.source, event.outcome, event.added, event.message, done, total
-            )
+            event = replace(event, done=done, total=total)
             summary.count(event)
             # A listener gone away (the app quit) never stops the refresh.
             with contextlib.suppress(Exception):
@@ -172,7 +196,19 @@ class Refresher:
             for task in tasks:
                 task.cancel()
             raise
+        self._settle_unconnected(len(requests), summary)
         return summary
+
+    def _settle_unconnected(self, fetched: int, summary: RefreshSummary) -> None:
+        """Store the errors of the feeds that could not connect, or, when nearly all failed
+        so, say once that the network looks down and leave every source's line as it was
+        (629 "name not resolved" lines would only hide each source's own last error)."""
+        summary.network_down = network_down(fetched, list(self._unconnected.values()))
+        if summary.network_down:
+            return
+        for source_id, reason in self._unconnected.items():
+            with contextlib.suppress(StreamtuiError):
+                self.store.update_source(source_id, last_error=reason)
 
     async def _handle(
         self, source: Source, state: FeedState, result: Fetched | FetchError, now: float
@@ -265,6 +301,9 @@ class Refresher:
 
     def _failed(self, source: Source, error: FetchError, now: float) -> RefreshEvent:
         reason = error.reason
+        if error.network:  # stored once the refresh knows whether the network is down
+            self._unconnected[source.id] = reason
+            return RefreshEvent(source, "failed", message=reason, network=True)
         fields: dict[str, object] = {}
         if error.kind == "gone":
             fields["gone"] = 1

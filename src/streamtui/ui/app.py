@@ -825,6 +825,11 @@ class StreamApp(App[None]):
         if isinstance(summary, str):
             self._error(summary)
             return
+        if summary.network_down:  # one line, not a failure per feed
+            down = summary.network_down
+            message = down[:1].upper() + down[1:] + "."
+            self.notify(message, severity="warning", markup=False, timeout=8)
+            return
         line = (
             f"Refreshed: {summary.updated} updated, {summary.unchanged} unchanged, "
             f"{summary.failed} failed"
