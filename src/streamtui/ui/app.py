@@ -827,8 +827,8 @@ class StreamApp(App[None]):
             return
         if summary.network_down:  # one line, not a failure per feed
             down = summary.network_down
-            message = down[:1].upper() + down[1:] + "."
-            self.notify(message, severity="warning", markup=False, timeout=8)
+            said = down[:1].upper() + down[1:] + "."
+            self.notify(said, severity="warning", markup=False, timeout=8)
             return
         line = (
             f"Refreshed: {summary.updated} updated, {summary.unchanged} unchanged, "
