@@ -21,7 +21,15 @@ from streamtui.core.sanitize import sanitize
 
 CONFIG_NAME = "config.toml"
 PRESETS = ("vim", "newsboat")
-KNOWN = ("refresh_interval", "keymap_preset", "keymap", "theme", "list_width")
+KNOWN = (
+    "refresh_interval",
+    "keymap_preset",
+    "keymap",
+    "theme",
+    "list_width",
+    "browser",
+    "browser_terminal",
+)
 
 
 class ConfigError(StreamtuiError):
@@ -39,6 +47,12 @@ class Config:
     """A Textual theme name; empty keeps the default."""
     list_width: int = 0
     """The stream list's share of the list/article split, in percent; 0 is the default."""
+    browser: tuple[str, ...] = ()
+    """The program that opens links, as an argv list; "%u" is replaced by the URL (appended
+    when no word holds it). Empty: $BROWSER, else Python's webbrowser."""
+    browser_terminal: bool | None = None
+    """Whether ``browser`` draws in the terminal (the app suspends itself while it runs);
+    None: judged by the program's name."""
     path: str = field(default="", compare=False)
     text: str = field(default="", repr=False, compare=False)
 
@@ -75,6 +89,8 @@ def load_config(folder: Path) -> Config:
         keymap=_keymap(blank, data.get("keymap", {})),
         theme=_text(blank, data, "theme"),
         list_width=_list_width(blank, data),
+        browser=_browser(blank, data),
+        browser_terminal=_browser_terminal(blank, data),
         path=shown,
         text=text,
     )
@@ -93,6 +109,41 @@ def _list_width(config: Config, data: dict[str, object]) -> int:
         raise config.error(
             f"list_width must be a percentage from 20 to 80 (0 is the default), not {value}",
             key="list_width",
+        )
+    return value
+
+
+def _browser(config: Config, data: dict[str, object]) -> tuple[str, ...]:
+    """``browser = ["w3m", "%u"]``: a list of words, never a command line for a shell."""
+    value = data.get("browser", [])
+    example = 'a list of words such as ["w3m", "%u"] (it is run without a shell)'
+    if not isinstance(value, list) or ("browser" in data and not value):
+        raise config.error(f"browser must be {example}, not {sanitize(repr(value))}", key="browser")
+    for word in value:
+        if not isinstance(word, str) or not word:
+            raise config.error(
+                f"browser must be {example}; {sanitize(repr(word))} is not a word", key="browser"
+            )
+        if _CONTROLS.search(word):
+            raise config.error("browser holds control characters", key="browser")
+    if value and not value[0].strip():
+        raise config.error("browser's first word must name a program", key="browser")
+    return tuple(value)
+
+
+def _browser_terminal(config: Config, data: dict[str, object]) -> bool | None:
+    if "browser_terminal" not in data:
+        return None
+    value = data["browser_terminal"]
+    if not isinstance(value, bool):
+        raise config.error(
+            f"browser_terminal must be true or false, not {sanitize(repr(value))}",
+            key="browser_terminal",
+        )
+    if "browser" not in data:
+        raise config.error(
+            "browser_terminal goes with browser (it says whether that program needs the terminal)",
+            key="browser_terminal",
         )
     return value
 
@@ -146,6 +197,7 @@ def _flatten(table: dict[str, object], prefix: str = "") -> list[tuple[str, obje
     return pairs
 
 
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 _HEADER = re.compile(r"^\s*\[\s*([^\]]*?)\s*\]")
 _ASSIGN = re.compile(r"^\s*([^=#]+?)\s*=")
 

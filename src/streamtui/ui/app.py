@@ -5,14 +5,13 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-import webbrowser
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.containers import Horizontal
@@ -23,6 +22,9 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer
 
+from streamtui.core.browser import BrowserError, Launch, run_in_terminal
+from streamtui.core.browser import choose as choose_browser
+from streamtui.core.browser import start as start_browser
 from streamtui.core.config import Config
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library
@@ -64,7 +66,7 @@ NARROW = 100
 whole width."""
 
 Opener = Callable[[str], object]
-"""Opens a URL outside the app (the web browser; tests pass a recorder)."""
+"""Opens a URL outside the app instead of the browser (tests pass a recorder)."""
 
 
 def _share(text: str) -> int:
@@ -72,9 +74,10 @@ def _share(text: str) -> int:
     return int(text) if text.isdigit() and 20 <= int(text) <= 80 else 0
 
 
-def open_in_browser(url: str) -> object:
-    """The system's browser, never a shell: webbrowser runs the command with an argv list."""
-    return webbrowser.open(url, new=2)
+def open_in_browser(url: str) -> None:
+    """Open ``url`` in $BROWSER or the system's browser, never through a shell (a terminal
+    browser too, as if it drew elsewhere: the app runs those with :meth:`StreamApp.suspend`)."""
+    start_browser(choose_browser(url))
 
 
 class StreamApp(App[None]):
@@ -139,7 +142,7 @@ class StreamApp(App[None]):
         sync_on_start: bool = True,
         refresh_minutes: int | None = None,
         config: Config | None = None,
-        opener: Opener = open_in_browser,
+        opener: Opener | None = None,
     ) -> None:
         """Raises ConfigError (naming the line) for a keymap or theme this app cannot use."""
         super().__init__()
@@ -151,6 +154,8 @@ class StreamApp(App[None]):
             config.refresh_interval if refresh_minutes is None else refresh_minutes
         )
         self.opener = opener
+        self.browser = config.browser
+        self.browser_terminal = config.browser_terminal
         self.keymap: dict[str, str] = keymap_for(config, self.key_tables())
         self.keymap_preset = config.keymap_preset
         if config.theme and config.theme not in self.available_themes:
@@ -636,16 +641,52 @@ class StreamApp(App[None]):
         if reason:
             self._error(f"Not opened: {reason}")
             return False
+        if self.opener is not None:
+            self.notify(f"Opening {url}", markup=False, timeout=3)
+            self._launch(url, None)
+            return True
+        try:
+            launch = choose_browser(url, browser=self.browser, terminal=self.browser_terminal)
+        except BrowserError as error:  # nothing would show it: never claim "Opening"
+            self._error(f"Not opened: {error}")
+            return False
+        if launch.terminal:
+            return self._run_in_terminal(launch)
         self.notify(f"Opening {url}", markup=False, timeout=3)
-        self._launch(url)
+        self._launch(url, launch)
         return True
 
     @work(thread=True, group="open")
-    def _launch(self, url: str) -> None:
+    def _launch(self, url: str, launch: Launch | None) -> None:
         try:
-            self.opener(url)
+            if launch is None and self.opener is not None:
+                self.opener(url)
+            elif launch is not None:
+                start_browser(launch)
         except Exception as error:  # a browser that fails to start is a message
             self.call_from_thread(self._error, f"Could not open {url}: {error}")
+
+    def _run_in_terminal(self, launch: Launch) -> bool:
+        """Hand the terminal to a terminal browser (w3m, lynx...) until it ends, then take
+        it back and redraw. The app reads no key and draws nothing meanwhile: a refresh
+        goes on, and what it brings shows on return."""
+        failure: BrowserError | None = None
+        try:
+            with self.suspend():
+                try:
+                    run_in_terminal(launch)
+                except BrowserError as error:  # said once the app is back on the screen
+                    failure = error
+        except SuspendNotSupported:
+            self._error(
+                f"Not opened: {launch.name} needs the terminal, which cannot be handed over here"
+            )
+            return False
+        self.screen.refresh(layout=True)
+        if failure is not None:
+            self._error(f"Could not open {launch.url}: {failure}")
+            return False
+        return True
 
     # -- search --------------------------------------------------------------------------
 
