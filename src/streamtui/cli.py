@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument(
         "source",
         metavar="SOURCE",
-        help="a feed URL, a folder of stream pages or a stream text file",
+        help="a feed URL or file, a folder of stream pages or a stream text file",
     )
     preview.add_argument("--json", action="store_true", help="one JSON object per line")
 
@@ -92,8 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add = verb(
         "add",
-        "add a source: a feed URL (RSS, Atom, JSON Feed), a folder of stream pages "
-        "or a stream text file",
+        "add a source: a feed URL or a feed file (RSS, Atom, RDF, JSON Feed; file: URLs "
+        "too), a folder of stream pages or a stream text file",
     )
     add.add_argument("target", metavar="URL|PATH")
     add.add_argument("--name", metavar="N", help="the name shown in the sidebar")

@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -40,7 +41,7 @@ from streamtui.core.store import Store, SyncStats
 from streamtui.core.streamtext import load_source
 
 if TYPE_CHECKING:  # feedparser and httpx load only when a feed is touched
-    from streamtui.core.feeds import FeedParser
+    from streamtui.core.feeds import FeedParser, ParsedFeed
     from streamtui.core.fetch import Limits
     from streamtui.core.refresh import RefreshEvent, RefreshSummary
 
@@ -128,6 +129,7 @@ class Library:
         """Subscribe to a feed URL, a local folder or a stream file; returns what it gave.
 
         Everything is fetched or read and parsed before anything is stored."""
+        target = _local_target(target)
         if _looks_like_url(target):
             return self.add_feed(target, name)
         location, kind = self._local_location(target)
@@ -137,7 +139,7 @@ class Library:
                 display_path(target), f"already added as {existing[str(location)].name!r}"
             )
         result = self._load_all(str(location))  # fails before anything is stored
-        wanted = sanitize(name or location.stem or location.name) or "source"
+        wanted = sanitize(name or result.title or location.stem or location.name) or "source"
         problems = _problem_lines(result)
         source, stats = self.store.add_source_with_items(
             self._unique_name(wanted),
@@ -243,7 +245,7 @@ class Library:
         for done, source in enumerate(local, 1):
             if cancel is not None and cancel.is_set():
                 return summary
-            report = self.sync(source)
+            report = self.sync(source, cancel=cancel)
             changed = bool(
                 report.stats
                 and (report.stats.added or report.stats.updated or report.stats.removed)
@@ -333,6 +335,8 @@ class Library:
     def find_source(self, reference: str) -> Source:
         """A source by its number, its name (case-insensitive) or its location."""
         sources = self.store.sources()
+        if reference.lower().startswith("file:"):
+            reference = _local_target(reference)
         for source in sources:
             if reference == str(source.id) or reference == source.location:
                 return source
@@ -351,6 +355,7 @@ class Library:
 
     def preview(self, target: str) -> LoadResult:
         """Parse a source without storing anything."""
+        target = _local_target(target)
         if _looks_like_url(target):
             from streamtui.core.subscribe import check_url, fetch_feed
 
@@ -362,15 +367,20 @@ class Library:
         location, _ = self._local_location(target)
         return self._load_all(str(location))
 
-    def sync(self, source: Source, *, force: bool = False) -> SyncReport:
+    def sync(
+        self, source: Source, *, force: bool = False, cancel: threading.Event | None = None
+    ) -> SyncReport:
         """Re-read a local source and bring the store up to date; errors stay on the source.
 
-        An unchanged source (same names, sizes and times) is not read at all.
+        An unchanged source (same names, sizes and times) is not read at all. ``cancel``
+        stops the parse of a feed file (nothing is stored then).
         """
         known = None if force else self.store.fingerprint(source.id)
         try:
-            result = self._load(source.location, unless=known)
+            result = self._load(source.location, unless=known, cancel=cancel)
         except SourceError as error:
+            if cancel is not None and cancel.is_set():
+                return SyncReport(source)
             self.store.set_source_error(source.id, error.reason)
             return SyncReport(source, error=str(error))
         if result is None:
@@ -390,9 +400,32 @@ class Library:
         )
         return SyncReport(source, stats, problems)
 
-    def _load(self, location: str, *, unless: str | None = None) -> LoadResult | None:
+    def _load(
+        self,
+        location: str,
+        *,
+        unless: str | None = None,
+        cancel: threading.Event | None = None,
+    ) -> LoadResult | None:
         folder = self._bundled if location == BUNDLED_LOCATION else Path(location)
+        if location != BUNDLED_LOCATION and folder.is_file():
+            return self._load_file(location, folder, unless=unless, cancel=cancel)
         return load_source(location, folder, unless=unless)
+
+    def _load_file(
+        self, location: str, path: Path, *, unless: str | None, cancel: threading.Event | None
+    ) -> LoadResult | None:
+        """One file, judged by its content (core/feedfile.py): a feed is parsed in the
+        worker pool like a fetched one."""
+        from streamtui.core.feedfile import load_file
+
+        def parse(data: bytes, seen_at: datetime) -> ParsedFeed:
+            with self._parsing() as parser:
+                return parser.parse(
+                    data, source_key=location, url="", seen_at=seen_at, cancel=cancel
+                )
+
+        return load_file(location, path, parse, unless=unless)
 
     def _load_all(self, location: str) -> LoadResult:
         result = self._load(location)
@@ -619,6 +652,15 @@ def _url_identity(url: str) -> str:
     parts = urlsplit(url.strip())
     path = parts.path.rstrip("/") or "/"
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}?{parts.query}"
+
+
+def _local_target(target: str) -> str:
+    """A ``file:`` URL as the path it names (SourceError for another host); else as it is."""
+    if not target.strip().lower().startswith("file:"):
+        return target
+    from streamtui.core.feedfile import local_path
+
+    return local_path(target)
 
 
 def _looks_like_url(target: str) -> bool:
