@@ -86,7 +86,8 @@ def quit_seconds(root: Path, *, refreshing: bool) -> tuple[float, int | None]:
     process's end, with its exit status."""
     terminal = Terminal([sys.executable, "-c", PRELUDE], env(root), size=(120, 40))
     try:
-        marker = b"refreshing" if refreshing else b"Refreshed"
+        # Idle: every feed was refused, so the refresh ends saying the network looks down.
+        marker = b"refreshing" if refreshing else b"looks down"
         seen = terminal.wait_for(marker, timeout=60 if not refreshing else 30)
         if not seen:
             raise AssertionError(f"the app never showed {marker!r}")
