@@ -256,3 +256,19 @@ async def test_a_change_by_another_process_shows_without_a_key(tmp_path: Path) -
         assert shown_sources(app)[0] == "All 2"
         assert not any(line.startswith("first") for line in shown_sources(app))
     app.library.close()
+
+
+def test_only_another_connections_commits_count_as_changes_elsewhere(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "streamtui.db")
+    assert not store.changed_elsewhere()  # the first call sets the mark
+    source = store.add_source("a", SourceKind.FEED, "https://a.example/")
+    with store.checkpoints_deferred():  # a refresh's writes and its checkpoint
+        store.update_source(source.id, last_error="x")
+    store.search("x")  # the reading connection's temporary tables
+    assert not store.changed_elsewhere()
+    other = Store.open(tmp_path / "streamtui.db")  # another process, as SQLite sees it
+    other.add_source("b", SourceKind.FEED, "https://b.example/")
+    other.close()
+    assert store.changed_elsewhere()
+    assert not store.changed_elsewhere()  # said once
+    store.close()
