@@ -12,6 +12,7 @@ Run: .venv/bin/python benchmarks/reliability.py [--quick] [--only NAME,...]
 - secrets: a password in feed URLs against every verb, the app, migration 5; file modes;
   export targets
 - concurrency: two imports at once, the data folder deleted, retention, OPML import at scale
+- ux: what a new user tripped over (issue 12), with the real app: quitting during a refresh
 
 Each part is also a script of its own (``pty_escapes.py``, ``fuzz.py``, ``hostile_net.py``,
 ``kill_trials.py``, ``local_files.py``, ``cli_inputs.py``, ``secrets_files.py``,
@@ -79,6 +80,7 @@ PARTS: dict[str, Callable[[bool], list[Row]]] = {
     "cli": script_rows("cli_inputs"),
     "secrets": script_rows("secrets_files"),
     "concurrency": script_rows("state_cases"),
+    "ux": script_rows("ux_trials"),
 }
 
 

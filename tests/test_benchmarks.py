@@ -25,6 +25,7 @@ SMOKE = [
     pytest.param(["search.py", "2000", "--repeat", "1"], id="search"),
     pytest.param(["local_files.py", "--trials", "1"], id="local-files"),
     pytest.param(["cli_inputs.py", "--quick"], id="cli-inputs"),
+    pytest.param(["ux_trials.py", "--trials", "1"], id="ux-trials"),
     pytest.param(["kill_trials.py", "--quick", "--trials", "1"], id="kill-trials"),
     pytest.param(["fuzz.py", "--count", "60", "--workers", "1"], id="fuzz"),
     pytest.param(["hostile_net.py", "--quick", "--repeat", "1", "--jobs", "2"], id="hostile-net"),

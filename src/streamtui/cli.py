@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument(
         "source",
         metavar="SOURCE",
-        help="a feed URL, a folder of stream pages or a stream text file",
+        help="a feed URL or file, a folder of stream pages or a stream text file",
     )
     preview.add_argument("--json", action="store_true", help="one JSON object per line")
 
@@ -94,8 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add = verb(
         "add",
-        "add a source: a feed URL (RSS, Atom, JSON Feed), a folder of stream pages "
-        "or a stream text file",
+        "add a source: a feed URL or a feed file (RSS, Atom, RDF, JSON Feed; file: URLs "
+        "too), a folder of stream pages or a stream text file",
     )
     add.add_argument("target", metavar="URL|PATH")
     add.add_argument("--name", metavar="N", help="the name shown in the sidebar")
@@ -385,7 +385,7 @@ def _refresh(library: Library, args: argparse.Namespace) -> int:
     summary = library.refresh(chosen, bar.update if bar else None)
     if bar:
         bar.finish()
-    for failure in summary.failures:
+    for failure in [summary.network_down] if summary.network_down else summary.failures:
         _fail(failure)
     print(
         f"updated {summary.updated}, unchanged {summary.unchanged}, failed {summary.failed}"

@@ -37,6 +37,8 @@ KNOWN = (
     "keep_days",
     "max_items",
     "unread_days",
+    "browser",
+    "browser_terminal",
 )
 
 
@@ -57,6 +59,12 @@ class Config:
     """The stream list's share of the list/article split, in percent; 0 is the default."""
     retention: Retention = field(default_factory=Retention)
     """keep_days, max_items and unread_days: which feed items are kept (core/retention.py)."""
+    browser: tuple[str, ...] = ()
+    """The program that opens links, as an argv list; "%u" is replaced by the URL (appended
+    when no word holds it). Empty: $BROWSER, else Python's webbrowser."""
+    browser_terminal: bool | None = None
+    """Whether ``browser`` draws in the terminal (the app suspends itself while it runs);
+    None: judged by the program's name."""
     path: str = field(default="", compare=False)
     text: str = field(default="", repr=False, compare=False)
 
@@ -118,6 +126,8 @@ def _parse(path: Path, text: str) -> Config:
         theme=_text(blank, data, "theme"),
         list_width=_list_width(blank, data),
         retention=_retention(blank, data),
+        browser=_browser(blank, data),
+        browser_terminal=_browser_terminal(blank, data),
         path=shown,
         text=text,
     )
@@ -154,6 +164,41 @@ def _list_width(config: Config, data: dict[str, object]) -> int:
         raise config.error(
             f"list_width must be a percentage from 20 to 80 (0 is the default), not {value}",
             key="list_width",
+        )
+    return value
+
+
+def _browser(config: Config, data: dict[str, object]) -> tuple[str, ...]:
+    """``browser = ["w3m", "%u"]``: a list of words, never a command line for a shell."""
+    value = data.get("browser", [])
+    example = 'a list of words such as ["w3m", "%u"] (it is run without a shell)'
+    if not isinstance(value, list) or ("browser" in data and not value):
+        raise config.error(f"browser must be {example}, not {sanitize(repr(value))}", key="browser")
+    for word in value:
+        if not isinstance(word, str) or not word:
+            raise config.error(
+                f"browser must be {example}; {sanitize(repr(word))} is not a word", key="browser"
+            )
+        if _CONTROLS.search(word):
+            raise config.error("browser holds control characters", key="browser")
+    if value and not value[0].strip():
+        raise config.error("browser's first word must name a program", key="browser")
+    return tuple(value)
+
+
+def _browser_terminal(config: Config, data: dict[str, object]) -> bool | None:
+    if "browser_terminal" not in data:
+        return None
+    value = data["browser_terminal"]
+    if not isinstance(value, bool):
+        raise config.error(
+            f"browser_terminal must be true or false, not {sanitize(repr(value))}",
+            key="browser_terminal",
+        )
+    if "browser" not in data:
+        raise config.error(
+            "browser_terminal goes with browser (it says whether that program needs the terminal)",
+            key="browser_terminal",
         )
     return value
 
@@ -207,6 +252,7 @@ def _flatten(table: dict[str, object], prefix: str = "") -> list[tuple[str, obje
     return pairs
 
 
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 _HEADER = re.compile(r"^\s*\[\s*([^\]]*?)\s*\]")
 _ASSIGN = re.compile(r"^\s*([^=#]+?)\s*=")
 

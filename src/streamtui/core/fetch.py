@@ -150,11 +150,15 @@ class FetchError(SourceError):
         *,
         status: int | None = None,
         retry_at: datetime | None = None,
+        network: bool = False,
     ) -> None:
         super().__init__(excerpt(redact_url(url)), sanitize(reason))
         self.kind: FetchErrorKind = kind
         self.status = status
         self.retry_at = retry_at
+        self.network = network
+        """No connection could be made at all (a name not resolved, refused, unreachable, a
+        connect timeout): what every feed says when the network is down."""
 
 
 def new_client(limits: Limits = Limits()) -> httpx.AsyncClient:
@@ -588,10 +592,23 @@ def _transport_error(url: str, error: httpx.TransportError, timeout: httpx.Timeo
     import httpx
 
     if isinstance(error, httpx.TimeoutException):
-        return FetchError(url, "timeout", _timeout_reason(error, timeout))
+        connecting = isinstance(error, httpx.ConnectTimeout)
+        return FetchError(url, "timeout", _timeout_reason(error, timeout), network=connecting)
     if isinstance(error, httpx.UnsupportedProtocol):
         return FetchError(url, "refused", "only http and https URLs are fetched")
-    return FetchError(url, "unreachable", _unreachable_reason(error))
+    reason = _unreachable_reason(error)
+    return FetchError(url, "unreachable", reason, network=reason in _NO_CONNECTION)
+
+
+_NO_CONNECTION = frozenset(
+    {
+        "name not resolved",
+        "connection refused",
+        "network unreachable",
+        "host unreachable",
+        "could not connect",
+    }
+)
 
 
 def _timeout_reason(error: httpx.TimeoutException, timeout: httpx.Timeout) -> str:

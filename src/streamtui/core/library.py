@@ -10,7 +10,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -53,13 +54,14 @@ from streamtui.core.store import (
 from streamtui.core.streamtext import load_source
 
 if TYPE_CHECKING:  # feedparser and httpx load only when a feed is touched
-    from streamtui.core.feeds import FeedParser
+    from streamtui.core.feeds import FeedParser, ParsedFeed
     from streamtui.core.fetch import Limits
     from streamtui.core.refresh import RefreshEvent, RefreshSummary
 
 BUNDLED_LOCATION = "bundled:"
 BUNDLED_NAME = "streamtui guide"
 _DEFAULT_ADDED = "default_source_added"
+_REMEMBERED = "remembered."
 _URL_SCHEMES = ("http://", "https://", "feed:", "ftp://", "file:")
 
 
@@ -136,6 +138,16 @@ class Library:
             _DEFAULT_ADDED, BUNDLED_NAME, SourceKind.BUNDLED, BUNDLED_LOCATION
         )
 
+    def remembered(self, setting: str) -> str:
+        """A setting the app kept from an earlier run (the theme picked in the palette, the
+        list width), or "". Kept in the database's meta table, never in config.toml."""
+        return self.store.meta(_REMEMBERED + setting) or ""
+
+    def remember(self, setting: str, value: str) -> None:
+        """Keep a setting for the next run (a read-only library keeps nothing)."""
+        if not self.read_only and self.remembered(setting) != value:
+            self.store.set_meta(_REMEMBERED + setting, value)
+
     @property
     def read_only(self) -> bool:
         """Nothing can be saved (a read-only data directory, or the database file deleted
@@ -167,6 +179,7 @@ class Library:
         """Subscribe to a feed URL, a local folder or a stream file; returns what it gave.
 
         Everything is fetched or read and parsed before anything is stored."""
+        target = _local_target(target)
         if _looks_like_url(target):
             return self.add_feed(target, name)
         location, kind = self._local_location(target)
@@ -174,7 +187,7 @@ class Library:
         if str(location) in existing:
             raise SourceError(excerpt(target), f"already added as {existing[str(location)].name!r}")
         result = self._load_all(str(location))  # fails before anything is stored
-        wanted = sanitize(name or location.stem or location.name) or "source"
+        wanted = sanitize(name or result.title or location.stem or location.name) or "source"
         problems = _problem_lines(result)
         try:  # the name is made unique, and the place checked again, as it is saved
             source, stats = self.store.add_source_with_items(
@@ -336,7 +349,7 @@ class Library:
         for done, source in enumerate(local, 1):
             if cancel is not None and cancel.is_set():
                 return summary
-            report = self.sync(source)
+            report = self.sync(source, cancel=cancel)
             changed = bool(
                 report.stats
                 and (report.stats.added or report.stats.updated or report.stats.removed)
@@ -357,25 +370,17 @@ class Library:
 
             def shifted(event: RefreshEvent) -> None:
                 summary.count(event)
-                notify(
-                    RefreshEvent(
-                        event.source,
-                        event.outcome,
-                        event.added,
-                        event.message,
-                        offset + event.done,
-                        total,
-                    )
-                )
+                notify(replace(event, done=offset + event.done, total=total))
 
             with self._parsing() as parser:
-                Refresher(
+                fetched = Refresher(
                     self.store,
                     parser,
                     limits=limits,
                     clock=self._clock,
                     credentials=self.credentials,
                 ).run(feeds, shifted, cancel)
+            summary.network_down = fetched.network_down
             self.store.check_writable()  # the file went away during the refresh: say so
             if cancel is None or not cancel.is_set():
                 summary.removed = self.cleanup(
@@ -512,6 +517,8 @@ class Library:
         """A source by its number, its name (case-insensitive) or its location (given with
         or without its password)."""
         sources = self.store.sources()
+        if reference.lower().startswith("file:"):
+            reference = _local_target(reference)
         location = split_login(reference)[0]
         for source in sources:
             if reference == str(source.id) or location == source.location:
@@ -529,6 +536,7 @@ class Library:
 
     def preview(self, target: str) -> LoadResult:
         """Parse a source without storing anything."""
+        target = _local_target(target)
         if _looks_like_url(target):
             from streamtui.core.subscribe import check_url, fetch_feed
 
@@ -541,15 +549,20 @@ class Library:
         location, _ = self._local_location(target)
         return self._load_all(str(location))
 
-    def sync(self, source: Source, *, force: bool = False) -> SyncReport:
+    def sync(
+        self, source: Source, *, force: bool = False, cancel: threading.Event | None = None
+    ) -> SyncReport:
         """Re-read a local source and bring the store up to date; errors stay on the source.
 
-        An unchanged source (same names, sizes and times) is not read at all.
+        An unchanged source (same names, sizes and times) is not read at all. ``cancel``
+        stops the parse of a feed file (nothing is stored then).
         """
         known = None if force else self.store.fingerprint(source.id)
         try:
-            result = self._load(source.location, unless=known)
+            result = self._load(source.location, unless=known, cancel=cancel)
         except SourceError as error:
+            if cancel is not None and cancel.is_set():
+                return SyncReport(source)
             self.store.set_source_error(source.id, error.reason)
             return SyncReport(source, error=str(error))
         if result is None:
@@ -569,9 +582,32 @@ class Library:
         )
         return SyncReport(source, stats, problems)
 
-    def _load(self, location: str, *, unless: str | None = None) -> LoadResult | None:
+    def _load(
+        self,
+        location: str,
+        *,
+        unless: str | None = None,
+        cancel: threading.Event | None = None,
+    ) -> LoadResult | None:
         folder = self._bundled if location == BUNDLED_LOCATION else Path(location)
+        if location != BUNDLED_LOCATION and folder.is_file():
+            return self._load_file(location, folder, unless=unless, cancel=cancel)
         return load_source(location, folder, unless=unless)
+
+    def _load_file(
+        self, location: str, path: Path, *, unless: str | None, cancel: threading.Event | None
+    ) -> LoadResult | None:
+        """One file, judged by its content (core/feedfile.py): a feed is parsed in the
+        worker pool like a fetched one."""
+        from streamtui.core.feedfile import load_file
+
+        def parse(data: bytes, seen_at: datetime) -> ParsedFeed:
+            with self._parsing() as parser:
+                return parser.parse(
+                    data, source_key=location, url="", seen_at=seen_at, cancel=cancel
+                )
+
+        return load_file(location, path, parse, unless=unless)
 
     def _load_all(self, location: str) -> LoadResult:
         result = self._load(location)
@@ -650,6 +686,11 @@ class Library:
 
     def source_names(self) -> dict[int, str]:
         return self.store.source_names()
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another process changed the library since the last call (a source added
+        or removed with the command line, items marked in another streamtui)."""
+        return self.store.changed_elsewhere()
 
     # -- read state ----------------------------------------------------------------------
 
@@ -809,6 +850,15 @@ def _url_identity(url: str) -> str:
     parts = urlsplit(url.strip())
     path = parts.path.rstrip("/") or "/"
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}?{parts.query}"
+
+
+def _local_target(target: str) -> str:
+    """A ``file:`` URL as the path it names (SourceError for another host); else as it is."""
+    if not target.strip().lower().startswith("file:"):
+        return target
+    from streamtui.core.feedfile import local_path
+
+    return local_path(target)
 
 
 def _looks_like_url(target: str) -> bool:

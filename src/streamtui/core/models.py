@@ -63,6 +63,8 @@ class LoadResult:
     problems: tuple[LoadProblem, ...] = ()
     fingerprint: str = ""
     """Changes whenever any file of the source changes; equal fingerprints mean nothing to do."""
+    title: str = ""
+    """The feed's own title, for a feed file (a name for the source when it is added)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -340,6 +340,8 @@ class Store:
         """(device, inode) of the database file as opened: see check_file."""
         self.gone: DatabaseGoneError | None = None
         """Set once the file was found deleted or replaced: nothing more is saved."""
+        self._outside_version: int | None = None
+        """PRAGMA data_version of the writing connection when last asked (changed_elsewhere)."""
 
     # -- opening -------------------------------------------------------------------------
 
@@ -1685,6 +1687,22 @@ class Store:
             "SELECT pos FROM temp.search_hits WHERE slot = ? AND item_id = ?", (slot, item_id)
         )
         return int(str(found[0][0])) if found else None
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another process (the command line, another streamtui) has committed since
+        the last call. Asked of the writing connection, whose data_version this process's
+        own writes never change (the reading connection's would). False, to be asked again
+        later, while this process is writing."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            version = int(self._db.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error:
+            return False
+        finally:
+            self._lock.release()
+        seen, self._outside_version = self._outside_version, version
+        return seen is not None and seen != version
 
     def _data_version(self) -> int:
         """Changes whenever another connection commits (another streamtui, say)."""

@@ -74,10 +74,19 @@ class SourcesSidebar(OptionList):
         """Each shown source's unread count, for the "All" total."""
 
     def _highlighted_source(self) -> int | None:
+        option_id = self.highlighted_id()
+        return None if option_id in (None, ALL, STARRED) else int(option_id)
+
+    def highlighted_id(self) -> str | None:
+        """The id of the highlighted entry ("all", "starred" or a source's number)."""
         if self.highlighted is None:
             return None
-        option_id = self.get_option_at_index(self.highlighted).id
-        return None if option_id in (None, ALL, STARRED) else int(option_id)
+        return self.get_option_at_index(self.highlighted).id
+
+    def highlight(self, option_id: str) -> None:
+        """Move the highlight to an entry, if it is there."""
+        with suppress(OptionDoesNotExist):
+            self.highlighted = self.get_option_index(option_id)
 
     def action_remove(self) -> None:
         source_id = self._highlighted_source()
