@@ -1,8 +1,8 @@
 """What the reliability scripts share: one row per case and the table they print.
 
 Each script (``pty_escapes.py``, ``fuzz.py``, ``hostile_net.py``, ``kill_trials.py``,
-``local_files.py``) has a ``rows(quick: bool) -> list[Row]`` that runs its cases and a
-``main()`` that prints them;
+``local_files.py``, ``cli_inputs.py``) has a ``rows(quick: bool) -> list[Row]`` that runs its
+cases and a ``main()`` that prints them;
 ``reliability.py`` runs them all and prints one table.
 """
 

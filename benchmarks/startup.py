@@ -120,7 +120,7 @@ import sys
 # import lines into the same standard error.
 sys._xoptions.pop("importtime", None)
 
-from streamtui import cli  # what the `streamtui` console script imports
+from streamtui import cli, stdio  # what the `streamtui` console script imports
 from streamtui.ui.app import StreamApp  # cli._launch imports it before app.run()
 
 run = StreamApp.run
@@ -146,6 +146,7 @@ def headless_run(app, *args, **kwargs):
 
 StreamApp._display = first_frame
 StreamApp.run = headless_run
+stdio.terminal_problem = lambda: ""  # headless: no terminal is needed
 sys.exit(cli.main([]))
 """
 """The child of measurement 3: ``streamtui`` with no arguments, headless."""

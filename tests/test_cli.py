@@ -157,7 +157,8 @@ def test_sources_json_and_text(capsys: pytest.CaptureFixture[str], news: Path) -
     assert [r["name"] for r in rows] == ["streamtui guide", "news"]
     news_row = rows[1]
     assert set(news_row) == {"id", "name", "kind", "location", "unread", "total", "updated",
-                             "last_error", "folder", "warning", "gone", "retry_at"}  # fmt: skip
+                             "last_error", "folder", "warning", "gone", "retry_at",
+                             "password_stored"}  # fmt: skip
     assert (news_row["kind"], news_row["location"], news_row["unread"], news_row["total"]) == (
         "folder", str(news.resolve()), 3, 3,
     )  # fmt: skip
@@ -284,8 +285,9 @@ def test_corrupt_database_is_moved_aside_with_a_message(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
-    data.mkdir()
+    data.mkdir(mode=0o700)
     (data / "streamtui.db").write_bytes(b"garbage, not sqlite\x00" * 200)
+    (data / "streamtui.db").chmod(0o600)  # private: tightening would add a line of its own
     code, out, err = run(capsys, "sources")
     assert code == 0 and "streamtui guide" in out
     [aside] = list(data.glob("streamtui.db.corrupt-*"))
@@ -329,7 +331,7 @@ ERRORS = {
     "remove unknown": (["remove", "nosuch"], "nosuch", "no such source"),
     "mark-read unknown id": (["mark-read", "ffffffffff"], "ffffffffff", "no such item"),
     "mark-unread unknown id": (["mark-unread", "ffffffffff"], "ffffffffff", "no such item"),
-    "mark-read short id": (["mark-read", "abc"], "abc", "no such item"),
+    "mark-read short id": (["mark-read", "abc"], "abc", "too short for an item id"),
     "mark-read nothing": (["mark-read"], "mark-read", "give item ids or --all"),
     "mark-read source without all": (["mark-read", "x", "--source", "news"], "mark-read",
                                      "--source goes with --all"),
@@ -338,7 +340,7 @@ ERRORS = {
                               "no such source"),
     "search limit": (["search", "x", "--limit", "0"], "--limit 0", "at least 1"),
     "star unknown id": (["star", "ffffffffff"], "ffffffffff", "no such item"),
-    "unstar short id": (["unstar", "abc"], "abc", "no such item"),
+    "unstar short id": (["unstar", "abc"], "abc", "give at least 6 characters"),
     "preview missing": (["preview", "{tmp}/missing"], "{tmp}/missing", "no such file or folder"),
     "preview unreachable url": (["preview", "http://127.0.0.1:1/"], "http://127.0.0.1:1/",
                                 "refused"),

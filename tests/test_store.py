@@ -518,7 +518,7 @@ def test_migration_4_moves_bodies_to_a_rowid_table_and_keeps_everything(db_path:
         step(db)
         db.execute("PRAGMA user_version = 3")
     store = Store.open(db_path)
-    assert user_version(db_path) == 4 == len(MIGRATIONS)
+    assert user_version(db_path) == len(MIGRATIONS) >= 4
     with sqlite3.connect(db_path) as db:
         (schema,) = db.execute("SELECT sql FROM sqlite_schema WHERE name = 'bodies'").fetchone()
         assert "WITHOUT ROWID" not in schema

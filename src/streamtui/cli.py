@@ -11,13 +11,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from streamtui import __version__
+from streamtui import __version__, stdio
 from streamtui.core import dates, paths
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library, SyncReport, open_library
 from streamtui.core.models import Item, Row, View
-from streamtui.core.sanitize import sanitize
-from streamtui.core.store import Store
+from streamtui.core.redact import redact_text, redact_url
+from streamtui.core.retention import SourceRetention, check_limit
+from streamtui.core.sanitize import excerpt, sanitize
+from streamtui.core.store import Store, make_private
 
 if TYPE_CHECKING:
     from streamtui.core.refresh import RefreshEvent
@@ -54,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument(
         "source",
         metavar="SOURCE",
-        help="a feed URL, a folder of stream pages or a stream text file",
+        help="a feed URL or file, a folder of stream pages or a stream text file",
     )
     preview.add_argument("--json", action="store_true", help="one JSON object per line")
 
@@ -72,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     searching.add_argument("query", nargs="+", metavar="WORD")
     searching.add_argument("--source", metavar="S", help="only this source (name or number)")
     searching.add_argument(
-        "--limit", type=int, default=50, metavar="N", help="at most N items (default: 50)"
+        "--limit", type=_count, default=50, metavar="N", help="at most N items (default: 50)"
     )
     searching.add_argument("--json", action="store_true", help="one JSON object per line")
 
@@ -92,8 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add = verb(
         "add",
-        "add a source: a feed URL (RSS, Atom, JSON Feed), a folder of stream pages "
-        "or a stream text file",
+        "add a source: a feed URL or a feed file (RSS, Atom, RDF, JSON Feed; file: URLs "
+        "too), a folder of stream pages or a stream text file",
     )
     add.add_argument("target", metavar="URL|PATH")
     add.add_argument("--name", metavar="N", help="the name shown in the sidebar")
@@ -105,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("sources", nargs="*", metavar="SOURCE", help="only these sources")
 
     importing = verb("import", "add the feeds of an OPML file or a list of URLs")
-    importing.add_argument("file", metavar="FILE")
+    importing.add_argument("file", metavar="FILE", help="a file, a pipe, or - for standard input")
 
     exporting = verb("export", "write feed subscriptions as OPML 2.0")
     exporting.add_argument("file", nargs="?", metavar="FILE", help="default: standard output")
@@ -114,47 +116,116 @@ def build_parser() -> argparse.ArgumentParser:
     rename.add_argument("source", metavar="SOURCE")
     rename.add_argument("name", metavar="NAME")
 
+    cleanup = verb(
+        "cleanup",
+        "remove the feed items that retention lets go (keep_days, max_items, unread_days; "
+        "never starred items, unread recent ones or what a feed still carries) and give "
+        "the space back",
+    )
+    cleanup.add_argument("sources", nargs="*", metavar="SOURCE", help="only these feeds")
+
+    keeping = verb(
+        "retention",
+        "show or set how long a feed's items are kept (default: the config's "
+        "keep_days and max_items)",
+    )
+    keeping.add_argument("source", metavar="SOURCE", help="a feed: name, number or URL")
+    keeping.add_argument(
+        "--days", metavar="N", help="remove items older than N days (0: no limit; default: config)"
+    )
+    keeping.add_argument(
+        "--max-items",
+        metavar="N",
+        help="keep at most N items of this feed (0: no limit; default: config)",
+    )
+
     sources = verb("sources", "list sources with their unread counts")
     sources.add_argument("--json", action="store_true", help="one JSON object per line")
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+MAX_COUNT = 2**63 - 1
+"""The largest count SQLite takes; a larger --limit means the same: everything."""
+MESSAGE_LIMIT = 1000
+"""The longest error line; what a message quotes is cut far shorter (sanitize.excerpt)."""
+
+
+def _count(text: str) -> int:
+    """argparse type of a count: a whole number, capped at SQLite's largest (a larger one
+    means everything; left as it is, SQLite would refuse it with an OverflowError)."""
     try:
-        return _run(args)
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{excerpt(text, 40)!r} is not a whole number") from None
+    return min(value, MAX_COUNT)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    stdio.guard_descriptors()  # before anything opens a file
+    args = build_parser().parse_args(argv)
+    if args.command is not None and stdio.is_closed(sys.stdout):
+        _fail("standard output is closed, so nothing could be printed; nothing was done")
+        return 1
+    real_stdout = sys.stdout
+    if args.command is not None:
+        sys.stdout = stdio.Output(real_stdout)
+    try:
+        code = _run(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        return code
+    except stdio.OutputError as error:
+        _fail(str(error))
+        stdio.silence_stdout()
     except StreamtuiError as error:
         _fail(str(error))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         # The reader of our output went away (``| head``); not an error worth a message.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        stdio.silence_stdout()
         return 0
     except Exception as error:  # last line of defence: no traceback reaches the user
         _fail(f"internal error: {type(error).__name__}: {error}")
+    finally:
+        sys.stdout = real_stdout
     return 1
 
 
 def _fail(message: str) -> None:
-    from streamtui.core.sanitize import sanitize
-
-    print(f"streamtui: {sanitize(message)}", file=sys.stderr)
+    """One line on standard error per line of ``message``: sanitised, cut, passwords out."""
+    for line in message.splitlines() or [""]:
+        stdio.write_error(f"streamtui: {excerpt(line, MESSAGE_LIMIT)}")
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command is None and (problem := stdio.terminal_problem()):
+        raise StreamtuiError(
+            f"the app needs a terminal and {problem}; without one, use the commands "
+            "(streamtui list, search, sources, refresh, add, import...; see streamtui --help)"
+        )
     if args.command == "preview":
         return _preview(args)
     data_dir = paths.data_dir(getattr(args, "data_dir", None))
+    # Before anything opens the database: SQLite gives a new -wal and -shm its mode.
+    private = make_private(data_dir / paths.DB_NAME)
     if Store.needs_upgrade(data_dir / paths.DB_NAME):
-        print(
-            "streamtui: upgrading the database (once; this takes a while with a long history)…",
-            file=sys.stderr,
-            flush=True,
+        stdio.write_error(
+            "streamtui: upgrading the database (once; this takes a while with a long history)…"
         )
     library, message = open_library(data_dir)
+    message = "\n".join([*private, message] if message else private)
     if message:
         _fail(message)
+    if args.command in ("refresh", "cleanup", "retention"):  # they apply the config's limits
+        from streamtui.core.config import load_config
+
+        try:
+            config = load_config(paths.config_dir(getattr(args, "config_dir", None)))
+        except StreamtuiError:
+            library.close()
+            raise
+        library.retention = config.retention
     if not library.read_only:  # a read-only data directory: show what is stored
         library.ensure_default_source()
     if args.command is None:
@@ -177,6 +248,8 @@ def _run(args: argparse.Namespace) -> int:
         "import": _import,
         "export": _export,
         "rename": _rename,
+        "cleanup": _cleanup,
+        "retention": _retention,
     }[args.command]
     try:
         return handler(library, args)
@@ -189,6 +262,7 @@ def _launch(library: Library, args: argparse.Namespace, message: str) -> int:
     from streamtui.ui.app import StreamApp
 
     config = load_config(paths.config_dir(getattr(args, "config_dir", None)))
+    library.retention = config.retention
     for name in ("COLUMNS", "LINES"):  # an exported size would pin the app to it, deaf to
         os.environ.pop(name, None)  # the terminal's own size and every resize
     try:
@@ -219,14 +293,15 @@ def _preview(args: argparse.Namespace) -> int:
         library.close()
     for problem in result.problems:
         _fail(f"skipped {problem.path}: {problem.reason}")
+    shown = sanitize(redact_url(args.source))
     for item in sorted(result.items, key=lambda i: -dates.stamp(i.published)):
         if args.json:
-            _emit(_item_json(item, source=sanitize(args.source)))
+            _emit(_item_json(item, source=shown))
         else:
             _emit_line(
                 _marker(item.teaser, item.truncated),
                 item.published,
-                sanitize(args.source),
+                shown,
                 item.title,
                 item.id,
             )
@@ -297,6 +372,9 @@ def _mark_unread(library: Library, args: argparse.Namespace) -> int:
 
 def _add(library: Library, args: argparse.Namespace) -> int:
     source, report = library.add_source(args.target, args.name)
+    if report.password_updated:
+        print(f"updated the password of {sanitize(source.name)!r} ({sanitize(source.location)})")
+        return 0
     _warn(report)
     stats = report.stats
     print(
@@ -308,18 +386,83 @@ def _add(library: Library, args: argparse.Namespace) -> int:
 
 def _refresh(library: Library, args: argparse.Namespace) -> int:
     chosen = [library.find_source(s) for s in args.sources] if args.sources else None
-    bar = _ProgressBar() if sys.stderr.isatty() else None
+    bar = _ProgressBar() if sys.stderr is not None and sys.stderr.isatty() else None
     summary = library.refresh(chosen, bar.update if bar else None)
     if bar:
         bar.finish()
-    for failure in summary.failures:
+    for failure in [summary.network_down] if summary.network_down else summary.failures:
         _fail(failure)
     print(
         f"updated {summary.updated}, unchanged {summary.unchanged}, failed {summary.failed}"
         + (f", skipped {summary.skipped}" if summary.skipped else "")
         + f"; {summary.added} new item(s)"
+        + (f", {summary.removed} old item(s) removed" if summary.removed else "")
     )
     return 1 if summary.failed else 0
+
+
+def _cleanup(library: Library, args: argparse.Namespace) -> int:
+    chosen = [library.feed(reference).id for reference in args.sources] if args.sources else None
+    before = library.database_size()
+    report = library.cleanup(chosen)
+    if library.vacuum_mode() == "none":  # a database made before retention: once
+        print(
+            "streamtui: rewriting the database once so that it can give space back "
+            "(about 2 s per 100,000 items)…",
+            file=sys.stderr,
+            flush=True,
+        )
+        library.enable_incremental_vacuum()
+    library.checkpoint()
+    for name, count in report.removed.items():
+        print(f"{sanitize(name)}: removed {count} item(s)")
+    freed = max(0, before - library.database_size())
+    print(f"removed {report.total} item(s); {_size(freed)} regained")
+    return 0
+
+
+def _size(count: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= size:
+            return f"{count / size:.1f} {unit}"
+    return f"{count} bytes"
+
+
+def _retention(library: Library, args: argparse.Namespace) -> int:
+    source, own = library.limits(args.source)
+    if args.days is not None or args.max_items is not None:
+        own = SourceRetention(
+            own.keep_days if args.days is None else _limit(args.days, "days", "--days"),
+            own.max_items
+            if args.max_items is None
+            else _limit(args.max_items, "items", "--max-items"),
+        )
+        library.set_limits(str(source.id), own)
+    days, count = own.over(library.retention)
+    print(
+        f"{sanitize(source.name)}: "
+        + (f"items older than {days} day(s) are removed" if days else "no age limit")
+        + (" (its own)" if own.keep_days is not None else " (config: keep_days)")
+        + "; "
+        + (f"at most {count} item(s)" if count else "no count limit")
+        + (" (its own)" if own.max_items is not None else " (config: max_items)")
+        + f"; unread items stay at least {library.retention.unread_days} day(s)"
+    )
+    return 0
+
+
+def _limit(text: str, what: str, option: str) -> int | None:
+    """A limit given on the command line: a whole number, or "default" (the config's)."""
+    if text.strip().lower() == "default":
+        return None
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = -1
+    reason = check_limit(value, what) if value >= 0 else "must be a whole number or 'default'"
+    if reason:
+        raise StreamtuiError(f"retention: {option} {sanitize(text)[:40]}: {reason}")
+    return value
 
 
 class _ProgressBar:
@@ -343,33 +486,72 @@ class _ProgressBar:
         sys.stderr.write("\n")
 
 
+REJECTIONS_SHOWN = 20
+"""Rejected entries of an import named one by one; the rest are counted."""
+
+
 def _import(library: Library, args: argparse.Namespace) -> int:
+    shown = "standard input" if args.file == "-" else excerpt(args.file)
+    if args.file == "-":
+        if 0 in stdio.closed_at_start or sys.stdin is None:
+            raise StreamtuiError("standard input is closed: there is nothing to import")
+        if sys.stdin.isatty():
+            stdio.write_error(
+                "streamtui: reading feed URLs or OPML from the terminal (Ctrl-D ends)"
+            )
     report = library.import_subscriptions(args.file)
-    for rejected in report.rejected:
+    for rejected in report.rejected[:REJECTIONS_SHOWN]:
         _fail(f"rejected {rejected}")
+    if len(report.rejected) > REJECTIONS_SHOWN:
+        _fail(f"rejected {len(report.rejected) - REJECTIONS_SHOWN:,} more")
+    if not report.added and not report.duplicates:  # nothing imported, and nothing there
+        why = f"all {len(report.rejected)} entries rejected" if report.rejected else "no feed URLs"
+        raise StreamtuiError(f"{shown}: nothing imported ({why})")
     print(
         f"added {len(report.added)}, skipped {report.duplicates} duplicate(s), "
         f"rejected {len(report.rejected)}; 'streamtui refresh' fetches the new feeds"
     )
-    return 0
+    return 0  # all of it already subscribed is nothing left to do, not a failure
 
 
 def _export(library: Library, args: argparse.Namespace) -> int:
+    """OPML to standard output or FILE. FILE is replaced atomically, through a symlink to
+    its target, keeping an existing file's mode (a new one is 0600: it may hold user
+    names); a folder, FIFO, device or socket is refused (core/files.py replace_file)."""
+    from streamtui.core.files import replace_file
+
     text = library.export_subscriptions()
+    left_out = library.passwords_left_out()
     if args.file:
         target = Path(args.file).expanduser()
-        partial = target.with_name(target.name + ".partial")
-        try:
-            partial.write_text(text, encoding="utf-8")
-            partial.replace(target)  # never a half-written file under the real name
-        except OSError as error:
-            raise StreamtuiError(
-                f"{sanitize(args.file)}: cannot write ({error.strerror})"
-            ) from error
-        print(f"wrote {text.count('xmlUrl=')} feed(s) to {sanitize(str(target))}")
+        _refuse_own_files(library, target, args.file)
+        written = replace_file(target, text.encode("utf-8"))
+        print(f"wrote {text.count('xmlUrl=')} feed(s) to {sanitize(str(written))}")
     else:
-        sys.stdout.write(text)
+        # The file says it is UTF-8: where the output is not, non-ASCII goes as &#...; (valid
+        # XML in any ASCII-compatible encoding) instead of in the locale's bytes.
+        ascii_only = not stdio.is_utf8(sys.stdout)
+        sys.stdout.write(text.encode("ascii", "xmlcharrefreplace").decode() if ascii_only else text)
+    if left_out:
+        _fail(
+            f"the password of {left_out} feed(s) was left out of the export "
+            f"(it stays in {library.credentials.where})"
+        )
     return 0
+
+
+def _refuse_own_files(library: Library, target: Path, given: str) -> None:
+    """``export`` never writes over the database or the credential store."""
+    own = [library.store.path] if library.store.path else []
+    if own:
+        database = own[0]
+        own += [database.with_name(database.name + s) for s in ("-wal", "-shm")]
+        own.append(database.with_name(paths.CREDENTIALS_NAME))
+    resolved = Path(os.path.realpath(target))
+    if any(resolved == Path(os.path.realpath(path)) for path in own):
+        raise StreamtuiError(
+            f"{sanitize(given)}: that is streamtui's own data; nothing was written"
+        )
 
 
 def _rename(library: Library, args: argparse.Namespace) -> int:
@@ -404,15 +586,32 @@ def _sources(library: Library, args: argparse.Namespace) -> int:
                     "warning": sanitize(source.warning) or None,
                     "gone": source.gone,
                     "retry_at": _iso(source.retry_at) if source.retry_at else None,
+                    "password_stored": source.login,
                 }
             )
         else:
-            error = f"  ! {last_error}" if last_error else ""
+            error = f"  ! {redact_text(last_error)}" if last_error else ""
+            warning = f"  (warning: {sanitize(source.warning)})" if source.warning else ""
             print(
-                f"{source.id:>3}  {name:<24} {source.unread:>5} unread / "
-                f"{source.total:<5} {location}{error}"
+                f"{source.id:>3}  {_cell(name, 24)} {source.unread:>5} unread / "
+                f"{source.total:<5} {_updated(source.updated_at)}  {location}{error}{warning}"
             )
     return 0
+
+
+def _cell(text: str, width: int) -> str:
+    """``text`` in a column ``width`` wide: padded, or cut with "…" (columns stay aligned)."""
+    return f"{text:<{width}}" if len(text) <= width else text[: width - 1] + "…"
+
+
+def _updated(moment: datetime | None) -> str:
+    """When a source was last updated, in local time to the minute (16 wide), or "never".
+    Any time at all (a damaged database's) is shown, in range (see core/dates.py)."""
+    if moment is None:
+        return f"{'never':<16}"
+    local = dates.local(moment)
+    # Not strftime: its %Y gives "1", not "0001", for year 1 on glibc.
+    return f"{local.year:04}-{local.month:02}-{local.day:02} {local.hour:02}:{local.minute:02}"
 
 
 def _item_json(item: Item, *, source: str) -> dict[str, object]:
@@ -453,7 +652,10 @@ def _marker(teaser: bool, truncated: bool) -> str:
 
 
 def _emit(record: dict[str, object]) -> None:
-    sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    # UTF-8 where the output is UTF-8; elsewhere ASCII with \u escapes: valid JSON that
+    # loses nothing, where the locale's own encoding would have to replace characters.
+    ascii_only = not stdio.is_utf8(sys.stdout)
+    sys.stdout.write(json.dumps(record, ensure_ascii=ascii_only) + "\n")
 
 
 def _emit_row(row: Row, names: dict[int, str], *, prefix: str = "") -> None:

@@ -16,12 +16,30 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from streamtui.core.errors import StreamtuiError
-from streamtui.core.sanitize import sanitize
+from streamtui.core.errors import FileReadError, StreamtuiError
+from streamtui.core.files import check_file_or_absent, read_bytes
+from streamtui.core.retention import Retention, check_limit
+from streamtui.core.sanitize import excerpt, sanitize
 
 CONFIG_NAME = "config.toml"
+MAX_CONFIG_BYTES = 64 * 1024
+"""A config is a few lines; anything larger is not one (a link to /dev/zero, a log)."""
+MAX_LINE = 1000
+"""The longest line read: tomllib takes time quadratic in the parts of a dotted key (8,000
+parts took 1.5 s, 100,000 would take minutes), and no config line needs more."""
 PRESETS = ("vim", "newsboat")
-KNOWN = ("refresh_interval", "keymap_preset", "keymap", "theme", "list_width")
+KNOWN = (
+    "refresh_interval",
+    "keymap_preset",
+    "keymap",
+    "theme",
+    "list_width",
+    "keep_days",
+    "max_items",
+    "unread_days",
+    "browser",
+    "browser_terminal",
+)
 
 
 class ConfigError(StreamtuiError):
@@ -39,30 +57,62 @@ class Config:
     """A Textual theme name; empty keeps the default."""
     list_width: int = 0
     """The stream list's share of the list/article split, in percent; 0 is the default."""
+    retention: Retention = field(default_factory=Retention)
+    """keep_days, max_items and unread_days: which feed items are kept (core/retention.py)."""
+    browser: tuple[str, ...] = ()
+    """The program that opens links, as an argv list; "%u" is replaced by the URL (appended
+    when no word holds it). Empty: $BROWSER, else Python's webbrowser."""
+    browser_terminal: bool | None = None
+    """Whether ``browser`` draws in the terminal (the app suspends itself while it runs);
+    None: judged by the program's name."""
     path: str = field(default="", compare=False)
     text: str = field(default="", repr=False, compare=False)
 
     def error(self, message: str, *, table: str = "", key: str = "") -> ConfigError:
         """A ConfigError naming the file and, when found, the line of ``table.key``."""
         line = line_of(self.text, table, key) if key else None
-        where = f"{sanitize(self.path)}, line {line}" if line else sanitize(self.path)
+        where = f"{excerpt(self.path)}, line {line}" if line else excerpt(self.path)
         return ConfigError(f"{where}: {message}")
 
 
 def load_config(folder: Path) -> Config:
-    """The config in ``folder``; defaults when there is no file."""
+    """The config in ``folder``; defaults when there is no file.
+
+    Read through the bounded reader like every other file: a FIFO, a device, a folder or a
+    link that loops is refused at once (a FIFO would hang the app before its first frame),
+    and so is anything over MAX_CONFIG_BYTES. Every failure names the file."""
     path = folder / CONFIG_NAME
     shown = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return Config(path=shown)
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{sanitize(shown)}: cannot read ({error})") from error
+        check_file_or_absent(path, "a config file")
+        if not path.exists():
+            return Config(path=shown)
+        raw = read_bytes(path, None, max_bytes=MAX_CONFIG_BYTES)
+    except FileReadError as error:
+        raise ConfigError(f"{excerpt(shown)}: {error.reason}") from error
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        bad_line = raw[: error.start].count(b"\n") + 1
+        raise ConfigError(f"{excerpt(shown)}, line {bad_line}: not UTF-8 text") from error
+    for number, line in enumerate(text.splitlines(), 1):
+        if len(line) > MAX_LINE:
+            raise ConfigError(
+                f"{excerpt(shown)}, line {number}: longer than {MAX_LINE:,} characters, "
+                "which no setting needs"
+            )
+    try:
+        return _parse(path, text)
+    except RecursionError:  # tomllib and the [keymap] walk recurse once per level
+        raise ConfigError(f"{excerpt(shown)}: nested too deeply to be a config") from None
+
+
+def _parse(path: Path, text: str) -> Config:
+    shown = str(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{sanitize(shown)}: not valid TOML ({error})") from error
+        raise ConfigError(f"{excerpt(shown)}: not valid TOML ({error})") from error
     blank = Config(path=shown, text=text)
     for key in data:
         if key not in KNOWN:
@@ -75,16 +125,37 @@ def load_config(folder: Path) -> Config:
         keymap=_keymap(blank, data.get("keymap", {})),
         theme=_text(blank, data, "theme"),
         list_width=_list_width(blank, data),
+        retention=_retention(blank, data),
+        browser=_browser(blank, data),
+        browser_terminal=_browser_terminal(blank, data),
         path=shown,
         text=text,
     )
 
 
-def _whole(config: Config, data: dict[str, object], key: str, what: str) -> int:
-    value = data.get(key, 0)
+def _whole(config: Config, data: dict[str, object], key: str, what: str, default: int = 0) -> int:
+    value = data.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise config.error(f"{key} must be {what}, not {sanitize(repr(value))}", key=key)
     return value
+
+
+def _retention(config: Config, data: dict[str, object]) -> Retention:
+    defaults = Retention()
+    values = {}
+    for key, what, zero in (
+        ("keep_days", "days", "no limit"),
+        ("max_items", "items", "no limit"),
+        ("unread_days", "days", "no extra time"),
+    ):
+        value = _whole(
+            config, data, key, f"a whole number of {what} (0: {zero})", getattr(defaults, key)
+        )
+        reason = check_limit(value, what)
+        if reason:
+            raise config.error(f"{key} {reason}, not {value}", key=key)
+        values[key] = value
+    return Retention(**values)
 
 
 def _list_width(config: Config, data: dict[str, object]) -> int:
@@ -93,6 +164,41 @@ def _list_width(config: Config, data: dict[str, object]) -> int:
         raise config.error(
             f"list_width must be a percentage from 20 to 80 (0 is the default), not {value}",
             key="list_width",
+        )
+    return value
+
+
+def _browser(config: Config, data: dict[str, object]) -> tuple[str, ...]:
+    """``browser = ["w3m", "%u"]``: a list of words, never a command line for a shell."""
+    value = data.get("browser", [])
+    example = 'a list of words such as ["w3m", "%u"] (it is run without a shell)'
+    if not isinstance(value, list) or ("browser" in data and not value):
+        raise config.error(f"browser must be {example}, not {sanitize(repr(value))}", key="browser")
+    for word in value:
+        if not isinstance(word, str) or not word:
+            raise config.error(
+                f"browser must be {example}; {sanitize(repr(word))} is not a word", key="browser"
+            )
+        if _CONTROLS.search(word):
+            raise config.error("browser holds control characters", key="browser")
+    if value and not value[0].strip():
+        raise config.error("browser's first word must name a program", key="browser")
+    return tuple(value)
+
+
+def _browser_terminal(config: Config, data: dict[str, object]) -> bool | None:
+    if "browser_terminal" not in data:
+        return None
+    value = data["browser_terminal"]
+    if not isinstance(value, bool):
+        raise config.error(
+            f"browser_terminal must be true or false, not {sanitize(repr(value))}",
+            key="browser_terminal",
+        )
+    if "browser" not in data:
+        raise config.error(
+            "browser_terminal goes with browser (it says whether that program needs the terminal)",
+            key="browser_terminal",
         )
     return value
 
@@ -146,6 +252,7 @@ def _flatten(table: dict[str, object], prefix: str = "") -> list[tuple[str, obje
     return pairs
 
 
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 _HEADER = re.compile(r"^\s*\[\s*([^\]]*?)\s*\]")
 _ASSIGN = re.compile(r"^\s*([^=#]+?)\s*=")
 

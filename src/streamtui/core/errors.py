@@ -1,17 +1,25 @@
-"""Typed errors. Each names the thing at fault and the reason, ready to show to a user."""
+"""Typed errors. Each names the thing at fault and the reason, ready to show to a user.
+
+Every message passes through :func:`redact_text` when the error is made: a password that a
+URL carried never reaches a message, whoever builds it."""
 
 from __future__ import annotations
+
+from streamtui.core.redact import redact_text
 
 
 class StreamtuiError(Exception):
     """Base class: str(error) is a complete one-line message."""
 
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact_text(a) if isinstance(a, str) else a for a in args))
+
 
 class SourceError(StreamtuiError):
     def __init__(self, source: str, reason: str) -> None:
-        super().__init__(f"{source}: {reason}")
-        self.source = source
-        self.reason = reason
+        self.source = redact_text(source)
+        self.reason = redact_text(reason)
+        super().__init__(f"{self.source}: {self.reason}")
 
 
 class FileReadError(StreamtuiError):
@@ -21,8 +29,21 @@ class FileReadError(StreamtuiError):
         self.reason = reason
 
 
+class FileWriteError(StreamtuiError):
+    """A file could not be written; nothing was changed."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
 class StoreError(StreamtuiError):
     """The database could not be opened or written."""
+
+
+class CredentialError(StreamtuiError):
+    """The credential store could not be read or written; the message names its file."""
 
 
 class UnknownSourceError(StreamtuiError):

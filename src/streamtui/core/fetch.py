@@ -6,6 +6,12 @@ read and total timeouts, a cap on the decoded body that holds against gzip bombs
 number of redirects, TLS verification on, and conditional GET so an unchanged feed costs one
 small 304 and no parse.
 
+A password never travels in a URL. Requests are made to URLs without any login; a
+:class:`~streamtui.core.credentials.Credential` goes as HTTP Basic auth only to the origin
+(scheme, host and port) it was given for, so a redirect to another host, another port or from
+https to http leaves it behind. A URL given with a password in it (a preview, say) is split
+the same way. Errors and results name URLs without their password.
+
 httpx is imported lazily: the values and :class:`FetchError` are cheap to import, and the
 httpx import (about 85 ms) is paid only when something is actually fetched.
 """
@@ -19,7 +25,7 @@ import re
 import socket
 import ssl
 import zlib
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -30,10 +36,13 @@ from urllib.parse import urlsplit
 from streamtui import __version__
 from streamtui.core import dates
 from streamtui.core.errors import SourceError
-from streamtui.core.sanitize import sanitize
+from streamtui.core.redact import origin, redact_url, user_as_written, with_user, without_login
+from streamtui.core.sanitize import excerpt, sanitize
 
 if TYPE_CHECKING:
     import httpx
+
+    from streamtui.core.credentials import Credential
 
 __all__ = [
     "USER_AGENT",
@@ -142,11 +151,15 @@ class FetchError(SourceError):
         *,
         status: int | None = None,
         retry_at: datetime | None = None,
+        network: bool = False,
     ) -> None:
-        super().__init__(sanitize(url), sanitize(reason))
+        super().__init__(excerpt(redact_url(url)), sanitize(reason))
         self.kind: FetchErrorKind = kind
         self.status = status
         self.retry_at = retry_at
+        self.network = network
+        """No connection could be made at all (a name not resolved, refused, unreachable, a
+        connect timeout): what every feed says when the network is down."""
 
 
 def new_client(limits: Limits = Limits()) -> httpx.AsyncClient:
@@ -176,16 +189,22 @@ async def fetch(
     conditional: Conditional = Conditional(),
     *,
     limits: Limits = Limits(),
+    login: Credential | None = None,
 ) -> Fetched:
     """Fetch ``url`` within ``limits``; raise :class:`FetchError` for anything but 2xx/304.
 
     The whole exchange, every redirect and the body, is bounded by ``limits.total``, so a
     server that drips one byte a second (never tripping the read timeout) still ends.
+    ``login`` (or a password in ``url``) is sent as Basic auth to its own origin only.
     """
     _refuse_unless_web(url, url)
+    if login is None:
+        from streamtui.core.credentials import login_from_url
+
+        login = login_from_url(url)[1]
     try:
         async with asyncio.timeout(limits.total):
-            return await _exchange(client, url, conditional, limits)
+            return await _exchange(client, url, conditional, limits, login)
     except TimeoutError as error:
         reason = f"timed out: no complete answer within {_seconds(limits.total)}"
         raise FetchError(url, "timeout", reason) from error
@@ -196,8 +215,10 @@ async def fetch_all(
     *,
     limits: Limits = Limits(),
     client: httpx.AsyncClient | None = None,
+    logins: Callable[[K], Credential | None] | None = None,
 ) -> AsyncIterator[tuple[K, Fetched | FetchError]]:
     """Fetch many URLs at once and yield ``(key, result)`` for each as it completes.
+    ``logins`` gives the credential of a request's key, if it has one.
 
     At most ``limits.concurrency`` results are in flight or waiting to be consumed, and at
     most ``limits.per_host`` requests go to one host, so memory stays bounded however slowly
@@ -210,7 +231,11 @@ async def fetch_all(
         gate = _Gate(limits)
         queue: asyncio.Queue[tuple[K, Fetched | FetchError]] = asyncio.Queue()
         tasks = [
-            asyncio.create_task(_fetch_into(queue, gate, client, key, url, conditional, limits))
+            asyncio.create_task(
+                _fetch_into(
+                    queue, gate, client, key, url, conditional, limits, logins and logins(key)
+                )
+            )
             for key, url, conditional in requests
         ]
         try:
@@ -225,28 +250,38 @@ async def fetch_all(
 
 
 def fetch_one(
-    url: str, conditional: Conditional = Conditional(), *, limits: Limits = Limits()
+    url: str,
+    conditional: Conditional = Conditional(),
+    *,
+    limits: Limits = Limits(),
+    login: Credential | None = None,
 ) -> Fetched:
     """Fetch one URL from synchronous code (the CLI). Not for use inside a running loop."""
-    return asyncio.run(_fetch_with_own_client(url, conditional, limits))
+    return asyncio.run(_fetch_with_own_client(url, conditional, limits, login))
 
 
-async def _fetch_with_own_client(url: str, conditional: Conditional, limits: Limits) -> Fetched:
+async def _fetch_with_own_client(
+    url: str, conditional: Conditional, limits: Limits, login: Credential | None
+) -> Fetched:
     async with new_client(limits) as client:
-        return await fetch(client, url, conditional, limits=limits)
+        return await fetch(client, url, conditional, limits=limits, login=login)
 
 
 # --- one fetch ------------------------------------------------------------------------------
 
 
 async def _exchange(
-    client: httpx.AsyncClient, url: str, conditional: Conditional, limits: Limits
+    client: httpx.AsyncClient,
+    url: str,
+    conditional: Conditional,
+    limits: Limits,
+    login: Credential | None,
 ) -> Fetched:
     """Run the redirect walk, turning httpx's transport errors into FetchErrors."""
     import httpx
 
     try:
-        return await _walk(client, url, conditional, limits)
+        return await _walk(client, url, conditional, limits, login)
     except httpx.TransportError as error:
         raise _transport_error(url, error, client.timeout) from error
     except httpx.InvalidURL as error:
@@ -257,17 +292,31 @@ async def _exchange(
 
 
 async def _walk(
-    client: httpx.AsyncClient, url: str, conditional: Conditional, limits: Limits
+    client: httpx.AsyncClient,
+    url: str,
+    conditional: Conditional,
+    limits: Limits,
+    login: Credential | None,
 ) -> Fetched:
-    """Follow redirects by hand: each target checked, each hop counted, validators re-sent."""
+    """Follow redirects by hand: each target checked, each hop counted, validators re-sent,
+    the credential sent only to its own origin. No request URL carries a login: httpx would
+    send one as Basic auth wherever it points."""
+    import httpx
+
     headers = _conditional_headers(conditional)
-    current, seen = url, {url}
+    current = without_login(url)
+    seen = {current}
     hops: list[int] = []
     while True:
-        async with client.stream("GET", current, headers=headers) as response:
+        auth = (
+            httpx.BasicAuth(login.user, login.secret)
+            if login is not None and login.sendable_to(current)
+            else None
+        )
+        async with client.stream("GET", current, headers=headers, auth=auth) as response:
             if not response.has_redirect_location:
                 return await _answer(url, current, hops, response, conditional, limits)
-            target = _redirect_target(url, current, response.headers["location"])
+            target = without_login(_redirect_target(url, current, response.headers["location"]))
             hops.append(response.status_code)
         _check_hop_count(url, hops, target in seen, limits.max_redirects)
         seen.add(target)
@@ -280,8 +329,8 @@ def _redirect_target(url: str, current: str, location: str) -> str:
 
     try:
         target = str(httpx.URL(current).join(location))
-    except httpx.InvalidURL as error:
-        raise FetchError(url, "redirects", "redirected to an invalid address") from error
+    except (httpx.InvalidURL, ValueError) as error:  # ValueError: IDNA's UnicodeError
+        raise FetchError(url, "redirects", _invalid(location)) from error
     _refuse_unless_web(url, target, location=location)
     return target
 
@@ -306,6 +355,14 @@ async def _answer(
 ) -> Fetched:
     """The final response: a Fetched for 2xx and 304, a FetchError for everything else."""
     status = response.status_code
+    if status == 304 and not _conditional_headers(conditional):
+        # Not Modified answers a conditional request only. Taken as "unchanged", a feed added
+        # or imported (no validators yet) would stay empty forever, shown as up to date.
+        reason = (
+            "HTTP 304 Not Modified to a request that sent no ETag or date to compare with "
+            "(the server's answer is wrong; it should send the feed)"
+        )
+        raise FetchError(url, "http", reason, status=status)
     if status == 304:
         body = await response.aread()  # nothing, but the connection goes back to the pool
     elif 200 <= status < 300:
@@ -315,16 +372,24 @@ async def _answer(
     headers = response.headers
     keep = conditional if status == 304 else Conditional()
     permanent = bool(hops) and all(hop in _PERMANENT for hop in hops)
+    if permanent and _same_origin(current, url):  # the moved location keeps its user name
+        current_shown = with_user(current, user_as_written(url))
+    else:
+        current_shown = current
     return Fetched(
-        url=url,
+        url=redact_url(url),
         final_url=current,
         status=status,
         body=body,
         etag=headers.get("etag") or keep.etag,
         last_modified=headers.get("last-modified") or keep.last_modified,
         content_type=sanitize(headers.get("content-type", "")),
-        permanent_redirect=current if permanent else "",
+        permanent_redirect=current_shown if permanent else "",
     )
+
+
+def _same_origin(one: str, other: str) -> bool:
+    return bool(origin(one)) and origin(one) == origin(other)
 
 
 def _refuse_unless_web(url: str, target: str, *, location: str | None = None) -> None:
@@ -333,15 +398,30 @@ def _refuse_unless_web(url: str, target: str, *, location: str | None = None) ->
 
     try:
         parsed = httpx.URL(target)
+        host = parsed.host  # decoding a punycode host can fail too
     except httpx.InvalidURL as error:
-        raise FetchError(url, "refused", "not a valid URL") from error
-    if parsed.scheme in _WEB_SCHEMES and parsed.host:
+        raise FetchError(url, "refused", _invalid(location, excerpt(str(error), 80))) from error
+    except ValueError as error:  # IDNA's UnicodeError
+        raise FetchError(
+            url, "refused", _invalid(location, "the host name is not valid")
+        ) from error
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise FetchError(url, "refused", _invalid(location, "the port is not from 1 to 65535"))
+    if parsed.scheme in _WEB_SCHEMES and host:
         return
     what = f"a {parsed.scheme}: URL" if parsed.scheme else "an address without http(s)"
     if location is None:
         raise FetchError(url, "refused", f"{what} is not fetched (only http and https)")
-    reason = f"redirected to {what} ({location}), which is not followed (only http and https)"
+    shown = excerpt(redact_url(location), 100)
+    reason = f"redirected to {what} ({shown}), which is not followed (only http and https)"
     raise FetchError(url, "refused", reason)
+
+
+def _invalid(location: str | None, why: str = "") -> str:
+    detail = f" ({why})" if why else ""
+    if location is None:
+        return f"not a valid URL{detail}"
+    return f"redirected to an invalid address ({excerpt(location, 100)}){detail}"
 
 
 def _conditional_headers(conditional: Conditional) -> dict[str, str]:
@@ -514,10 +594,23 @@ def _transport_error(url: str, error: httpx.TransportError, timeout: httpx.Timeo
     import httpx
 
     if isinstance(error, httpx.TimeoutException):
-        return FetchError(url, "timeout", _timeout_reason(error, timeout))
+        connecting = isinstance(error, httpx.ConnectTimeout)
+        return FetchError(url, "timeout", _timeout_reason(error, timeout), network=connecting)
     if isinstance(error, httpx.UnsupportedProtocol):
         return FetchError(url, "refused", "only http and https URLs are fetched")
-    return FetchError(url, "unreachable", _unreachable_reason(error))
+    reason = _unreachable_reason(error)
+    return FetchError(url, "unreachable", reason, network=reason in _NO_CONNECTION)
+
+
+_NO_CONNECTION = frozenset(
+    {
+        "name not resolved",
+        "connection refused",
+        "network unreachable",
+        "host unreachable",
+        "could not connect",
+    }
+)
 
 
 def _timeout_reason(error: httpx.TimeoutException, timeout: httpx.Timeout) -> str:
@@ -612,6 +705,7 @@ async def _fetch_into(
     url: str,
     conditional: Conditional,
     limits: Limits,
+    login: Credential | None,
 ) -> None:
     """Fetch one URL and queue its result; the overall slot is released by the consumer.
 
@@ -621,7 +715,7 @@ async def _fetch_into(
     async with gate.host(url):
         await gate.all.acquire()
         try:
-            result = await _settle(client, url, conditional, limits)
+            result = await _settle(client, url, conditional, limits, login)
         except BaseException:
             gate.all.release()
             raise
@@ -629,11 +723,15 @@ async def _fetch_into(
 
 
 async def _settle(
-    client: httpx.AsyncClient, url: str, conditional: Conditional, limits: Limits
+    client: httpx.AsyncClient,
+    url: str,
+    conditional: Conditional,
+    limits: Limits,
+    login: Credential | None,
 ) -> Fetched | FetchError:
     """One URL's outcome as a value: a single URL must never stop fetch_all."""
     try:
-        return await fetch(client, url, conditional, limits=limits)
+        return await fetch(client, url, conditional, limits=limits, login=login)
     except FetchError as error:
         return error
     except Exception as error:  # a bug or an httpx surprise: report it on this source only

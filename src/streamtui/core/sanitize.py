@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from streamtui.core.redact import redact_text
+
 # ESC-introduced and 8-bit C1 sequences, each removed as a unit.
 #   CSI:  ESC [ or 0x9B, parameter and intermediate bytes, one final byte
 #   OSC, DCS, SOS, PM, APC: ESC ] P X ^ _ (or 0x9D 0x90 0x98 0x9E 0x9F) up to BEL or ST;
@@ -72,3 +74,20 @@ def _clean(text: str, multiline: bool) -> str:
 def _inline_replacement(match: re.Match[str]) -> str:
     # A newline or tab in a title becomes a space; everything else vanishes.
     return " " if match.group() in "\n\t" else ""
+
+
+QUOTE_LIMIT = 160
+"""The most characters of one input (a URL, a path, a name) that a message quotes."""
+
+
+def excerpt(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` sanitised and, when longer than ``limit``, cut in the middle with "…", for
+    quoting user or feed input in a one-line message: a 64 KB URL must not make a 64 KB
+    error line. The start (scheme, host, folder) and the end (file name) both stay. A
+    password in a URL is cut out first (core/redact.py): quoted input may be a feed URL."""
+    shown = sanitize(redact_text(text))
+    if len(shown) <= limit:
+        return shown
+    tail = max(limit // 3, 1)
+    head = max(limit - tail - 1, 1)
+    return f"{shown[:head]}…{shown[-tail:]}"

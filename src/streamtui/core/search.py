@@ -54,6 +54,9 @@ MAX_WORDS = 32
 
 _WORD = re.compile(r"[^\W_]+")
 """The tokenizer's word characters, near enough: letters and digits (``_`` separates)."""
+_LITERAL = re.compile(r"(?:\.[A-Za-z0-9]+|[A-Za-z0-9]+[+#]+)")
+"""A word whose symbols the tokenizer drops but which name something: ``c++``, ``c#``,
+``f#``, ``.net``. To the index ``c++`` is the word ``c``, so each must also appear as typed."""
 
 
 def match_expression(text: str) -> str | None:
@@ -71,9 +74,19 @@ def match_expression(text: str) -> str | None:
     if not words:
         return None
     phrases = ['"' + word.replace('"', '""') + '"' for word in words[:MAX_WORDS]]
-    if len(words) <= MAX_WORDS and text.endswith(words[-1]):
+    # "c++" and "c#" end their word: "c" is the whole of it, not the start of every c-word.
+    finished = words[-1].endswith(("+", "#"))
+    if len(words) <= MAX_WORDS and text.endswith(words[-1]) and not finished:
         phrases[-1] += " *"
     return " ".join(phrases)
+
+
+def literals(text: str) -> list[str]:
+    """The words of a query that must also appear as typed, symbols included (lower-cased,
+    ASCII only, so SQLite's lower() agrees): ``c++`` must not find every item with "c".
+    The store checks them on the matches of :func:`match_expression` with instr()."""
+    words = text.replace("\x00", " ").split()[:MAX_WORDS]
+    return list(dict.fromkeys(w.lower() for w in words if _LITERAL.fullmatch(w)))
 
 
 def terms(text: str) -> list[str]:

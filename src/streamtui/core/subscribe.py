@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from streamtui.core.errors import SourceError
@@ -15,14 +16,27 @@ from streamtui.core.feeds import (
     looks_like_html,
 )
 from streamtui.core.fetch import Fetched, Limits, fetch_one
-from streamtui.core.sanitize import sanitize
+from streamtui.core.sanitize import excerpt, sanitize
+
+LISTED_CHOICES = 3
+"""How many of a page's feeds the one-line message of FeedChoiceError names."""
+
+if TYPE_CHECKING:
+    from streamtui.core.credentials import Credential
 
 
 class FeedChoiceError(SourceError):
-    """The URL is a web page that links feeds: the user picks one."""
+    """The URL is a web page that links feeds: the user picks one. ``choices`` holds every
+    feed the page links (the app's dialog offers them all); the message names a few."""
 
     def __init__(self, source: str, choices: list[tuple[str, str]]) -> None:
-        listed = "; ".join(f"{title or 'feed'} <{url}>" for title, url in choices)
+        listed = "; ".join(
+            f"{excerpt(title or 'feed', 60)} <{excerpt(url, 100)}>"
+            for title, url in choices[:LISTED_CHOICES]
+        )
+        more = len(choices) - LISTED_CHOICES
+        if more > 0:
+            listed += f"; and {more:,} more"
         super().__init__(source, f"this is a web page, not a feed; it links: {listed}")
         self.choices = choices
 
@@ -39,24 +53,47 @@ def check_url(url: str) -> str:
     if text.lower().startswith("feed:"):  # feed://host/x and feed:https://host/x
         rest = text[5:].removeprefix("//") if text[5:].startswith("//") else text[5:]
         text = rest if rest.lower().startswith(("http://", "https://")) else f"http://{rest}"
-    parts = urlsplit(text)
+    shown = excerpt(url)
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # a port that is not a number from 0 to 65535 raises here
+    except ValueError as error:
+        raise SourceError(shown, f"not a valid URL ({_url_problem(error)})") from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise SourceError(sanitize(url), "only http and https feed URLs can be added")
+        raise SourceError(shown, "only http and https feed URLs can be added")
     if not parts.hostname:
-        raise SourceError(sanitize(url), "the URL has no host")
+        raise SourceError(shown, "the URL has no host")
+    if port == 0:
+        raise SourceError(shown, "not a valid URL (port 0 cannot be connected to)")
     if any(c.isspace() for c in text) or sanitize(text) != text:
-        raise SourceError(sanitize(url), "the URL contains spaces or control characters")
+        raise SourceError(shown, "the URL contains spaces or control characters")
     return text
 
 
+def _url_problem(error: ValueError) -> str:
+    """urlsplit's complaint in a user's words."""
+    text = str(error)
+    if "IPv6" in text or "IPv4" in text:
+        return "the host in [brackets] is not a valid IPv6 address"
+    if text.startswith("Port"):
+        return "the port must be a number from 1 to 65535"
+    return excerpt(text, 80)
+
+
 def fetch_feed(
-    url: str, parser: FeedParser, *, source_key: str, limits: Limits | None = None
+    url: str,
+    parser: FeedParser,
+    *,
+    source_key: str,
+    limits: Limits | None = None,
+    login: Credential | None = None,
 ) -> Subscribed:
-    """Fetch and parse ``url``; an HTML page that links feeds raises FeedChoiceError."""
-    fetched = fetch_one(url, limits=limits or Limits())
+    """Fetch and parse ``url``; an HTML page that links feeds raises FeedChoiceError.
+    ``login`` goes with the request to its own origin (see core/fetch.py)."""
+    fetched = fetch_one(url, limits=limits or Limits(), login=login)
     binary = binary_kind(fetched.body, fetched.content_type)
     if binary:  # as a refresh says it: what the body is, not a parse error
-        raise SourceError(sanitize(url), f"not a feed ({binary})")
+        raise SourceError(excerpt(url), f"not a feed ({binary})")
     try:
         feed = parser.parse(
             fetched.body, source_key=source_key, url=fetched.final_url, seen_at=datetime.now(UTC)
@@ -65,7 +102,7 @@ def fetch_feed(
         if looks_like_html(fetched.body):
             links = find_feed_links(fetched.body, fetched.final_url)
             if links:
-                raise FeedChoiceError(sanitize(url), links) from None
+                raise FeedChoiceError(excerpt(url), links) from None
         raise
     return Subscribed(fetched, feed)
 

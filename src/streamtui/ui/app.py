@@ -5,14 +5,13 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-import webbrowser
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.containers import Horizontal
@@ -23,19 +22,28 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 
+from streamtui.core.browser import BrowserError, Launch, run_in_terminal
+from streamtui.core.browser import choose as choose_browser
+from streamtui.core.browser import start as start_browser
 from streamtui.core.config import Config
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library
 from streamtui.core.links import refusal
 from streamtui.core.models import Row, Source, View
+from streamtui.core.redact import redact_text
 from streamtui.core.sanitize import sanitize
 from streamtui.core.search import terms
-from streamtui.core.store import ReadOnlyError
+from streamtui.core.store import DatabaseGoneError, ReadOnlyError
 from streamtui.ui.commands import ItemsProvider, SourcesProvider
 from streamtui.ui.format import safe
 from streamtui.ui.keys import KeyTable, described, keymap_for
 from streamtui.ui.messages import Progress, RefreshFinished, RefreshProgressed
-from streamtui.ui.screens.dialogs import AddSourceScreen, ConfirmScreen, NameScreen
+from streamtui.ui.screens.dialogs import (
+    PASSWORD_UPDATED,
+    AddSourceScreen,
+    ConfirmScreen,
+    NameScreen,
+)
 from streamtui.ui.screens.help import HelpScreen, help_content
 from streamtui.ui.screens.links import LinkScreen
 from streamtui.ui.widgets.article import ArticleView
@@ -57,17 +65,29 @@ RELOAD_SECONDS = 1.0
 100k items (count, the cursor's rank, a window) takes 20-30 ms of the UI thread: every 0.4 s,
 one key in twenty waited for it (p95 54 ms during a refresh)."""
 
+DATABASE_CHECK_SECONDS = 2.0
+"""How often the app looks whether its database file is still there (a stat: microseconds)."""
+ELSEWHERE_SECONDS = 2.0
+"""How often the app looks for changes another process made (the command line adding a
+source, another streamtui marking items): one PRAGMA, a few microseconds."""
+
 NARROW = 100
 """Below this many columns the sidebar starts hidden and the article, while open, takes the
 whole width."""
 
 Opener = Callable[[str], object]
-"""Opens a URL outside the app (the web browser; tests pass a recorder)."""
+"""Opens a URL outside the app instead of the browser (tests pass a recorder)."""
 
 
-def open_in_browser(url: str) -> object:
-    """The system's browser, never a shell: webbrowser runs the command with an argv list."""
-    return webbrowser.open(url, new=2)
+def _share(text: str) -> int:
+    """A remembered list width, when it is one (20-80 %); else 0."""
+    return int(text) if text.isdigit() and 20 <= int(text) <= 80 else 0
+
+
+def open_in_browser(url: str) -> None:
+    """Open ``url`` in $BROWSER or the system's browser, never through a shell (a terminal
+    browser too, as if it drew elsewhere: the app runs those with :meth:`StreamApp.suspend`)."""
+    start_browser(choose_browser(url))
 
 
 class StreamApp(App[None]):
@@ -132,7 +152,7 @@ class StreamApp(App[None]):
         sync_on_start: bool = True,
         refresh_minutes: int | None = None,
         config: Config | None = None,
-        opener: Opener = open_in_browser,
+        opener: Opener | None = None,
     ) -> None:
         """Raises ConfigError (naming the line) for a keymap or theme this app cannot use."""
         super().__init__()
@@ -144,6 +164,8 @@ class StreamApp(App[None]):
             config.refresh_interval if refresh_minutes is None else refresh_minutes
         )
         self.opener = opener
+        self.browser = config.browser
+        self.browser_terminal = config.browser_terminal
         self.keymap: dict[str, str] = keymap_for(config, self.key_tables())
         self.keymap_preset = config.keymap_preset
         if config.theme and config.theme not in self.available_themes:
@@ -152,8 +174,13 @@ class StreamApp(App[None]):
                 + ", ".join(sorted(self.available_themes)),
                 key="theme",
             )
-        self._theme_name = config.theme
-        self.list_share = config.list_width or 50
+        # config.toml's values win; else what the user last chose in the app (the palette's
+        # theme, < and >), remembered in the database.
+        remembered = library.remembered("theme")
+        self._theme_name = config.theme or (
+            remembered if remembered in self.available_themes else ""
+        )
+        self.list_share = config.list_width or _share(library.remembered("list_width")) or 50
         self._search_return: View | None = None
         self._refreshing = False
         self._sidebar_at = self._reloaded_at = 0.0
@@ -163,6 +190,8 @@ class StreamApp(App[None]):
         self._flusher: Timer | None = None
         self._told_read_only = library.read_only and bool(startup_message)
         self._focus_before: list[tuple[Screen[object], Widget | None]] = []
+        self._wrap_from: tuple[int, str | None] | None = None
+        """(direction, item) where n or p last stopped at the end: pressed again, it wraps."""
         self.view: View = library.view()
 
     # -- layout --------------------------------------------------------------------------
@@ -196,6 +225,7 @@ class StreamApp(App[None]):
         self.set_keymap(self.keymap)
         if self._theme_name:
             self.theme = self._theme_name
+        self.watch(self, "theme", self._theme_chosen, init=False)
         narrow = self.size.width < NARROW
         self.main.set_class(narrow, "-narrow")
         self.main.set_class(narrow, "-no-sidebar")
@@ -216,6 +246,8 @@ class StreamApp(App[None]):
     def _after_first_frame(self) -> None:
         with self._guard():
             self._show_sources()
+            self.library.changed_elsewhere()  # from now on
+        self.set_interval(ELSEWHERE_SECONDS, self._look_elsewhere)
         if self.startup_message:
             self.notify(self.startup_message, severity="warning", markup=False, timeout=10)
         read_only = self.library.read_only  # nothing a refresh brings could be kept
@@ -227,6 +259,8 @@ class StreamApp(App[None]):
             self.set_interval(
                 self.refresh_minutes * 60, partial(self.action_refresh, True, quiet=True)
             )
+        if not read_only:
+            self.set_interval(DATABASE_CHECK_SECONDS, self._check_database)
 
     def on_resize(self, event: events.Resize) -> None:
         self.main.set_class(event.size.width < NARROW, "-narrow")
@@ -301,9 +335,28 @@ class StreamApp(App[None]):
             if self.focused is self.article:  # the pane is gone until the next item opens
                 self._focus(self.stream)
 
+    def _look_elsewhere(self) -> None:
+        with self._guard():
+            if self.library.changed_elsewhere():
+                self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Show what changed behind the app's back: the sidebar gains (or loses) sources,
+        the list takes in their items. A source in view that is gone leaves All in view."""
+        with self._guard():
+            source_id = self.view.source_id
+            if source_id is not None and source_id not in self.library.source_names():
+                self.view = self.library.view(None, unread_only=self.view.unread_only)
+            self._show_sources()
+            self._reload(self._cursor_id(), keep_screen=True)
+
     def _show_sources(self, *, counted: bool = True) -> None:
         sources = self.library.sources(counted=counted)
         view = self.view
+        # While the user moves in the sidebar, its highlight stays where they put it: a
+        # redraw (a refresh ending, a rename) must not move it back to the source in view,
+        # where the next d or e would act on the wrong source.
+        kept = self.sidebar.highlighted_id() if self.focused is self.sidebar else None
         self.sidebar.show_sources(
             sources,
             None if view.starred else view.source_id,
@@ -311,6 +364,8 @@ class StreamApp(App[None]):
             on_starred=view.starred and not view.query,
             counted=counted,
         )
+        if kept is not None:
+            self.sidebar.highlight(kept)
         if not counted:
             return
         if view.starred or view.query:  # the unread among what the view holds
@@ -460,21 +515,34 @@ class StreamApp(App[None]):
         self._open_next_unread(direction, after=after, open_it=self._reading())
 
     def _open_next_unread(self, direction: int, *, after: str | None, open_it: bool = True) -> None:
-        """Go to the next unread item; past the end, wrap around once and say so."""
+        """Go to the next unread item in ``direction``. At the end of the list it stops and
+        says so; the same key again, from the same item, wraps around to the other end."""
         with self._guard():
             backwards = direction < 0
             found = self.library.next_unread(self.view, after, backwards=backwards)
             if found is None and after is not None:
-                found = (
+                wrapped = (
                     self.library.next_unread(self.view, None, backwards=backwards)
                     if not backwards
                     else self._last_unread()
                 )
-                if found is not None and found != after:
+                if wrapped is None or wrapped == after:
+                    self.notify("No more unread items in this view.", timeout=3)
+                    return
+                if self._wrap_from != (direction, after):
+                    self._wrap_from = (direction, after)
+                    where, end = ("above", "bottom") if backwards else ("below", "top")
                     self.notify(
-                        "Wrapped around: " + ("from the bottom." if backwards else "from the top."),
-                        timeout=2,
+                        f"No unread item {where}; press again to wrap around to the {end}.",
+                        timeout=4,
                     )
+                    return
+                self.notify(
+                    "Wrapped around: " + ("from the bottom." if backwards else "from the top."),
+                    timeout=3,
+                )
+                found = wrapped
+            self._wrap_from = None
             if found is None or found == after:
                 self.notify("No more unread items in this view.", timeout=3)
                 return
@@ -618,16 +686,52 @@ class StreamApp(App[None]):
         if reason:
             self._error(f"Not opened: {reason}")
             return False
+        if self.opener is not None:
+            self.notify(f"Opening {url}", markup=False, timeout=3)
+            self._launch(url, None)
+            return True
+        try:
+            launch = choose_browser(url, browser=self.browser, terminal=self.browser_terminal)
+        except BrowserError as error:  # nothing would show it: never claim "Opening"
+            self._error(f"Not opened: {error}")
+            return False
+        if launch.terminal:
+            return self._run_in_terminal(launch)
         self.notify(f"Opening {url}", markup=False, timeout=3)
-        self._launch(url)
+        self._launch(url, launch)
         return True
 
     @work(thread=True, group="open")
-    def _launch(self, url: str) -> None:
+    def _launch(self, url: str, launch: Launch | None) -> None:
         try:
-            self.opener(url)
+            if launch is None and self.opener is not None:
+                self.opener(url)
+            elif launch is not None:
+                start_browser(launch)
         except Exception as error:  # a browser that fails to start is a message
             self.call_from_thread(self._error, f"Could not open {url}: {error}")
+
+    def _run_in_terminal(self, launch: Launch) -> bool:
+        """Hand the terminal to a terminal browser (w3m, lynx...) until it ends, then take
+        it back and redraw. The app reads no key and draws nothing meanwhile: a refresh
+        goes on, and what it brings shows on return."""
+        failure: BrowserError | None = None
+        try:
+            with self.suspend():
+                try:
+                    run_in_terminal(launch)
+                except BrowserError as error:  # said once the app is back on the screen
+                    failure = error
+        except SuspendNotSupported:
+            self._error(
+                f"Not opened: {launch.name} needs the terminal, which cannot be handed over here"
+            )
+            return False
+        self.screen.refresh(layout=True)
+        if failure is not None:
+            self._error(f"Could not open {launch.url}: {failure}")
+            return False
+        return True
 
     # -- search --------------------------------------------------------------------------
 
@@ -671,12 +775,19 @@ class StreamApp(App[None]):
             return
         self.list_share = max(20, min(80, self.list_share + step))
         self._apply_split()
+        with self._guard():
+            self.library.remember("list_width", str(self.list_share))
         if self.article.article is None:
             self.notify(
                 f"The list takes the whole width until an article is open "
                 f"(then {self.list_share}%).",
                 timeout=3,
             )
+
+    def _theme_chosen(self, theme: str) -> None:
+        """A theme picked in the palette is the theme of the next run too."""
+        with self._guard():
+            self.library.remember("theme", theme)
 
     def action_toggle_unread_only(self) -> None:
         view = self.view  # the other filters (source, starred, search) stay
@@ -724,9 +835,15 @@ class StreamApp(App[None]):
 
     def _add_source(self, target: str, name: str | None) -> tuple[Source, int]:
         source, report = self.library.add_source(target, name)  # runs in the dialog's worker
+        if report.password_updated:
+            return source, PASSWORD_UPDATED
         return source, report.stats.added if report.stats else 0
 
     def action_refresh(self, everything: bool, *, quiet: bool = False) -> None:
+        if self.library.read_only:  # nothing fetched could be kept
+            if not quiet:
+                self.notify("Not refreshing: nothing can be saved now.", severity="warning")
+            return
         if self._refreshing:
             if not quiet:
                 self.notify("A refresh is already running.", timeout=2)
@@ -798,15 +915,34 @@ class StreamApp(App[None]):
         self._refreshing = False
         with self._guard():
             self._show_sources()
+            # A source added or changed by another process (the command line) while the app
+            # ran may hold items that no refresh event announced: the list catches up.
+            if self.library.changed_elsewhere() or self.library.count(self.view) != (
+                self.stream.count
+            ):
+                self._catch_up()
         summary = message.outcome
         if isinstance(summary, str):
-            self._error(summary)
+            gone = self.library.gone
+            if gone is not None:  # the database file went away during the refresh
+                self._database_lost(gone)
+            else:
+                self._error(summary)
+            return
+        if summary.removed:  # retention removed items: the list must not show them
+            with self._guard():
+                self._reload(self._cursor_id(), keep_screen=True)
+        if summary.network_down:  # one line, not a failure per feed
+            down = summary.network_down
+            said = down[:1].upper() + down[1:] + "."
+            self.notify(said, severity="warning", markup=False, timeout=8)
             return
         line = (
             f"Refreshed: {summary.updated} updated, {summary.unchanged} unchanged, "
             f"{summary.failed} failed"
             + (f", {summary.skipped} skipped" if summary.skipped else "")
-            + f"; {summary.added} new item(s)."
+            + f"; {summary.added} new item(s)"
+            + (f", {summary.removed} old item(s) removed." if summary.removed else ".")
         )
         if summary.failed:
             self.notify(line, severity="warning", markup=False, timeout=8)
@@ -858,6 +994,7 @@ class StreamApp(App[None]):
                 with self._guard():
                     self.library.rename_source(str(source.id), name)
                     self._show_sources()
+                    self.sidebar.highlight(str(source.id))  # d or e next acts on it again
                     self._update_title(self.library.source_names())
 
         title = Content.assemble("New name for ", safe(source.name).stylize("bold"))
@@ -927,6 +1064,8 @@ class StreamApp(App[None]):
         """Show a failure as a message, never as a traceback."""
         try:
             yield
+        except DatabaseGoneError as error:
+            self._database_lost(error)
         except ReadOnlyError as error:  # said once (at start-up): not at every key
             if not self._told_read_only:
                 self._told_read_only = True
@@ -935,6 +1074,61 @@ class StreamApp(App[None]):
             self._error(str(error))
         except Exception as error:  # the user sees it; nothing is hidden
             self._error(f"internal error: {type(error).__name__}: {error}")
+
+    def _check_database(self) -> None:
+        """Every few seconds: is the database file still the one open? (Every save asks
+        too; this tells the user before they lose more than a few seconds of reading.)"""
+        if self._told_read_only:
+            return
+        try:
+            self.library.check_database()
+        except DatabaseGoneError as error:
+            self._database_lost(error)
+
+    def _database_lost(self, error: DatabaseGoneError) -> None:
+        """The database file was deleted or replaced: say so once, keep browsing what the
+        open connection holds without saving, and offer to write it back when it was
+        deleted (never over another file)."""
+        if self._told_read_only:
+            return
+        self._told_read_only = True  # a refresh under way stops by itself and says nothing
+        if not error.deleted:
+            self._error(
+                f"{error}. Browsing what is open without saving; quit and start streamtui "
+                "again to use the new file."
+            )
+            return
+        self._error(f"{error}. Browsing what is open without saving.")
+        path = self.library.database_path
+
+        def answered(restore: bool | None) -> None:
+            if not restore:
+                self.notify(
+                    "Browsing without saving. Quit and start streamtui again for a new, "
+                    "empty database.",
+                    severity="warning",
+                    markup=False,
+                    timeout=10,
+                )
+                return
+            try:
+                self.library.restore_database()
+            except StreamtuiError as failure:
+                self._error(str(failure))
+                return
+            self._told_read_only = False
+            self.notify(
+                f"Restored {path}: everything this session held is saved there again.",
+                markup=False,
+                timeout=8,
+            )
+
+        question = Content.assemble(
+            ("The database file was deleted while streamtui was running.", "bold"),
+            f"\n{path}\n\nWrite back everything this session holds (items, read state, "
+            "stars) and go on saving? No keeps browsing without saving.",
+        )
+        self.push_screen(ConfirmScreen(question), answered)
 
     def _error(self, message: str) -> None:
         self.notify(message, severity="error", markup=False, timeout=10)
@@ -948,10 +1142,11 @@ class StreamApp(App[None]):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        """Every toast is sanitised: messages carry source names, URLs and error texts."""
+        """Every toast is sanitised: messages carry source names, URLs and error texts; a
+        URL's password is cut out of them."""
         super().notify(
-            sanitize(message, multiline=True),
-            title=sanitize(title),
+            sanitize(redact_text(message), multiline=True),
+            title=sanitize(redact_text(title)),
             severity=severity,
             timeout=timeout,
             markup=markup,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,12 +17,25 @@ from textual.widgets.option_list import Option
 
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.models import Source
-from streamtui.core.sanitize import sanitize
+from streamtui.core.redact import mask_passwords, redact_text, redact_url
+from streamtui.core.sanitize import excerpt, sanitize
 from streamtui.ui.format import safe
 
 AddSource = Callable[[str, str | None], tuple[Source, int]]
-"""Adds a source from a URL or path and an optional name; returns it and its item count.
-Raises StreamtuiError (FeedChoiceError carries ``choices`` for a page that links feeds)."""
+"""Adds a source from a URL or path and an optional name; returns it and its item count
+(PASSWORD_UPDATED when the URL, with a password, was a feed already there). Raises
+StreamtuiError (FeedChoiceError carries ``choices`` for a page that links feeds)."""
+PASSWORD_UPDATED = -1
+
+
+class UrlInput(Input):
+    """A text field for a URL that never shows the password in it: each of its characters is
+    drawn as a dot (the value, the cursor and editing are unchanged)."""
+
+    @property
+    def _value(self) -> Text:
+        text = Text(mask_passwords(self.value), no_wrap=True, overflow="ignore", end="")
+        return self.highlighter(text) if self.highlighter is not None else text
 
 
 class AddSourceScreen(ModalScreen[Source | None]):
@@ -43,12 +57,12 @@ class AddSourceScreen(ModalScreen[Source | None]):
             yield Static(Content.styled("Add a source", "bold"))
             yield Static(
                 Content.styled(
-                    "A feed URL (RSS, Atom, JSON Feed), a web page that "
-                    "links feeds, or a local folder or file.",
+                    "A feed URL or feed file (RSS, Atom, RDF, JSON Feed), a web "
+                    "page that links feeds, or a folder of stream pages or one page.",
                     "dim",
                 )
             )
-            yield Input(placeholder="https://example.org/feed.xml", id="target")
+            yield UrlInput(placeholder="https://example.org/feed.xml", id="target")
             yield Input(placeholder="Name (optional)", id="name")
             yield LoadingIndicator(id="busy")
             yield Static("", id="message", markup=False)
@@ -90,7 +104,7 @@ class AddSourceScreen(ModalScreen[Source | None]):
         name = self.query_one("#name", Input).value.strip() or None
         self.query_one("#busy").display = True
         self.query_one("#add", Button).disabled = True
-        self._say(f"Fetching {target}…")
+        self._say(f"Fetching {excerpt(redact_url(target))}…")  # the input may hold a password
         self._run(target, name)
 
     @work(thread=True, exclusive=True, group="add-source")
@@ -104,15 +118,20 @@ class AddSourceScreen(ModalScreen[Source | None]):
             self.app.call_from_thread(self._failed, f"internal error: {error}", None)
         else:
             if self._cancelled:
-                self._undo(source)
+                if count != PASSWORD_UPDATED:  # that source was there before: it stays
+                    self._undo(source)
                 return
             self.app.call_from_thread(self._done, source, count)
 
     def _done(self, source: Source, count: int) -> None:
         if self._cancelled:
-            self._undo(source)
+            if count != PASSWORD_UPDATED:
+                self._undo(source)
             return
-        self.app.notify(f"Added {source.name} ({count} items).", markup=False, timeout=4)
+        if count == PASSWORD_UPDATED:
+            self.app.notify(f"Password updated for {source.name}.", markup=False, timeout=4)
+        else:
+            self.app.notify(f"Added {source.name} ({count} items).", markup=False, timeout=4)
         self.dismiss(source)
 
     def _failed(self, message: str, choices: list[tuple[str, str]] | None) -> None:
@@ -127,7 +146,10 @@ class AddSourceScreen(ModalScreen[Source | None]):
             self._say("This is a web page, not a feed. It links these feeds; pick one:")
             listing.add_options(
                 Option(
-                    Content.assemble(safe(title or "feed"), "  ", (safe(url).plain, "dim")), id=url
+                    Content.assemble(
+                        safe(title or "feed"), "  ", (safe(redact_url(url)).plain, "dim")
+                    ),
+                    id=url,
                 )
                 for title, url in choices
             )
@@ -139,7 +161,8 @@ class AddSourceScreen(ModalScreen[Source | None]):
             self._say(message, error=True)
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        content = safe(text).stylize("$error") if error else safe(text)
+        shown = safe(redact_text(text))  # every line of the dialog: never a password
+        content = shown.stylize("$error") if error else shown
         self.query_one("#message", Static).update(content)
 
 
