@@ -161,9 +161,9 @@ def test_an_import_is_one_transaction_of_a_few_statements_an_outline(
     library = Library(store)
     library.import_subscriptions(str(opml(tmp_path / "before.opml", 2000, "x", titles=1)))
     compared = []
-    identity = library_module._url_identity
+    identity = library_module.feed_identity
     monkeypatch.setattr(
-        library_module, "_url_identity", lambda url: compared.append(url) or identity(url)
+        library_module, "feed_identity", lambda url: compared.append(url) or identity(url)
     )
     stored = 2000
     for size in (200, 2000):

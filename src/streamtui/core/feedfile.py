@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from streamtui.core import dates
 from streamtui.core.errors import FileReadError, SourceError
-from streamtui.core.files import display_path, read_bytes
+from streamtui.core.files import BOMS, decode, display_path, read_bytes
 from streamtui.core.models import LoadResult
 from streamtui.core.sanitize import sanitize
 from streamtui.core.streamtext import load_source
@@ -35,12 +35,7 @@ Parse = Callable[[bytes, datetime], "ParsedFeed"]
 SNIFF_BYTES = 64 * 1024
 """How much of a file its first element is looked for in."""
 FEED_ROOTS = {b"rss": "RSS", b"feed": "Atom", b"rdf": "RDF"}
-_UNICODE_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
+_WIDE_BOMS = tuple(bom for bom, codec in BOMS if codec.startswith(("utf-16", "utf-32")))
 _NAME = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 _JSON_FEED = re.compile(rb'"version"\s*:\s*"https?:(?:\\?/){2}jsonfeed\.org(?:\\?/)version')
 _SKIPPED = ((b"<?", b"?>"), (b"<!--", b"-->"))
@@ -130,10 +125,8 @@ def _ascii_head(data: bytes) -> bytes:
     """The start of the document as bytes where markup is ASCII: a UTF-16/32 byte-order mark
     is decoded, NULs (UTF-16/32 without one) dropped, leading white space stripped."""
     head = data[:SNIFF_BYTES]
-    for bom, encoding in _UNICODE_BOMS:
-        if head.startswith(bom):
-            text = head[len(bom) :].decode(encoding, "ignore")
-            return text.encode("utf-8", "ignore").lstrip()
+    if head.startswith(_WIDE_BOMS):
+        return decode(head)[0].encode("utf-8", "ignore").lstrip()
     return head.removeprefix(codecs.BOM_UTF8).replace(b"\x00", b"").lstrip()
 
 

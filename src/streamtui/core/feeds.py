@@ -46,8 +46,10 @@ from urllib.parse import urljoin, urlsplit
 
 from streamtui.core import dates
 from streamtui.core.errors import SourceError
+from streamtui.core.files import BOMS
 from streamtui.core.htmltext import html_to_text
 from streamtui.core.models import Enclosure, Item
+from streamtui.core.parse.defuse import defuse
 from streamtui.core.sanitize import sanitize
 from streamtui.core.search import indexed_text
 from streamtui.core.streamtext import SUMMARY_CHARS
@@ -204,29 +206,6 @@ def _clip_authors() -> None:
 
     _FeedParserMixin._sync_author_detail = clipped
     _clipping.append(True)
-
-
-# Every DOCTYPE with its internal subset, and every <!ENTITY> left anywhere (say in a subset
-# cut short by a "]" in a quoted value). Each part is optional after its keyword so a match
-# never fails half-way and rescans: one linear pass, even over hostile input.
-_DECLARATIONS = re.compile(rb"<!DOCTYPE[^\[>]*(?:\[[^\]]*\]?)?\s*>?|<!ENTITY[^>]*>?", re.IGNORECASE)
-
-
-def defuse(data: bytes) -> bytes:
-    """Strip DOCTYPE declarations (with internal subsets) and entity declarations.
-
-    Undeclared entities then stay literal text (strict parse fails, the loose one keeps
-    ``&name;``), so neither parser can expand billions of laughs, a 100 KB value referenced
-    thousands of times, or an external entity (a file, a URL). Each removal leaves a space and
-    the newlines it held, so line numbers in error messages stay right and no two halves join
-    into a new declaration. Works on ASCII-compatible bytes; :func:`_run_feedparser` converts
-    to UTF-8 first.
-    """
-    return _DECLARATIONS.sub(_blank, data)
-
-
-def _blank(match: re.Match[bytes]) -> bytes:
-    return b" " + b"\n" * match.group().count(b"\n")
 
 
 _DECLARED = re.compile(rb"<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([^\"']{1,40})[\"']")
@@ -581,13 +560,7 @@ _SIGNATURES = (
     (b"OggS", "an Ogg file"),
     (b"\x00\x00\x01\x00", "an icon"),
 )
-_TEXT_STARTS = (
-    codecs.BOM_UTF8,
-    codecs.BOM_UTF32_LE,  # before UTF-16 LE, which it starts with
-    codecs.BOM_UTF32_BE,
-    codecs.BOM_UTF16_LE,
-    codecs.BOM_UTF16_BE,
-)
+_TEXT_STARTS = tuple(bom for bom, _ in BOMS)
 
 
 def binary_kind(body: bytes, content_type: str = "") -> str:

@@ -38,6 +38,7 @@ from streamtui.core import dates
 from streamtui.core.errors import SourceError
 from streamtui.core.redact import origin, redact_url, user_as_written, with_user, without_login
 from streamtui.core.sanitize import excerpt, sanitize
+from streamtui.core.urls import shape_problem
 
 if TYPE_CHECKING:
     import httpx
@@ -71,7 +72,6 @@ FetchErrorKind = Literal[
 ]
 K = TypeVar("K")
 
-_WEB_SCHEMES = ("http", "https")
 _PERMANENT = (301, 308)
 _RETRY_LATER = (429, 503)
 _INFLATE_STEP = 64 * 1024
@@ -393,7 +393,8 @@ def _same_origin(one: str, other: str) -> bool:
 
 
 def _refuse_unless_web(url: str, target: str, *, location: str | None = None) -> None:
-    """Raise "refused" unless ``target`` is an http or https URL with a host."""
+    """Raise "refused" unless ``target`` is an http or https URL with a host (the rule:
+    core/urls.py), as httpx parses it."""
     import httpx
 
     try:
@@ -405,10 +406,11 @@ def _refuse_unless_web(url: str, target: str, *, location: str | None = None) ->
         raise FetchError(
             url, "refused", _invalid(location, "the host name is not valid")
         ) from error
-    if parsed.port is not None and not 0 < parsed.port < 65536:
-        raise FetchError(url, "refused", _invalid(location, "the port is not from 1 to 65535"))
-    if parsed.scheme in _WEB_SCHEMES and host:
+    problem = shape_problem(parsed.scheme, host, parsed.port)
+    if problem is None:
         return
+    if problem.kind == "port":
+        raise FetchError(url, "refused", _invalid(location, "the port is not from 1 to 65535"))
     what = f"a {parsed.scheme}: URL" if parsed.scheme else "an address without http(s)"
     if location is None:
         raise FetchError(url, "refused", f"{what} is not fetched (only http and https)")

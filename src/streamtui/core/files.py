@@ -22,13 +22,14 @@ from streamtui.core.sanitize import excerpt, sanitize
 MAX_FILE_BYTES = 4 * 1024 * 1024
 STREAM_SUFFIXES = (".txt", ".md")
 
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE, which it starts with
     (codecs.BOM_UTF32_BE, "utf-32-be"),
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+"""Byte-order marks and their codecs, in the order to test them."""
 
 
 def display_path(path: Path | str) -> str:
@@ -169,8 +170,10 @@ def _kind(mode: int) -> str:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Decode file bytes; returns the text and the name of the decoding used."""
-    for bom, encoding in _BOMS:
+    """Decode file bytes; returns the text and the name of the decoding used. The one home
+    of the rule: a byte-order mark, else UTF-8, else cp1252 (a subscription list and a feed
+    file's first element are read the same way)."""
+    for bom, encoding in BOMS:
         if data.startswith(bom):
             try:
                 return data[len(bom) :].decode(encoding), encoding

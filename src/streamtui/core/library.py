@@ -52,6 +52,7 @@ from streamtui.core.store import (
     SyncStats,
 )
 from streamtui.core.streamtext import load_source
+from streamtui.core.urls import feed_identity
 
 if TYPE_CHECKING:  # feedparser and httpx load only when a feed is touched
     from streamtui.core.feeds import FeedParser, ParsedFeed
@@ -231,7 +232,7 @@ class Library:
                 SourceKind.FEED,
                 location,
                 key=url,
-                identity=_url_identity,
+                identity=feed_identity,
                 login=bool(login),
             )
         except StreamtuiError as error:
@@ -264,9 +265,9 @@ class Library:
         A feed whose ids were made from its URL with the password in it (``scoped``) and
         whose credential was lost gets ``given`` as its scope: the URL as first added, when
         the user gives it as they did then."""
-        wanted = _url_identity(url)
+        wanted = feed_identity(url)
         for source in self.store.sources(counted=False):
-            if source.kind is SourceKind.FEED and wanted == _url_identity(source.location):
+            if source.kind is SourceKind.FEED and wanted == feed_identity(source.location):
                 kept = self._credential(source) if source.login else None
                 scope = kept.scope if kept is not None else given if source.scoped else ""
                 self.credentials.put(
@@ -462,7 +463,7 @@ class Library:
                 logins[url] = login
         # One transaction: names made unique and subscriptions compared with what is stored
         # as they are saved (two imports at once both complete), each in constant time.
-        for added in self.store.add_sources(wanted, identity=_url_identity):
+        for added in self.store.add_sources(wanted, identity=feed_identity):
             if isinstance(added, DuplicateSourceError):
                 report.duplicates += 1  # a stored feed keeps its own password
             else:
@@ -502,9 +503,9 @@ class Library:
         self, url: str, known: Sequence[tuple[str, str, str]] | None = None
     ) -> None:
         """Refuse a feed already subscribed at this address, or first added at it."""
-        wanted = _url_identity(url)
+        wanted = feed_identity(url)
         for location, key, name in self.store.feed_addresses() if known is None else known:
-            if wanted in (_url_identity(location), _url_identity(key)):
+            if wanted in (feed_identity(location), feed_identity(key)):
                 raise SourceError(excerpt(url), f"already subscribed as {excerpt(name, 60)!r}")
 
     def remove_source(self, reference: str) -> Source:
@@ -843,13 +844,6 @@ def _items(count: int) -> str:
 
 def _hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _url_identity(url: str) -> str:
-    """URLs that name the same feed compare equal: scheme and host case, a trailing slash."""
-    parts = urlsplit(url.strip())
-    path = parts.path.rstrip("/") or "/"
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}?{parts.query}"
 
 
 def _local_target(target: str) -> str:

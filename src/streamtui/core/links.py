@@ -11,21 +11,13 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
+from streamtui.core.urls import WEB_SCHEMES, is_web
+
 OPENABLE = frozenset({"http", "https", "mailto"})
-WEB = frozenset({"http", "https"})
 MAX_URL = 8192
 """Longer links are refused: no site needs them and a terminal line cannot show them."""
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u061c]")
-
-
-def is_web(url: str) -> bool:
-    """True for an absolute http(s) URL with a host: one that relative links can resolve on."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme in WEB and bool(parts.netloc)
 
 
 def base_for(*candidates: str) -> str:
@@ -68,7 +60,7 @@ def refusal(url: str) -> str | None:
         return "The link has no scheme (http, https or mailto); it is not opened."
     if scheme not in OPENABLE:
         return f"{scheme[:40]}: links are not opened; only http, https and mailto are."
-    if scheme in WEB and not parts.hostname:
+    if scheme in WEB_SCHEMES and not parts.hostname:
         return f"The {scheme} link has no host; it is not opened."
     if scheme == "mailto" and not parts.path.strip():
         return "The mailto link has no address; it is not opened."

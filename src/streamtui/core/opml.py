@@ -2,15 +2,15 @@
 
 Which kind of list a file holds is told by its content. The XML goes to expat as bytes (it
 honours the BOM and the declared encoding) after every DOCTYPE and ``<!ENTITY>`` declaration is
-cut out, so nothing expands and nothing external is loaded; an entity declaration that slips
-past the cut stops the parse. A file broken by undefined entities (``&nbsp;``), bare ampersands
-or stray control bytes gets one repair attempt before it is refused with the parser's message.
-Only http and https URLs come through; every other entry comes back as :class:`Rejected`.
+cut out (core/parse/defuse.py), so nothing expands and nothing external is loaded; an entity
+declaration that slips past the cut stops the parse. A file broken by undefined entities
+(``&nbsp;``), bare ampersands or stray control bytes gets one repair attempt before it is
+refused with the parser's message. Only feed URLs come through (the rule: core/urls.py);
+every other entry comes back as :class:`Rejected`.
 """
 
 from __future__ import annotations
 
-import codecs
 import html.entities
 import re
 from collections.abc import Iterable, Iterator
@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 from xml.parsers import expat
 
 from streamtui.core.errors import SourceError
+from streamtui.core.files import decode
+from streamtui.core.parse.defuse import defuse
 from streamtui.core.sanitize import excerpt, sanitize
+from streamtui.core.urls import feed_identity, web_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +60,8 @@ def read_subscriptions(data: bytes, *, name: str = "") -> ImportList:
     per tag. A list whose lines hold markup is a broken XML file, not a list either.
     """
     label = name or "subscription list"
-    text, exact = _decode(data)
+    text, encoding = decode(data)
+    exact = encoding not in _GUESSED
     if _LEADING_TEXT.sub("", text, count=1).startswith("<") or data.startswith(_UTF16_TAG):
         return _collect(_read_opml(_LEADING_BYTES.sub(b"", data, count=1), label))
     if "\x00" in text or (not exact and _BINARY.search(text)):
@@ -66,6 +69,8 @@ def read_subscriptions(data: bytes, *, name: str = "") -> ImportList:
     return _collect(_read_url_lines(text, label))
 
 
+_GUESSED = ("cp1252", "utf-8 (with replacements)")
+"""Decodings that are a fallback (core/files.py decode): the bytes were no Unicode text."""
 _LEADING_TEXT = re.compile("^[\\s\ufeff\u200b]+")
 """What may come before the first ``<`` of an XML file as a person or a tool left it: any
 whitespace (a form feed, a no-break space), byte order marks, a zero-width space."""
@@ -109,7 +114,7 @@ def _collect(entries: Iterable[_Entry]) -> ImportList:
         reason = _refusal(url)
         if reason:
             rejected.append(Rejected(excerpt(url, 200) or entry.label, reason))
-        elif (identity := _identity(url)) in seen:
+        elif (identity := feed_identity(url)) in seen:
             duplicates += 1
         else:
             seen.add(identity)
@@ -118,56 +123,31 @@ def _collect(entries: Iterable[_Entry]) -> ImportList:
 
 
 def _refusal(url: str) -> str:
-    """Why ``url`` cannot be imported, or "" when it is an http or https URL with a host."""
+    """Why ``url`` cannot be imported, or "" when it is a feed URL (the rule: core/urls.py)."""
     if not url:
         return "the outline has no feed URL"
-    if any(c.isspace() or not c.isprintable() for c in url):
+    problem = web_problem(url)
+    if problem is None:
+        return ""
+    if problem.kind == "spaces":
         return "the URL contains whitespace or control characters"
-    if _LOCAL_PATH.match(url):
+    if problem.kind == "invalid":
+        return f"not a valid URL: {sanitize(problem.detail)}"
+    if problem.kind == "scheme" and _LOCAL_PATH.match(url):
         return f"{_ONLY_WEB}; local paths are refused"
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError as error:
-        return f"not a valid URL: {sanitize(str(error))}"
-    scheme = parts.scheme.lower()
-    if not scheme:
+    if problem.kind == "scheme" and not problem.detail:
         return f"{_ONLY_WEB}; this is a relative path or a URL without a scheme"
-    if scheme not in ("http", "https"):
-        return f"{_ONLY_WEB}; {scheme}: URLs are refused{_SCHEME_NOTES.get(scheme, '')}"
-    if not parts.hostname:
-        return "the URL has no host"
-    return ""
-
-
-def _identity(url: str) -> str:
-    """The URL with its scheme and host lower-cased: equal for the same feed."""
-    parts = urlsplit(url)
-    userinfo, at, host = parts.netloc.rpartition("@")
-    return urlunsplit(
-        parts._replace(scheme=parts.scheme.lower(), netloc=userinfo + at + host.lower())
-    )
+    if problem.kind == "scheme":
+        notes = _SCHEME_NOTES.get(problem.detail, "")
+        return f"{_ONLY_WEB}; {problem.detail}: URLs are refused{notes}"
+    if problem.kind == "port":
+        return "not a valid URL: port 0 cannot be connected to"
+    return "the URL has no host"
 
 
 # --- plain lists -----------------------------------------------------------------------------
 
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 _BINARY = re.compile("[\x01-\x08\x0e-\x1f\x7f]")
-
-
-def _decode(data: bytes) -> tuple[str, bool]:
-    """The text and whether it decoded cleanly (a BOM, or valid UTF-8) or by fallback."""
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(codec, errors="replace"), True
-    try:
-        return data.decode("utf-8"), True
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), False
 
 
 def _read_url_lines(text: str, label: str) -> list[_Entry]:
@@ -200,7 +180,7 @@ _PARSE_ERRORS = (expat.ExpatError, LookupError, ValueError)  # LookupError: unkn
 
 
 def _read_opml(data: bytes, label: str) -> list[_Entry]:
-    cleaned = _strip_declarations(data)
+    cleaned = defuse(data)
     try:
         try:
             return _parse(cleaned)
@@ -281,47 +261,6 @@ class _Outlines:
 
 
 # --- declarations and repairs ----------------------------------------------------------------
-
-_MARKUP = re.compile(rb"<!--|<!\[CDATA\[|<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_DECLARATION_TOKEN = re.compile(rb"<!--|[\[\]>\"']")
-_CLOSERS = {b"<!--": b"-->", b"<![CDATA[": b"]]>", b'"': b'"', b"'": b"'"}
-
-
-def _strip_declarations(data: bytes) -> bytes:
-    """``data`` without DOCTYPE (internal subset and all) and ``<!ENTITY>`` declarations."""
-    kept: list[bytes] = []
-    start = position = 0
-    while match := _MARKUP.search(data, position):
-        opener = match.group().upper()
-        if opener in _CLOSERS:  # a comment or CDATA section stays as it is
-            position = _after(data, match.end(), _CLOSERS[opener])
-            continue
-        kept.append(data[start : match.start()])
-        start = position = _declaration_end(data, match.end())
-    return b"".join([*kept, data[start:]]) if kept else data
-
-
-def _after(data: bytes, position: int, closer: bytes) -> int:
-    found = data.find(closer, position)
-    return len(data) if found < 0 else found + len(closer)
-
-
-def _declaration_end(data: bytes, position: int) -> int:
-    """Where the declaration whose body starts at ``position`` ends (brackets, quotes aware)."""
-    depth = 0
-    while token := _DECLARATION_TOKEN.search(data, position):
-        kind = token.group()
-        position = token.end()
-        if kind in _CLOSERS:
-            position = _after(data, position, _CLOSERS[kind])
-        elif kind == b"[":
-            depth += 1
-        elif kind == b"]":
-            depth = max(depth - 1, 0)
-        elif depth == 0:
-            return position
-    return len(data)
-
 
 _REFERENCE = re.compile(rb"&(?:(#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z_][A-Za-z0-9._:-]*);)?")
 _XML_ENTITIES = (b"amp", b"lt", b"gt", b"quot", b"apos")

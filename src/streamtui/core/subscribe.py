@@ -16,7 +16,8 @@ from streamtui.core.feeds import (
     looks_like_html,
 )
 from streamtui.core.fetch import Fetched, Limits, fetch_one
-from streamtui.core.sanitize import excerpt, sanitize
+from streamtui.core.sanitize import excerpt
+from streamtui.core.urls import WebProblem, web_problem
 
 LISTED_CHOICES = 3
 """How many of a page's feeds the one-line message of FeedChoiceError names."""
@@ -48,36 +49,34 @@ class Subscribed:
 
 
 def check_url(url: str) -> str:
-    """A feed URL as we store it, or SourceError saying why it cannot be one."""
+    """A feed URL as we store it, or SourceError saying why it cannot be one (the rule:
+    core/urls.py)."""
     text = url.strip()
     if text.lower().startswith("feed:"):  # feed://host/x and feed:https://host/x
         rest = text[5:].removeprefix("//") if text[5:].startswith("//") else text[5:]
         text = rest if rest.lower().startswith(("http://", "https://")) else f"http://{rest}"
-    shown = excerpt(url)
-    try:
-        parts = urlsplit(text)
-        port = parts.port  # a port that is not a number from 0 to 65535 raises here
-    except ValueError as error:
-        raise SourceError(shown, f"not a valid URL ({_url_problem(error)})") from None
-    if parts.scheme.lower() not in ("http", "https"):
-        raise SourceError(shown, "only http and https feed URLs can be added")
-    if not parts.hostname:
-        raise SourceError(shown, "the URL has no host")
-    if port == 0:
-        raise SourceError(shown, "not a valid URL (port 0 cannot be connected to)")
-    if any(c.isspace() for c in text) or sanitize(text) != text:
-        raise SourceError(shown, "the URL contains spaces or control characters")
+    problem = web_problem(text)
+    if problem is not None:
+        raise SourceError(excerpt(url), _ADD_REASONS.get(problem.kind) or _invalid(problem))
     return text
 
 
-def _url_problem(error: ValueError) -> str:
+_ADD_REASONS = {
+    "spaces": "the URL contains spaces or control characters",
+    "scheme": "only http and https feed URLs can be added",
+    "host": "the URL has no host",
+    "port": "not a valid URL (port 0 cannot be connected to)",
+}
+
+
+def _invalid(problem: WebProblem) -> str:
     """urlsplit's complaint in a user's words."""
-    text = str(error)
+    text = problem.detail
     if "IPv6" in text or "IPv4" in text:
-        return "the host in [brackets] is not a valid IPv6 address"
+        return "not a valid URL (the host in [brackets] is not a valid IPv6 address)"
     if text.startswith("Port"):
-        return "the port must be a number from 1 to 65535"
-    return excerpt(text, 80)
+        return "not a valid URL (the port must be a number from 1 to 65535)"
+    return f"not a valid URL ({excerpt(text, 80)})"
 
 
 def fetch_feed(
