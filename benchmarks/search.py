@@ -107,7 +107,7 @@ def fill(store: Store, count: int, words: Words) -> None:
     store.sync_items(folder.id, plain, fingerprint="bench")
     starred = [f"p{n:08x}" for n in range(0, count - count // 2, 97)]
     store.set_starred(starred, True)
-    store.set_read([f"f{n:08x}" for n in range(0, count // 2, 2)], True)
+    store.change_read([f"f{n:08x}" for n in range(0, count // 2, 2)], True)
 
 
 def timed(call: Callable[[], object], repeat: int) -> list[float]:
@@ -129,7 +129,7 @@ def first_screen(store: Store, make: Callable[[float], View]) -> Callable[[], ob
     window of rows."""
 
     def run() -> object:
-        store._slots.clear()  # a view never seen: each key typed changes the query
+        store.hits.reset()  # a view never seen: each key typed changes the query
         view = make(time.time())
         return store.count(view), store.rows(view, 0, 128)
 

@@ -20,6 +20,7 @@ from streamtui.core.library import Library
 from streamtui.core.models import SourceKind, View
 from streamtui.core.refresh import RefreshSummary
 from streamtui.core.store import Store
+from support.store import last_error
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import _bench as bench
@@ -48,7 +49,7 @@ def test_an_80000_item_10_mib_feed_loads_through_a_refresh(
     summary = library.refresh([source])
     assert (summary.updated, summary.failed, summary.failures) == (1, 0, [])
     assert store.count(View(source_id=source.id)) == ITEMS
-    assert store.last_error(source.id) == ""
+    assert last_error(store, source.id) == ""
 
 
 def test_a_cancelled_refresh_stops_the_parse_and_stores_nothing(
@@ -77,7 +78,7 @@ def test_a_cancelled_refresh_stops_the_parse_and_stores_nothing(
     assert sum(after.get(pid, 0.0) - used for pid, used in before.items()) < 0.2
     # Nothing half-stored, no error, and the next refresh fetches the feed again.
     assert store.count(View(source_id=source.id)) == 0
-    assert store.last_error(source.id) == ""
+    assert last_error(store, source.id) == ""
     assert store.feed_state(source.id).content_hash == ""
     # The parser works again afterwards.
     feed_server.route("/small.xml", feed(SMALL))

@@ -23,6 +23,7 @@ from streamtui.core.feeds import FeedParser, ParsedFeed, parse_feed
 from streamtui.core.library import Library
 from streamtui.core.models import SourceKind, View
 from streamtui.core.store import Store
+from support.store import last_error
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 SEEN = datetime(2026, 3, 1, tzinfo=UTC)
@@ -185,7 +186,7 @@ def test_the_corpus_and_known_crashers_through_one_refresh(
     summary = library.refresh()  # anything raised fails the test
     assert summary.failed == len(REJECTED) + len(CRASHERS)
     for source in store.sources():
-        items, error = store.count(View(source_id=source.id)), store.last_error(source.id)
+        items, error = store.count(View(source_id=source.id)), last_error(store, source.id)
         if source.name in REJECTED:
             assert items == 0 and error.startswith(REJECTED[source.name]), (source.name, error)
         elif source.name in CRASHERS:

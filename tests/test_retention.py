@@ -26,9 +26,9 @@ from feedserver import feed_server_fixture as feed_server_fixture  # the feed_se
 from streamtui.cli import main
 from streamtui.core import library as library_module
 from streamtui.core.library import Library
-from streamtui.core.models import SourceKind
-from streamtui.core.retention import Retention, SourceRetention, candidate_query
+from streamtui.core.models import Retention, SourceKind, SourceRetention
 from streamtui.core.store import CHURN_FETCHES, Store
+from streamtui.core.store.retention import candidate_query
 
 DAY = 86_400.0
 

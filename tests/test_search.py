@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from streamtui.core.htmltext import indexed_text
 from streamtui.core.models import Item, Row, Source, SourceKind, View
-from streamtui.core.search import indexed_text, match_expression, terms
 from streamtui.core.store import Store
+from streamtui.core.text.query import match_expression, terms
+from support.store import mark_view_read, set_read
 
 MakeItem = Callable[..., Item]
 T0 = 1_700_000_000
@@ -256,7 +258,7 @@ def test_a_query_view_follows_new_items_and_other_connections(
 
 def test_query_views_combine_every_filter(store: Store, stories: tuple[Source, Source]) -> None:
     one, two = stories
-    store.set_read(["b1"], True, at=T0)
+    set_read(store, ["b1"], True, at=T0)
     store.set_starred(["b2", "x1"], True)
     since = T0 + 1_000_000_000.0  # read before this moment: gone from unread-only views
     cases = {
@@ -280,7 +282,7 @@ def test_query_views_combine_every_filter(store: Store, stories: tuple[Source, S
 def test_position_rank_and_next_unread_in_a_query_view(
     store: Store, stories: tuple[Source, Source]
 ) -> None:
-    store.set_read(["x1"], True)
+    set_read(store, ["x1"], True)
     since = time.time() + 1
     for view in (View(query="python"), View(stories[0].id, query="pyth"),
                  View(None, True, since, query="python")):  # fmt: skip
@@ -305,7 +307,7 @@ def test_a_query_view_shows_read_items_until_rebuilt(
 ) -> None:
     view = View(None, True, time.time(), query="python")
     assert store.count(view) == 4
-    store.set_read(["t1"], True)
+    set_read(store, ["t1"], True)
     assert store.count(view) == 4  # read after the view was built
     assert store.count(View(None, True, time.time() + 1, query="python")) == 3
 
@@ -325,11 +327,11 @@ def test_unstarring_leaves_a_starred_query_view_at_once(
 def test_mark_view_read_of_a_query_view_marks_only_matches(
     store: Store, stories: tuple[Source, Source]
 ) -> None:
-    assert sorted(store.mark_view_read(View(stories[0].id, query="python"))) == [
+    assert sorted(mark_view_read(store, View(stories[0].id, query="python"))) == [
         "b1", "b2", "t1",
     ]  # fmt: skip
     assert {r.id for r in everything(store, View()) if r.read} == {"b1", "b2", "t1"}
-    assert store.mark_view_read(View(query="python")) == ["x1"]
+    assert mark_view_read(store, View(query="python")) == ["x1"]
 
 
 def test_search_cap_bounds_a_query_view(store: Store, item: MakeItem) -> None:

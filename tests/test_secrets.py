@@ -677,7 +677,7 @@ def test_the_real_app_in_a_terminal_never_writes_the_password(
 def test_a_read_only_library_refuses_a_password_before_keeping_it(
     tmp_path: Path, servers: SecretServers
 ) -> None:
-    from streamtui.core.store import ReadOnlyError
+    from streamtui.core.errors import ReadOnlyError
 
     store = Store.open(tmp_path / "data" / "streamtui.db")
     store.read_only = True
@@ -694,7 +694,7 @@ def test_a_migration_5_that_fails_half_way_is_done_again_whole(
     """The credential file is written before the database commits: a failure after it (a
     full disk, a kill) leaves the database at version 4, and the next start writes the same
     entries again and finishes."""
-    from streamtui.core import secrets_migration
+    from streamtui.core.store import passwords as secrets_migration
     from streamtui.core.errors import StoreError
 
     data = tmp_path / "data"

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from streamtui.core import store as store_module
 from streamtui.core.errors import StoreError
 from streamtui.core.models import Item, Row, Source, SourceKind, View
-from streamtui.core.store import MIGRATIONS, Store, SyncStats
+from streamtui.core.store import MIGRATIONS, SEQ_SPAN, Store, SyncStats, schema
+from streamtui.core.store import search as store_search
 from streamtui.core.streamtext import load_source
+from support.store import mark_view_read, set_read
 
 WritePage = Callable[..., Path]  # the write_page fixture of conftest.py
 
@@ -114,7 +115,7 @@ def test_reopening_the_file_gives_the_same_data_and_read_state(
     first = Store.open(db_path)
     source = add(first)
     first.sync_items(source.id, [item("a"), item("b"), item("c")], fingerprint="fp")
-    first.set_read(["b"], True)
+    set_read(first, ["b"], True)
     before = all_rows(first)
     first.close()
     again = Store.open(db_path)
@@ -140,8 +141,8 @@ def test_two_instances_on_one_file_lose_nothing(db_path: Path, item: MakeItem) -
     first, second = Store.open(db_path), Store.open(db_path)
     source = add(first)
     first.sync_items(source.id, [item("a"), item("b")], fingerprint="")
-    assert second.set_read(["a"], True) == ["a"]
-    assert first.set_read(["b"], True) == ["b"]
+    assert set_read(second, ["a"], True) == ["a"]
+    assert set_read(first, ["b"], True) == ["b"]
     assert [r.read for r in all_rows(first)] == [True, True]
     assert [r.read for r in all_rows(second)] == [True, True]
     first.close()
@@ -170,7 +171,7 @@ def test_fresh_database_is_at_the_latest_version(db_path: Path) -> None:
 def test_reopening_does_not_rerun_migrations(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*MIGRATIONS, "CREATE TABLE extra (x)"])
+    monkeypatch.setattr(schema, "MIGRATIONS", [*MIGRATIONS, "CREATE TABLE extra (x)"])
     first = Store.open(db_path)
     first.set_meta("marker", "kept")
     first.close()
@@ -200,15 +201,15 @@ def test_failing_migration_leaves_the_old_version_intact(
     old = Store.open(db_path)
     source = add(old)
     old.sync_items(source.id, [item("a")], fingerprint="")
-    old.set_read(["a"], True)
+    set_read(old, ["a"], True)
     old.close()
     broken = "CREATE TABLE half_done (x); ALTER TABLE items ADD COLUMN y; THIS IS NOT SQL"
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*MIGRATIONS, broken])
+    monkeypatch.setattr(schema, "MIGRATIONS", [*MIGRATIONS, broken])
     with pytest.raises(StoreError, match="syntax error"):
         Store.open(db_path)
     assert user_version(db_path) == len(MIGRATIONS)
     assert "half_done" not in tables(db_path)
-    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS)
     reopened = Store.open(db_path)
     rows = all_rows(reopened)
     assert [(r.id, r.read) for r in rows] == [("a", True)]
@@ -243,9 +244,9 @@ def test_healthy_database_opens_without_a_message(db_path: Path) -> None:
 
 
 def test_set_read_returns_the_ids_that_changed(store: Store, filled: tuple[Source, Source]) -> None:
-    assert store.set_read(["a1", "x1", "unknown"], True) == ["a1", "x1"]
-    assert store.set_read(["a1", "b1"], True) == ["b1"]
-    assert store.set_read(["a1", "c1"], False) == ["a1"]
+    assert set_read(store, ["a1", "x1", "unknown"], True) == ["a1", "x1"]
+    assert set_read(store, ["a1", "b1"], True) == ["b1"]
+    assert set_read(store, ["a1", "c1"], False) == ["a1"]
     assert {r.id for r in all_rows(store) if r.read} == {"x1", "b1"}
 
 
@@ -253,22 +254,22 @@ def test_mark_view_read_returns_the_ids_it_marked(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
     one, two = filled
-    store.set_read(["x1"], True)
-    assert sorted(store.mark_view_read(View(two.id))) == ["x2", "y1"]
+    set_read(store, ["x1"], True)
+    assert sorted(mark_view_read(store, View(two.id))) == ["x2", "y1"]
     assert all(r.read for r in all_rows(store, View(two.id)))
     assert not any(r.read for r in all_rows(store, View(one.id)))
-    assert store.mark_view_read(View(two.id)) == []
-    assert len(store.mark_view_read(View())) == 5
+    assert mark_view_read(store, View(two.id)) == []
+    assert len(mark_view_read(store, View())) == 5
 
 
 def test_unread_view_keeps_items_read_after_since(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
-    store.set_read(["c1"], True)
+    set_read(store, ["c1"], True)
     time.sleep(0.01)
     view = View(None, True, time.time())
     assert store.count(view) == 7
-    store.set_read(["a1", "x1"], True)
+    set_read(store, ["a1", "x1"], True)
     assert store.count(view) == 7  # read after the view was built: still listed
     assert {r.id for r in all_rows(store, view) if r.read} == {"a1", "x1"}
     rebuilt = View(None, True, time.time() + 1)
@@ -288,7 +289,7 @@ def test_position_and_next_unread_agree_with_rows(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
     one, two = filled
-    store.set_read(["x1", "a2", "c1"], True)
+    set_read(store, ["x1", "a2", "c1"], True)
     since = time.time() + 1
     for view in [View(), View(one.id), View(two.id), View(None, True, since),
                  View(one.id, True, since)]:  # fmt: skip
@@ -309,13 +310,13 @@ def test_position_of_an_item_outside_the_view_is_none(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
     two = filled[1]
-    store.set_read(["b1"], True)
+    set_read(store, ["b1"], True)
     assert store.position(View(two.id), "a1") is None
     assert store.position(View(None, True, time.time() + 1), "b1") is None
 
 
 def test_sources_counts_unread_and_total(store: Store, filled: tuple[Source, Source]) -> None:
-    store.set_read(["a1", "b1"], True)
+    set_read(store, ["a1", "b1"], True)
     counts = {s.name: (s.unread, s.total) for s in store.sources()}
     assert counts == {"one": (3, 5), "two": (3, 3)}
 
@@ -334,7 +335,7 @@ def test_removing_a_source_deletes_only_its_items(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
     one = filled[0]
-    store.set_read(["x1", "a1"], True)
+    set_read(store, ["x1", "a1"], True)
     store.remove_source(one.id)
     assert {r.id for r in all_rows(store)} == {"x1", "x2", "y1"}
     assert store.article("a1") is None
@@ -347,7 +348,7 @@ def test_removing_a_source_deletes_only_its_items(
 def test_item_that_vanishes_and_comes_back_is_still_read(store: Store, item: MakeItem) -> None:
     source = add(store)
     store.sync_items(source.id, [item("a"), item("b")], fingerprint="1")
-    store.set_read(["a"], True)
+    set_read(store, ["a"], True)
     store.sync_items(source.id, [item("b")], fingerprint="2")
     assert store.row("a") is None
     store.sync_items(source.id, [item("a"), item("b")], fingerprint="3")
@@ -359,10 +360,10 @@ def test_item_marked_unread_that_vanishes_again_comes_back_unread(
 ) -> None:
     source = add(store)
     store.sync_items(source.id, [item("a")], fingerprint="1")
-    store.set_read(["a"], True)
+    set_read(store, ["a"], True)
     store.sync_items(source.id, [], fingerprint="2")
     store.sync_items(source.id, [item("a")], fingerprint="3")
-    store.set_read(["a"], False)
+    set_read(store, ["a"], False)
     store.sync_items(source.id, [], fingerprint="4")
     store.sync_items(source.id, [item("a")], fingerprint="5")
     assert store.row("a") is not None and not store.row("a").read  # type: ignore[union-attr]
@@ -386,7 +387,7 @@ def test_teaser_read_then_its_article_added_makes_the_article_read(
     source = store.add_source("src", SourceKind.FOLDER, str(folder))
     sync_folder(store, source, folder)
     [teaser] = [r for r in all_rows(store) if r.teaser]
-    store.set_read([teaser.id], True)
+    set_read(store, [teaser.id], True)
 
     write_page(folder, "story.txt", "the big   story\n\nThe whole of it.\n")
     sync_folder(store, source, folder)
@@ -409,7 +410,7 @@ def read_story_in_folder(
     source = store.add_source("src", SourceKind.FOLDER, str(folder))
     sync_folder(store, source, folder)
     [article] = [r for r in all_rows(store) if r.title == "The Big Story"]
-    store.set_read([article.id], True)
+    set_read(store, [article.id], True)
 
     def removed() -> None:
         story.unlink()
@@ -466,7 +467,7 @@ def v2_database(path: Path) -> None:
         """)  # fmt: skip
 
 
-SEQ = store_module.SEQ_SPAN
+SEQ = SEQ_SPAN
 
 
 def test_migration_3_indexes_the_items_already_stored(db_path: Path) -> None:
@@ -497,7 +498,7 @@ def test_an_interrupted_migration_3_leaves_version_2(
             raise sqlite3.OperationalError("disk I/O error")
         return body
 
-    monkeypatch.setattr(store_module.search, "indexed_text", failing)
+    monkeypatch.setattr(store_search, "indexed_text", failing)
     with pytest.raises(StoreError, match="disk I/O error"):
         Store.open(db_path)
     assert user_version(db_path) == 2
@@ -553,7 +554,7 @@ def test_starred_view_is_every_source_newest_first(
 ) -> None:
     two = filled[1]
     store.set_starred(["c1", "x2", "a3", "b1"], True)
-    store.set_read(["x2"], True, at=T0)
+    set_read(store, ["x2"], True, at=T0)
     starred = View(starred=True)
     assert [r.id for r in all_rows(store, starred)] == ["b1", "x2", "a3", "c1"]
     assert store.count(starred) == 4
@@ -563,7 +564,7 @@ def test_starred_view_is_every_source_newest_first(
     assert store.position(starred, "a3") == 2 and store.position(starred, "a1") is None
     assert store.next_unread(starred, "b1") == "a3"
     assert [row.id for row, _, _ in store.iter_articles(starred)] == ["b1", "x2", "a3", "c1"]
-    assert sorted(store.mark_view_read(starred)) == ["a3", "b1", "c1"]
+    assert sorted(mark_view_read(store, starred)) == ["a3", "b1", "c1"]
     assert store.row("a1") is not None and not store.row("a1").read  # type: ignore[union-attr]
 
 
@@ -581,7 +582,7 @@ def test_a_starred_item_stays_when_its_file_is_gone(store: Store, item: MakeItem
     source = add(store)
     store.sync_items(source.id, [item("a"), item("b"), item("c")], fingerprint="1")
     store.set_starred(["b"], True)
-    store.set_read(["b"], True, at=T0)
+    set_read(store, ["b"], True, at=T0)
     stats = store.sync_items(source.id, [item("a")], fingerprint="2")
     assert stats == SyncStats(removed=1)
     assert [r.id for r in all_rows(store)] == ["a", "b"]
@@ -619,14 +620,14 @@ def read_state(store: Store) -> dict[str, tuple[int, float | None]]:
 def test_restore_read_puts_back_only_what_nothing_changed_since(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
-    store.set_read(["a1"], True, at=T0)
+    set_read(store, ["a1"], True, at=T0)
     before = read_state(store)
     priors = store.change_view_read(View(), at=T0 + 50)
     assert {p.item_id for p in priors} == set(before) - {"a1"}
     assert all(not p.read and p.read_at is None for p in priors)
-    store.set_read(["x1"], False)
-    store.set_read(["x1"], True, at=T0 + 60)  # read again since: keeps its new state
-    store.set_read(["x2"], False)  # marked unread since: stays so
+    set_read(store, ["x1"], False)
+    set_read(store, ["x1"], True, at=T0 + 60)  # read again since: keeps its new state
+    set_read(store, ["x2"], False)  # marked unread since: stays so
     assert store.restore_read(priors, read=True, at=T0 + 50) == 5
     after = read_state(store)
     assert after["x1"] == (1, T0 + 60) and after["x2"] == (0, None)
@@ -638,8 +639,8 @@ def test_restore_read_puts_back_only_what_nothing_changed_since(
 def test_change_read_of_read_items_remembers_when_they_were_read(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
-    store.set_read(["a1"], True, at=T0 + 1)
-    store.set_read(["b1"], True, at=T0 + 2)
+    set_read(store, ["a1"], True, at=T0 + 1)
+    set_read(store, ["b1"], True, at=T0 + 2)
     priors = store.change_read(["a1", "b1", "c1"], False)
     assert [(p.item_id, p.read, p.read_at) for p in priors] == [
         ("a1", True, T0 + 1), ("b1", True, T0 + 2),
@@ -687,7 +688,7 @@ def test_reads_do_not_wait_for_a_long_write(store: Store, filled: tuple[Source, 
 def test_marking_a_query_view_read_marks_its_unread_hits_only(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
-    store.set_read(["b1"], True, at=5.0)
+    set_read(store, ["b1"], True, at=5.0)
     priors = store.change_view_read(View(query="lead"), at=9.0)
     assert sorted(p.item_id for p in priors) == ["a1", "x1"]
     assert {r.id: r.read for r in all_rows(store)}["a1"]
@@ -699,7 +700,7 @@ def test_new_items_stored_together_take_kept_state_as_if_one_by_one(
 ) -> None:
     source = add(store)
     store.sync_items(source.id, [item("s1", "Story"), item("n1", "Note")], fingerprint="1")
-    store.set_read(["s1"], True, at=7.0)
+    set_read(store, ["s1"], True, at=7.0)
     store.set_starred(["n1"], True)
     store.sync_items(source.id, [item("other", "Other")], fingerprint="2")  # s1 leaves
     # s1 comes back with a teaser that goes by s1 too: the story takes its kept state once,
@@ -721,7 +722,7 @@ def test_sources_can_be_counted_for_a_few_or_not_at_all(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
     two = filled[1]
-    store.set_read(["x1"], True)
+    set_read(store, ["x1"], True)
     assert [(s.name, s.unread, s.total) for s in store.sources(only=[two.id])] == [("two", 2, 3)]
     assert [(s.name, s.unread, s.total) for s in store.sources(counted=False)] == [
         ("one", 0, 0), ("two", 0, 0),

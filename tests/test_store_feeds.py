@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from streamtui.core import store as store_module
 from streamtui.core.errors import StoreError
 from streamtui.core.models import Enclosure, Item, SourceKind, View
 from streamtui.core.store import MIGRATIONS, Merge, Store, SyncStats
+from streamtui.core.store.sql import statements
+from support.store import set_read
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -32,7 +33,7 @@ def feed_item(n: int, **changes: object) -> Item:
 def test_migration_from_version_1_keeps_data_and_adds_feed_state(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     old = sqlite3.connect(path, isolation_level=None)
-    for statement in store_module._statements(MIGRATIONS[0]):
+    for statement in statements(MIGRATIONS[0]):
         old.execute(statement)
     old.execute("PRAGMA user_version=1")
     old.execute(
@@ -59,7 +60,7 @@ def test_merge_keeps_items_the_feed_dropped_and_read_state(tmp_path: Path) -> No
     source = store.add_source("feed", SourceKind.FEED, "https://example.org/feed")
     stats = store.merge_items(source.id, [feed_item(1), feed_item(2)], etag='"v1"')
     assert (stats.added, stats.updated) == (2, 0)
-    store.set_read(["item1"], True)
+    set_read(store, ["item1"], True)
     stats = store.merge_items(source.id, [feed_item(2, title="Item 2, corrected"), feed_item(3)])
     assert (stats.added, stats.updated, stats.removed) == (1, 1, 0)
     rows = {r.id: r for r in store.rows(View(), 0, 10)}

@@ -15,9 +15,8 @@ from streamtui import __version__, stdio
 from streamtui.core import dates, paths
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library, SyncReport, open_library
-from streamtui.core.models import Item, Row, View
+from streamtui.core.models import Item, Row, SourceRetention, View, check_limit
 from streamtui.core.redact import redact_text, redact_url
-from streamtui.core.retention import SourceRetention, check_limit
 from streamtui.core.sanitize import excerpt, sanitize
 from streamtui.core.store import Store, make_private
 

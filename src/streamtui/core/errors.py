@@ -42,6 +42,29 @@ class StoreError(StreamtuiError):
     """The database could not be opened or written."""
 
 
+class ReadOnlyError(StoreError):
+    """Nothing can be saved: the database opened read-only (a read-only data directory)."""
+
+
+class DatabaseGoneError(ReadOnlyError):
+    """The database file was deleted or replaced while it was open: what is written to the
+    open file would vanish with it, so nothing more is saved (see store/connection.py)."""
+
+    def __init__(self, message: str, *, deleted: bool) -> None:
+        super().__init__(message)
+        self.deleted = deleted
+        """The file is gone (it can be restored); False: another file took its place."""
+
+
+class DuplicateSourceError(StoreError):
+    """A source is already stored at this location (or one that names the same feed)."""
+
+    def __init__(self, location: str, name: str) -> None:
+        super().__init__(f"{location}: already added as {name!r}")
+        self.location = location
+        self.name = name
+
+
 class CredentialError(StreamtuiError):
     """The credential store could not be read or written; the message names its file."""
 

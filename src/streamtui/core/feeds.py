@@ -47,11 +47,10 @@ from urllib.parse import urljoin, urlsplit
 from streamtui.core import dates
 from streamtui.core.errors import SourceError
 from streamtui.core.files import BOMS
-from streamtui.core.htmltext import html_to_text
+from streamtui.core.htmltext import html_to_text, indexed_text
 from streamtui.core.models import Enclosure, Item
 from streamtui.core.parse.defuse import defuse
 from streamtui.core.sanitize import sanitize
-from streamtui.core.search import indexed_text
 from streamtui.core.streamtext import SUMMARY_CHARS
 
 TITLE_CHARS = 80

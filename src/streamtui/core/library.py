@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 from streamtui.core import paths
 from streamtui.core.credentials import Credential, CredentialStore, login_from_url
 from streamtui.core.errors import (
+    DatabaseGoneError,
+    DuplicateSourceError,
     FileReadError,
     SourceError,
     StreamtuiError,
@@ -33,24 +35,20 @@ from streamtui.core.files import (
 )
 from streamtui.core.models import (
     Article,
+    CleanupReport,
     LoadProblem,
     LoadResult,
+    Retention,
     Row,
     Source,
     SourceKind,
+    SourceRetention,
     Undone,
     View,
 )
 from streamtui.core.redact import redact_url, split_login, without_login
-from streamtui.core.retention import CleanupReport, Retention, SourceRetention
 from streamtui.core.sanitize import excerpt, sanitize
-from streamtui.core.store import (
-    DatabaseGoneError,
-    DuplicateSourceError,
-    NewSource,
-    Store,
-    SyncStats,
-)
+from streamtui.core.store import NewSource, Store, StoreProtocol, SyncStats
 from streamtui.core.streamtext import load_source
 from streamtui.core.urls import feed_identity
 
@@ -105,7 +103,7 @@ class Library:
 
     def __init__(
         self,
-        store: Store,
+        store: StoreProtocol,
         *,
         clock: Callable[[], float] = time.time,
         bundled: Path | None = None,
@@ -119,7 +117,7 @@ class Library:
         """Where feed passwords live (beside the database): never in the database itself."""
         self._clock = clock
         self.retention = retention or Retention()
-        """The config's limits on stored feed items (core/retention.py)."""
+        """The config's limits on stored feed items (store/retention.py)."""
         self._bundled = bundled or paths.bundled_content()
         self._parser: FeedParser | None = None
         self._parser_lock = threading.Lock()

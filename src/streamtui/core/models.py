@@ -87,7 +87,7 @@ class Source:
     """A password for this feed is in the credential store, under ("feed", key)."""
     scoped: bool = False
     """Its item ids were made from a key that held the password (a database older than the
-    credential store): the credential keeps that key as its scope (secrets_migration.py)."""
+    credential store): the credential keeps that key as its scope (store/passwords.py)."""
     renaming: bool = False
     """The feed gives most of its items new ids at every fetch (its warning says more)."""
 
@@ -154,3 +154,60 @@ class Undone:
 
     description: str
     count: int
+
+
+# -- retention: how many of a feed's items are kept (the rules: store/retention.py) ----------
+
+DAY = 86_400.0
+MAX_DAYS = 36_500
+"""SourceRetention above a hundred years (or that many items) are refused as typing mistakes."""
+MAX_ITEMS = 10_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """The config's limits, for every feed without its own (0: no limit)."""
+
+    keep_days: int = 0
+    """Items older than this many days go (newsboat's keep-articles-days; 0 keeps all)."""
+    max_items: int = 1000
+    """At most this many items a feed (newsboat's max-items, which keeps all by default)."""
+    unread_days: int = 14
+    """Unread items stay at least this many days after they arrived, whatever the limits."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRetention:
+    """One source's limits: its own, or None where the config's apply."""
+
+    keep_days: int | None = None
+    max_items: int | None = None
+
+    def over(self, defaults: Retention) -> tuple[int, int]:
+        """(keep_days, max_items) in force for the source."""
+        return (
+            defaults.keep_days if self.keep_days is None else self.keep_days,
+            defaults.max_items if self.max_items is None else self.max_items,
+        )
+
+
+@dataclass(slots=True)
+class CleanupReport:
+    removed: dict[str, int] = field(default_factory=dict)
+    """Items removed, by source name, in source order."""
+    freed_bytes: int = 0
+    """How much smaller the database became (after an incremental vacuum)."""
+    pending: bool = False
+    """The pass stopped at its limit: more items are due to go (at the next pass)."""
+
+    @property
+    def total(self) -> int:
+        return sum(self.removed.values())
+
+
+def check_limit(value: int, what: str) -> str:
+    """Why ``value`` cannot be a limit for ``what`` ("" when it can)."""
+    highest = MAX_DAYS if what == "days" else MAX_ITEMS
+    if value < 0 or value > highest:
+        return f"must be a whole number of {what} from 0 to {highest:,}"
+    return ""

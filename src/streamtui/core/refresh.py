@@ -22,13 +22,13 @@ from urllib.parse import urlsplit
 
 from streamtui.core import dates
 from streamtui.core.credentials import Credential, CredentialStore
-from streamtui.core.errors import SourceError, StreamtuiError
+from streamtui.core.errors import ReadOnlyError, SourceError, StreamtuiError
 from streamtui.core.feeds import FeedParser, ParsedFeed, binary_kind
 from streamtui.core.fetch import Conditional, Fetched, FetchError, Limits, fetch_all
 from streamtui.core.models import FeedState, Source, SourceKind
 from streamtui.core.redact import redact_text, without_login
 from streamtui.core.sanitize import sanitize
-from streamtui.core.store import Merge, ReadOnlyError, Store, SyncStats
+from streamtui.core.store import Merge, StoreProtocol, SyncStats
 
 REDIRECTS_TO_MOVE = 3
 """A permanent redirect seen on this many refreshes in a row moves the source's URL."""
@@ -110,7 +110,7 @@ def is_due(source: Source, now: float) -> str:
 class Refresher:
     def __init__(
         self,
-        store: Store,
+        store: StoreProtocol,
         parser: FeedParser,
         *,
         limits: Limits | None = None,
@@ -329,7 +329,7 @@ class Refresher:
 
     def _scope(self, source: Source) -> str:
         """What the source's item ids are made from: its key, or for a feed from a database
-        older than the credential store, the key it had then (see secrets_migration.py)."""
+        older than the credential store, the key it had then (see store/passwords.py)."""
         login = self._logins.get(source.id)
         return (login.scope if login else "") or source.key or source.location
 
@@ -432,7 +432,7 @@ class _Writer:
     thread comes round is stored in one transaction (measured: a cold refresh of 200 feeds
     wrote 200 transactions from the event loop, which stood still for half the refresh)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: StoreProtocol) -> None:
         self.store = store
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._serve, name="store-writer", daemon=True)

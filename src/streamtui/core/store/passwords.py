@@ -13,7 +13,7 @@ the ids of such a feed were made from a string holding the password; they must n
   its items' links, summaries, bodies and enclosure URLs lose the ``user:password@`` text
   (relative links used to resolve against the URL with the password);
 - a marker in ``meta`` asks the store to rebuild the file and empty the WAL once the
-  migration has committed (Store._scrub_moved_secrets): rows rewritten by years of refreshes
+  migration has committed (schema.scrub_moved_secrets): rows rewritten by years of refreshes
   left old copies of the location in free space, and only a rebuild drops them.
 
 The credential file is written before the transaction commits. A migration that fails or is

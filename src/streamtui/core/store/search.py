@@ -1,5 +1,5 @@
-"""Full-text search: what the user types made into a safe FTS5 query, and the text of an item
-that the index holds.
+"""Full-text search: the index of every item's title and text (what the user types becomes a
+query in text/query.py).
 
 The index is an FTS5 table, ``search_index (title, text)``, whose integer rowids come from
 ``search_keys (num INTEGER PRIMARY KEY, item_id TEXT UNIQUE)``: items are a WITHOUT ROWID table
@@ -9,7 +9,7 @@ deleting from a contentless table needs the exact text that was indexed, which i
 body changes or html_to_text changes (and SQLite 3.40 has no ``contentless_delete``). The
 copy costs about 1.35 times the indexed text.
 
-Only text a reader sees is indexed: an HTML body goes through :func:`html_to_text`, so tags and
+Only text a reader sees is indexed: an HTML body goes through ``html_to_text``, so tags and
 attributes (``href``, ``div``) never match. The tokenizer folds case and diacritics
 (``unicode61 remove_diacritics 2``: "cafe" finds "Café"). Prefix indexes of 1 and 2 characters
 make the first keys of a live search as cheap as the rest: at 100k items a 1-letter prefix
@@ -20,13 +20,12 @@ takes 23 ms with them and over 300 ms without; they make the index about twice a
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 
-from streamtui.core.htmltext import html_to_text
+from streamtui.core.htmltext import indexed_text
 from streamtui.core.models import Item
-from streamtui.core.sql import select_in
+from streamtui.core.store.sql import select_in, statements
 
 SCHEMA = """
 CREATE TABLE search_keys (
@@ -48,67 +47,6 @@ END;
 TITLE_WEIGHT = 10.0
 """bm25 weight of a title match against 1.0 for the text: a word in the title ranks first."""
 RANK = f"bm25(search_index, {TITLE_WEIGHT}, 1.0)"
-
-MAX_WORDS = 32
-"""Words of a query beyond this many are ignored (a pasted paragraph is not a search)."""
-
-_WORD = re.compile(r"[^\W_]+")
-"""The tokenizer's word characters, near enough: letters and digits (``_`` separates)."""
-_LITERAL = re.compile(r"(?:\.[A-Za-z0-9]+|[A-Za-z0-9]+[+#]+)")
-"""A word whose symbols the tokenizer drops but which name something: ``c++``, ``c#``,
-``f#``, ``.net``. To the index ``c++`` is the word ``c``, so each must also appear as typed."""
-
-
-def match_expression(text: str) -> str | None:
-    """The FTS5 query for what the user typed, or None when it asks for nothing.
-
-    Every whitespace-separated word becomes a quoted string, so FTS5 syntax typed by the user
-    (``"``, ``*``, ``-``, ``:``, ``^``, ``NEAR``, ``AND``, parentheses) is only text, and a
-    word with inner punctuation (``foo-bar``, ``don't``) is a phrase of its parts. All words
-    must match. The last word is a prefix, so results come as the user types, unless the text
-    ends with a space (the word is finished). Words without a letter or digit are dropped:
-    they hold no token, and an empty phrase would match nothing at all.
-    """
-    text = text.replace("\x00", " ")  # FTS5 ends a string at NUL: "unterminated string"
-    words = [chunk for chunk in text.split() if _WORD.search(chunk)]
-    if not words:
-        return None
-    phrases = ['"' + word.replace('"', '""') + '"' for word in words[:MAX_WORDS]]
-    # "c++" and "c#" end their word: "c" is the whole of it, not the start of every c-word.
-    finished = words[-1].endswith(("+", "#"))
-    if len(words) <= MAX_WORDS and text.endswith(words[-1]) and not finished:
-        phrases[-1] += " *"
-    return " ".join(phrases)
-
-
-def literals(text: str) -> list[str]:
-    """The words of a query that must also appear as typed, symbols included (lower-cased,
-    ASCII only, so SQLite's lower() agrees): ``c++`` must not find every item with "c".
-    The store checks them on the matches of :func:`match_expression` with instr()."""
-    words = text.replace("\x00", " ").split()[:MAX_WORDS]
-    return list(dict.fromkeys(w.lower() for w in words if _LITERAL.fullmatch(w)))
-
-
-def terms(text: str) -> list[str]:
-    """The words of a query to mark in titles, lower-cased, each once, in typed order.
-
-    A match starts a word of the title with a term (the last one may be a prefix). Diacritics
-    are not folded here: "cafe" also finds "Café" but marks only "cafe".
-    """
-    seen: dict[str, None] = {}
-    for chunk in text.split()[:MAX_WORDS]:
-        for word in _WORD.findall(chunk):
-            seen.setdefault(word.lower())
-    return list(seen)
-
-
-def indexed_text(summary: str, body: str, html: bool) -> str:
-    """What the index holds besides the title: the body as text, or the summary without one."""
-    for part in (body, summary):
-        text = html_to_text(part) if html else part
-        if text.strip():
-            return text
-    return ""
 
 
 def _text_of(item: Item) -> str:
@@ -162,7 +100,7 @@ def create_and_fill(db: sqlite3.Connection) -> None:
     """Migration 3: the index, filled from the items already stored (oldest first, so that
     rowids follow dates as new items keep arriving). Runs inside the migration's transaction:
     an interruption leaves the database without any of it."""
-    for statement in _split(SCHEMA):
+    for statement in statements(SCHEMA):
         db.execute(statement)
     db.execute("INSERT INTO search_keys (item_id) SELECT id FROM items ORDER BY published, seq, id")
     rows = db.execute(
@@ -177,13 +115,3 @@ def create_and_fill(db: sqlite3.Connection) -> None:
             for num, title, summary, body, html in rows
         ),
     )
-
-
-def _split(script: str) -> list[str]:
-    statements, pending = [], ""
-    for line in script.splitlines(keepends=True):
-        pending += line
-        if sqlite3.complete_statement(pending):
-            statements.append(pending.strip())
-            pending = ""
-    return statements
