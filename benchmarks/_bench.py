@@ -237,10 +237,9 @@ def fill_store(data_dir: Path, urls: Sequence[str], per_feed: int, *, seed: int 
     """Subscribe to ``urls`` and store ``per_feed`` generated stories for each, through the
     store's own API, exactly as a refresh of :func:`feed_set` would have stored them (same ids,
     titles, bodies, search text), without fetching or parsing. Returns the item count."""
-    from streamtui.core.feeds import item_id
-    from streamtui.core.models import Item, SourceKind
+    from streamtui.core.models import SUMMARY_CHARS, Item, SourceKind
+    from streamtui.core.parse.entries import item_id
     from streamtui.core.store import Store
-    from streamtui.core.streamtext import SUMMARY_CHARS
 
     store = Store.open(data_dir / "streamtui.db")
     store.set_meta("default_source_added", "1")

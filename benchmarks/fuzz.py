@@ -51,10 +51,10 @@ from pathlib import Path
 from _reliability import Row, report
 
 from streamtui.core.errors import SourceError
-from streamtui.core.feeds import FeedParser, ParsedFeed
-from streamtui.core.models import SourceKind
-from streamtui.core.sanitize import sanitize
+from streamtui.core.models import ParsedFeed, SourceKind
+from streamtui.core.parse.pool import FeedParser
 from streamtui.core.store import Merge, Store
+from streamtui.core.text.sanitize import sanitize
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FULL = 100_000

@@ -5,7 +5,7 @@ Run: .venv/bin/python benchmarks/parse.py [--sizes 100,1000] [--repeat 5] [--cor
      [--feeds 200 --items 100] [--refresh-repeat 3] [--smoke]
 
 1. feedparser, items/s and MB/s, with our settings (``sanitize_html=False,
-   resolve_relative_uris=False``, as ``core/feeds.py`` ``_run_feedparser`` calls it) against its
+   resolve_relative_uris=False``, as ``parse/feed.py`` ``_run_feedparser`` calls it) against its
    defaults, on generated RSS feeds of 100 and 1,000 items (``_bench.feed_set``) and on the
    largest RSS/Atom feeds of ``../shared/corpus/feeds`` (skipped with a message when absent).
    The same bytes go to both, wrapped in a stream as ``_run_feedparser`` does.
@@ -42,15 +42,18 @@ from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import ParamSpec, TypeVar
+from unittest import mock
 
 import feedparser  # type: ignore[import-untyped]
 from _bench import FeedServer, Figures, feed_set, machine, workspace
 
-from streamtui.core.feeds import FeedParser, parse_feed
 from streamtui.core.fetch import Conditional, FetchError, Limits, fetch_all
 from streamtui.core.models import SourceKind
+from streamtui.core.parse.feed import parse_feed
+from streamtui.core.parse.pool import FeedParser
 from streamtui.core.refresh import Refresher, RefreshEvent
 from streamtui.core.store import Store
+from streamtui.core.store import search as store_search
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "feeds"
 OURS: dict[str, bool] = {"sanitize_html": False, "resolve_relative_uris": False}
@@ -238,7 +241,8 @@ def refresh_once(folder: Path, urls: Sequence[str]) -> Breakdown:
     # Instance attributes shadow the methods the Refresher calls: wrapped from the outside.
     parser.parse = parse_calls.wrap(parser.parse)  # type: ignore[method-assign]
     store.merge_many = merge.wrap(store.merge_many)  # type: ignore[method-assign]
-    store._index = index.wrap(store._index)  # type: ignore[method-assign]
+    patch = mock.patch.object(store_search, "index_items", index.wrap(store_search.index_items))
+    patch.start()
     store.update_source = source_writes.wrap(store.update_source)  # type: ignore[method-assign]
     worker_cpu: dict[int, float] = {}
 
@@ -259,6 +263,7 @@ def refresh_once(folder: Path, urls: Sequence[str]) -> Breakdown:
             raise RuntimeError(f"the refresh failed: {summary.failures[:3]}")
         items = int(str(store._read("SELECT count(*) FROM items")[0][0]))
     finally:
+        patch.stop()
         parser.close()
         store.close()
     return Breakdown(

@@ -19,9 +19,10 @@ from feedserver import FeedServer
 from feedserver import feed as served
 from feedserver import feed_server_fixture as feed_server_fixture  # the feed_server fixture
 from streamtui.core.errors import SourceError
-from streamtui.core.feeds import FeedParser, ParsedFeed, parse_feed
 from streamtui.core.library import Library
-from streamtui.core.models import SourceKind, View
+from streamtui.core.models import ParsedFeed, SourceKind, View
+from streamtui.core.parse.feed import parse_feed
+from streamtui.core.parse.pool import FeedParser
 from streamtui.core.store import Store
 from support.store import last_error
 

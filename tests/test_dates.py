@@ -20,11 +20,11 @@ from escapes import Terminal
 from feedserver import FeedServer, feed
 from feedserver import feed_server_fixture as feed_server_fixture  # the feed_server fixture
 from streamtui.core import dates
-from streamtui.core.feeds import parse_feed
 from streamtui.core.library import Library
 from streamtui.core.models import SourceKind
+from streamtui.core.parse.feed import parse_feed
+from streamtui.core.sources.pages import load_source
 from streamtui.core.store import Store
-from streamtui.core.streamtext import load_source
 from streamtui.ui.app import StreamApp
 from streamtui.ui.format import long_date, short_date
 from streamtui.ui.widgets.article import ArticleView

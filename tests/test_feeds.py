@@ -20,17 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streamtui.core.errors import SourceError
-from streamtui.core.feeds import (
-    FeedParser,
-    ParsedFeed,
-    defuse,
-    find_feed_links,
-    item_id,
-    looks_like_html,
-    parse_feed,
-)
-from streamtui.core.htmltext import html_to_text
-from streamtui.core.models import Enclosure, Item
+from streamtui.core.models import Enclosure, Item, ParsedFeed
+from streamtui.core.parse.defuse import defuse
+from streamtui.core.parse.entries import item_id
+from streamtui.core.parse.feed import parse_feed
+from streamtui.core.parse.pages import find_feed_links, looks_like_html
+from streamtui.core.parse.pool import FeedParser
+from streamtui.core.text.htmltext import html_to_text
 
 SEEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 URL = "https://example.com/feeds/main.xml"

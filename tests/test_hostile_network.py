@@ -35,10 +35,10 @@ from feedserver import (
     self_signed_context,
     status,
 )
-from streamtui.core.feeds import binary_kind
 from streamtui.core.fetch import Limits
 from streamtui.core.library import Library
 from streamtui.core.models import Source, SourceKind
+from streamtui.core.parse.pages import binary_kind
 from streamtui.core.refresh import RefreshEvent, RefreshSummary
 from streamtui.core.store import Store
 

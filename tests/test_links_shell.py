@@ -19,9 +19,9 @@ import pytest
 
 from conftest import make_item
 from streamtui.core.library import Library
-from streamtui.core.links import refusal
 from streamtui.core.models import Enclosure, SourceKind
 from streamtui.core.store import Store
+from streamtui.core.text.links import refusal
 from streamtui.ui.app import StreamApp, open_in_browser
 from streamtui.ui.widgets.stream_list import StreamList
 

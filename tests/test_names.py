@@ -25,10 +25,10 @@ from faults import v2_database
 from streamtui.core import library as library_module
 from streamtui.core.library import Library
 from streamtui.core.models import SourceKind
-from streamtui.core.naming import NamePicker, name_key
-from streamtui.core.opml import MAX_FOLDER_DEPTH, read_subscriptions
 from streamtui.core.refresh import _better_name
+from streamtui.core.sources.opml import MAX_FOLDER_DEPTH, read_subscriptions
 from streamtui.core.store import MIGRATIONS, Merge, Store
+from streamtui.core.store.naming import NamePicker, name_key
 
 PYTHON = sys.executable
 SRC = str(Path(streamtui.__file__).resolve().parents[1])

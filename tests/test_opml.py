@@ -16,14 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streamtui.core.errors import SourceError
-from streamtui.core.opml import (
+from streamtui.core.sources.opml import (
     ImportList,
     Rejected,
     Subscription,
     read_subscriptions,
     write_opml,
 )
-from streamtui.core.sanitize import sanitize
+from streamtui.core.text.sanitize import sanitize
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 OPML_DIR = CORPUS / "opml"

@@ -15,9 +15,9 @@ from textual.widgets import Static
 
 from feedserver import FeedServer, feed
 from feedserver import feed_server_fixture as feed_server_fixture  # the feed_server fixture
-from streamtui.core.feeds import parse_feed
 from streamtui.core.library import Library
 from streamtui.core.models import SourceKind
+from streamtui.core.parse.feed import parse_feed
 from streamtui.core.store import Store
 from streamtui.ui.app import StreamApp
 from streamtui.ui.screens.help import HelpScreen

@@ -11,9 +11,9 @@ import pytest
 from streamtui.core.errors import SourceError
 from streamtui.core.fetch import FetchError, fetch_one
 from streamtui.core.library import Library
-from streamtui.core.links import base_for
-from streamtui.core.opml import read_subscriptions
-from streamtui.core.subscribe import check_url
+from streamtui.core.sources.feedurl import check_url
+from streamtui.core.sources.opml import read_subscriptions
+from streamtui.core.text.links import base_for
 
 # (first, second, whether they name the same feed)
 PAIRS = [

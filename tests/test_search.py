@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from streamtui.core.htmltext import indexed_text
 from streamtui.core.models import Item, Row, Source, SourceKind, View
 from streamtui.core.store import Store
+from streamtui.core.text.htmltext import indexed_text
 from streamtui.core.text.query import match_expression, terms
 from support.store import mark_view_read, set_read
 
@@ -389,7 +389,7 @@ def test_feed_items_bring_their_search_text_from_the_parser(store: Store) -> Non
     """The parser makes the text in its own process; the store's writer uses it as is."""
     from datetime import UTC, datetime
 
-    from streamtui.core.feeds import parse_feed
+    from streamtui.core.parse.feed import parse_feed
 
     rss = (
         b"<rss version='2.0'><channel><title>T</title><item><guid>1</guid><title>Okapi</title>"

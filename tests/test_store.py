@@ -12,9 +12,9 @@ import pytest
 
 from streamtui.core.errors import StoreError
 from streamtui.core.models import Item, Row, Source, SourceKind, View
+from streamtui.core.sources.pages import load_source
 from streamtui.core.store import MIGRATIONS, SEQ_SPAN, Store, SyncStats, schema
 from streamtui.core.store import search as store_search
-from streamtui.core.streamtext import load_source
 from support.store import mark_view_read, set_read
 
 WritePage = Callable[..., Path]  # the write_page fixture of conftest.py

@@ -16,9 +16,9 @@ from streamtui.core import dates, paths
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library, SyncReport, open_library
 from streamtui.core.models import Item, Row, SourceRetention, View, check_limit
-from streamtui.core.redact import redact_text, redact_url
-from streamtui.core.sanitize import excerpt, sanitize
 from streamtui.core.store import Store, make_private
+from streamtui.core.text.redact import redact_text, redact_url
+from streamtui.core.text.sanitize import excerpt, sanitize
 
 if TYPE_CHECKING:
     from streamtui.core.refresh import RefreshEvent

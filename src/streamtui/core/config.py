@@ -19,7 +19,7 @@ from pathlib import Path
 from streamtui.core.errors import FileReadError, StreamtuiError
 from streamtui.core.files import check_file_or_absent, read_bytes
 from streamtui.core.models import Retention, check_limit
-from streamtui.core.sanitize import excerpt, sanitize
+from streamtui.core.text.sanitize import excerpt, sanitize
 
 CONFIG_NAME = "config.toml"
 MAX_CONFIG_BYTES = 64 * 1024

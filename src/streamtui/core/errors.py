@@ -5,7 +5,7 @@ URL carried never reaches a message, whoever builds it."""
 
 from __future__ import annotations
 
-from streamtui.core.redact import redact_text
+from streamtui.core.text.redact import redact_text
 
 
 class StreamtuiError(Exception):

@@ -46,15 +46,16 @@ from streamtui.core.models import (
     Undone,
     View,
 )
-from streamtui.core.redact import redact_url, split_login, without_login
-from streamtui.core.sanitize import excerpt, sanitize
+from streamtui.core.sources.pages import load_source
 from streamtui.core.store import NewSource, Store, StoreProtocol, SyncStats
-from streamtui.core.streamtext import load_source
+from streamtui.core.text.redact import redact_url, split_login, without_login
+from streamtui.core.text.sanitize import excerpt, sanitize
 from streamtui.core.urls import feed_identity
 
 if TYPE_CHECKING:  # feedparser and httpx load only when a feed is touched
-    from streamtui.core.feeds import FeedParser, ParsedFeed
     from streamtui.core.fetch import Limits
+    from streamtui.core.models import ParsedFeed
+    from streamtui.core.parse.pool import FeedParser
     from streamtui.core.refresh import RefreshEvent, RefreshSummary
 
 BUNDLED_LOCATION = "bundled:"
@@ -204,7 +205,7 @@ class Library:
     def add_feed(self, url: str, name: str | None = None) -> tuple[Source, SyncReport]:
         """Subscribe to a feed URL. A password in it goes to the credential store, never to
         the database: the source is stored (and its ids scoped) by the URL without it."""
-        from streamtui.core.subscribe import check_url, default_name, fetch_feed
+        from streamtui.core.sources.feedurl import check_url, default_name, fetch_feed
 
         given = check_url(url)
         url, login = login_from_url(given)
@@ -299,7 +300,7 @@ class Library:
         """The feed parser (call under the parser lock); its worker processes start at the
         first parse, so a refresh that gets only 304s starts none."""
         if self._parser is None:
-            from streamtui.core.feeds import FeedParser
+            from streamtui.core.parse.pool import FeedParser
 
             self._parser = FeedParser(on_start=_start_resource_tracker)
         return self._parser
@@ -432,8 +433,8 @@ class Library:
     def import_subscriptions(self, path: str) -> ImportReport:
         """Add every http(s) feed of an OPML file or URL list; they are fetched on refresh.
         ``path`` may be a pipe, or ``-`` for standard input."""
-        from streamtui.core.opml import read_subscriptions
-        from streamtui.core.subscribe import check_url
+        from streamtui.core.sources.feedurl import check_url
+        from streamtui.core.sources.opml import read_subscriptions
 
         try:
             data = read_input(path, max_bytes=MAX_IMPORT_BYTES)
@@ -484,7 +485,7 @@ class Library:
     def export_subscriptions(self) -> str:
         """OPML of every feed, by its stored location: never a password (those stay in the
         credential store; see :meth:`passwords_left_out`)."""
-        from streamtui.core.opml import Subscription, write_opml
+        from streamtui.core.sources.opml import Subscription, write_opml
 
         feeds = sorted(
             (s for s in self.store.sources() if s.kind is SourceKind.FEED),
@@ -537,7 +538,7 @@ class Library:
         """Parse a source without storing anything."""
         target = _local_target(target)
         if _looks_like_url(target):
-            from streamtui.core.subscribe import check_url, fetch_feed
+            from streamtui.core.sources.feedurl import check_url, fetch_feed
 
             url, login = login_from_url(check_url(target))
             with self._parsing() as parser:
@@ -596,9 +597,9 @@ class Library:
     def _load_file(
         self, location: str, path: Path, *, unless: str | None, cancel: threading.Event | None
     ) -> LoadResult | None:
-        """One file, judged by its content (core/feedfile.py): a feed is parsed in the
+        """One file, judged by its content (sources/feedfile.py): a feed is parsed in the
         worker pool like a fetched one."""
-        from streamtui.core.feedfile import load_file
+        from streamtui.core.sources.feedfile import load_file
 
         def parse(data: bytes, seen_at: datetime) -> ParsedFeed:
             with self._parsing() as parser:
@@ -848,7 +849,7 @@ def _local_target(target: str) -> str:
     """A ``file:`` URL as the path it names (SourceError for another host); else as it is."""
     if not target.strip().lower().startswith("file:"):
         return target
-    from streamtui.core.feedfile import local_path
+    from streamtui.core.sources.feedfile import local_path
 
     return local_path(target)
 

@@ -23,6 +23,10 @@ class Enclosure:
     length: int = 0
 
 
+SUMMARY_CHARS = 280
+"""The longest summary an item keeps (a page's first paragraph, a feed's description)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Item:
     """One story as a loader produced it. Every text field is already sanitised."""
@@ -47,6 +51,19 @@ class Item:
     text: str | None = None
     """The text the search index holds besides the title, when the loader made it already
     (feeds do, in the parser processes, so that the store's writer never converts HTML)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """What a feed holds, as parsed (parse/feed.py): its title, site link and items."""
+
+    title: str
+    link: str
+    items: tuple[Item, ...]
+    warning: str = ""
+    """Why the feed is ill-formed although it loaded (feedparser's bozo message)."""
+    version: str = ""
+    """feedparser's format name (rss20, atom10...) or json1/json11 for JSON Feed."""
 
 
 @dataclass(frozen=True, slots=True)

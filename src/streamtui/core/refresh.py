@@ -23,12 +23,13 @@ from urllib.parse import urlsplit
 from streamtui.core import dates
 from streamtui.core.credentials import Credential, CredentialStore
 from streamtui.core.errors import ReadOnlyError, SourceError, StreamtuiError
-from streamtui.core.feeds import FeedParser, ParsedFeed, binary_kind
 from streamtui.core.fetch import Conditional, Fetched, FetchError, Limits, fetch_all
-from streamtui.core.models import FeedState, Source, SourceKind
-from streamtui.core.redact import redact_text, without_login
-from streamtui.core.sanitize import sanitize
+from streamtui.core.models import FeedState, ParsedFeed, Source, SourceKind
+from streamtui.core.parse.pages import binary_kind
+from streamtui.core.parse.pool import FeedParser
 from streamtui.core.store import Merge, StoreProtocol, SyncStats
+from streamtui.core.text.redact import redact_text, without_login
+from streamtui.core.text.sanitize import sanitize
 
 REDIRECTS_TO_MOVE = 3
 """A permanent redirect seen on this many refreshes in a row moves the source's URL."""

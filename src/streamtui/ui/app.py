@@ -28,11 +28,8 @@ from streamtui.core.browser import start as start_browser
 from streamtui.core.config import Config
 from streamtui.core.errors import DatabaseGoneError, ReadOnlyError, StreamtuiError
 from streamtui.core.library import Library
-from streamtui.core.links import refusal
 from streamtui.core.models import Row, Source, View
-from streamtui.core.redact import redact_text
-from streamtui.core.sanitize import sanitize
-from streamtui.core.text.query import terms
+from streamtui.core.text import redact_text, refusal, sanitize, terms
 from streamtui.ui.commands import ItemsProvider, SourcesProvider
 from streamtui.ui.format import safe
 from streamtui.ui.keys import KeyTable, described, keymap_for

@@ -14,9 +14,9 @@ from typing import Any
 from streamtui.core import dates
 from streamtui.core.errors import StoreError
 from streamtui.core.models import Item, Source, SourceKind
-from streamtui.core.naming import name_key
 from streamtui.core.store import search
 from streamtui.core.store.connection import Database
+from streamtui.core.store.naming import name_key
 from streamtui.core.store.sources import (
     CHURN_FETCHES,
     CHURN_MIN_ITEMS,

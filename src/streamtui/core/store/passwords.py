@@ -27,8 +27,8 @@ import sqlite3
 from pathlib import Path
 
 from streamtui.core.credentials import Credential, CredentialStore
-from streamtui.core.naming import unique_name
-from streamtui.core.redact import login_text, origin, split_login
+from streamtui.core.store.naming import unique_name
+from streamtui.core.text.redact import login_text, origin, split_login
 
 SCRUB_PENDING = "scrub_moved_secrets"
 """The meta key that asks for the rebuild after migration 5."""

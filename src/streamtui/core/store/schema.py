@@ -14,8 +14,8 @@ from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from streamtui.core.errors import StoreError
-from streamtui.core.naming import NamePicker, name_key
 from streamtui.core.store import search, sql
+from streamtui.core.store.naming import NamePicker, name_key
 from streamtui.core.store.passwords import SCRUB_PENDING, passwords_out
 
 if TYPE_CHECKING:

@@ -23,9 +23,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 
-from streamtui.core.htmltext import indexed_text
 from streamtui.core.models import Item
 from streamtui.core.store.sql import select_in, statements
+from streamtui.core.text.htmltext import indexed_text
 
 SCHEMA = """
 CREATE TABLE search_keys (

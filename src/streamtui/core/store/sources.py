@@ -12,9 +12,9 @@ from datetime import datetime
 from streamtui.core import dates
 from streamtui.core.errors import DuplicateSourceError
 from streamtui.core.models import FeedState, Source, SourceKind
-from streamtui.core.naming import NamePicker, name_key
 from streamtui.core.store import search
 from streamtui.core.store.connection import Database
+from streamtui.core.store.naming import NamePicker, name_key
 from streamtui.core.store.passwords import LOGIN_SCOPED
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from streamtui.core.models import Article, Enclosure, Row, View
-from streamtui.core.redact import without_login
 from streamtui.core.store.connection import Database
 from streamtui.core.store.rows import HITS, ORDER, ROW_COLUMNS, filters, prefixed, to_row
 from streamtui.core.text.query import match_expression
+from streamtui.core.text.redact import without_login
 
 
 class ViewsPart(Database):

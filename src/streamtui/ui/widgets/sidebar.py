@@ -12,7 +12,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from streamtui.core.models import Source
-from streamtui.core.redact import redact_text
+from streamtui.core.text import redact_text
 from streamtui.ui.format import safe
 
 ALL = "all"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from streamtui.core.redact import redact_text
+from streamtui.core.text.redact import redact_text
 
 # ESC-introduced and 8-bit C1 sequences, each removed as a unit.
 #   CSI:  ESC [ or 0x9B, parameter and intermediate bytes, one final byte
@@ -84,7 +84,7 @@ def excerpt(text: str, limit: int = QUOTE_LIMIT) -> str:
     """``text`` sanitised and, when longer than ``limit``, cut in the middle with "…", for
     quoting user or feed input in a one-line message: a 64 KB URL must not make a 64 KB
     error line. The start (scheme, host, folder) and the end (file name) both stay. A
-    password in a URL is cut out first (core/redact.py): quoted input may be a feed URL."""
+    password in a URL is cut out first (redact.py): quoted input may be a feed URL."""
     shown = sanitize(redact_text(text))
     if len(shown) <= limit:
         return shown

@@ -4,7 +4,7 @@ Blocks (paragraphs, headings, list items, table rows...) become paragraphs separ
 lines, list items and table rows sit on consecutive lines, ``<br>`` is a line break, ``<pre>``
 keeps its lines, and what a reader never sees (scripts, styles, frames) is dropped. Built on the
 stdlib ``html.parser``, so entities are decoded the way browsers do. The result has passed
-:func:`~streamtui.core.sanitize.sanitize`: HTML may carry escapes as character references.
+:func:`~streamtui.core.text.sanitize.sanitize`: HTML may carry escapes as character references.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from html import escape, unescape
 from html.parser import HTMLParser
 
-from streamtui.core.sanitize import sanitize
+from streamtui.core.text.sanitize import sanitize
 
 _BLOCK_NAMES = """
     address article aside blockquote body caption center dd details dialog dir div dl dt fieldset

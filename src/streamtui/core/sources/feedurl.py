@@ -8,15 +8,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from streamtui.core.errors import SourceError
-from streamtui.core.feeds import (
-    FeedParser,
-    ParsedFeed,
-    binary_kind,
-    find_feed_links,
-    looks_like_html,
-)
 from streamtui.core.fetch import Fetched, Limits, fetch_one
-from streamtui.core.sanitize import excerpt
+from streamtui.core.models import ParsedFeed
+from streamtui.core.parse.pages import binary_kind, find_feed_links, looks_like_html
+from streamtui.core.parse.pool import FeedParser
+from streamtui.core.text.sanitize import excerpt
 from streamtui.core.urls import WebProblem, web_problem
 
 LISTED_CHOICES = 3
@@ -88,7 +84,7 @@ def fetch_feed(
     login: Credential | None = None,
 ) -> Subscribed:
     """Fetch and parse ``url``; an HTML page that links feeds raises FeedChoiceError.
-    ``login`` goes with the request to its own origin (see core/fetch.py)."""
+    ``login`` goes with the request to its own origin (see core/fetch/client.py)."""
     fetched = fetch_one(url, limits=limits or Limits(), login=login)
     binary = binary_kind(fetched.body, fetched.content_type)
     if binary:  # as a refresh says it: what the body is, not a parse error

@@ -19,11 +19,10 @@ from pathlib import Path
 from streamtui.core import dates
 from streamtui.core.errors import FileReadError, SourceError
 from streamtui.core.files import display_path, iter_stream_files, read_text
-from streamtui.core.models import Item, LoadProblem, LoadResult
-from streamtui.core.sanitize import sanitize
+from streamtui.core.models import SUMMARY_CHARS, Item, LoadProblem, LoadResult
+from streamtui.core.text.sanitize import sanitize
 
 MARKER = "more from this stream"
-SUMMARY_CHARS = 280
 _ELLIPSES = ("...", "…")
 _BLANK = re.compile(r"\s*")
 

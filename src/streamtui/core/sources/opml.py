@@ -21,9 +21,9 @@ from typing import Any
 from xml.parsers import expat
 
 from streamtui.core.errors import SourceError
-from streamtui.core.files import decode
 from streamtui.core.parse.defuse import defuse
-from streamtui.core.sanitize import excerpt, sanitize
+from streamtui.core.text.decode import decode
+from streamtui.core.text.sanitize import excerpt, sanitize
 from streamtui.core.urls import feed_identity, web_problem
 
 
@@ -70,7 +70,7 @@ def read_subscriptions(data: bytes, *, name: str = "") -> ImportList:
 
 
 _GUESSED = ("cp1252", "utf-8 (with replacements)")
-"""Decodings that are a fallback (core/files.py decode): the bytes were no Unicode text."""
+"""Decodings that are a fallback (text/decode.py): the bytes were no Unicode text."""
 _LEADING_TEXT = re.compile("^[\\s\ufeff\u200b]+")
 """What may come before the first ``<`` of an XML file as a person or a tool left it: any
 whitespace (a form feed, a no-break space), byte order marks, a zero-width space."""

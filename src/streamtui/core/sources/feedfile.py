@@ -21,13 +21,14 @@ from urllib.parse import unquote, urlsplit
 
 from streamtui.core import dates
 from streamtui.core.errors import FileReadError, SourceError
-from streamtui.core.files import BOMS, decode, display_path, read_bytes
+from streamtui.core.files import display_path, read_bytes
 from streamtui.core.models import LoadResult
-from streamtui.core.sanitize import sanitize
-from streamtui.core.streamtext import load_source
+from streamtui.core.sources.pages import load_source
+from streamtui.core.text.decode import BOMS, decode
+from streamtui.core.text.sanitize import sanitize
 
 if TYPE_CHECKING:
-    from streamtui.core.feeds import ParsedFeed
+    from streamtui.core.models import ParsedFeed
 
 Parse = Callable[[bytes, datetime], "ParsedFeed"]
 """Parses feed bytes (in the worker pool), given the time undated items take."""

@@ -1,0 +1,268 @@
+"""The worker pool: :func:`~streamtui.core.parse.feed.parse_feed` run in worker processes
+with a time and a memory limit, never on the caller's thread (feedparser is slow, can raise on
+tiny inputs and expands what it is given without bounds)."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime
+from multiprocessing.context import BaseContext
+
+from streamtui.core.errors import SourceError
+from streamtui.core.models import ParsedFeed
+from streamtui.core.parse.entries import describe, label
+from streamtui.core.parse.feed import parse_feed
+
+CANCELLED = "the parse was cancelled"
+"""The reason a :meth:`FeedParser.parse` whose cancel event was set ends with."""
+CANCEL_POLL = 0.05
+"""Seconds between looks at a parse's cancel event."""
+
+
+def _parse_in_worker(data: bytes, source_key: str, url: str, seen_at: datetime) -> ParsedFeed | str:
+    """parse_feed in a worker: the failure comes back as its reason (SourceError's own
+    constructor does not survive pickling)."""
+    try:
+        return parse_feed(data, source_key=source_key, url=url, seen_at=seen_at)
+    except SourceError as error:
+        return error.reason
+
+
+def _start_worker(memory_mb: int) -> None:
+    """Worker initializer: cap the address space, leave Ctrl-C to the app, import early.
+
+    The worker's stdout and stderr go to /dev/null: they are the app's terminal, and a dying
+    worker's traceback would be drawn across the TUI. Results and errors come back as values.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError):
+        os.nice(5)  # on a busy machine the app's own thread answers keys first
+    with contextlib.suppress(OSError):
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, 1)
+        os.dup2(quiet, 2)
+        os.close(quiet)
+    with contextlib.suppress(ImportError, ValueError, OSError):
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    import feedparser  # type: ignore[import-untyped]  # noqa: F401
+
+
+def _context() -> BaseContext:
+    """forkserver where there is one (the app has threads, so never fork), else spawn."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__, "feedparser"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class FeedParser:
+    """Parses feeds in worker processes, never on the caller's thread.
+
+    Thread-safe: refreshes call :meth:`parse` from several threads; at most ``workers`` parses
+    run at once so the timeout measures parsing, not queueing. A parse that runs out of time,
+    is cancelled or kills its worker costs the whole pool (there is no way to stop one worker):
+    the pool is replaced, and the other parses it held are retried once on the new one.
+    """
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        timeout: float = 30.0,
+        memory_mb: int = 1024,
+        *,
+        seconds_per_mib: float = 3.0,
+        on_start: Callable[[], None] | None = None,
+    ) -> None:
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.on_start = on_start
+        """Called before the workers start (each time they do)."""
+        self.timeout = timeout
+        self.seconds_per_mib = seconds_per_mib
+        """Time allowed on top of ``timeout`` for each MiB of the document: a legitimate
+        10 MiB feed of 80,000 small items takes 12-15 s on the 2-core machine (benchmarks/
+        bigfeed.py) and would not fit in 30 s on one twice as slow or busy; with 3 s a MiB it
+        has 60 s, and the largest body a fetch accepts (16 MiB) 78 s."""
+        self.memory_mb = memory_mb
+        self._slots = threading.BoundedSemaphore(self.workers)
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        self._generation = 0
+        self._closed = False
+
+    def parse(
+        self,
+        data: bytes,
+        *,
+        source_key: str,
+        url: str = "",
+        seen_at: datetime,
+        cancel: threading.Event | None = None,
+    ) -> ParsedFeed:
+        """Blocking. SourceError for a bad feed, a timeout, or a worker that died.
+
+        Setting ``cancel`` ends the call within :data:`CANCEL_POLL` seconds with
+        :data:`CANCELLED` as the reason, and stops the worker doing the parse (the pool is
+        replaced, as after a timeout: other parses it held are retried on the new one). A
+        cancelled refresh would otherwise wait for the parse (11 s for 80,000 items), and the
+        worker would go on using a core until the parse ended.
+        """
+        source = label(url)
+        if not _acquire(self._slots, cancel):
+            raise SourceError(source, CANCELLED)
+        try:
+            outcome = self._run(source, (data, source_key, url, seen_at), cancel)
+        finally:
+            self._slots.release()
+        if isinstance(outcome, str):
+            raise SourceError(source, outcome)
+        return outcome
+
+    def _run(
+        self,
+        source: str,
+        arguments: tuple[bytes, str, str, datetime],
+        cancel: threading.Event | None,
+    ) -> ParsedFeed | str:
+        for attempt in (1, 2):
+            if cancel is not None and cancel.is_set():
+                return CANCELLED
+            pool, generation = self._current(source)
+            limit = self.time_limit(len(arguments[0]))
+            try:
+                future = pool.submit(_parse_in_worker, *arguments)
+                return _result(future, limit, cancel)
+            except _Cancelled:
+                if not future.cancel():  # running: only killing its worker stops it
+                    self._replace(generation)
+                return CANCELLED
+            except TimeoutError:
+                self._replace(generation)
+                return f"took longer than {limit:.0f} s to parse"
+            except (BrokenProcessPool, CancelledError, RuntimeError):
+                # Our worker died, or another parse's timeout replaced the pool under us.
+                self._replace(generation)
+                if attempt == 2:
+                    return "the parser process stopped (the feed may need too much memory)"
+            except Exception as error:  # e.g. a result too large to send back
+                return f"could not be parsed ({describe(error)})"
+        raise AssertionError("unreachable")
+
+    def time_limit(self, size: int) -> float:
+        """Seconds a document of ``size`` bytes may take to parse."""
+        return self.timeout + self.seconds_per_mib * size / (1024 * 1024)
+
+    def _current(self, source: str) -> tuple[ProcessPoolExecutor, int]:
+        with self._lock:
+            if self._closed:
+                raise SourceError(source, "the feed parser is closed")
+            if self._pool is None:
+                if self.on_start is not None:
+                    self.on_start()
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers,
+                    mp_context=_context(),
+                    initializer=_start_worker,
+                    initargs=(self.memory_mb,),
+                )
+            return self._pool, self._generation
+
+    def _replace(self, generation: int) -> None:
+        """Kill the pool of ``generation`` (once, whoever notices first); the next parse
+        starts a new one."""
+        with self._lock:
+            if generation != self._generation:
+                return
+            pool, self._pool = self._pool, None
+            self._generation += 1
+        if pool is not None:
+            _kill(pool)
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the current workers (for diagnostics and tests)."""
+        with self._lock:
+            processes = _processes(self._pool)
+        return [process.pid for process in processes if process.pid]
+
+    def release(self) -> None:
+        """Stop the workers while nothing is parsing; the next parse starts new ones."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+            self._generation += 1
+        if pool is not None:
+            _kill(pool)
+
+    def close(self) -> None:
+        """Stop the workers now; parses still running end with a SourceError."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+            self._generation += 1
+        if pool is not None:
+            _kill(pool)
+
+    def __enter__(self) -> FeedParser:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _acquire(slots: threading.BoundedSemaphore, cancel: threading.Event | None) -> bool:
+    """Take a parse slot; False when ``cancel`` is set first."""
+    if cancel is None:
+        return slots.acquire()
+    while not cancel.is_set():
+        if slots.acquire(timeout=CANCEL_POLL):
+            return True
+    return False
+
+
+def _result(
+    future: Future[ParsedFeed | str], timeout: float, cancel: threading.Event | None
+) -> ParsedFeed | str:
+    """The future's result within ``timeout`` seconds (TimeoutError), or _Cancelled as soon as
+    ``cancel`` is set."""
+    if cancel is None:
+        return future.result(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            return future.result(timeout=max(0.0, min(CANCEL_POLL, remaining)))
+        except TimeoutError:
+            if cancel.is_set():
+                raise _Cancelled from None
+            if remaining <= CANCEL_POLL:
+                raise
+
+
+def _processes(pool: ProcessPoolExecutor | None) -> list[multiprocessing.process.BaseProcess]:
+    # ProcessPoolExecutor has no public way to stop its workers before Python 3.14.
+    found = getattr(pool, "_processes", None)
+    return list(found.values()) if isinstance(found, dict) else []
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    for process in _processes(pool):
+        with contextlib.suppress(Exception):
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
