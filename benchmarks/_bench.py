@@ -27,6 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from tests.support.store import merge_items
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RELAY = HERE / "_relay.py"
@@ -260,7 +262,7 @@ def fill_store(data_dir: Path, urls: Sequence[str], per_feed: int, *, seed: int 
                 )
                 for story in stories(number, per_feed, seed=seed)
             ]
-            store.merge_items(source.id, items)
+            merge_items(store, source.id, items)
             total += len(items)
     finally:
         store.close()

@@ -11,12 +11,13 @@ Run: .venv/bin/python benchmarks/parse.py [--sizes 100,1000] [--repeat 5] [--cor
    The same bytes go to both, wrapped in a stream as ``_run_feedparser`` does.
 2. ``parse_feed`` end to end (our decoding pass and defusing, feedparser, then our items:
    plain summaries, sanitising, ids and the search text), items/s on the same inputs.
-3. A cold refresh in process: a ``Refresher`` over ``--feeds`` x ``--items`` served by the
-   loopback ``FeedServer`` into an empty store, with the work measured from the outside (the
-   store's and parser's methods are wrapped on the instances; nothing in src/ changes): wall
+3. A cold refresh in process: a ``Refresh`` (refresh/run.py) over ``--feeds`` x ``--items``
+   served by the loopback ``FeedServer`` into an empty store, with the work measured from the
+   outside (the store's and parser's methods are wrapped on the instances; nothing in src/
+   changes): wall
    time; CPU of the event-loop thread (fetching, hashing), of the process's other threads (the
    store's writer thread and the pool's pickling) and of the parse workers (from /proc); time
-   in ``merge_many`` (the writer's transactions) and in its FTS5 index writes; and, apart, the
+   in ``apply`` (the writer's transactions) and in its FTS5 index writes; and, apart, the
    fetch alone and the CPU seconds of ``parse_feed`` on every body in this process. The server
    runs in a process of its own here, so that it takes no CPU time or GIL from what is measured.
 
@@ -47,11 +48,13 @@ from unittest import mock
 import feedparser  # type: ignore[import-untyped]
 from _bench import FeedServer, Figures, feed_set, machine, workspace
 
-from streamtui.core.fetch import Conditional, FetchError, Limits, fetch_all
-from streamtui.core.models import SourceKind
+from streamtui.core.credentials import CredentialStore
+from streamtui.core.fetch import Conditional, FetchError, HttpFetcher, Limits, fetch_all
+from streamtui.core.models import RefreshEvent, SourceKind
 from streamtui.core.parse.feed import parse_feed
 from streamtui.core.parse.pool import FeedParser
-from streamtui.core.refresh import Refresher, RefreshEvent
+from streamtui.core.refresh.run import Refresh
+from streamtui.core.sources.feedurl import FeedUrls
 from streamtui.core.store import Store
 from streamtui.core.store import search as store_search
 
@@ -215,7 +218,6 @@ class Breakdown:
     parse_calls: Meter
     merge: Meter
     index: Meter
-    source_writes: Meter
     items: int
 
 
@@ -237,13 +239,12 @@ def refresh_once(folder: Path, urls: Sequence[str]) -> Breakdown:
     """A cold refresh (empty store, new parser pool) with its parts measured."""
     store = subscribed_store(folder, urls)
     parser = FeedParser()
-    parse_calls, merge, index, source_writes = Meter(), Meter(), Meter(), Meter()
-    # Instance attributes shadow the methods the Refresher calls: wrapped from the outside.
+    parse_calls, merge, index = Meter(), Meter(), Meter()
+    # Instance attributes shadow the methods the Refresh calls: wrapped from the outside.
     parser.parse = parse_calls.wrap(parser.parse)  # type: ignore[method-assign]
-    store.merge_many = merge.wrap(store.merge_many)  # type: ignore[method-assign]
+    store.apply = merge.wrap(store.apply)  # type: ignore[method-assign]
     patch = mock.patch.object(store_search, "index_items", index.wrap(store_search.index_items))
     patch.start()
-    store.update_source = source_writes.wrap(store.update_source)  # type: ignore[method-assign]
     worker_cpu: dict[int, float] = {}
 
     def progress(event: RefreshEvent) -> None:
@@ -254,7 +255,8 @@ def refresh_once(folder: Path, urls: Sequence[str]) -> Breakdown:
     try:
         sources = store.sources()
         wall, loop_cpu, process_cpu = time.perf_counter(), time.thread_time(), time.process_time()
-        summary = Refresher(store, parser).run(sources, progress)
+        readers = [FeedUrls(HttpFetcher(), parser, CredentialStore.in_memory())]
+        summary = Refresh(store, readers).run(sources, progress)
         wall = time.perf_counter() - wall
         loop_cpu = time.thread_time() - loop_cpu
         process_cpu = time.process_time() - process_cpu
@@ -275,13 +277,12 @@ def refresh_once(folder: Path, urls: Sequence[str]) -> Breakdown:
         parse_calls=parse_calls,
         merge=merge,
         index=index,
-        source_writes=source_writes,
         items=items,
     )
 
 
 async def fetch_only(urls: Sequence[str]) -> tuple[int, int]:
-    """Fetch every URL as the Refresher does (same limits), storing nothing."""
+    """Fetch every URL as a refresh does (same limits), storing nothing."""
     count = size = 0
     requests = [(url, url, Conditional()) for url in urls]
     async for _url, result in fetch_all(requests, limits=Limits()):
@@ -390,11 +391,11 @@ def refresh_share(feeds: int, items: int, repeat: int) -> None:
         "fetching and sha256 of bodies",
     )
     row(
-        "merge_many (writer thread), wall",
+        "apply (writer thread), wall",
         merge.s(),
         f"{runs[0].merge.calls} transactions (feeds ready together share one)",
     )
-    row("merge_many, CPU", median_of(runs, lambda r: r.merge.cpu).s())
+    row("apply (the writer), CPU", median_of(runs, lambda r: r.merge.cpu).s())
     row(
         "  of which FTS5 index_items, wall",
         median_of(runs, lambda r: r.index.wall).s(),
@@ -406,14 +407,9 @@ def refresh_share(feeds: int, items: int, repeat: int) -> None:
         median_of(runs, lambda r: 1000 * r.index.cpu / max(1, r.items)).ms() + " per 1,000 items",
     )
     row(
-        "  update_source",
-        median_of(runs, lambda r: r.source_writes.wall).s(),
-        f"{runs[0].source_writes.calls} transactions",
-    )
-    row(
         "other threads' CPU",
         median_of(runs, lambda r: r.other_threads_cpu).s(),
-        "the writer (merge_many above) and the pool's threads (pickling)",
+        "the writer (apply above) and the pool's threads (pickling)",
     )
     row("fetch alone", fetch.s(), f"{count} feeds, {size / 1e6:.1f} MB, no parse, no store")
     merge_cpu = median_of(runs, lambda r: r.merge.cpu).median

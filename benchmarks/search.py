@@ -25,6 +25,8 @@ from itertools import accumulate
 from pathlib import Path
 from unittest.mock import patch
 
+from tests.support.store import merge_items, sync_items
+
 from streamtui.core import paths
 from streamtui.core.models import Item, SourceKind, View
 from streamtui.core.store import Store, search
@@ -99,12 +101,12 @@ def fill(store: Store, count: int, words: Words) -> None:
     for item in make_items(count // 2, words, html=True, prefix="f"):
         batch.append(item)
         if len(batch) == 5_000:
-            store.merge_items(feed.id, batch)
+            merge_items(store, feed.id, batch)
             batch = []
     if batch:
-        store.merge_items(feed.id, batch)
+        merge_items(store, feed.id, batch)
     plain = list(make_items(count - count // 2, words, html=False, prefix="p"))
-    store.sync_items(folder.id, plain, fingerprint="bench")
+    sync_items(store, folder.id, plain, fingerprint="bench")
     starred = [f"p{n:08x}" for n in range(0, count - count // 2, 97)]
     store.set_starred(starred, True)
     store.change_read([f"f{n:08x}" for n in range(0, count // 2, 2)], True)
@@ -183,8 +185,8 @@ def merge_cost(store: Store, words: Words, repeat: int) -> None:
             changed = [replace(item, body=item.body + "<p>update</p>") for item in items]
             skip = lambda db, items: None  # noqa: E731
             with patch.object(search, "index_items", skip) if not indexing else nullcontext():
-                times.append(timed(partial(store.merge_items, source.id, items), 1)[0])
-                updates.append(timed(partial(store.merge_items, source.id, changed), 1)[0])
+                times.append(timed(partial(merge_items, store, source.id, items), 1)[0])
+                updates.append(timed(partial(merge_items, store, source.id, changed), 1)[0])
             store.remove_source(source.id)
         print(f"  1,000 new items   {label:<18} {summary(times)}")
         print(f"  1,000 changed     {label:<18} {summary(updates)}")

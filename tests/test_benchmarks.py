@@ -46,6 +46,8 @@ def test_benchmark_runs_at_a_tiny_size(command: list[str], tmp_path: Path) -> No
         "STREAMTUI_DATA_DIR": str(tmp_path / "data"),
         "STREAMTUI_CONFIG_DIR": str(tmp_path / "config"),
         "TMPDIR": str(tmp_path),
+        # the checkout's root, for tests.support (an editable install has it already)
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / command[0]), *command[1:]],

@@ -13,14 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.support.store import feed_state, last_error
 
 from feedserver import FeedServer, feed
 from feedserver import feed_server_fixture as feed_server_fixture  # the feed_server fixture
 from streamtui.core.library import Library
-from streamtui.core.models import SourceKind, View
-from streamtui.core.refresh import RefreshSummary
+from streamtui.core.models import RefreshSummary, SourceKind, View
 from streamtui.core.store import Store
-from support.store import last_error
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import _bench as bench
@@ -79,7 +78,7 @@ def test_a_cancelled_refresh_stops_the_parse_and_stores_nothing(
     # Nothing half-stored, no error, and the next refresh fetches the feed again.
     assert store.count(View(source_id=source.id)) == 0
     assert last_error(store, source.id) == ""
-    assert store.feed_state(source.id).content_hash == ""
+    assert feed_state(store, source.id).content_hash == ""
     # The parser works again afterwards.
     feed_server.route("/small.xml", feed(SMALL))
     small = store.add_source("small", SourceKind.FEED, feed_server.url("/small.xml"), key="s")

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.support.store import last_error
 
 from feedserver import FeedServer
 from feedserver import feed as served
@@ -24,7 +25,6 @@ from streamtui.core.models import ParsedFeed, SourceKind, View
 from streamtui.core.parse.feed import parse_feed
 from streamtui.core.parse.pool import FeedParser
 from streamtui.core.store import Store
-from support.store import last_error
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 SEEN = datetime(2026, 3, 1, tzinfo=UTC)

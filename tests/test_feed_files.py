@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.support.store import add_source_with_items
 
 from streamtui.core.errors import SourceError
 from streamtui.core.library import Library
@@ -190,8 +191,8 @@ def test_a_feed_file_added_before_the_fix_is_read_again_as_a_feed(
     path = (files / "feed.atom").resolve()
     old = load_source(str(path), path)
     assert old is not None and old.items[0].title.startswith("<?xml")
-    source, _ = library.store.add_source_with_items(
-        "feed", SourceKind.FILE, str(path), old.items, fingerprint=old.fingerprint
+    source, _ = add_source_with_items(
+        library.store, "feed", SourceKind.FILE, str(path), old.items, fingerprint=old.fingerprint
     )
     library.refresh([library.find_source(str(source.id))])
     assert titles(library, source.id) == ["Atom one"]

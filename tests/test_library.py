@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.support.store import sync_items
 
 from streamtui.core.errors import SourceError, UnknownItemError, UnknownSourceError
 from streamtui.core.library import BUNDLED_LOCATION, BUNDLED_NAME, Library
-from streamtui.core.models import Item, Source, SourceKind, Undone, View
-from streamtui.core.store import Store, SyncStats
+from streamtui.core.models import Item, Source, SourceKind, SyncStats, Undone, View
+from streamtui.core.store import Store
 
 WritePage = Callable[..., Path]  # the write_page fixture of conftest.py
 
@@ -201,7 +202,7 @@ def item(item_id: str) -> Item:
 
 def test_resolve_ids_by_full_id_and_unique_prefix(library: Library) -> None:
     source = library.store.add_source("s", SourceKind.FOLDER, "/s")
-    library.store.sync_items(source.id, [item("abcdef0123"), item("abcdef4567"),
+    sync_items(library.store, source.id, [item("abcdef0123"), item("abcdef4567"),
                                          item("0123456789")], fingerprint="")  # fmt: skip
     assert library.resolve_ids(["abcdef0123", "abcdef4", "012345"]) == [
         "abcdef0123", "abcdef4567", "0123456789",

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.support.store import add_source_with_items
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -65,8 +66,8 @@ def make_app(tmp_path: Path) -> StreamApp:
         url="https://example.com/feed",
         seen_at=datetime(2026, 1, 1, tzinfo=UTC),
     ).items
-    store.add_source_with_items(
-        "Tech Podcast", SourceKind.FEED, "https://example.com/feed", items, fingerprint=""
+    add_source_with_items(
+        store, "Tech Podcast", SourceKind.FEED, "https://example.com/feed", items, fingerprint=""
     )
     return StreamApp(Library(store, bundled=tmp_path / "none"), sync_on_start=False)
 

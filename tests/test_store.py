@@ -9,13 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.support.store import feed_state, mark_view_read, set_read, sync_items, update_source
 
 from streamtui.core.errors import StoreError
-from streamtui.core.models import Item, Row, Source, SourceKind, View
+from streamtui.core.models import Item, Row, Source, SourceKind, SyncStats, View
 from streamtui.core.sources.pages import load_source
-from streamtui.core.store import MIGRATIONS, SEQ_SPAN, Store, SyncStats, schema
+from streamtui.core.store import MIGRATIONS, SEQ_SPAN, Store, schema
 from streamtui.core.store import search as store_search
-from support.store import mark_view_read, set_read
 
 WritePage = Callable[..., Path]  # the write_page fixture of conftest.py
 
@@ -44,14 +44,14 @@ def db_path(tmp_path: Path) -> Path:
 def filled(store: Store, item: MakeItem) -> tuple[Source, Source]:
     """Two sources; equal dates inside a page are ordered by seq (page order)."""
     one, two = add(store, "one"), add(store, "two")
-    store.sync_items(one.id, [
+    sync_items(store, one.id, [
         item("a1", "A lead", published=T0 + 100),
         item("a2", "A teaser 1", published=T0 + 100, teaser=True, truncated=True),
         item("a3", "A teaser 2", published=T0 + 100, teaser=True),
         item("b1", "B lead", published=T0 + 300),
         item("c1", "C old", published=T0),
     ], fingerprint="f1")  # fmt: skip
-    store.sync_items(two.id, [
+    sync_items(store, two.id, [
         item("x1", "X lead", published=T0 + 200),
         item("x2", "X teaser", published=T0 + 200, teaser=True),
         item("y1", "Y same time as A", published=T0 + 100),
@@ -89,7 +89,7 @@ def test_bodies_live_only_in_the_bodies_table(
     list_columns = {r[1] for r in store._db.execute("PRAGMA table_info(items)")}
     assert not list_columns & {"body", "summary", "link", "path"}
     one = filled[0]
-    store.sync_items(one.id, [item("a1", "A lead", published=T0 + 100, body="Full\n\nbody",
+    sync_items(store, one.id, [item("a1", "A lead", published=T0 + 100, body="Full\n\nbody",
                                    summary="Sum", link="https://e.example/a", path="a.txt",
                                    encoding="cp1252")], fingerprint="f3")  # fmt: skip
     article = store.article("a1")
@@ -114,33 +114,33 @@ def test_reopening_the_file_gives_the_same_data_and_read_state(
 ) -> None:
     first = Store.open(db_path)
     source = add(first)
-    first.sync_items(source.id, [item("a"), item("b"), item("c")], fingerprint="fp")
+    sync_items(first, source.id, [item("a"), item("b"), item("c")], fingerprint="fp")
     set_read(first, ["b"], True)
     before = all_rows(first)
     first.close()
     again = Store.open(db_path)
     assert all_rows(again) == before
     assert [r.read for r in all_rows(again)] == [False, True, False]
-    assert again.fingerprint(source.id) == "fp"
+    assert feed_state(again, source.id).fingerprint == "fp"
     again.close()
 
 
 def test_sync_reports_what_changed(store: Store, item: MakeItem) -> None:
     source = add(store)
-    assert store.sync_items(source.id, [item("a"), item("b")], fingerprint="1") == SyncStats(2)
-    stats = store.sync_items(source.id, [item("a", "renamed"), item("c")], fingerprint="2",
+    assert sync_items(store, source.id, [item("a"), item("b")], fingerprint="1") == SyncStats(2)
+    stats = sync_items(store, source.id, [item("a", "renamed"), item("c")], fingerprint="2",
                              error="1 file(s) skipped")  # fmt: skip
     assert stats == SyncStats(added=1, updated=1, removed=1)
     assert titles(all_rows(store)) == ["renamed", "title c"]
-    assert store.sync_items(source.id, [item("a", "renamed"), item("c")],
+    assert sync_items(store, source.id, [item("a", "renamed"), item("c")],
                             fingerprint="2") == SyncStats()  # fmt: skip
-    assert store.fingerprint(source.id) == "2"
+    assert feed_state(store, source.id).fingerprint == "2"
 
 
 def test_two_instances_on_one_file_lose_nothing(db_path: Path, item: MakeItem) -> None:
     first, second = Store.open(db_path), Store.open(db_path)
     source = add(first)
-    first.sync_items(source.id, [item("a"), item("b")], fingerprint="")
+    sync_items(first, source.id, [item("a"), item("b")], fingerprint="")
     assert set_read(second, ["a"], True) == ["a"]
     assert set_read(first, ["b"], True) == ["b"]
     assert [r.read for r in all_rows(first)] == [True, True]
@@ -200,7 +200,7 @@ def test_failing_migration_leaves_the_old_version_intact(
 ) -> None:
     old = Store.open(db_path)
     source = add(old)
-    old.sync_items(source.id, [item("a")], fingerprint="")
+    sync_items(old, source.id, [item("a")], fingerprint="")
     set_read(old, ["a"], True)
     old.close()
     broken = "CREATE TABLE half_done (x); ALTER TABLE items ADD COLUMN y; THIS IS NOT SQL"
@@ -323,7 +323,7 @@ def test_sources_counts_unread_and_total(store: Store, filled: tuple[Source, Sou
 
 def test_sources_without_items(store: Store) -> None:
     source = add(store, "empty")
-    store.set_source_error(source.id, "no such file or folder")
+    update_source(store, source.id, last_error="no such file or folder", fingerprint="")
     [listed] = store.sources()
     assert (listed.name, listed.kind, listed.location) == ("empty", SourceKind.FOLDER,
                                                            "/sources/empty")  # fmt: skip
@@ -347,11 +347,11 @@ def test_removing_a_source_deletes_only_its_items(
 
 def test_item_that_vanishes_and_comes_back_is_still_read(store: Store, item: MakeItem) -> None:
     source = add(store)
-    store.sync_items(source.id, [item("a"), item("b")], fingerprint="1")
+    sync_items(store, source.id, [item("a"), item("b")], fingerprint="1")
     set_read(store, ["a"], True)
-    store.sync_items(source.id, [item("b")], fingerprint="2")
+    sync_items(store, source.id, [item("b")], fingerprint="2")
     assert store.row("a") is None
-    store.sync_items(source.id, [item("a"), item("b")], fingerprint="3")
+    sync_items(store, source.id, [item("a"), item("b")], fingerprint="3")
     assert [(r.id, r.read) for r in all_rows(store)] == [("a", True), ("b", False)]
 
 
@@ -359,13 +359,13 @@ def test_item_marked_unread_that_vanishes_again_comes_back_unread(
     store: Store, item: MakeItem
 ) -> None:
     source = add(store)
-    store.sync_items(source.id, [item("a")], fingerprint="1")
+    sync_items(store, source.id, [item("a")], fingerprint="1")
     set_read(store, ["a"], True)
-    store.sync_items(source.id, [], fingerprint="2")
-    store.sync_items(source.id, [item("a")], fingerprint="3")
+    sync_items(store, source.id, [], fingerprint="2")
+    sync_items(store, source.id, [item("a")], fingerprint="3")
     set_read(store, ["a"], False)
-    store.sync_items(source.id, [], fingerprint="4")
-    store.sync_items(source.id, [item("a")], fingerprint="5")
+    sync_items(store, source.id, [], fingerprint="4")
+    sync_items(store, source.id, [item("a")], fingerprint="5")
     assert store.row("a") is not None and not store.row("a").read  # type: ignore[union-attr]
 
 
@@ -376,7 +376,7 @@ TEASING_PAGE = "Front page\n\nBody.\n\nMore from this stream\n\nThe Big Story\n\
 
 def sync_folder(store: Store, source: Source, folder: Path) -> None:
     result = load_source(source.location, folder)
-    store.sync_items(source.id, result.items, fingerprint=result.fingerprint)
+    sync_items(store, source.id, result.items, fingerprint=result.fingerprint)
 
 
 def test_teaser_read_then_its_article_added_makes_the_article_read(
@@ -430,7 +430,7 @@ def test_article_read_then_its_file_removed_leaves_the_teaser_read(
 
 def test_ids_with_prefix_treats_like_wildcards_literally(store: Store, item: MakeItem) -> None:
     source = add(store)
-    store.sync_items(source.id, [item("abc_%1"), item("abcX%2"), item("abcdef")],
+    sync_items(store, source.id, [item("abc_%1"), item("abcX%2"), item("abcdef")],
                      fingerprint="")  # fmt: skip
     assert store.ids_with_prefix("abc_") == ["abc_%1"]
     assert (
@@ -580,10 +580,10 @@ def test_starred_view_reads_only_the_partial_index(store: Store) -> None:
 
 def test_a_starred_item_stays_when_its_file_is_gone(store: Store, item: MakeItem) -> None:
     source = add(store)
-    store.sync_items(source.id, [item("a"), item("b"), item("c")], fingerprint="1")
+    sync_items(store, source.id, [item("a"), item("b"), item("c")], fingerprint="1")
     store.set_starred(["b"], True)
     set_read(store, ["b"], True, at=T0)
-    stats = store.sync_items(source.id, [item("a")], fingerprint="2")
+    stats = sync_items(store, source.id, [item("a")], fingerprint="2")
     assert stats == SyncStats(removed=1)
     assert [r.id for r in all_rows(store)] == ["a", "b"]
     kept = store.row("b")
@@ -593,7 +593,7 @@ def test_a_starred_item_stays_when_its_file_is_gone(store: Store, item: MakeItem
     article = store.article("b")
     assert article is not None and article.body == "body b"
     store.set_starred(["b"], False)
-    store.sync_items(source.id, [item("a")], fingerprint="3")
+    sync_items(store, source.id, [item("a")], fingerprint="3")
     assert store.row("b") is None
 
 
@@ -699,13 +699,13 @@ def test_new_items_stored_together_take_kept_state_as_if_one_by_one(
     store: Store, item: MakeItem
 ) -> None:
     source = add(store)
-    store.sync_items(source.id, [item("s1", "Story"), item("n1", "Note")], fingerprint="1")
+    sync_items(store, source.id, [item("s1", "Story"), item("n1", "Note")], fingerprint="1")
     set_read(store, ["s1"], True, at=7.0)
     store.set_starred(["n1"], True)
-    store.sync_items(source.id, [item("other", "Other")], fingerprint="2")  # s1 leaves
+    sync_items(store, source.id, [item("other", "Other")], fingerprint="2")  # s1 leaves
     # s1 comes back with a teaser that goes by s1 too: the story takes its kept state once,
     # the teaser its read state through the story stored just before it.
-    store.sync_items(source.id, [
+    sync_items(store, source.id, [
         item("s1", "Story"),
         item("t1", "Teaser", teaser=True, aliases=("s1",)),
         item("other", "Other"),

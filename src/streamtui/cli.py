@@ -21,7 +21,7 @@ from streamtui.core.text.redact import redact_text, redact_url
 from streamtui.core.text.sanitize import excerpt, sanitize
 
 if TYPE_CHECKING:
-    from streamtui.core.refresh import RefreshEvent
+    from streamtui.core.models import RefreshEvent
 
 
 def build_parser() -> argparse.ArgumentParser:

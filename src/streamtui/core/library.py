@@ -36,29 +36,36 @@ from streamtui.core.files import (
 from streamtui.core.models import (
     Article,
     CleanupReport,
+    FeedState,
     LoadProblem,
     LoadResult,
+    NewSource,
+    ParsedFeed,
+    RefreshEvent,
+    RefreshSummary,
     Retention,
     Row,
     Source,
+    SourceChange,
     SourceKind,
     SourceRetention,
+    SyncStats,
     Undone,
     View,
 )
-from streamtui.core.sources.pages import load_source
-from streamtui.core.store import NewSource, Store, StoreProtocol, SyncStats
+from streamtui.core.refresh.decide import decide, problem_lines
+from streamtui.core.refresh.readers import Failed, Job, Loaded, Skipped
+from streamtui.core.sources.local import BUNDLED_LOCATION, LocalPages
+from streamtui.core.store import Store, StoreProtocol
 from streamtui.core.text.redact import redact_url, split_login, without_login
 from streamtui.core.text.sanitize import excerpt, sanitize
 from streamtui.core.urls import feed_identity
 
 if TYPE_CHECKING:  # feedparser and httpx load only when a feed is touched
-    from streamtui.core.fetch import Limits
-    from streamtui.core.models import ParsedFeed
-    from streamtui.core.parse.pool import FeedParser
-    from streamtui.core.refresh import RefreshEvent, RefreshSummary
+    from streamtui.core.fetch import Fetcher, Limits
+    from streamtui.core.parse.pool import FeedParser, Parser
+    from streamtui.core.sources.feedurl import FeedUrls
 
-BUNDLED_LOCATION = "bundled:"
 BUNDLED_NAME = "streamtui guide"
 _DEFAULT_ADDED = "default_source_added"
 _REMEMBERED = "remembered."
@@ -110,6 +117,8 @@ class Library:
         bundled: Path | None = None,
         credentials: CredentialStore | None = None,
         retention: Retention | None = None,
+        fetcher: Fetcher | None = None,
+        parser: Parser | None = None,
     ) -> None:
         self.store = store
         self.credentials = credentials or (
@@ -120,6 +129,10 @@ class Library:
         self.retention = retention or Retention()
         """The config's limits on stored feed items (store/retention.py)."""
         self._bundled = bundled or paths.bundled_content()
+        self._fetcher = fetcher
+        """What fetches feeds (None: httpx, within every limit; tests give a fake)."""
+        self._given_parser = parser
+        """What parses feeds (None: the worker pool, started when first needed)."""
         self._parser: FeedParser | None = None
         self._parser_lock = threading.Lock()
         self._parser_users = 0
@@ -178,7 +191,8 @@ class Library:
     def add_source(self, target: str, name: str | None = None) -> tuple[Source, SyncReport]:
         """Subscribe to a feed URL, a local folder or a stream file; returns what it gave.
 
-        Everything is fetched or read and parsed before anything is stored."""
+        Everything is fetched or read and parsed before anything is stored, and stored as a
+        refresh stores it (the same decision, the same write)."""
         target = _local_target(target)
         if _looks_like_url(target):
             return self.add_feed(target, name)
@@ -186,26 +200,24 @@ class Library:
         existing = {s.location: s for s in self.store.sources()}
         if str(location) in existing:
             raise SourceError(excerpt(target), f"already added as {existing[str(location)].name!r}")
-        result = self._load_all(str(location))  # fails before anything is stored
+        result = self._load_local(str(location))  # fails before anything is stored
+        assert result is not None  # only a fingerprint to compare can skip the load
         wanted = sanitize(name or result.title or location.stem or location.name) or "source"
-        problems = _problem_lines(result)
+        job = Job(Source(0, wanted, kind, str(location)), FeedState())
+        decision = decide(job, Loaded(result), self._clock(), ())
+        assert decision.update is not None
         try:  # the name is made unique, and the place checked again, as it is saved
-            source, stats = self.store.add_source_with_items(
-                wanted,
-                kind,
-                str(location),
-                result.items,
-                fingerprint=result.fingerprint,
-                error=_error_line(problems),
+            source, stats = self.store.add_source_with(
+                NewSource(wanted, kind, str(location)), decision.update
             )
         except DuplicateSourceError as error:  # added meanwhile by another streamtui
             raise SourceError(excerpt(target), f"already added as {error.name!r}") from None
-        return source, SyncReport(source, stats, problems)
+        return source, SyncReport(source, stats, problem_lines(result))
 
     def add_feed(self, url: str, name: str | None = None) -> tuple[Source, SyncReport]:
         """Subscribe to a feed URL. A password in it goes to the credential store, never to
         the database: the source is stored (and its ids scoped) by the URL without it."""
-        from streamtui.core.sources.feedurl import check_url, default_name, fetch_feed
+        from streamtui.core.sources.feedurl import check_url, default_name
 
         given = check_url(url)
         url, login = login_from_url(given)
@@ -216,43 +228,28 @@ class Library:
             if updated is not None:
                 return updated, SyncReport(updated, password_updated=True)
         self._refuse_duplicate(url)
-        with self._parsing() as parser:
-            got = fetch_feed(url, parser, source_key=url, login=login)
+        with self._feed_urls() as reader:
+            got = reader.read_one(url, login=login)
+        assert got.feed is not None
         # A feed that has moved for good is stored at its new address (ids keep the old).
         location = got.fetched.permanent_redirect or url
         if location != url:
             self._refuse_duplicate(location)
         wanted = sanitize(name or default_name(got.feed, url)) or "feed"
+        new = NewSource(wanted, SourceKind.FEED, location, key=url, login=bool(login))
+        job = Job(Source(0, wanted, SourceKind.FEED, location, key=url), FeedState())
+        decided = decide(job, got, self._clock(), ())
+        assert decided.update is not None
+        update = replace(decided.update, rename=None)  # the name just chosen stays
         if login is not None:  # before the source: a store that cannot keep it adds nothing
             self.credentials.put("feed", url, login)
-        try:
-            source = self.store.add_source(
-                wanted,
-                SourceKind.FEED,
-                location,
-                key=url,
-                identity=feed_identity,
-                login=bool(login),
-            )
+        try:  # added and stored in one transaction: never an empty source left behind
+            source, stats = self.store.add_source_with(new, update, identity=feed_identity)
         except StreamtuiError as error:
             if login is not None:
                 self.credentials.delete("feed", url)
             if isinstance(error, DuplicateSourceError):  # subscribed meanwhile elsewhere
                 raise SourceError(excerpt(url), f"already subscribed as {error.name!r}") from None
-            raise
-        try:
-            stats = self.store.merge_items(
-                source.id,
-                got.feed.items,
-                whole=True,
-                etag=got.fetched.etag,
-                last_modified=got.fetched.last_modified,
-                warning=got.feed.warning,
-                site_url=got.feed.link,
-                content_hash=_hash(got.fetched.body),
-            )
-        except StreamtuiError:
-            self._forget(source)  # never leave an empty source behind
             raise
         problems = (f"feed warning: {got.feed.warning}",) if got.feed.warning else ()
         return source, SyncReport(source, stats, problems)
@@ -273,7 +270,7 @@ class Library:
                     "feed", source.key, Credential(login.user, login.secret, login.origin, scope)
                 )
                 if not source.login:
-                    self.store.update_source(source.id, login=1)
+                    self.store.change_source(source.id, SourceChange(login=True))
                 return self.find_source(str(source.id))
         return None
 
@@ -306,9 +303,12 @@ class Library:
         return self._parser
 
     @contextmanager
-    def _parsing(self) -> Iterator[FeedParser]:
+    def _parsing(self) -> Iterator[Parser]:
         """The parser for one job (a refresh, an added feed). When the last job running ends,
         the workers stop: two idle workers hold about 50 MB between refreshes."""
+        if self._given_parser is not None:
+            yield self._given_parser
+            return
         with self._parser_lock:
             parser = self._start_parser()
             self._parser_users += 1
@@ -319,6 +319,16 @@ class Library:
                 self._parser_users -= 1
                 if not self._parser_users:
                     parser.release()
+
+    @contextmanager
+    def _feed_urls(self, limits: Limits | None = None) -> Iterator[FeedUrls]:
+        """The reader of feed URLs for one job, with this library's fetcher and parser."""
+        from streamtui.core.fetch import HttpFetcher
+        from streamtui.core.sources.feedurl import FeedUrls
+
+        fetcher = self._fetcher or HttpFetcher()
+        with self._parsing() as parser:
+            yield FeedUrls(fetcher, parser, self.credentials, limits)
 
     def close(self) -> None:
         if self._parser is not None:
@@ -334,58 +344,24 @@ class Library:
         *,
         limits: Limits | None = None,
     ) -> RefreshSummary:
-        """Re-read local sources and fetch feeds; each result is stored as it arrives.
-        ``limits`` bounds the fetches (tests and benchmarks pass short deadlines)."""
+        """Re-read local sources and fetch feeds (refresh/run.py); each result is stored as
+        it arrives. ``limits`` bounds the fetches (tests and benchmarks pass short ones)."""
         self.store.check_writable()  # read-only: nothing fetched could be kept
-        from streamtui.core.refresh import Refresher, RefreshEvent, RefreshSummary
+        from streamtui.core.refresh.run import Refresh
 
         chosen = list(
             {s.id: s for s in (self.store.sources() if sources is None else sources)}.values()
         )  # each source once, however often it was named
-        feeds = [s for s in chosen if s.kind is SourceKind.FEED]
-        local = [s for s in chosen if s.kind is not SourceKind.FEED]
-        summary, total = RefreshSummary(), len(chosen)
-        notify = progress or (lambda event: None)
-        for done, source in enumerate(local, 1):
-            if cancel is not None and cancel.is_set():
-                return summary
-            report = self.sync(source, cancel=cancel)
-            changed = bool(
-                report.stats
-                and (report.stats.added or report.stats.updated or report.stats.removed)
+        with self._feed_urls(limits) as feeds:
+            readers = (LocalPages(self._bundled, _PoolParser(self)), feeds)
+            summary = Refresh(self.store, readers, clock=self._clock).run(
+                chosen, progress or (lambda event: None), cancel
             )
-            outcome = "failed" if report.error else "updated" if changed else "unchanged"
-            event = RefreshEvent(
-                source,
-                outcome,
-                report.stats.added if report.stats else 0,
-                report.error,
-                done,
-                total,
-            )
-            summary.count(event)
-            notify(event)
-        if feeds:
-            offset = len(local)
-
-            def shifted(event: RefreshEvent) -> None:
-                summary.count(event)
-                notify(replace(event, done=offset + event.done, total=total))
-
-            with self._parsing() as parser:
-                fetched = Refresher(
-                    self.store,
-                    parser,
-                    limits=limits,
-                    clock=self._clock,
-                    credentials=self.credentials,
-                ).run(feeds, shifted, cancel)
-            summary.network_down = fetched.network_down
+        fed = [source.id for source in chosen if source.kind is SourceKind.FEED]
+        if fed:
             self.store.check_writable()  # the file went away during the refresh: say so
             if cancel is None or not cancel.is_set():
-                summary.removed = self.cleanup(
-                    [source.id for source in feeds], limit=AUTO_CLEANUP_LIMIT
-                ).total
+                summary.removed = self.cleanup(fed, limit=AUTO_CLEANUP_LIMIT).total
         return summary
 
     def cleanup(
@@ -538,36 +514,45 @@ class Library:
         """Parse a source without storing anything."""
         target = _local_target(target)
         if _looks_like_url(target):
-            from streamtui.core.sources.feedurl import check_url, fetch_feed
+            from streamtui.core.sources.feedurl import check_url
 
             url, login = login_from_url(check_url(target))
-            with self._parsing() as parser:
-                got = fetch_feed(url, parser, source_key=url, login=login)
+            with self._feed_urls() as reader:
+                feed = reader.read_one(url, login=login).feed
+            assert feed is not None
             shown = sanitize(redact_url(url))
-            warning = (LoadProblem(shown, got.feed.warning),) if got.feed.warning else ()
-            return LoadResult(got.feed.items, warning)
+            warning = (LoadProblem(shown, feed.warning),) if feed.warning else ()
+            return LoadResult(feed.items, warning)
         location, _ = self._local_location(target)
-        return self._load_all(str(location))
+        result = self._load_local(str(location))
+        assert result is not None  # only a fingerprint to compare can skip the load
+        return result
 
     def sync(
         self, source: Source, *, force: bool = False, cancel: threading.Event | None = None
     ) -> SyncReport:
-        """Re-read a local source and bring the store up to date; errors stay on the source.
+        """Re-read a local source and bring the store up to date, as a refresh does (the
+        same reader, decision and write); errors stay on the source.
 
         An unchanged source (same names, sizes and times) is not read at all. ``cancel``
         stops the parse of a feed file (nothing is stored then).
         """
-        known = None if force else self.store.fingerprint(source.id)
-        try:
-            result = self._load(source.location, unless=known, cancel=cancel)
-        except SourceError as error:
-            if cancel is not None and cancel.is_set():
-                return SyncReport(source)
-            self.store.set_source_error(source.id, error.reason)
-            return SyncReport(source, error=str(error))
-        if result is None:
-            return SyncReport(source, SyncStats())
-        return self._store_result(source, result)
+        state = FeedState() if force else self.store.feed_states([source.id]).get(source.id)
+        job = Job(source, state or FeedState())
+        got = LocalPages(self._bundled, _PoolParser(self)).read(job, cancel)
+        decision = decide(job, got, self._clock(), ())
+        stats = SyncStats()
+        if decision.update is not None:
+            (outcome,) = self.store.apply([decision.update])
+            if isinstance(outcome, StreamtuiError):
+                raise outcome
+            stats = outcome
+        if isinstance(got, Failed):
+            return SyncReport(source, error=decision.message)
+        if isinstance(got, Skipped):
+            return SyncReport(source)
+        problems = problem_lines(got.result) if isinstance(got, Loaded) and got.result else ()
+        return SyncReport(source, stats, problems)
 
     def sync_all(self) -> Iterator[SyncReport]:
         """Re-read every local source (feeds are fetched by :meth:`refresh`)."""
@@ -575,44 +560,9 @@ class Library:
             if source.kind is not SourceKind.FEED:
                 yield self.sync(source)
 
-    def _store_result(self, source: Source, result: LoadResult) -> SyncReport:
-        problems = _problem_lines(result)
-        stats = self.store.sync_items(
-            source.id, result.items, fingerprint=result.fingerprint, error=_error_line(problems)
-        )
-        return SyncReport(source, stats, problems)
-
-    def _load(
-        self,
-        location: str,
-        *,
-        unless: str | None = None,
-        cancel: threading.Event | None = None,
-    ) -> LoadResult | None:
-        folder = self._bundled if location == BUNDLED_LOCATION else Path(location)
-        if location != BUNDLED_LOCATION and folder.is_file():
-            return self._load_file(location, folder, unless=unless, cancel=cancel)
-        return load_source(location, folder, unless=unless)
-
-    def _load_file(
-        self, location: str, path: Path, *, unless: str | None, cancel: threading.Event | None
-    ) -> LoadResult | None:
-        """One file, judged by its content (sources/feedfile.py): a feed is parsed in the
-        worker pool like a fetched one."""
-        from streamtui.core.sources.feedfile import load_file
-
-        def parse(data: bytes, seen_at: datetime) -> ParsedFeed:
-            with self._parsing() as parser:
-                return parser.parse(
-                    data, source_key=location, url="", seen_at=seen_at, cancel=cancel
-                )
-
-        return load_file(location, path, parse, unless=unless)
-
-    def _load_all(self, location: str) -> LoadResult:
-        result = self._load(location)
-        assert result is not None  # only a fingerprint to compare can skip the load
-        return result
+    def _load_local(self, location: str) -> LoadResult | None:
+        """A local source's items, read now (SourceError when it cannot be)."""
+        return LocalPages(self._bundled, _PoolParser(self)).load(location)
 
     def _local_location(self, target: str) -> tuple[Path, SourceKind]:
         shown = excerpt(target)
@@ -864,3 +814,25 @@ def _error_line(problems: tuple[str, ...]) -> str:
 
 def _problem_lines(result: LoadResult) -> tuple[str, ...]:
     return tuple(f"{problem.path}: {problem.reason}" for problem in result.problems)
+
+
+class _PoolParser:
+    """The library's worker pool as a parser, entered for each parse (a local source that
+    holds no feed file never starts it)."""
+
+    def __init__(self, library: Library) -> None:
+        self._library = library
+
+    def parse(
+        self,
+        data: bytes,
+        *,
+        source_key: str,
+        url: str = "",
+        seen_at: datetime,
+        cancel: threading.Event | None = None,
+    ) -> ParsedFeed:
+        with self._library._parsing() as parser:
+            return parser.parse(
+                data, source_key=source_key, url=url, seen_at=seen_at, cancel=cancel
+            )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
 
 
 class SourceKind(StrEnum):
@@ -111,13 +112,88 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class FeedState:
-    """What the next conditional GET of a feed needs to know."""
+    """What the next read of a source needs to know: a feed's validators for a conditional
+    GET, the hash of the body it last parsed and a permanent redirect seen; a local source's
+    fingerprint."""
 
     etag: str = ""
     last_modified: str = ""
     content_hash: str = ""
     redirect_url: str = ""
     redirect_count: int = 0
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NewSource:
+    """A source to add; ``name`` is the one wanted (a number is added when it is taken)."""
+
+    name: str
+    kind: SourceKind
+    location: str
+    folder: str = ""
+    key: str = ""
+    login: bool = False
+    """Its password is in the credential store, under ("feed", key)."""
+
+
+class Keep(Enum):
+    """A field of a :class:`SourceChange` left as it is stored."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+@dataclass(frozen=True, slots=True)
+class SourceChange:
+    """What a read of a source changes of its stored state (KEEP: left as it is)."""
+
+    etag: str | Keep = KEEP
+    last_modified: str | Keep = KEEP
+    content_hash: str | Keep = KEEP
+    redirect_url: str | Keep = KEEP
+    redirect_count: int | Keep = KEEP
+    warning: str | Keep = KEEP
+    last_error: str | Keep = KEEP
+    site_url: str | Keep = KEEP
+    location: str | Keep = KEEP
+    """A feed that moved for good (a permanent redirect seen a few refreshes in a row)."""
+    gone: bool | Keep = KEEP
+    retry_at: float | Keep | None = KEEP
+    updated_at: float | Keep = KEEP
+    """When the source was read (an update with items is stamped as it is written)."""
+    fingerprint: str | Keep = KEEP
+    login: bool | Keep = KEEP
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """One write decided for one source (refresh/decide.py), applied by the store: the
+    changes to its state and, when it was read, its items."""
+
+    source_id: int
+    change: SourceChange = field(default_factory=SourceChange)
+    items: tuple[Item, ...] | None = None
+    """The items read (None: nothing was read, the stored items stay as they are)."""
+    exact: bool = False
+    """The items are all the source holds (a local source): the others go, starred ones stay."""
+    whole: bool = False
+    """The items are all a feed carries now (a parsed fetch): retention keeps them, and a
+    fetch whose items are nearly all new counts towards churn."""
+    rename: Callable[[str], str] | None = None
+    """Given the source's name as stored when the update is written, the name it should
+    take ("" keeps it); the store makes it unique in that transaction."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStats:
+    """What an update did to a source's items."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +239,48 @@ class View:
     starred: bool = False
     query: str = ""
     """What the user typed to search; a view with a query is ranked by relevance, not date."""
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshEvent:
+    """One source finished. ``outcome`` is updated, unchanged, failed or skipped; ``done``
+    counts the sources finished so far of ``total``."""
+
+    source: Source
+    outcome: str
+    added: int = 0
+    message: str = ""
+    done: int = 0
+    total: int = 0
+    network: bool = False
+    """Failed without a connection (see FetchError.network)."""
+
+
+@dataclass(slots=True)
+class RefreshSummary:
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    skipped: int = 0
+    added: int = 0
+    failures: list[str] = field(default_factory=list)
+    removed: int = 0
+    """Items the cleanup after the refresh removed (retention)."""
+    network_down: str = ""
+    """Set when nearly every feed failed without a connection (refresh/decide.py): one line
+    to show instead of a failure per feed."""
+
+    def count(self, event: RefreshEvent) -> None:
+        if event.outcome == "updated":
+            self.updated += 1
+        elif event.outcome == "unchanged":
+            self.unchanged += 1
+        elif event.outcome == "failed":
+            self.failed += 1
+            self.failures.append(f"{event.source.name}: {event.message}")
+        else:
+            self.skipped += 1
+        self.added += event.added
 
 
 @dataclass(frozen=True, slots=True)

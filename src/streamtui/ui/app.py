@@ -50,7 +50,7 @@ from streamtui.ui.widgets.stream_list import StreamList
 from streamtui.ui.widgets.too_small import TOO_SMALL, TooSmallNotice, too_small
 
 if TYPE_CHECKING:
-    from streamtui.core.refresh import RefreshEvent, RefreshSummary
+    from streamtui.core.models import RefreshEvent, RefreshSummary
 
 FLUSH_SECONDS = 0.4
 """How often a running refresh's results are applied to the screen."""

@@ -2,7 +2,8 @@
 
 - client.py: one fetch (limits, redirects checked by hand, credentials to their own origin)
 - body.py: the body read within its cap, gzip and deflate inflated step by step
-- many.py: many fetches at once, bounded, each result as it completes
+- many.py: many fetches at once, bounded, each result as it completes; the Fetcher a
+  refresh is given (HttpFetcher, or a test's fake)
 - errors.py: FetchError and the user's words for every failure
 """
 
@@ -16,7 +17,7 @@ from streamtui.core.fetch.client import (
     new_client,
 )
 from streamtui.core.fetch.errors import FetchError, FetchErrorKind
-from streamtui.core.fetch.many import fetch_all
+from streamtui.core.fetch.many import Fetcher, HttpFetcher, fetch_all
 
 __all__ = [
     "USER_AGENT",
@@ -24,6 +25,8 @@ __all__ = [
     "FetchError",
     "FetchErrorKind",
     "Fetched",
+    "Fetcher",
+    "HttpFetcher",
     "Limits",
     "fetch",
     "fetch_all",

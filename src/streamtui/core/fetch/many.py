@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 from urllib.parse import urlsplit
 
-from streamtui.core.fetch.client import Conditional, Fetched, Limits, fetch, new_client
+from streamtui.core.fetch.client import Conditional, Fetched, Limits, fetch, fetch_one, new_client
 from streamtui.core.fetch.errors import FetchError
 
 if TYPE_CHECKING:
@@ -18,6 +18,40 @@ if TYPE_CHECKING:
     from streamtui.core.credentials import Credential
 
 K = TypeVar("K")
+
+
+class Fetcher(Protocol):
+    """What reads feeds over the network (:class:`HttpFetcher`; tests give a fake)."""
+
+    def many(
+        self,
+        requests: Iterable[tuple[K, str, Conditional]],
+        *,
+        limits: Limits,
+        logins: Callable[[K], Credential | None] | None = None,
+    ) -> AsyncIterator[tuple[K, Fetched | FetchError]]:
+        """Each request's result as it completes (see :func:`fetch_all`)."""
+        ...
+
+    def one(self, url: str, *, limits: Limits, login: Credential | None = None) -> Fetched:
+        """One URL, from synchronous code (see :func:`~streamtui.core.fetch.fetch_one`)."""
+        ...
+
+
+class HttpFetcher:
+    """The real fetcher: httpx, within every limit (client.py)."""
+
+    def many(
+        self,
+        requests: Iterable[tuple[K, str, Conditional]],
+        *,
+        limits: Limits,
+        logins: Callable[[K], Credential | None] | None = None,
+    ) -> AsyncIterator[tuple[K, Fetched | FetchError]]:
+        return fetch_all(requests, limits=limits, logins=logins)
+
+    def one(self, url: str, *, limits: Limits, login: Credential | None = None) -> Fetched:
+        return fetch_one(url, limits=limits, login=login)
 
 
 async def fetch_all(

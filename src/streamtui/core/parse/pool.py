@@ -15,6 +15,7 @@ from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from multiprocessing.context import BaseContext
+from typing import Protocol
 
 from streamtui.core.errors import SourceError
 from streamtui.core.models import ParsedFeed
@@ -68,6 +69,23 @@ def _context() -> BaseContext:
         context.set_forkserver_preload([__name__, "feedparser"])
         return context
     return multiprocessing.get_context("spawn")
+
+
+class Parser(Protocol):
+    """What parses feed bytes for a refresh (:class:`FeedParser`; tests give one that parses
+    in process)."""
+
+    def parse(
+        self,
+        data: bytes,
+        *,
+        source_key: str,
+        url: str = "",
+        seen_at: datetime,
+        cancel: threading.Event | None = None,
+    ) -> ParsedFeed:
+        """The feed, or SourceError saying why it is none (or that ``cancel`` stopped it)."""
+        ...
 
 
 class FeedParser:

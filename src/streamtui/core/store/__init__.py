@@ -16,25 +16,22 @@ One :class:`Store` over one database file, made of parts that each read one topi
 
 from __future__ import annotations
 
-from streamtui.core.store.items import SEQ_SPAN, ItemsPart, Merge, SyncStats
+from streamtui.core.store.items import SEQ_SPAN, ItemsPart
 from streamtui.core.store.marks import MarksPart, PriorRead
 from streamtui.core.store.opening import Opening, make_private
 from streamtui.core.store.protocol import StoreProtocol
 from streamtui.core.store.retention import RetentionPart
 from streamtui.core.store.schema import MIGRATIONS
-from streamtui.core.store.sources import CHURN_FETCHES, NewSource, SourcesPart
+from streamtui.core.store.sources import CHURN_FETCHES, SourcesPart
 from streamtui.core.store.views import ViewsPart
 
 __all__ = [
     "CHURN_FETCHES",
     "MIGRATIONS",
     "SEQ_SPAN",
-    "Merge",
-    "NewSource",
     "PriorRead",
     "Store",
     "StoreProtocol",
-    "SyncStats",
     "make_private",
 ]
 

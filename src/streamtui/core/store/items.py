@@ -7,13 +7,13 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from streamtui.core import dates
 from streamtui.core.errors import StoreError
-from streamtui.core.models import Item, Source, SourceKind
+from streamtui.core.models import Item, NewSource, Source, SyncStats, Update
 from streamtui.core.store import search
 from streamtui.core.store.connection import Database
 from streamtui.core.store.naming import name_key
@@ -21,9 +21,9 @@ from streamtui.core.store.sources import (
     CHURN_FETCHES,
     CHURN_MIN_ITEMS,
     CHURN_SHARE,
-    FEED_STATE_COLUMNS,
-    NewSource,
-    insert_source,
+    add_one,
+    assignments,
+    columns,
     picker,
 )
 from streamtui.core.store.sql import select_in
@@ -33,137 +33,85 @@ SEQ_SPAN = 1 << 24
 with the same date never interleave."""
 
 
-@dataclass(frozen=True, slots=True)
-class SyncStats:
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Merge:
-    """One feed's parsed items and its new fetch state, for :meth:`ItemsPart.merge_many`.
-
-    ``whole``: the items are everything the feed carries now (a parsed fetch), which
-    retention must not remove and which tells whether the feed replaces most of its items at
-    each fetch. ``rename``: given the source's name as stored when the merge is written, the
-    name it should take ("" keeps it); the name is made unique in that same transaction."""
-
-    source_id: int
-    items: Sequence[Item]
-    state: Mapping[str, object] = field(default_factory=dict)
-    whole: bool = False
-    rename: Callable[[str], str] | None = None
-
-
 class ItemsPart(Database):
-    """Writing items."""
+    """Writing what a read of a source brought: its items and its state."""
 
-    def add_source_with_items(
-        self,
-        name: str,
-        kind: SourceKind,
-        location: str,
-        items: Sequence[Item],
-        *,
-        fingerprint: str,
-        error: str = "",
-    ) -> tuple[Source, SyncStats]:
-        """:meth:`add_source` then :meth:`sync_items`, in one transaction: a write that
-        fails half-way (a full disk) leaves no empty source behind."""
-        with self._write() as db:
-            source = insert_source(db, NewSource(name, kind, location), picker(db))
-            stats = self._sync(db, source.id, items, fingerprint, error)
-        return source, stats
+    def apply(self, updates: Sequence[Update]) -> list[SyncStats | StoreError]:
+        """Apply updates, several sources' in one transaction (one commit, one flush of the
+        search index: a refresh stores what is ready together). An update that fails is
+        rolled back alone, to its savepoint, and its error takes its place in the result.
 
-    def sync_items(
-        self, source_id: int, items: Sequence[Item], *, fingerprint: str, error: str = ""
-    ) -> SyncStats:
-        """Make a local source's stored items exactly ``items``, keeping every read state.
-
-        A starred item stays even when its file is gone: stars are never cleaned up."""
-        with self._write() as db:
-            return self._sync(db, source_id, items, fingerprint, error)
-
-    def _sync(
-        self,
-        db: sqlite3.Connection,
-        source_id: int,
-        items: Sequence[Item],
-        fingerprint: str,
-        error: str,
-    ) -> SyncStats:
-        stats = self._write_items(db, source_id, items, remove_missing=True)
-        db.execute(
-            "UPDATE sources SET updated_at = ?, last_error = ?, fingerprint = ? WHERE id = ?",
-            (time.time(), error, fingerprint, source_id),
-        )
-        return stats
-
-    def merge_items(
-        self, source_id: int, items: Sequence[Item], *, whole: bool = False, **state: object
-    ) -> SyncStats:
-        """Add a feed's new items and update changed ones; items the feed no longer carries
-        stay (feeds drop old entries; retention removes them later). Undated items keep the
-        date they were first seen. ``state`` updates the source's fetch state in the same
-        transaction; ``whole``: the items are all the feed carries now (Merge.whole)."""
-        (outcome,) = self.merge_many([Merge(source_id, items, state, whole=whole)])
-        if isinstance(outcome, StoreError):
-            raise outcome
-        return outcome
-
-    def merge_many(self, merges: Sequence[Merge]) -> list[SyncStats | StoreError]:
-        """:meth:`merge_items` for several feeds in one transaction (one commit, one flush of
-        the search index: a refresh stores what is ready together). A feed that fails is
-        rolled back alone, to its savepoint, and its error takes its place in the result."""
+        A local source's items are made exactly what it holds (``exact``), keeping every
+        read state; a starred item stays even when its file is gone. A feed's new items are
+        added and changed ones updated; items it no longer carries stay (feeds drop old
+        entries; retention removes them later), and undated items keep the date they were
+        first seen."""
         outcomes: list[SyncStats | StoreError] = []
         with self._write() as db:
-            for merge in merges:
-                db.execute("SAVEPOINT merge")
+            for update in updates:
+                db.execute("SAVEPOINT apply")
                 try:
-                    outcomes.append(self._merge(db, merge))
+                    outcomes.append(self._apply(db, update))
                 except sqlite3.Error as error:
-                    db.execute("ROLLBACK TO merge")
+                    db.execute("ROLLBACK TO apply")
                     outcomes.append(StoreError(f"{self.path or 'database'}: cannot save ({error})"))
-                db.execute("RELEASE merge")
+                db.execute("RELEASE apply")
         return outcomes
 
-    def _merge(self, db: sqlite3.Connection, merge: Merge) -> SyncStats:
+    def add_source_with(
+        self,
+        new: NewSource,
+        update: Update,
+        *,
+        identity: Callable[[str], str] | None = None,
+    ) -> tuple[Source, SyncStats]:
+        """Add a source (as :meth:`SourcesPart.add_source` does: DuplicateSourceError when
+        it is stored already) and apply ``update`` to it, in one transaction: a write that
+        fails half-way (a full disk) leaves no empty source behind."""
+        with self._write() as db:
+            source = add_one(db, new, identity)
+            try:
+                stats = self._apply(db, replace(update, source_id=source.id))
+            except sqlite3.Error as error:
+                raise StoreError(f"{self.path or 'database'}: cannot save ({error})") from error
+        return source, stats
+
+    def _apply(self, db: sqlite3.Connection, update: Update) -> SyncStats:
+        fields = columns(update.change)
+        if update.items is None:  # a failure: the source's state only
+            _set(db, update.source_id, fields)
+            return SyncStats()
         found = db.execute(
-            "SELECT name, fetches, churn FROM sources WHERE id = ?", (merge.source_id,)
+            "SELECT name, fetches, churn FROM sources WHERE id = ?", (update.source_id,)
         ).fetchone()
         if found is None:  # removed meanwhile: its items must not stay behind
-            raise sqlite3.IntegrityError(f"source {merge.source_id} is gone")
+            raise sqlite3.IntegrityError(f"source {update.source_id} is gone")
         name, fetches, churn = str(found[0]), int(found[1]), int(found[2])
-        fetched = fetches + 1 if merge.whole else None
+        fetched = fetches + 1 if update.whole else None
         stats = self._write_items(
-            db, merge.source_id, merge.items, remove_missing=False, fetched=fetched
+            db, update.source_id, update.items, remove_missing=update.exact, fetched=fetched
         )
-        fields: dict[str, object] = {"updated_at": time.time(), **merge.state}
-        assert set(fields) <= set(FEED_STATE_COLUMNS)
+        fields = {"updated_at": time.time(), **fields}
         if fetched is not None:
-            carried = len({item.id for item in merge.items})
+            carried = len({item.id for item in update.items})
             replaced = fetches and _replaced_most(stats.added, carried)
             if replaced:
-                replaced = _replaced_most(self._repeats(db, merge, fetched), carried)
+                replaced = _replaced_most(self._repeats(db, update, fetched), carried)
             churn = churn + 1 if replaced else 0
             note = _churn_note(churn, stats.added, carried)
             warning = str(fields.get("warning", ""))
             fields.update(
                 fetches=fetched, churn=churn, warning="; ".join(w for w in (warning, note) if w)
             )
-        wanted = merge.rename(name) if merge.rename is not None else ""
+        wanted = update.rename(name) if update.rename is not None else ""
         if wanted and wanted != name:
-            new_name = picker(db, exclude=merge.source_id).pick(wanted)
+            new_name = picker(db, exclude=update.source_id).pick(wanted)
             fields.update(name=new_name, name_key=name_key(new_name))
-        assignments = ", ".join(f"{column} = ?" for column in fields)
-        db.execute(
-            f"UPDATE sources SET {assignments} WHERE id = ?", (*fields.values(), merge.source_id)
-        )
+        _set(db, update.source_id, fields)
         return stats
 
     @staticmethod
-    def _repeats(db: sqlite3.Connection, merge: Merge, fetched: int) -> int:
+    def _repeats(db: sqlite3.Connection, update: Update, fetched: int) -> int:
         """How many of a fetch's items repeat a story the source had before under another id
         (the same title or link as an item the fetch no longer carries): a feed whose new
         items are mostly repeats gives its stories new ids, where a busy feed has new
@@ -172,13 +120,13 @@ class ItemsPart(Database):
         for title, link in db.execute(
             "SELECT i.title, coalesce(b.link, '') FROM items i LEFT JOIN bodies b "
             "ON b.item_id = i.id WHERE i.source_id = ? AND i.fetched != ?",
-            (merge.source_id, fetched),
+            (update.source_id, fetched),
         ):
             titles.add(title)
             links.add(link)
         titles.discard("")
         links.discard("")
-        return sum(item.title in titles or item.link in links for item in merge.items)
+        return sum(item.title in titles or item.link in links for item in update.items or ())
 
     def _write_items(
         self,
@@ -409,3 +357,8 @@ def _body_row(item: Item) -> tuple[object, ...]:
         " ".join(item.aliases),
         int(item.html),
     )
+
+
+def _set(db: sqlite3.Connection, source_id: int, fields: dict[str, object]) -> None:
+    if fields:
+        db.execute(*assignments(source_id, fields))

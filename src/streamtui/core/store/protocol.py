@@ -16,19 +16,20 @@ from streamtui.core.models import (
     Article,
     CleanupReport,
     FeedState,
-    Item,
+    NewSource,
     Retention,
     Row,
     Source,
+    SourceChange,
     SourceKind,
     SourceRetention,
+    SyncStats,
+    Update,
     View,
 )
 
 if TYPE_CHECKING:
-    from streamtui.core.store.items import Merge, SyncStats
     from streamtui.core.store.marks import PriorRead
-    from streamtui.core.store.sources import NewSource
 
 
 class StoreProtocol(Protocol):
@@ -52,17 +53,13 @@ class StoreProtocol(Protocol):
     def checkpoints_deferred(self) -> AbstractContextManager[None]: ...
 
     # sources
-    def add_source(
+    def add_source_with(
         self,
-        name: str,
-        kind: SourceKind,
-        location: str,
+        new: NewSource,
+        update: Update,
         *,
-        folder: str = "",
-        key: str = "",
         identity: Callable[[str], str] | None = None,
-        login: bool = False,
-    ) -> Source: ...
+    ) -> tuple[Source, SyncStats]: ...
     def add_sources(
         self, wanted: Sequence[NewSource], identity: Callable[[str], str] | None = None
     ) -> list[Source | DuplicateSourceError]: ...
@@ -76,31 +73,13 @@ class StoreProtocol(Protocol):
     ) -> list[Source]: ...
     def source_names(self) -> dict[int, str]: ...
     def feed_addresses(self) -> list[tuple[str, str, str]]: ...
-    def feed_state(self, source_id: int) -> FeedState: ...
-    def fingerprint(self, source_id: int) -> str: ...
-    def update_source(self, source_id: int, **fields: object) -> None: ...
-    def set_source_error(self, source_id: int, error: str) -> None: ...
+    def feed_states(self, source_ids: Collection[int]) -> dict[int, FeedState]: ...
+    def change_source(self, source_id: int, change: SourceChange) -> None: ...
     def limits(self, source_id: int) -> SourceRetention: ...
     def set_limits(self, source_id: int, limits: SourceRetention) -> None: ...
 
-    # items
-    def add_source_with_items(
-        self,
-        name: str,
-        kind: SourceKind,
-        location: str,
-        items: Sequence[Item],
-        *,
-        fingerprint: str,
-        error: str = "",
-    ) -> tuple[Source, SyncStats]: ...
-    def sync_items(
-        self, source_id: int, items: Sequence[Item], *, fingerprint: str, error: str = ""
-    ) -> SyncStats: ...
-    def merge_items(
-        self, source_id: int, items: Sequence[Item], *, whole: bool = False, **state: object
-    ) -> SyncStats: ...
-    def merge_many(self, merges: Sequence[Merge]) -> list[SyncStats | StoreError]: ...
+    # what reads brought, and retention
+    def apply(self, updates: Sequence[Update]) -> list[SyncStats | StoreError]: ...
     def cleanup(
         self,
         defaults: Retention,

@@ -6,47 +6,16 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from streamtui.core import dates
-from streamtui.core.errors import DuplicateSourceError
-from streamtui.core.models import FeedState, Source, SourceKind
+from streamtui.core.errors import DuplicateSourceError, StoreError
+from streamtui.core.models import KEEP, FeedState, NewSource, Source, SourceChange, SourceKind
 from streamtui.core.store import search
 from streamtui.core.store.connection import Database
 from streamtui.core.store.naming import NamePicker, name_key
 from streamtui.core.store.passwords import LOGIN_SCOPED
-
-
-@dataclass(frozen=True, slots=True)
-class NewSource:
-    """A source to add; ``name`` is the one wanted (a number is added when it is taken)."""
-
-    name: str
-    kind: SourceKind
-    location: str
-    folder: str = ""
-    key: str = ""
-    login: bool = False
-    """Its password is in the credential store, under ("feed", key)."""
-
-
-FEED_STATE_COLUMNS = (
-    "etag",
-    "last_modified",
-    "content_hash",
-    "gone",
-    "retry_at",
-    "redirect_url",
-    "redirect_count",
-    "warning",
-    "last_error",
-    "site_url",
-    "location",
-    "updated_at",
-    "folder",
-    "login",
-)
+from streamtui.core.store.sql import select_in
 
 CHURN_FETCHES = 3
 """Fetches in a row that replace most of a feed's items before its source says so."""
@@ -76,10 +45,8 @@ class SourcesPart(Database):
         the transaction that adds it: two processes adding at once never clash. ``login`` says
         that its password is in the credential store under ("feed", key); neither
         ``location`` nor ``key`` may hold a password."""
-        (added,) = self.add_sources([NewSource(name, kind, location, folder, key, login)], identity)
-        if isinstance(added, DuplicateSourceError):
-            raise added
-        return added
+        with self._write() as db:
+            return add_one(db, NewSource(name, kind, location, folder, key, login), identity)
 
     def add_sources(
         self, wanted: Sequence[NewSource], identity: Callable[[str], str] | None = None
@@ -90,12 +57,7 @@ class SourcesPart(Database):
         sources cost a few statements each, however many are stored or share a name."""
         results: list[Source | DuplicateSourceError] = []
         with self._write() as db:
-            known: dict[str, str] = {}
-            if identity is not None:
-                for location, key, name in db.execute(
-                    "SELECT location, key, name FROM sources WHERE kind = 'feed' ORDER BY id DESC"
-                ):
-                    known[identity(str(key))] = known[identity(str(location))] = str(name)
+            known = _known(db, identity)
             names = picker(db)
             for new in wanted:
                 same = identity(new.location) if identity is not None else None
@@ -193,31 +155,31 @@ class SourcesPart(Database):
             )
         return result
 
-    def feed_state(self, source_id: int) -> FeedState:
-        rows = self._read(
-            "SELECT etag, last_modified, content_hash, redirect_url, redirect_count "
-            "FROM sources WHERE id = ?",
-            (source_id,),
+    def feed_states(self, source_ids: Collection[int]) -> dict[int, FeedState]:
+        """What the next read of each source needs (one query for a whole refresh)."""
+        found = select_in(
+            self._reader,
+            "SELECT id, etag, last_modified, content_hash, redirect_url, redirect_count, "
+            "fingerprint FROM sources",
+            "id",
+            list(source_ids),
         )
-        if not rows:
-            return FeedState()
-        etag, modified, digest, redirect_url, redirect_count = rows[0]
-        return FeedState(
-            str(etag), str(modified), str(digest), str(redirect_url), int(str(redirect_count))
-        )
-
-    def update_source(self, source_id: int, **fields: object) -> None:
-        """Set some of a source's columns (names from FEED_STATE_COLUMNS)."""
-        unknown = set(fields) - set(FEED_STATE_COLUMNS)
-        if unknown:
-            raise ValueError(f"not source columns: {sorted(unknown)}")
-        if not fields:
-            return
-        assignments = ", ".join(f"{name} = ?" for name in fields)
-        with self._write() as db:
-            db.execute(
-                f"UPDATE sources SET {assignments} WHERE id = ?", (*fields.values(), source_id)
+        with self._read_lock:
+            try:
+                rows = list(found)
+            except sqlite3.Error as error:
+                raise StoreError(f"{self.path or 'database'}: cannot read ({error})") from error
+        return {
+            int(row[0]): FeedState(
+                str(row[1]), str(row[2]), str(row[3]), str(row[4]), int(row[5]), str(row[6])
             )
+            for row in rows
+        }
+
+    def change_source(self, source_id: int, change: SourceChange) -> None:
+        """Change some of a source's stored state (a password now kept, say)."""
+        with self._write() as db:
+            db.execute(*assignments(source_id, columns(change)))
 
     def feed_addresses(self) -> list[tuple[str, str, str]]:
         """(location, key, name) of every feed, without counting items."""
@@ -232,18 +194,6 @@ class SourcesPart(Database):
         """Names by id, without the counts (which cost a scan of the items)."""
         return {int(str(i)): str(n) for i, n in self._read("SELECT id, name FROM sources")}
 
-    def fingerprint(self, source_id: int) -> str:
-        rows = self._read("SELECT fingerprint FROM sources WHERE id = ?", (source_id,))
-        return str(rows[0][0]) if rows else ""
-
-    def set_source_error(self, source_id: int, error: str) -> None:
-        """The source failed as a whole; its items stay, and its next read is a full one."""
-        with self._write() as db:
-            db.execute(
-                "UPDATE sources SET last_error = ?, fingerprint = '' WHERE id = ?",
-                (error, source_id),
-            )
-
 
 def picker(db: sqlite3.Connection, *, exclude: int | None = None) -> NamePicker:
     """Free names as seen inside the write transaction on ``db`` (``exclude``: a source
@@ -256,6 +206,45 @@ def picker(db: sqlite3.Connection, *, exclude: int | None = None) -> NamePicker:
             is not None
         )
     )
+
+
+def columns(change: SourceChange) -> dict[str, object]:
+    """The source columns a change sets, with their values as stored (the one place the
+    fields of SourceChange meet the columns of the same names)."""
+    values: dict[str, object] = {}
+    for name in SourceChange.__dataclass_fields__:
+        value = getattr(change, name)
+        if value is not KEEP:
+            values[name] = int(value) if isinstance(value, bool) else value
+    return values
+
+
+def assignments(source_id: int, values: dict[str, object]) -> tuple[str, tuple[object, ...]]:
+    assignments = ", ".join(f"{column} = ?" for column in values) or "id = id"
+    return f"UPDATE sources SET {assignments} WHERE id = ?", (*values.values(), source_id)
+
+
+def _known(db: sqlite3.Connection, identity: Callable[[str], str] | None) -> dict[str, str]:
+    """The stored feeds by the identity of their location and of their first address."""
+    known: dict[str, str] = {}
+    if identity is not None:
+        for location, key, name in db.execute(
+            "SELECT location, key, name FROM sources WHERE kind = 'feed' ORDER BY id DESC"
+        ):
+            known[identity(str(key))] = known[identity(str(location))] = str(name)
+    return known
+
+
+def add_one(
+    db: sqlite3.Connection, new: NewSource, identity: Callable[[str], str] | None
+) -> Source:
+    """Add a source in the write transaction on ``db`` (see SourcesPart.add_source)."""
+    same = identity(new.location) if identity is not None else None
+    if same is not None:
+        known = _known(db, identity)
+        if same in known:
+            raise DuplicateSourceError(new.location, known[same])
+    return insert_source(db, new, picker(db))
 
 
 def insert_source(db: sqlite3.Connection, new: NewSource, names: NamePicker) -> Source:

@@ -29,7 +29,7 @@ def select_in(
     db: sqlite3.Connection,
     select: str,
     column: str,
-    keys: Sequence[str],
+    keys: Sequence[object],
     *,
     where: str = "",
     params: Sequence[object] = (),
