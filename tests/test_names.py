@@ -22,7 +22,7 @@ import pytest
 
 import streamtui
 from faults import v2_database
-from streamtui.core import library as library_module
+from streamtui.core.library import subscriptions as library_module
 from streamtui.core.library import Library
 from streamtui.core.models import SourceKind, Update
 from streamtui.core.refresh.decide import better_name

@@ -3,9 +3,10 @@ and written by the one writer (writer.py) as it arrives, and reported as events 
 one place. A whole refresh is never held in memory: at most a few bodies wait to be parsed.
 
 Each kind's sources are read in turn: local sources first, one after the other, then feeds,
-concurrently (fetched 16 at a time, parsed in the worker pool). Setting the cancel event stops the refresh within a tenth
-of a second: what is stored stays stored, a parse under way is stopped, and name lookups and
-loads still running are left to end on their own daemon threads.
+concurrently (fetched 16 at a time, parsed in the worker pool). Setting the cancel event
+stops the refresh within a tenth of a second: what is stored stays stored, a parse under way
+is stopped, and name lookups and loads still running are left to end on their own daemon
+threads.
 """
 
 from __future__ import annotations
