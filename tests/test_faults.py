@@ -109,7 +109,7 @@ long = threading.Thread(target=refresh_like)
 if hold:
     long.start()
 for item_id in ids:
-    assert library.mark_read([item_id]) == [item_id], item_id
+    assert library.mark_read([item_id]).ids == (item_id,), item_id
     time.sleep(0.002)
 if hold:
     long.join()

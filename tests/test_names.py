@@ -22,8 +22,8 @@ import pytest
 
 import streamtui
 from faults import v2_database
-from streamtui.core.library import subscriptions as library_module
 from streamtui.core.library import Library
+from streamtui.core.library import subscriptions as library_module
 from streamtui.core.models import SourceKind, Update
 from streamtui.core.refresh.decide import better_name
 from streamtui.core.sources.opml import MAX_FOLDER_DEPTH, read_subscriptions

@@ -25,8 +25,8 @@ from tests.support.store import update_source
 from feedserver import FeedServer, Reply, Request
 from feedserver import feed_server_fixture as feed_server_fixture  # the feed_server fixture
 from streamtui.cli import main
-from streamtui.core.library import maintenance as library_module
 from streamtui.core.library import Library
+from streamtui.core.library import maintenance as library_module
 from streamtui.core.models import Retention, SourceKind, SourceRetention
 from streamtui.core.store import CHURN_FETCHES, Store
 from streamtui.core.store.retention import candidate_query

@@ -345,7 +345,7 @@ def _search(library: Library, args: argparse.Namespace) -> int:
 def _star(library: Library, args: argparse.Namespace) -> int:
     starred = args.command == "star"
     changed = library.set_starred(library.resolve_ids(args.ids), starred)
-    print(f"{'starred' if starred else 'unstarred'} {len(changed)} item(s)")
+    print(f"{'starred' if starred else 'unstarred'} {changed.count} item(s)")
     return 0
 
 
@@ -359,13 +359,13 @@ def _mark_read(library: Library, args: argparse.Namespace) -> int:
         changed = library.mark_view_read(View(source_id))
     else:
         changed = library.mark_read(library.resolve_ids(args.ids), True)
-    print(f"marked {len(changed)} item(s) read")
+    print(f"marked {changed.count} item(s) read")
     return 0
 
 
 def _mark_unread(library: Library, args: argparse.Namespace) -> int:
     changed = library.mark_read(library.resolve_ids(args.ids), False)
-    print(f"marked {len(changed)} item(s) unread")
+    print(f"marked {changed.count} item(s) unread")
     return 0
 
 

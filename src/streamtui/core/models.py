@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum, StrEnum
@@ -284,11 +284,31 @@ class RefreshSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class Changes:
+    """What a mark or a star changed, so that the screen redraws only that."""
+
+    count: int = 0
+    """How many items changed."""
+    ids: tuple[str, ...] = ()
+    """The items changed (none listed after an undo)."""
+    rows: tuple[Row, ...] = ()
+    """Those items as they are now; none when ``bulk``."""
+    unread: Mapping[int, int] = field(default_factory=dict)
+    """Each source's change of unread count, by source id."""
+    starred: int = 0
+    """The change of the number of starred items."""
+    bulk: bool = False
+    """Too many to list (a whole view marked read, an undo): the list reads its rows again."""
+
+
+@dataclass(frozen=True, slots=True)
 class Undone:
     """What :meth:`Library.undo` put back: its description and how many items it restored."""
 
     description: str
     count: int
+    changes: Changes = field(default_factory=Changes, compare=False)
+    """The change itself (bulk: the screen reads what it shows again)."""
 
 
 # -- retention: how many of a feed's items are kept (the rules: store/retention.py) ----------

@@ -17,6 +17,7 @@ class PriorRead(NamedTuple):
     item_id: str
     read: bool
     read_at: float | None
+    source_id: int
 
 
 class MarksPart(Database):
@@ -32,7 +33,7 @@ class MarksPart(Database):
         with self._write() as db:
             for item_id in item_ids:
                 before = db.execute(
-                    "SELECT read, read_at FROM items WHERE id = ? AND read != ?",
+                    "SELECT read, read_at, source_id FROM items WHERE id = ? AND read != ?",
                     (item_id, int(read)),
                 ).fetchone()
                 if before is None:
@@ -40,7 +41,7 @@ class MarksPart(Database):
                 db.execute(
                     "UPDATE items SET read = ?, read_at = ? WHERE id = ?", (int(read), now, item_id)
                 )
-                changed.append(PriorRead(item_id, bool(before[0]), before[1]))
+                changed.append(PriorRead(item_id, bool(before[0]), before[1], before[2]))
             if changed and not read:
                 self.hits.changed()  # an unread item joins unread-only views
         return changed
@@ -55,15 +56,17 @@ class MarksPart(Database):
             if table != "items":
                 # A query view's hits live on the reading connection: its ids (at most
                 # search_cap) are read there, then marked one by one, if still unread.
-                hits = self._read(f"SELECT id, read_at FROM {table} {where}", params)
+                hits = self._read(f"SELECT id, read_at, source_id FROM {table} {where}", params)
         with self._write() as db:
             if table == "items":
-                found = db.execute(f"SELECT id, 0, read_at FROM items {where}", params).fetchall()
+                found = db.execute(
+                    f"SELECT id, 0, read_at, source_id FROM items {where}", params
+                ).fetchall()
                 db.execute(f"UPDATE items SET read = 1, read_at = ? {where}", (moment, *params))
             else:
                 found = [
-                    (item_id, 0, read_at)
-                    for item_id, read_at in hits
+                    (item_id, 0, read_at, source_id)
+                    for item_id, read_at, source_id in hits
                     if db.execute(
                         "UPDATE items SET read = 1, read_at = ? WHERE id = ? AND read = 0",
                         (moment, item_id),

@@ -8,7 +8,7 @@ view with a query reads its ranked ids from the hit cache (hits.py) instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from streamtui.core.models import Article, Enclosure, Row, View
 from streamtui.core.store.connection import Database
@@ -70,6 +70,14 @@ class ViewsPart(Database):
     def row(self, item_id: str) -> Row | None:
         rows = self._read(f"SELECT {ROW_COLUMNS} FROM items WHERE id = ?", (item_id,))
         return to_row(rows[0]) if rows else None
+
+    def rows_of(self, item_ids: Sequence[str]) -> list[Row]:
+        """The rows of these items as they are now, in the order given (a few: those a mark
+        or a star just changed)."""
+        marks = ", ".join("?" * len(item_ids))
+        found = self._read(f"SELECT {ROW_COLUMNS} FROM items WHERE id IN ({marks})", item_ids)
+        rows = {row.id: row for row in map(to_row, found)}
+        return [rows[item_id] for item_id in item_ids if item_id in rows]
 
     def position(self, view: View, item_id: str) -> int | None:
         """The index of ``item_id`` in ``view``, or None when the view does not hold it."""
