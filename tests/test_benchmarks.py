@@ -20,6 +20,7 @@ SMOKE = [
     pytest.param(["memory.py", "--smoke"], marks=TMUX, id="memory"),
     pytest.param(["refresh.py", "--smoke", "--no-newsboat"], id="refresh"),
     pytest.param(["parse.py", "--smoke"], id="parse"),
+    pytest.param(["parse_pool.py", "--smoke"], id="parse-pool"),
     pytest.param(["state.py", "--smoke"], id="state"),
     pytest.param(["stream_list.py", "--sizes", "200", "--repeat", "1", "--moves", "5"], id="list"),
     pytest.param(["search.py", "2000", "--repeat", "1"], id="search"),

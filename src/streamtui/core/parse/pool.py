@@ -9,13 +9,16 @@ import multiprocessing
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from multiprocessing.context import BaseContext
+from multiprocessing.queues import SimpleQueue
 from typing import Protocol
+
+from pebble import ProcessExpired, ProcessFuture, ProcessPool
 
 from streamtui.core.errors import SourceError
 from streamtui.core.models import ParsedFeed
@@ -37,8 +40,9 @@ def _parse_in_worker(data: bytes, source_key: str, url: str, seen_at: datetime) 
         return error.reason
 
 
-def _start_worker(memory_mb: int) -> None:
-    """Worker initializer: cap the address space, leave Ctrl-C to the app, import early.
+def _start_worker(memory_mb: int, started: SimpleQueue[int]) -> None:
+    """Worker initializer: cap the address space, leave Ctrl-C to the app, import early, say
+    its process id (FeedParser.worker_pids).
 
     The worker's stdout and stderr go to /dev/null: they are the app's terminal, and a dying
     worker's traceback would be drawn across the TUI. Results and errors come back as values.
@@ -60,6 +64,8 @@ def _start_worker(memory_mb: int) -> None:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     import feedparser  # type: ignore[import-untyped]  # noqa: F401
+
+    started.put(os.getpid())
 
 
 def _context() -> BaseContext:
@@ -89,12 +95,13 @@ class Parser(Protocol):
 
 
 class FeedParser:
-    """Parses feeds in worker processes, never on the caller's thread.
+    """Parses feeds in worker processes (pebble's ProcessPool), never on the caller's thread.
 
     Thread-safe: refreshes call :meth:`parse` from several threads; at most ``workers`` parses
-    run at once so the timeout measures parsing, not queueing. A parse that runs out of time,
-    is cancelled or kills its worker costs the whole pool (there is no way to stop one worker):
-    the pool is replaced, and the other parses it held are retried once on the new one.
+    run at once so the time limit measures parsing, not queueing. A parse that runs out of
+    time, is cancelled or kills its worker costs that worker alone: pebble stops it and starts
+    another, and the other parses go on (ProcessPoolExecutor had no way to stop one worker,
+    so the whole pool was killed and the other parses retried: benchmarks/parse_pool.py).
     """
 
     def __init__(
@@ -118,8 +125,11 @@ class FeedParser:
         self.memory_mb = memory_mb
         self._slots = threading.BoundedSemaphore(self.workers)
         self._lock = threading.Lock()
-        self._pool: ProcessPoolExecutor | None = None
-        self._generation = 0
+        self._pool: ProcessPool | None = None
+        self._started: SimpleQueue[int] | None = None
+        """Where each worker of the pool says its process id as it starts."""
+        self._pids: set[int] = set()
+        self._running: set[ProcessFuture[ParsedFeed | str]] = set()
         self._closed = False
 
     def parse(
@@ -134,10 +144,9 @@ class FeedParser:
         """Blocking. SourceError for a bad feed, a timeout, or a worker that died.
 
         Setting ``cancel`` ends the call within :data:`CANCEL_POLL` seconds with
-        :data:`CANCELLED` as the reason, and stops the worker doing the parse (the pool is
-        replaced, as after a timeout: other parses it held are retried on the new one). A
-        cancelled refresh would otherwise wait for the parse (11 s for 80,000 items), and the
-        worker would go on using a core until the parse ended.
+        :data:`CANCELLED` as the reason, and stops the worker doing the parse. A cancelled
+        refresh would otherwise wait for the parse (11 s for 80,000 items), and the worker
+        would go on using a core until the parse ended.
         """
         source = label(url)
         if not _acquire(self._slots, cancel):
@@ -156,82 +165,105 @@ class FeedParser:
         arguments: tuple[bytes, str, str, datetime],
         cancel: threading.Event | None,
     ) -> ParsedFeed | str:
+        limit = self.time_limit(len(arguments[0]))
         for attempt in (1, 2):
             if cancel is not None and cancel.is_set():
                 return CANCELLED
-            pool, generation = self._current(source)
-            limit = self.time_limit(len(arguments[0]))
+            pool, future = self._schedule(source, arguments, limit)
             try:
-                future = pool.submit(_parse_in_worker, *arguments)
-                return _result(future, limit, cancel)
+                return _result(future, cancel)
             except _Cancelled:
-                if not future.cancel():  # running: only killing its worker stops it
-                    self._replace(generation)
+                future.cancel()  # pebble stops the worker doing it, and that one only
                 return CANCELLED
             except TimeoutError:
-                self._replace(generation)
                 return f"took longer than {limit:.0f} s to parse"
-            except (BrokenProcessPool, CancelledError, RuntimeError):
-                # Our worker died, or another parse's timeout replaced the pool under us.
-                self._replace(generation)
+            except CancelledError:  # the parser was closed under it
+                return "the feed parser is closed"
+            except (ProcessExpired, BrokenProcessPool) as error:
+                # Its worker died (a memory limit, a kill): once more. A worker that dies
+                # between two parses leaves pebble's pool broken: a new one takes its place.
+                if isinstance(error, BrokenProcessPool):
+                    self._replace(pool)
                 if attempt == 2:
                     return "the parser process stopped (the feed may need too much memory)"
             except Exception as error:  # e.g. a result too large to send back
                 return f"could not be parsed ({describe(error)})"
+            finally:
+                with self._lock:
+                    self._running.discard(future)
         raise AssertionError("unreachable")
 
     def time_limit(self, size: int) -> float:
         """Seconds a document of ``size`` bytes may take to parse."""
         return self.timeout + self.seconds_per_mib * size / (1024 * 1024)
 
-    def _current(self, source: str) -> tuple[ProcessPoolExecutor, int]:
+    def _schedule(
+        self, source: str, arguments: tuple[bytes, str, str, datetime], limit: float
+    ) -> tuple[ProcessPool, ProcessFuture[ParsedFeed | str]]:
+        broken = None
         with self._lock:
             if self._closed:
                 raise SourceError(source, "the feed parser is closed")
+            if self._pool is not None and not self._pool.active:  # broken meanwhile
+                broken, self._pool = self._pool, None
             if self._pool is None:
                 if self.on_start is not None:
                     self.on_start()
-                self._pool = ProcessPoolExecutor(
+                context = _context()
+                self._started = context.SimpleQueue()
+                self._pool = ProcessPool(
                     max_workers=self.workers,
-                    mp_context=_context(),
                     initializer=_start_worker,
-                    initargs=(self.memory_mb,),
+                    initargs=(self.memory_mb, self._started),
+                    context=context,
                 )
-            return self._pool, self._generation
+            pool = self._pool
+            future: ProcessFuture[ParsedFeed | str] = pool.schedule(
+                _parse_in_worker, args=arguments, timeout=limit
+            )
+            self._running.add(future)
+        if broken is not None:
+            broken.stop()
+            broken.join()
+        return pool, future
 
-    def _replace(self, generation: int) -> None:
-        """Kill the pool of ``generation`` (once, whoever notices first); the next parse
-        starts a new one."""
+    def _replace(self, pool: ProcessPool) -> None:
+        """Let a broken pool go (once, whoever notices first): the next parse starts another."""
         with self._lock:
-            if generation != self._generation:
+            if pool is not self._pool:
                 return
-            pool, self._pool = self._pool, None
-            self._generation += 1
-        if pool is not None:
-            _kill(pool)
+            self._pool = None
+        pool.stop()
+        pool.join()
 
     def worker_pids(self) -> list[int]:
         """Process ids of the current workers (for diagnostics and tests)."""
         with self._lock:
-            processes = _processes(self._pool)
-        return [process.pid for process in processes if process.pid]
+            started = self._started
+            while started is not None and not started.empty():
+                self._pids.add(started.get())
+            self._pids = {pid for pid in self._pids if _alive(pid)}
+            return sorted(self._pids)
 
     def release(self) -> None:
         """Stop the workers while nothing is parsing; the next parse starts new ones."""
-        with self._lock:
-            pool, self._pool = self._pool, None
-            self._generation += 1
-        if pool is not None:
-            _kill(pool)
+        self._stop(closing=False)
 
     def close(self) -> None:
         """Stop the workers now; parses still running end with a SourceError."""
+        self._stop(closing=True)
+
+    def _stop(self, *, closing: bool) -> None:
         with self._lock:
-            self._closed = True
+            self._closed = self._closed or closing
             pool, self._pool = self._pool, None
-            self._generation += 1
+            running, self._running = self._running, set()
+            self._started, self._pids = None, set()
+        for future in running:
+            future.cancel()
         if pool is not None:
-            _kill(pool)
+            pool.stop()
+            pool.join()
 
     def __enter__(self) -> FeedParser:
         return self
@@ -255,32 +287,29 @@ def _acquire(slots: threading.BoundedSemaphore, cancel: threading.Event | None) 
 
 
 def _result(
-    future: Future[ParsedFeed | str], timeout: float, cancel: threading.Event | None
+    future: ProcessFuture[ParsedFeed | str], cancel: threading.Event | None
 ) -> ParsedFeed | str:
-    """The future's result within ``timeout`` seconds (TimeoutError), or _Cancelled as soon as
-    ``cancel`` is set."""
+    """The future's result (pebble ends it with TimeoutError at its time limit), or
+    _Cancelled as soon as ``cancel`` is set."""
     if cancel is None:
-        return future.result(timeout=timeout)
-    deadline = time.monotonic() + timeout
+        return future.result()
     while True:
-        remaining = deadline - time.monotonic()
         try:
-            return future.result(timeout=max(0.0, min(CANCEL_POLL, remaining)))
-        except TimeoutError:
+            return future.result(timeout=CANCEL_POLL)
+        except FutureTimeout:
+            # The same exception says that the poll ran out and that the parse overran its
+            # time limit: only a finished future means the latter.
+            if future.done():
+                raise
             if cancel.is_set():
                 raise _Cancelled from None
-            if remaining <= CANCEL_POLL:
-                raise
 
 
-def _processes(pool: ProcessPoolExecutor | None) -> list[multiprocessing.process.BaseProcess]:
-    # ProcessPoolExecutor has no public way to stop its workers before Python 3.14.
-    found = getattr(pool, "_processes", None)
-    return list(found.values()) if isinstance(found, dict) else []
-
-
-def _kill(pool: ProcessPoolExecutor) -> None:
-    for process in _processes(pool):
-        with contextlib.suppress(Exception):
-            process.kill()
-    pool.shutdown(wait=False, cancel_futures=True)
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process took the number: not ours any more
+        return False
+    return True
