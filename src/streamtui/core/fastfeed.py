@@ -73,6 +73,8 @@ EMBEDDED = frozenset(
     {("math", "http://www.w3.org/1998/Math/MathML"), ("svg", "http://www.w3.org/2000/svg")}
 )
 _QUERY_FIX = re.compile("&([A-Za-z0-9_]+);")
+_C1 = re.compile("[\x80-\x9f]")
+"""What feedparser's cp1252 table maps (translating with it is slow: search first)."""
 looks_like_html: Callable[[str], bool] = _FeedParserMixin.looks_like_html
 
 
@@ -155,6 +157,9 @@ class _Builder:
         self.stack: list[list[Any]] = []
         """[name, expecting text, pieces, stale]: stale marks the first of a double push."""
         self.params: dict[str, Any] = {}
+        self.held: list[dict[str, Any]] = []
+        """The context each open element of a _text handler started in: feedparser's end
+        handlers index it again (tags, media credits...) and raise when it changed."""
         self.infeed = self.inentry = self.insource = self.inimage = self.intextinput = 0
         self.incontent = 0
         self.svg = 0
@@ -167,6 +172,11 @@ class _Builder:
         self.baseuri = ""
         self.basestack: list[str] = []
         self._joins: dict[tuple[str, str], str] = {}
+        self._starts: dict[str, tuple[str, str, bool, str]] = {}
+        """expat's name -> (feedparser's tag, handler name, no namespace prefix, the MathML or
+        SVG namespace feedparser adds as an attribute); cleared when a namespace is declared
+        (names depend on the declarations seen so far)."""
+        self._ends: dict[str, tuple[str, str]] = {}
 
     # -- expat's events, named as feedparser's StrictFeedParser names them ---------------------
 
@@ -176,6 +186,8 @@ class _Builder:
         if any(c.isspace() for c in uri):
             raise Unsure  # the SAX reader splits names on whitespace
         prefix = prefix or None
+        self._starts.clear()
+        self._ends.clear()
         self._track(prefix, uri)
         if prefix and uri == XLINK:
             self.decls["xmlns:" + prefix] = uri
@@ -207,16 +219,16 @@ class _Builder:
         return local
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
-        parts = name.split(" ")
-        namespace, local = (None, name) if len(parts) == 1 else (parts[0], parts[1])
-        lower = (namespace or "").lower()
-        if "backend.userland.com/rss" in lower:
-            namespace = lower = "http://backend.userland.com/rss"
-        prefix = MATCH.get(lower)
-        tag = self._named(namespace, local.lower(), prefix.lower() if prefix else None).lower()
+        known = self._starts.get(name)
+        if known is None:
+            known = self._starts[name] = self._start_name(name)
+        tag, full, core, embedded = known
+        if not attributes and not self.decls and not embedded:
+            self._starttag(tag, full, core, {})
+            return
         attrs, self.decls = self.decls, {}
-        if (local.lower(), namespace) in EMBEDDED:
-            attrs["xmlns"] = namespace or ""
+        if embedded:
+            attrs["xmlns"] = embedded
         named: list[tuple[str, str]] = []
         for key, value in attributes.items():
             pieces = key.split(" ")
@@ -229,13 +241,35 @@ class _Builder:
             named.append((pieces[2] + ":" + pieces[1] if len(pieces) == 3 else pieces[1], value))
         for qname, value in named:
             attrs[qname.lower()] = value
-        self._starttag(tag, attrs)
+        self._starttag(tag, full, core, attrs)
 
-    def end(self, name: str) -> None:
+    def _start_name(self, name: str) -> tuple[str, str, bool, str]:
+        """feedparser's tag for an element (startElementNS), its handler's name and whether
+        it has no namespace prefix (unknown_starttag)."""
         parts = name.split(" ")
         namespace, local = (None, name) if len(parts) == 1 else (parts[0], parts[1])
-        prefix = MATCH.get((namespace or "").lower(), "")
-        self._endtag(self._named(namespace, local, prefix or None).lower())
+        lower = (namespace or "").lower()
+        if "backend.userland.com/rss" in lower:
+            namespace = lower = "http://backend.userland.com/rss"
+        prefix = MATCH.get(lower)
+        tag = self._named(namespace, local.lower(), prefix.lower() if prefix else None).lower()
+        embedded = namespace if (local.lower(), namespace) in EMBEDDED else ""
+        return (tag, *self._handler_name(tag), embedded or "")
+
+    def _handler_name(self, tag: str) -> tuple[str, bool]:
+        prefix, suffix = tag.split(":", 1) if ":" in tag else ("", tag)
+        prefix = self.namespacemap.get(prefix, prefix)
+        return (prefix + "_" + suffix if prefix else suffix), not prefix
+
+    def end(self, name: str) -> None:
+        known = self._ends.get(name)
+        if known is None:
+            parts = name.split(" ")
+            namespace, local = (None, name) if len(parts) == 1 else (parts[0], parts[1])
+            prefix = MATCH.get((namespace or "").lower(), "")
+            tag = self._named(namespace, local, prefix or None).lower()
+            known = self._ends[name] = (tag, self._handler_name(tag)[0])
+        self._endtag(*known)
 
     def data(self, text: str) -> None:
         if not self.stack:
@@ -246,10 +280,15 @@ class _Builder:
 
     # -- feedparser's unknown_starttag and unknown_endtag ---------------------------------------
 
-    def _starttag(self, tag: str, raw: dict[str, str]) -> None:
+    def _starttag(self, tag: str, full: str, core: bool, attrs: dict[str, str]) -> None:
         self.depth += 1
-        attrs = {k: (v.lower() if k in ("rel", "type") else v) for k, v in raw.items()}
-        base = attrs.get("xml:base", attrs.get("base")) or self.baseuri
+        if attrs:
+            for key in ("rel", "type"):
+                if key in attrs:
+                    attrs[key] = attrs[key].lower()
+            base = attrs.get("xml:base", attrs.get("base")) or self.baseuri
+        else:
+            base = self.baseuri
         if self.baseuri:
             self.baseuri = self._safe_join(self.baseuri, base) or self.baseuri
         elif base:
@@ -265,10 +304,7 @@ class _Builder:
         top = self.stack[-1] if self.stack else None
         if top is not None and top[1] and not top[3] and top[0] in READ_ELEMENTS:
             raise Unsure  # an element inside a text element we read
-        prefix, suffix = tag.split(":", 1) if ":" in tag else ("", tag)
-        prefix = self.namespacemap.get(prefix, prefix)
-        full = prefix + "_" + suffix if prefix else suffix
-        if not prefix:
+        if core:
             if tag not in ("title", "link", "description", "name"):
                 self.intextinput = 0
             if tag not in ("title", "link", "description", "url", "href", "width", "height"):
@@ -287,11 +323,8 @@ class _Builder:
             else:
                 self._push(full, 1)
 
-    def _endtag(self, tag: str) -> None:
-        prefix, suffix = tag.split(":", 1) if ":" in tag else ("", tag)
-        prefix = self.namespacemap.get(prefix, prefix)
-        full = prefix + "_" + suffix if prefix else suffix
-        if suffix == "svg" and self.svg:
+    def _endtag(self, tag: str, full: str) -> None:
+        if self.svg and tag.rpartition(":")[2] == "svg":
             self.svg -= 1
         if (
             self.incontent
@@ -406,7 +439,8 @@ class _Builder:
             # feedparser's repair of UTF-8 read as Latin-1, then of cp1252 code points
             with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
                 output = output.encode("iso-8859-1").decode("utf-8")
-            output = output.translate(_cp1252)
+            if _C1.search(output):
+                output = output.translate(_cp1252)
         if element in ("category", "tags", "itunes_keywords"):
             return output
         if element == "title" and -1 < self.title_depth <= self.depth:
@@ -536,6 +570,8 @@ def _end_channel(b: _Builder) -> None:
 
 
 def _start_item(b: _Builder, attrs: dict[str, str]) -> None:
+    if b.inentry:
+        raise Unsure  # an item inside an item
     b.entries.append({})
     b.depths.append({})
     b._push("item", 0)
@@ -729,10 +765,13 @@ def _text(name: str, expecting: int = 1) -> tuple[Start, End]:
     """Handlers that push a value we never read and pop it."""
 
     def start(b: _Builder, attrs: dict[str, str]) -> None:
+        b.held.append(b._context())
         b._push(name, expecting)
 
     def end(b: _Builder) -> None:
         b._pop(name)
+        if b.held.pop() is not b._context():
+            raise Unsure
 
     return start, end
 
@@ -782,10 +821,6 @@ def _start_chapter(b: _Builder, attrs: dict[str, str]) -> None:
         raise Unsure  # feedparser raises TypeError or KeyError
 
 
-def _start_thumbnail(b: _Builder, attrs: dict[str, str]) -> None:
-    b._push("url", 1)
-
-
 START: dict[str, Start] = {
     "rss": _start_rss,
     "feed": _start_feed,
@@ -816,7 +851,6 @@ START: dict[str, Start] = {
     "media_group": _nothing,
     "media_content": _attributes_only,
     "cloud": _attributes_only,
-    "media_thumbnail": _start_thumbnail,
     "psc_chapters": _start_chapters,
     "psc_chapter": _start_chapter,
 }
@@ -845,7 +879,6 @@ END: dict[str, End] = {
     "guid": _end_guid,
     "id": _end_guid,
     "link": _generic_end("link"),
-    "media_thumbnail": _generic_end("url"),
     "psc_chapters": _end_chapters,
 }
 _names: tuple[str, ...]
@@ -878,6 +911,7 @@ for _names, _key, _expecting in (
     (("media_restriction",), "restriction", 1),
     (("media_license",), "license", 1),
     (("media_player",), "media_player", 0),
+    (("media_thumbnail",), "url", 1),
 ):
     for _name in _names:
         START[_name], END[_name] = _text(_key, _expecting)
