@@ -1,6 +1,8 @@
 """The fast parse path against feedparser's: the same bytes through ``parse_feed`` both ways.
 
 Run: .venv/bin/python benchmarks/parse_diff.py [--fuzz 2000] [--shuffles 5000] [--seed 1]
+(and as the "parse" part of ``reliability.py``: 20,000 fuzz inputs and 100,000 shuffles, or
+1,000 and 5,000 with ``--quick``)
 
 For every document the fast path (``core/fastfeed.py``) accepts, ``parse_feed`` with it and
 without it (``feeds.FAST_PATH``) must give the same outcome: the same ``ParsedFeed`` (title,
@@ -47,11 +49,13 @@ from feedparser.encodings import convert_to_utf8  # type: ignore[import-untyped]
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fuzz
+from _reliability import Row
 
 from streamtui.core import fastfeed, feeds
 from streamtui.core.errors import SourceError
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+TESTS = SHARED / "feedparser-tests"
 SEEN = datetime(2026, 3, 1, tzinfo=UTC)
 URL = "https://diff.example/blog/feed.xml"
 
@@ -62,6 +66,8 @@ class Tally:
     documents: int = 0
     accepted: int = 0
     differences: list[str] = field(default_factory=list)
+    crashes: int = 0
+    """Comparisons that raised (parse_feed raises nothing but SourceError)."""
     seconds: float = 0.0
 
     def line(self) -> str:
@@ -139,7 +145,11 @@ def run(name: str, documents: Iterable[tuple[str, bytes]], saved: Path | None = 
     began = time.perf_counter()
     for label, data in documents:
         tally.documents += 1
-        accepted, difference = compare(data)
+        try:
+            accepted, difference = compare(data)
+        except Exception as error:
+            tally.crashes += 1
+            accepted, difference = False, f"raised {error!r:.300}"
         tally.accepted += accepted
         if difference:
             tally.differences.append(f"{label}: {difference}")
@@ -178,6 +188,8 @@ NAMESPACES = {
     "itunes": "http://www.itunes.com/DTDs/PodCast-1.0.dtd",
     "xhtml": "http://www.w3.org/1999/xhtml",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "georss": "http://www.georss.org/georss",
+    "cc": "http://web.resource.org/cc/",
     "other": "http://unknown.example/ns#",
 }
 NAMES = {
@@ -193,6 +205,8 @@ NAMES = {
     "itunes": "summary subtitle author image keywords",
     "xhtml": "div p b body",
     "rdf": "RDF li about",
+    "georss": "point line polygon box",
+    "cc": "license",
     "other": "title date link summary",
 }
 PREFIXES = ("a", "x", "dc", "atom", "content", "media", "feed", "rdf")
@@ -222,6 +236,8 @@ TEXTS = (
     "Fri, 01 Jan 2100 00:00:00 GMT",
     "2004-02-28T18:14:55-08:00",
     "Thu Jan  1 00:00:00 2026",
+    "45.256 -71.92",
+    "45.256 -110.45 46.46 -109.48 43.84 -109.86 45.256 -110.45",
     "yesterday",
     "/relative/path?a=1&b=2",
     "relative/item",
@@ -380,9 +396,37 @@ OPERATIONS: tuple[Callable[[random.Random, minidom.Document], None], ...] = (
 def shuffle_seeds() -> list[bytes]:
     """Well-formed documents to mutate: the corpus and feedparser's tests, else the fixtures."""
     found = list(fuzz.FIXTURES.values())[:3]
-    for folder in (SHARED / "feeds", SHARED / "feedparser-tests" / "wellformed"):
+    for folder in (SHARED / "feeds", TESTS / "wellformed"):
         if folder.is_dir():
             found += [data for _name, data in files(folder)]
+    return found
+
+
+def rows(quick: bool, *, seed: int = 1) -> list[Row]:
+    """Reliability rows: a difference or a crash makes its row unclean."""
+    saved = Path(tempfile.mkdtemp(prefix="parse-diff-"))
+    tallies = [
+        run(name, files(folder), saved)
+        for name, folder in (("corpus", SHARED / "feeds"), ("feedparser-tests", TESTS))
+        if folder.is_dir()
+    ]
+    tallies.append(run("fuzz", fuzzed(1_000 if quick else 20_000, seed), saved))
+    shuffled = shuffles(5_000 if quick else 100_000, seed, shuffle_seeds())
+    tallies.append(run("shuffles", shuffled, saved))
+    found = [
+        Row(
+            f"fast parse path = feedparser's: {tally.name}",
+            tally.documents,
+            tally.documents - len(tally.differences),
+            crashes=tally.crashes,
+            seconds=tally.seconds,
+            note=f"{tally.accepted:,} accepted, {len(tally.differences)} differ"
+            + (f" (saved in {saved})" if tally.differences else ""),
+        )
+        for tally in tallies
+    ]
+    if not any(tally.differences for tally in tallies):
+        saved.rmdir()
     return found
 
 
@@ -394,10 +438,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     saved = Path(tempfile.mkdtemp(prefix="parse-diff-"))
     tallies = []
-    for name, folder in (
-        ("corpus", SHARED / "feeds"),
-        ("feedparser-tests", SHARED / "feedparser-tests"),
-    ):
+    for name, folder in (("corpus", SHARED / "feeds"), ("feedparser-tests", TESTS)):
         if folder.is_dir():
             tallies.append(run(name, files(folder), saved))
         else:

@@ -316,6 +316,10 @@ def _generic_end(name: str) -> End:
     return end
 
 
+def _start_license(b: Builder, attrs: dict[str, str]) -> None:
+    b.context().setdefault("links", []).append({"rel": "license"})
+
+
 def _start_chapters(b: Builder, attrs: dict[str, str]) -> None:
     context = b.context()
     if "psc_chapters" not in context:
@@ -363,6 +367,7 @@ START: dict[str, Start] = {
     "media_content": _attributes_only,
     "cloud": _attributes_only,
     "psc_chapters": _start_chapters,
+    "cc_license": _start_license,
     "psc_chapter": _start_chapter,
 }
 END: dict[str, End] = {
@@ -423,6 +428,8 @@ for _names, _key, _expecting in (
     (("media_license",), "license", 1),
     (("media_player",), "media_player", 0),
     (("media_thumbnail",), "url", 1),
+    (("dcterms_valid",), "validity", 1),
+    (("georss_point", "georss_line", "georss_polygon", "georss_box"), "geometry", 0),
 ):
     for _name in _names:
         START[_name], END[_name] = _text(_key, _expecting)
