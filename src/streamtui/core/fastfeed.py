@@ -33,6 +33,7 @@ import contextlib
 import pyexpat
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from feedparser.api import StrictFeedParser  # type: ignore[import-untyped]
@@ -50,6 +51,7 @@ from streamtui.core.fastfeed_handlers import (
     START,
     TEXT,
     XHTML,
+    Start,
     Unsure,
     map_type,
 )
@@ -81,6 +83,8 @@ XLINK = "http://www.w3.org/1999/xlink"
 EMBEDDED = frozenset(
     {("math", "http://www.w3.org/1998/Math/MathML"), ("svg", "http://www.w3.org/2000/svg")}
 )
+IMAGE_CHILDREN = frozenset({"title", "link", "description", "url", "href", "width", "height"})
+"""Core elements that leave feedparser's "in an image" flag set (any other clears it)."""
 _QUERY_FIX = re.compile("&([A-Za-z0-9_]+);")
 _C1 = re.compile("[\x80-\x9f]")
 """What feedparser's cp1252 table maps (translating with it is slow: search first)."""
@@ -112,6 +116,25 @@ def parse(data: bytes) -> dict[str, Any] | None:
     except (pyexpat.ExpatError, Unsure):
         return None
     return builder.result()
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    """What feedparser makes of one element name, under the namespaces declared so far."""
+
+    tag: str
+    """As unknown_starttag gets it: lowercase, with feedparser's prefix for a known namespace
+    (``dc:date``), the document's for another, none for RSS and Atom."""
+    full: str
+    """Its handlers' name: ``dc_date`` for _start_dc_date and _end_dc_date."""
+    embedded: str
+    """The MathML or SVG namespace, which feedparser adds as an ``xmlns`` attribute."""
+    drawing: bool
+    resets_textinput: bool
+    resets_image: bool
+    start: Start | None
+    unmodelled: bool
+    """feedparser has a start handler for it and we do not."""
 
 
 def _unsure(*_args: object) -> None:
@@ -157,9 +180,8 @@ class Builder:
         self.baseuri = ""
         self.basestack: list[str] = []
         self._joins: dict[tuple[str, str], str] = {}
-        self._starts: dict[str, tuple[str, str, bool, str]] = {}
-        """expat's name -> (feedparser's tag, handler name, no namespace prefix, the MathML or
-        SVG namespace feedparser adds as an attribute); cleared when a namespace is declared
+        self._starts: dict[str, _Name] = {}
+        """expat's name -> what feedparser makes of it; cleared when a namespace is declared
         (names depend on the declarations seen so far)."""
         self._ends: dict[str, tuple[str, str]] = {}
 
@@ -207,9 +229,9 @@ class Builder:
         known = self._starts.get(name)
         if known is None:
             known = self._starts[name] = self._start_name(name)
-        tag, full, core, embedded = known
+        embedded = known.embedded
         if not attributes and not self.decls and not embedded:
-            self._starttag(tag, full, core, {})
+            self._starttag(known, {})
             return
         attrs, self.decls = self.decls, {}
         if embedded:
@@ -226,11 +248,10 @@ class Builder:
             named.append((pieces[2] + ":" + pieces[1] if len(pieces) == 3 else pieces[1], value))
         for qname, value in named:
             attrs[qname.lower()] = value
-        self._starttag(tag, full, core, attrs)
+        self._starttag(known, attrs)
 
-    def _start_name(self, name: str) -> tuple[str, str, bool, str]:
-        """feedparser's tag for an element (startElementNS), its handler's name and whether
-        it has no namespace prefix (unknown_starttag)."""
+    def _start_name(self, name: str) -> _Name:
+        """What feedparser makes of an element's name (startElementNS, unknown_starttag)."""
         parts = name.split(" ")
         namespace, local = (None, name) if len(parts) == 1 else (parts[0], parts[1])
         lower = (namespace or "").lower()
@@ -238,8 +259,17 @@ class Builder:
             namespace = lower = "http://backend.userland.com/rss"
         prefix = MATCH.get(lower)
         tag = self._named(namespace, local.lower(), prefix.lower() if prefix else None).lower()
-        embedded = namespace if (local.lower(), namespace) in EMBEDDED else ""
-        return (tag, *self._handler_name(tag), embedded or "")
+        full, core = self._handler_name(tag)
+        return _Name(
+            tag=tag,
+            full=full,
+            embedded=(namespace or "") if (local.lower(), namespace) in EMBEDDED else "",
+            drawing=tag.rpartition(":")[2] in ("svg", "math"),
+            resets_textinput=core and tag not in ("title", "link", "description", "name"),
+            resets_image=core and tag not in IMAGE_CHILDREN,
+            start=START.get(full),
+            unmodelled=full not in START and full in FP_START,
+        )
 
     def _handler_name(self, tag: str) -> tuple[str, bool]:
         prefix, suffix = tag.split(":", 1) if ":" in tag else ("", tag)
@@ -265,7 +295,7 @@ class Builder:
 
     # -- feedparser's unknown_starttag and unknown_endtag ---------------------------------------
 
-    def _starttag(self, tag: str, full: str, core: bool, attrs: dict[str, str]) -> None:
+    def _starttag(self, name: _Name, attrs: dict[str, str]) -> None:
         self.depth += 1
         if attrs:
             for key in ("rel", "type"):
@@ -282,31 +312,29 @@ class Builder:
         if self.incontent:
             if self.params.get("type") != XHTML:
                 raise Unsure  # markup inside text or HTML: feedparser rewrites the type
-            self._xhtml_start(tag, list(attrs.items()))
+            self._xhtml_start(name.tag, list(attrs.items()))
             return
-        if (tag.rpartition(":")[2]) in ("svg", "math"):
-            raise Unsure  # outside XHTML content
+        if name.drawing:
+            raise Unsure  # SVG or MathML outside XHTML content
         top = self.stack[-1] if self.stack else None
         if top is not None and top[1] and not top[3] and top[0] in READ_ELEMENTS:
             raise Unsure  # an element inside a text element we read
-        if core:
-            if tag not in ("title", "link", "description", "name"):
-                self.intextinput = 0
-            if tag not in ("title", "link", "description", "url", "href", "width", "height"):
-                self.inimage = 0
+        if name.resets_textinput:
+            self.intextinput = 0
+        if name.resets_image:
+            self.inimage = 0
         if not self.root:
-            self.root = full
-        handler = START.get(full)
-        if handler is not None:
-            handler(self, attrs)
-        elif full in FP_START:
-            raise Unsure(full)  # a feedparser handler we do not model
+            self.root = name.full
+        if name.start is not None:
+            name.start(self, attrs)
+        elif name.unmodelled:
+            raise Unsure(name.full)  # a feedparser handler we do not model
         else:
-            self._check_key(full)
+            self._check_key(name.full)
             if attrs:
                 self.context()  # feedparser stores the attributes there: a key we never read
             else:
-                self.push(full, 1)
+                self.push(name.full, 1)
 
     def _endtag(self, tag: str, full: str) -> None:
         if self.svg and tag.rpartition(":")[2] == "svg":

@@ -703,12 +703,14 @@ def _start_worker(memory_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     import feedparser  # noqa: F401
 
+    import streamtui.core.fastfeed  # noqa: F401
+
 
 def _context() -> BaseContext:
     """forkserver where there is one (the app has threads, so never fork), else spawn."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__, "feedparser"])
+        context.set_forkserver_preload([__name__, "feedparser", "streamtui.core.fastfeed"])
         return context
     return multiprocessing.get_context("spawn")
 
