@@ -500,27 +500,26 @@ class Builder:
     # -- the result ----------------------------------------------------------------------------
 
     def result(self) -> dict[str, Any] | None:
+        """feedparser's dictionaries (their ``get`` maps keys: ``enclosures`` come from the
+        links), holding the keys we read; None for a format we do not accept."""
         if self.root not in ROOTS or self.version not in VERSIONS:
             return None
-        feed = {
-            k: self.feeddata[k] for k in ("title", "title_detail", "link") if k in self.feeddata
-        }
+        feed = FeedParserDict(
+            (k, self.feeddata[k]) for k in ("title", "title_detail", "link") if k in self.feeddata
+        )
         entries = []
         for entry in self.entries:
-            out = {k: v for k, v in entry.items() if k != "links"}
-            links = entry.get("links")
-            if links is not None:
-                out["enclosures"] = [
-                    {k: v for k, v in link.items() if k != "rel"}
-                    for link in links
-                    if link["rel"] == "enclosure"
-                ]
-            entries.append(out)
+            if "links" in entry:
+                entry["links"] = [FeedParserDict(link) for link in entry["links"]]
+            entries.append(FeedParserDict(entry))
         return {"bozo": False, "version": self.version, "feed": feed, "entries": entries}
 
 
 def _detail(params: dict[str, Any], value: str) -> dict[str, Any]:
-    return {"type": params.get("type"), "base": params.get("base"), "value": value}
+    detail: dict[str, Any] = FeedParserDict(
+        type=params.get("type"), base=params.get("base"), value=value
+    )
+    return detail
 
 
 def _unwrap_div(pieces: list[str]) -> list[str]:
