@@ -54,7 +54,7 @@ from streamtui.core.errors import SourceError
 from streamtui.core.feeds import FeedParser, ParsedFeed
 from streamtui.core.models import SourceKind
 from streamtui.core.sanitize import sanitize
-from streamtui.core.store import Store
+from streamtui.core.store import Merge, Store
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FULL = 100_000
@@ -314,15 +314,14 @@ class Pipeline:
         except Exception as error:
             outcome.crash = f"parse: {error!r}"
             return
+        name = f"{feed.title} ({source_id})" if feed.title else f"untitled {source_id}"
+        state = {"warning": feed.warning, "site_url": feed.link, "last_error": ""}
         try:  # as Refresher._store merges it (the feed's title names the source)
-            self.store.merge_items(
-                source_id,
-                feed.items,
-                name=f"{feed.title} ({source_id})" if feed.title else f"untitled {source_id}",
-                warning=feed.warning,
-                site_url=feed.link,
-                last_error="",
+            (stored,) = self.store.merge_many(
+                [Merge(source_id, feed.items, state, whole=True, rename=lambda _: name)]
             )
+            if isinstance(stored, Exception):
+                raise stored
             outcome.loaded = True
         except Exception as error:
             outcome.crash = f"store: {error!r}"

@@ -25,13 +25,17 @@ SMOKE = [
     pytest.param(["search.py", "2000", "--repeat", "1"], id="search"),
     pytest.param(["local_files.py", "--trials", "1"], id="local-files"),
     pytest.param(["cli_inputs.py", "--quick"], id="cli-inputs"),
+    pytest.param(["ux_trials.py", "--trials", "1"], id="ux-trials"),
     pytest.param(["kill_trials.py", "--quick", "--trials", "1"], id="kill-trials"),
     pytest.param(["fuzz.py", "--count", "60", "--workers", "1"], id="fuzz"),
     pytest.param(["hostile_net.py", "--quick", "--repeat", "1", "--jobs", "2"], id="hostile-net"),
     pytest.param(["pty_escapes.py", "--quick"], id="pty-escapes"),
     pytest.param(["bigfeed.py", "--smoke"], marks=TMUX, id="bigfeed"),
+    pytest.param(["crash_cases.py", "--quick"], marks=TMUX, id="crash-cases"),
     pytest.param(["secrets_files.py", "--smoke"], id="secrets-files"),
     pytest.param(["reliability.py", "--quick", "--only", "files"], id="reliability"),
+    pytest.param(["state_cases.py", "--quick", "--only", "imports,deleted,opml"], id="state-cases"),
+    pytest.param(["import_scale.py", "--smoke"], id="import-scale"),
 ]
 
 

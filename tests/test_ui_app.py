@@ -181,10 +181,13 @@ async def test_next_and_previous_unread(data_dir: Path, pages: Path) -> None:
         assert stream.current is not None and stream.current.title == "Gamma story"
         await pilot.press("p")
         assert stream.current is not None and stream.current.title == "Alpha story"
-        await pilot.press("p")  # nothing before Alpha: wraps to the last unread, says so
+        await pilot.press("p")  # nothing before Alpha: stays, says so
+        assert stream.current is not None and stream.current.title == "Alpha story"
+        assert "No unread item above" in str(list(app._notifications)[-1].message)
+        await pilot.press("p")  # again: wraps to the last unread, says so
         assert stream.current is not None and stream.current.title == "Gamma story"
         assert any("Wrapped" in str(n.message) for n in app._notifications)
-        await pilot.press("n")  # past the end: wraps to the top
+        await pilot.press("n", "n")  # past the end: the second press wraps to the top
         assert stream.current is not None and stream.current.title == "Alpha story"
         app.library.mark_read([ids["Alpha story"], ids["Gamma story"]])
         stream.forget_rows()

@@ -7,16 +7,17 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from streamtui import __version__, stdio
-from streamtui.core import paths
+from streamtui.core import dates, paths
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library, SyncReport, open_library
 from streamtui.core.models import Item, Row, View
 from streamtui.core.redact import redact_text, redact_url
+from streamtui.core.retention import SourceRetention, check_limit
 from streamtui.core.sanitize import excerpt, sanitize
 from streamtui.core.store import Store, make_private
 
@@ -55,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument(
         "source",
         metavar="SOURCE",
-        help="a feed URL, a folder of stream pages or a stream text file",
+        help="a feed URL or file, a folder of stream pages or a stream text file",
     )
     preview.add_argument("--json", action="store_true", help="one JSON object per line")
 
@@ -93,8 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add = verb(
         "add",
-        "add a source: a feed URL (RSS, Atom, JSON Feed), a folder of stream pages "
-        "or a stream text file",
+        "add a source: a feed URL or a feed file (RSS, Atom, RDF, JSON Feed; file: URLs "
+        "too), a folder of stream pages or a stream text file",
     )
     add.add_argument("target", metavar="URL|PATH")
     add.add_argument("--name", metavar="N", help="the name shown in the sidebar")
@@ -114,6 +115,29 @@ def build_parser() -> argparse.ArgumentParser:
     rename = verb("rename", "rename a source")
     rename.add_argument("source", metavar="SOURCE")
     rename.add_argument("name", metavar="NAME")
+
+    cleanup = verb(
+        "cleanup",
+        "remove the feed items that retention lets go (keep_days, max_items, unread_days; "
+        "never starred items, unread recent ones or what a feed still carries) and give "
+        "the space back",
+    )
+    cleanup.add_argument("sources", nargs="*", metavar="SOURCE", help="only these feeds")
+
+    keeping = verb(
+        "retention",
+        "show or set how long a feed's items are kept (default: the config's "
+        "keep_days and max_items)",
+    )
+    keeping.add_argument("source", metavar="SOURCE", help="a feed: name, number or URL")
+    keeping.add_argument(
+        "--days", metavar="N", help="remove items older than N days (0: no limit; default: config)"
+    )
+    keeping.add_argument(
+        "--max-items",
+        metavar="N",
+        help="keep at most N items of this feed (0: no limit; default: config)",
+    )
 
     sources = verb("sources", "list sources with their unread counts")
     sources.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -193,6 +217,15 @@ def _run(args: argparse.Namespace) -> int:
     message = "\n".join([*private, message] if message else private)
     if message:
         _fail(message)
+    if args.command in ("refresh", "cleanup", "retention"):  # they apply the config's limits
+        from streamtui.core.config import load_config
+
+        try:
+            config = load_config(paths.config_dir(getattr(args, "config_dir", None)))
+        except StreamtuiError:
+            library.close()
+            raise
+        library.retention = config.retention
     if not library.read_only:  # a read-only data directory: show what is stored
         library.ensure_default_source()
     if args.command is None:
@@ -215,6 +248,8 @@ def _run(args: argparse.Namespace) -> int:
         "import": _import,
         "export": _export,
         "rename": _rename,
+        "cleanup": _cleanup,
+        "retention": _retention,
     }[args.command]
     try:
         return handler(library, args)
@@ -227,12 +262,18 @@ def _launch(library: Library, args: argparse.Namespace, message: str) -> int:
     from streamtui.ui.app import StreamApp
 
     config = load_config(paths.config_dir(getattr(args, "config_dir", None)))
+    library.retention = config.retention
+    for name in ("COLUMNS", "LINES"):  # an exported size would pin the app to it, deaf to
+        os.environ.pop(name, None)  # the terminal's own size and every resize
     try:
         app = StreamApp(library, startup_message=message, config=config)
         app.run()
     finally:
         library.close()
-    return 0
+    code = app.return_code or 0  # 1 after a crash: never report success then
+    if code:
+        _fail("the app stopped on an internal error (what Textual printed above says where)")
+    return code
 
 
 def _warn(report: SyncReport) -> None:
@@ -253,7 +294,7 @@ def _preview(args: argparse.Namespace) -> int:
     for problem in result.problems:
         _fail(f"skipped {problem.path}: {problem.reason}")
     shown = sanitize(redact_url(args.source))
-    for item in sorted(result.items, key=lambda i: -i.published.timestamp()):
+    for item in sorted(result.items, key=lambda i: -dates.stamp(i.published)):
         if args.json:
             _emit(_item_json(item, source=shown))
         else:
@@ -349,14 +390,79 @@ def _refresh(library: Library, args: argparse.Namespace) -> int:
     summary = library.refresh(chosen, bar.update if bar else None)
     if bar:
         bar.finish()
-    for failure in summary.failures:
+    for failure in [summary.network_down] if summary.network_down else summary.failures:
         _fail(failure)
     print(
         f"updated {summary.updated}, unchanged {summary.unchanged}, failed {summary.failed}"
         + (f", skipped {summary.skipped}" if summary.skipped else "")
         + f"; {summary.added} new item(s)"
+        + (f", {summary.removed} old item(s) removed" if summary.removed else "")
     )
     return 1 if summary.failed else 0
+
+
+def _cleanup(library: Library, args: argparse.Namespace) -> int:
+    chosen = [library.feed(reference).id for reference in args.sources] if args.sources else None
+    before = library.database_size()
+    report = library.cleanup(chosen)
+    if library.vacuum_mode() == "none":  # a database made before retention: once
+        print(
+            "streamtui: rewriting the database once so that it can give space back "
+            "(about 2 s per 100,000 items)…",
+            file=sys.stderr,
+            flush=True,
+        )
+        library.enable_incremental_vacuum()
+    library.checkpoint()
+    for name, count in report.removed.items():
+        print(f"{sanitize(name)}: removed {count} item(s)")
+    freed = max(0, before - library.database_size())
+    print(f"removed {report.total} item(s); {_size(freed)} regained")
+    return 0
+
+
+def _size(count: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= size:
+            return f"{count / size:.1f} {unit}"
+    return f"{count} bytes"
+
+
+def _retention(library: Library, args: argparse.Namespace) -> int:
+    source, own = library.limits(args.source)
+    if args.days is not None or args.max_items is not None:
+        own = SourceRetention(
+            own.keep_days if args.days is None else _limit(args.days, "days", "--days"),
+            own.max_items
+            if args.max_items is None
+            else _limit(args.max_items, "items", "--max-items"),
+        )
+        library.set_limits(str(source.id), own)
+    days, count = own.over(library.retention)
+    print(
+        f"{sanitize(source.name)}: "
+        + (f"items older than {days} day(s) are removed" if days else "no age limit")
+        + (" (its own)" if own.keep_days is not None else " (config: keep_days)")
+        + "; "
+        + (f"at most {count} item(s)" if count else "no count limit")
+        + (" (its own)" if own.max_items is not None else " (config: max_items)")
+        + f"; unread items stay at least {library.retention.unread_days} day(s)"
+    )
+    return 0
+
+
+def _limit(text: str, what: str, option: str) -> int | None:
+    """A limit given on the command line: a whole number, or "default" (the config's)."""
+    if text.strip().lower() == "default":
+        return None
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = -1
+    reason = check_limit(value, what) if value >= 0 else "must be a whole number or 'default'"
+    if reason:
+        raise StreamtuiError(f"retention: {option} {sanitize(text)[:40]}: {reason}")
+    return value
 
 
 class _ProgressBar:
@@ -485,9 +591,10 @@ def _sources(library: Library, args: argparse.Namespace) -> int:
             )
         else:
             error = f"  ! {redact_text(last_error)}" if last_error else ""
+            warning = f"  (warning: {sanitize(source.warning)})" if source.warning else ""
             print(
                 f"{source.id:>3}  {_cell(name, 24)} {source.unread:>5} unread / "
-                f"{source.total:<5} {_updated(source.updated_at)}  {location}{error}"
+                f"{source.total:<5} {_updated(source.updated_at)}  {location}{error}{warning}"
             )
     return 0
 
@@ -499,13 +606,10 @@ def _cell(text: str, width: int) -> str:
 
 def _updated(moment: datetime | None) -> str:
     """When a source was last updated, in local time to the minute (16 wide), or "never".
-    A time the local zone cannot show (a damaged database) is shown in UTC."""
+    Any time at all (a damaged database's) is shown, in range (see core/dates.py)."""
     if moment is None:
         return f"{'never':<16}"
-    try:
-        local = moment.astimezone()
-    except (OverflowError, ValueError, OSError):
-        local = moment.astimezone(UTC)
+    local = dates.local(moment)
     # Not strftime: its %Y gives "1", not "0001", for year 1 on glibc.
     return f"{local.year:04}-{local.month:02}-{local.day:02} {local.hour:02}:{local.minute:02}"
 
@@ -540,7 +644,7 @@ def _row_json(row: Row, names: dict[int, str], summary: str, link: str) -> dict[
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return dates.iso_utc(moment)
 
 
 def _marker(teaser: bool, truncated: bool) -> str:
@@ -569,7 +673,7 @@ def _emit_row(row: Row, names: dict[int, str], *, prefix: str = "") -> None:
 def _emit_line(
     flags: str, published: datetime, source: str, title: str, item_id: str, *, prefix: str = ""
 ) -> None:
-    when = published.astimezone().strftime("%Y-%m-%d %H:%M")
+    when = dates.local(published).strftime("%Y-%m-%d %H:%M")
     sys.stdout.write(
         f"{prefix}{item_id[:10]} {flags} {when}  {source[:18]:<18}  {title or '(empty)'}\n"
     )

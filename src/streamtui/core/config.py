@@ -18,6 +18,7 @@ from pathlib import Path
 
 from streamtui.core.errors import FileReadError, StreamtuiError
 from streamtui.core.files import check_file_or_absent, read_bytes
+from streamtui.core.retention import Retention, check_limit
 from streamtui.core.sanitize import excerpt, sanitize
 
 CONFIG_NAME = "config.toml"
@@ -27,7 +28,18 @@ MAX_LINE = 1000
 """The longest line read: tomllib takes time quadratic in the parts of a dotted key (8,000
 parts took 1.5 s, 100,000 would take minutes), and no config line needs more."""
 PRESETS = ("vim", "newsboat")
-KNOWN = ("refresh_interval", "keymap_preset", "keymap", "theme", "list_width")
+KNOWN = (
+    "refresh_interval",
+    "keymap_preset",
+    "keymap",
+    "theme",
+    "list_width",
+    "keep_days",
+    "max_items",
+    "unread_days",
+    "browser",
+    "browser_terminal",
+)
 
 
 class ConfigError(StreamtuiError):
@@ -45,6 +57,14 @@ class Config:
     """A Textual theme name; empty keeps the default."""
     list_width: int = 0
     """The stream list's share of the list/article split, in percent; 0 is the default."""
+    retention: Retention = field(default_factory=Retention)
+    """keep_days, max_items and unread_days: which feed items are kept (core/retention.py)."""
+    browser: tuple[str, ...] = ()
+    """The program that opens links, as an argv list; "%u" is replaced by the URL (appended
+    when no word holds it). Empty: $BROWSER, else Python's webbrowser."""
+    browser_terminal: bool | None = None
+    """Whether ``browser`` draws in the terminal (the app suspends itself while it runs);
+    None: judged by the program's name."""
     path: str = field(default="", compare=False)
     text: str = field(default="", repr=False, compare=False)
 
@@ -105,16 +125,37 @@ def _parse(path: Path, text: str) -> Config:
         keymap=_keymap(blank, data.get("keymap", {})),
         theme=_text(blank, data, "theme"),
         list_width=_list_width(blank, data),
+        retention=_retention(blank, data),
+        browser=_browser(blank, data),
+        browser_terminal=_browser_terminal(blank, data),
         path=shown,
         text=text,
     )
 
 
-def _whole(config: Config, data: dict[str, object], key: str, what: str) -> int:
-    value = data.get(key, 0)
+def _whole(config: Config, data: dict[str, object], key: str, what: str, default: int = 0) -> int:
+    value = data.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise config.error(f"{key} must be {what}, not {sanitize(repr(value))}", key=key)
     return value
+
+
+def _retention(config: Config, data: dict[str, object]) -> Retention:
+    defaults = Retention()
+    values = {}
+    for key, what, zero in (
+        ("keep_days", "days", "no limit"),
+        ("max_items", "items", "no limit"),
+        ("unread_days", "days", "no extra time"),
+    ):
+        value = _whole(
+            config, data, key, f"a whole number of {what} (0: {zero})", getattr(defaults, key)
+        )
+        reason = check_limit(value, what)
+        if reason:
+            raise config.error(f"{key} {reason}, not {value}", key=key)
+        values[key] = value
+    return Retention(**values)
 
 
 def _list_width(config: Config, data: dict[str, object]) -> int:
@@ -123,6 +164,41 @@ def _list_width(config: Config, data: dict[str, object]) -> int:
         raise config.error(
             f"list_width must be a percentage from 20 to 80 (0 is the default), not {value}",
             key="list_width",
+        )
+    return value
+
+
+def _browser(config: Config, data: dict[str, object]) -> tuple[str, ...]:
+    """``browser = ["w3m", "%u"]``: a list of words, never a command line for a shell."""
+    value = data.get("browser", [])
+    example = 'a list of words such as ["w3m", "%u"] (it is run without a shell)'
+    if not isinstance(value, list) or ("browser" in data and not value):
+        raise config.error(f"browser must be {example}, not {sanitize(repr(value))}", key="browser")
+    for word in value:
+        if not isinstance(word, str) or not word:
+            raise config.error(
+                f"browser must be {example}; {sanitize(repr(word))} is not a word", key="browser"
+            )
+        if _CONTROLS.search(word):
+            raise config.error("browser holds control characters", key="browser")
+    if value and not value[0].strip():
+        raise config.error("browser's first word must name a program", key="browser")
+    return tuple(value)
+
+
+def _browser_terminal(config: Config, data: dict[str, object]) -> bool | None:
+    if "browser_terminal" not in data:
+        return None
+    value = data["browser_terminal"]
+    if not isinstance(value, bool):
+        raise config.error(
+            f"browser_terminal must be true or false, not {sanitize(repr(value))}",
+            key="browser_terminal",
+        )
+    if "browser" not in data:
+        raise config.error(
+            "browser_terminal goes with browser (it says whether that program needs the terminal)",
+            key="browser_terminal",
         )
     return value
 
@@ -176,6 +252,7 @@ def _flatten(table: dict[str, object], prefix: str = "") -> list[tuple[str, obje
     return pairs
 
 
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 _HEADER = re.compile(r"^\s*\[\s*([^\]]*?)\s*\]")
 _ASSIGN = re.compile(r"^\s*([^=#]+?)\s*=")
 

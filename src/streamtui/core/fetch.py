@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from streamtui import __version__
+from streamtui.core import dates
 from streamtui.core.errors import SourceError
 from streamtui.core.redact import origin, redact_url, user_as_written, with_user, without_login
 from streamtui.core.sanitize import excerpt, sanitize
@@ -150,11 +151,15 @@ class FetchError(SourceError):
         *,
         status: int | None = None,
         retry_at: datetime | None = None,
+        network: bool = False,
     ) -> None:
         super().__init__(excerpt(redact_url(url)), sanitize(reason))
         self.kind: FetchErrorKind = kind
         self.status = status
         self.retry_at = retry_at
+        self.network = network
+        """No connection could be made at all (a name not resolved, refused, unreachable, a
+        connect timeout): what every feed says when the network is down."""
 
 
 def new_client(limits: Limits = Limits()) -> httpx.AsyncClient:
@@ -541,6 +546,7 @@ def _status_error(url: str, response: httpx.Response) -> FetchError:
     if status in _RETRY_LATER:
         value = response.headers.get("retry-after", "")
         when, said = _retry_at(value, datetime.now(UTC))
+        when = dates.clamp(when)  # a clock near year 9999 must not make this raise
         reason = f"{label}: the server asks to wait{said} {when:%Y-%m-%d %H:%M:%S} UTC"
         return FetchError(url, "retry-later", reason, status=status, retry_at=when)
     if 300 <= status < 400:
@@ -588,10 +594,23 @@ def _transport_error(url: str, error: httpx.TransportError, timeout: httpx.Timeo
     import httpx
 
     if isinstance(error, httpx.TimeoutException):
-        return FetchError(url, "timeout", _timeout_reason(error, timeout))
+        connecting = isinstance(error, httpx.ConnectTimeout)
+        return FetchError(url, "timeout", _timeout_reason(error, timeout), network=connecting)
     if isinstance(error, httpx.UnsupportedProtocol):
         return FetchError(url, "refused", "only http and https URLs are fetched")
-    return FetchError(url, "unreachable", _unreachable_reason(error))
+    reason = _unreachable_reason(error)
+    return FetchError(url, "unreachable", reason, network=reason in _NO_CONNECTION)
+
+
+_NO_CONNECTION = frozenset(
+    {
+        "name not resolved",
+        "connection refused",
+        "network unreachable",
+        "host unreachable",
+        "could not connect",
+    }
+)
 
 
 def _timeout_reason(error: httpx.TimeoutException, timeout: httpx.Timeout) -> str:

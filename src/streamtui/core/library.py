@@ -10,7 +10,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -40,26 +41,35 @@ from streamtui.core.models import (
     Undone,
     View,
 )
-from streamtui.core.naming import unique_name
 from streamtui.core.redact import redact_url, split_login, without_login
+from streamtui.core.retention import CleanupReport, Retention, SourceRetention
 from streamtui.core.sanitize import excerpt, sanitize
-from streamtui.core.store import Store, SyncStats
+from streamtui.core.store import (
+    DatabaseGoneError,
+    DuplicateSourceError,
+    NewSource,
+    Store,
+    SyncStats,
+)
 from streamtui.core.streamtext import load_source
 
 if TYPE_CHECKING:  # feedparser and httpx load only when a feed is touched
-    from streamtui.core.feeds import FeedParser
+    from streamtui.core.feeds import FeedParser, ParsedFeed
     from streamtui.core.fetch import Limits
     from streamtui.core.refresh import RefreshEvent, RefreshSummary
 
 BUNDLED_LOCATION = "bundled:"
 BUNDLED_NAME = "streamtui guide"
 _DEFAULT_ADDED = "default_source_added"
+_REMEMBERED = "remembered."
 _URL_SCHEMES = ("http://", "https://", "feed:", "ftp://", "file:")
 
 
 MAX_IMPORT_BYTES = 8 * 1024 * 1024
 MIN_ID_PREFIX = 6
 """The shortest item id prefix accepted (ids are 20 hex digits; 6 tell 16 million apart)."""
+AUTO_CLEANUP_LIMIT = 20_000
+"""Items a refresh's own cleanup removes at most (about a second); the rest go next time."""
 UNDO_DEPTH = 20
 """Bulk changes that can be undone, newest first; kept in memory for the Library's life."""
 
@@ -99,6 +109,7 @@ class Library:
         clock: Callable[[], float] = time.time,
         bundled: Path | None = None,
         credentials: CredentialStore | None = None,
+        retention: Retention | None = None,
     ) -> None:
         self.store = store
         self.credentials = credentials or (
@@ -106,6 +117,8 @@ class Library:
         )
         """Where feed passwords live (beside the database): never in the database itself."""
         self._clock = clock
+        self.retention = retention or Retention()
+        """The config's limits on stored feed items (core/retention.py)."""
         self._bundled = bundled or paths.bundled_content()
         self._parser: FeedParser | None = None
         self._parser_lock = threading.Lock()
@@ -125,10 +138,39 @@ class Library:
             _DEFAULT_ADDED, BUNDLED_NAME, SourceKind.BUNDLED, BUNDLED_LOCATION
         )
 
+    def remembered(self, setting: str) -> str:
+        """A setting the app kept from an earlier run (the theme picked in the palette, the
+        list width), or "". Kept in the database's meta table, never in config.toml."""
+        return self.store.meta(_REMEMBERED + setting) or ""
+
+    def remember(self, setting: str, value: str) -> None:
+        """Keep a setting for the next run (a read-only library keeps nothing)."""
+        if not self.read_only and self.remembered(setting) != value:
+            self.store.set_meta(_REMEMBERED + setting, value)
+
     @property
     def read_only(self) -> bool:
-        """Nothing can be saved (a read-only data directory): browse only."""
-        return self.store.read_only
+        """Nothing can be saved (a read-only data directory, or the database file deleted
+        or replaced while open): browse only."""
+        return self.store.read_only or self.store.gone is not None
+
+    @property
+    def gone(self) -> DatabaseGoneError | None:
+        """Why nothing more is saved, once the database file was found deleted or replaced."""
+        return self.store.gone
+
+    @property
+    def database_path(self) -> Path | None:
+        return self.store.path
+
+    def check_database(self) -> None:
+        """Raise DatabaseGoneError when the database file was deleted or replaced since it
+        was opened (the app asks every few seconds; every save asks too)."""
+        self.store.check_file()
+
+    def restore_database(self) -> None:
+        """Write what the open database holds back to its deleted file; saving goes on."""
+        self.store.restore()
 
     def sources(self, *, counted: bool = True, only: Collection[int] | None = None) -> list[Source]:
         return self.store.sources(counted=counted, only=only)
@@ -137,6 +179,7 @@ class Library:
         """Subscribe to a feed URL, a local folder or a stream file; returns what it gave.
 
         Everything is fetched or read and parsed before anything is stored."""
+        target = _local_target(target)
         if _looks_like_url(target):
             return self.add_feed(target, name)
         location, kind = self._local_location(target)
@@ -144,16 +187,19 @@ class Library:
         if str(location) in existing:
             raise SourceError(excerpt(target), f"already added as {existing[str(location)].name!r}")
         result = self._load_all(str(location))  # fails before anything is stored
-        wanted = sanitize(name or location.stem or location.name) or "source"
+        wanted = sanitize(name or result.title or location.stem or location.name) or "source"
         problems = _problem_lines(result)
-        source, stats = self.store.add_source_with_items(
-            self._unique_name(wanted),
-            kind,
-            str(location),
-            result.items,
-            fingerprint=result.fingerprint,
-            error=_error_line(problems),
-        )
+        try:  # the name is made unique, and the place checked again, as it is saved
+            source, stats = self.store.add_source_with_items(
+                wanted,
+                kind,
+                str(location),
+                result.items,
+                fingerprint=result.fingerprint,
+                error=_error_line(problems),
+            )
+        except DuplicateSourceError as error:  # added meanwhile by another streamtui
+            raise SourceError(excerpt(target), f"already added as {error.name!r}") from None
         return source, SyncReport(source, stats, problems)
 
     def add_feed(self, url: str, name: str | None = None) -> tuple[Source, SyncReport]:
@@ -181,16 +227,24 @@ class Library:
             self.credentials.put("feed", url, login)
         try:
             source = self.store.add_source(
-                self._unique_name(wanted), SourceKind.FEED, location, key=url, login=bool(login)
+                wanted,
+                SourceKind.FEED,
+                location,
+                key=url,
+                identity=_url_identity,
+                login=bool(login),
             )
-        except StreamtuiError:
+        except StreamtuiError as error:
             if login is not None:
                 self.credentials.delete("feed", url)
+            if isinstance(error, DuplicateSourceError):  # subscribed meanwhile elsewhere
+                raise SourceError(excerpt(url), f"already subscribed as {error.name!r}") from None
             raise
         try:
             stats = self.store.merge_items(
                 source.id,
                 got.feed.items,
+                whole=True,
                 etag=got.fetched.etag,
                 last_modified=got.fetched.last_modified,
                 warning=got.feed.warning,
@@ -239,9 +293,7 @@ class Library:
         wanted = sanitize(name)
         if not wanted:
             raise SourceError(excerpt(name), "a source needs a name")
-        if wanted.casefold() != source.name.casefold():
-            wanted = self._unique_name(wanted)
-        self.store.update_source(source.id, name=wanted)
+        self.store.rename_source(source.id, wanted)  # made unique as it is saved
         return self.find_source(str(source.id))
 
     def _start_parser(self) -> FeedParser:
@@ -297,7 +349,7 @@ class Library:
         for done, source in enumerate(local, 1):
             if cancel is not None and cancel.is_set():
                 return summary
-            report = self.sync(source)
+            report = self.sync(source, cancel=cancel)
             changed = bool(
                 report.stats
                 and (report.stats.added or report.stats.updated or report.stats.removed)
@@ -318,26 +370,65 @@ class Library:
 
             def shifted(event: RefreshEvent) -> None:
                 summary.count(event)
-                notify(
-                    RefreshEvent(
-                        event.source,
-                        event.outcome,
-                        event.added,
-                        event.message,
-                        offset + event.done,
-                        total,
-                    )
-                )
+                notify(replace(event, done=offset + event.done, total=total))
 
             with self._parsing() as parser:
-                Refresher(
+                fetched = Refresher(
                     self.store,
                     parser,
                     limits=limits,
                     clock=self._clock,
                     credentials=self.credentials,
                 ).run(feeds, shifted, cancel)
+            summary.network_down = fetched.network_down
+            self.store.check_writable()  # the file went away during the refresh: say so
+            if cancel is None or not cancel.is_set():
+                summary.removed = self.cleanup(
+                    [source.id for source in feeds], limit=AUTO_CLEANUP_LIMIT
+                ).total
         return summary
+
+    def cleanup(
+        self, only: Collection[int] | None = None, *, limit: int | None = None
+    ) -> CleanupReport:
+        """Remove the feed items that retention lets go (of the sources in ``only``)."""
+        return self.store.cleanup(self.retention, only=only, now=self._clock(), limit=limit)
+
+    def limits(self, reference: str) -> tuple[Source, SourceRetention]:
+        """A feed's own retention limits (None where the config's apply)."""
+        source = self._feed(reference)
+        return source, self.store.limits(source.id)
+
+    def set_limits(self, reference: str, limits: SourceRetention) -> Source:
+        source = self._feed(reference)
+        self.store.set_limits(source.id, limits)
+        return source
+
+    def database_size(self) -> int:
+        """The database's size in bytes (pages in use and free)."""
+        return self.store.size_bytes()
+
+    def vacuum_mode(self) -> str:
+        return self.store.vacuum_mode()
+
+    def enable_incremental_vacuum(self) -> int:
+        return self.store.enable_incremental_vacuum()
+
+    def checkpoint(self) -> None:
+        self.store.checkpoint()
+
+    def feed(self, reference: str) -> Source:
+        """A feed source by reference; SourceError for a folder or file source."""
+        return self._feed(reference)
+
+    def _feed(self, reference: str) -> Source:
+        source = self.find_source(reference)
+        if source.kind is not SourceKind.FEED:
+            raise SourceError(
+                sanitize(source.name),
+                "retention applies to feeds; a folder or file source holds exactly its files",
+            )
+        return source
 
     def import_subscriptions(self, path: str) -> ImportReport:
         """Add every http(s) feed of an OPML file or URL list; they are fetched on refresh.
@@ -355,31 +446,41 @@ class Library:
             duplicates=listing.duplicates,
             rejected=[f"{r.entry}: {r.reason}" for r in listing.rejected],
         )
-        known = self.store.feed_addresses()
-        taken = {name.casefold() for name in self.store.source_names().values()}
-        if listing.subscriptions:
-            self.store.check_writable()  # before any password is kept
+        wanted: list[NewSource] = []
+        logins: dict[str, Credential] = {}
         for subscription in listing.subscriptions:
             try:
                 url, login = login_from_url(check_url(subscription.url))
-                self._refuse_duplicate(url, known)
             except SourceError as error:
-                if "already" in error.reason:
-                    report.duplicates += 1
-                else:
-                    report.rejected.append(str(error))
+                report.rejected.append(str(error))
                 continue
-            host = urlsplit(without_login(url)).netloc
-            name = unique_name(sanitize(subscription.title) or host, taken)
-            if login is not None:
-                self.credentials.put("feed", url, login)
-            source = self.store.add_source(
-                name, SourceKind.FEED, url, folder=subscription.folder, login=bool(login)
+            name = sanitize(subscription.title) or urlsplit(without_login(url)).netloc
+            wanted.append(
+                NewSource(name, SourceKind.FEED, url, subscription.folder, login=login is not None)
             )
-            report.added.append(source)
-            known.append((url, url, name))
-            taken.add(name.casefold())
+            if login is not None:
+                logins[url] = login
+        # One transaction: names made unique and subscriptions compared with what is stored
+        # as they are saved (two imports at once both complete), each in constant time.
+        for added in self.store.add_sources(wanted, identity=_url_identity):
+            if isinstance(added, DuplicateSourceError):
+                report.duplicates += 1  # a stored feed keeps its own password
+            else:
+                report.added.append(added)
+        self._keep_logins([s for s in report.added if s.location in logins], logins)
         return report
+
+    def _keep_logins(self, added: list[Source], logins: dict[str, Credential]) -> None:
+        """Store the passwords of feeds just added; when the credential store cannot keep
+        them, those feeds go again (a feed must never stay without the password it needs)."""
+        try:
+            for source in added:
+                self.credentials.put("feed", source.key, logins[source.location])
+        except StreamtuiError:
+            for source in added:
+                self.credentials.delete("feed", source.key)
+                self.store.remove_source(source.id)
+            raise
 
     def export_subscriptions(self) -> str:
         """OPML of every feed, by its stored location: never a password (those stay in the
@@ -416,6 +517,8 @@ class Library:
         """A source by its number, its name (case-insensitive) or its location (given with
         or without its password)."""
         sources = self.store.sources()
+        if reference.lower().startswith("file:"):
+            reference = _local_target(reference)
         location = split_login(reference)[0]
         for source in sources:
             if reference == str(source.id) or location == source.location:
@@ -433,6 +536,7 @@ class Library:
 
     def preview(self, target: str) -> LoadResult:
         """Parse a source without storing anything."""
+        target = _local_target(target)
         if _looks_like_url(target):
             from streamtui.core.subscribe import check_url, fetch_feed
 
@@ -445,15 +549,20 @@ class Library:
         location, _ = self._local_location(target)
         return self._load_all(str(location))
 
-    def sync(self, source: Source, *, force: bool = False) -> SyncReport:
+    def sync(
+        self, source: Source, *, force: bool = False, cancel: threading.Event | None = None
+    ) -> SyncReport:
         """Re-read a local source and bring the store up to date; errors stay on the source.
 
-        An unchanged source (same names, sizes and times) is not read at all.
+        An unchanged source (same names, sizes and times) is not read at all. ``cancel``
+        stops the parse of a feed file (nothing is stored then).
         """
         known = None if force else self.store.fingerprint(source.id)
         try:
-            result = self._load(source.location, unless=known)
+            result = self._load(source.location, unless=known, cancel=cancel)
         except SourceError as error:
+            if cancel is not None and cancel.is_set():
+                return SyncReport(source)
             self.store.set_source_error(source.id, error.reason)
             return SyncReport(source, error=str(error))
         if result is None:
@@ -473,9 +582,32 @@ class Library:
         )
         return SyncReport(source, stats, problems)
 
-    def _load(self, location: str, *, unless: str | None = None) -> LoadResult | None:
+    def _load(
+        self,
+        location: str,
+        *,
+        unless: str | None = None,
+        cancel: threading.Event | None = None,
+    ) -> LoadResult | None:
         folder = self._bundled if location == BUNDLED_LOCATION else Path(location)
+        if location != BUNDLED_LOCATION and folder.is_file():
+            return self._load_file(location, folder, unless=unless, cancel=cancel)
         return load_source(location, folder, unless=unless)
+
+    def _load_file(
+        self, location: str, path: Path, *, unless: str | None, cancel: threading.Event | None
+    ) -> LoadResult | None:
+        """One file, judged by its content (core/feedfile.py): a feed is parsed in the
+        worker pool like a fetched one."""
+        from streamtui.core.feedfile import load_file
+
+        def parse(data: bytes, seen_at: datetime) -> ParsedFeed:
+            with self._parsing() as parser:
+                return parser.parse(
+                    data, source_key=location, url="", seen_at=seen_at, cancel=cancel
+                )
+
+        return load_file(location, path, parse, unless=unless)
 
     def _load_all(self, location: str) -> LoadResult:
         result = self._load(location)
@@ -494,9 +626,6 @@ class Library:
         if resolved.is_file():
             return resolved, SourceKind.FILE
         raise SourceError(shown, "not a folder or a regular file")
-
-    def _unique_name(self, wanted: str) -> str:
-        return unique_name(wanted, {n.casefold() for n in self.store.source_names().values()})
 
     # -- the stream ----------------------------------------------------------------------
 
@@ -557,6 +686,11 @@ class Library:
 
     def source_names(self) -> dict[int, str]:
         return self.store.source_names()
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another process changed the library since the last call (a source added
+        or removed with the command line, items marked in another streamtui)."""
+        return self.store.changed_elsewhere()
 
     # -- read state ----------------------------------------------------------------------
 
@@ -716,6 +850,15 @@ def _url_identity(url: str) -> str:
     parts = urlsplit(url.strip())
     path = parts.path.rstrip("/") or "/"
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}?{parts.query}"
+
+
+def _local_target(target: str) -> str:
+    """A ``file:`` URL as the path it names (SourceError for another host); else as it is."""
+    if not target.strip().lower().startswith("file:"):
+        return target
+    from streamtui.core.feedfile import local_path
+
+    return local_path(target)
 
 
 def _looks_like_url(target: str) -> bool:

@@ -63,6 +63,8 @@ class LoadResult:
     problems: tuple[LoadProblem, ...] = ()
     fingerprint: str = ""
     """Changes whenever any file of the source changes; equal fingerprints mean nothing to do."""
+    title: str = ""
+    """The feed's own title, for a feed file (a name for the source when it is added)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,8 @@ class Source:
     scoped: bool = False
     """Its item ids were made from a key that held the password (a database older than the
     credential store): the credential keeps that key as its scope (secrets_migration.py)."""
+    renaming: bool = False
+    """The feed gives most of its items new ids at every fetch (its warning says more)."""
 
 
 @dataclass(frozen=True, slots=True)

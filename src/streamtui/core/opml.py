@@ -232,12 +232,19 @@ def _refuse_entity(*_: Any) -> None:
     raise _NotOpml("not valid OPML: entity declarations are not allowed")
 
 
+MAX_FOLDER_DEPTH = 8
+"""Nested folder outlines beyond this depth add nothing to a feed's folder. Every outline
+joined every folder name above it: 20,000 nested folders took 29 s and 200 KB a folder name."""
+
+
 class _Outlines:
     """expat callbacks: an entry for every outline in the body that carries a feed URL."""
 
     def __init__(self) -> None:
         self.elements: list[str] = []
-        self.folders: list[str] = []  # one per open outline: its folder name, or ""
+        self.folders: list[tuple[str, int]] = [("", 0)]
+        """For each open outline (after the body's own entry): the folder path of what it
+        holds, and how many folder names that path has."""
         self.entries: list[_Entry] = []
         self.has_body = False
 
@@ -248,7 +255,11 @@ class _Outlines:
         if tag == "body" and len(self.elements) == 1:
             self.has_body = True
         if tag == "outline" and self.elements[1:2] == ["body"]:
-            self.folders.append(self._outline({k.lower(): v for k, v in attributes.items()}))
+            name = self._outline({k.lower(): v for k, v in attributes.items()})
+            path, depth = self.folders[-1]
+            if name and depth < MAX_FOLDER_DEPTH:
+                path, depth = (f"{path}/{name}" if path else name), depth + 1
+            self.folders.append((path, depth))
         self.elements.append(tag)
 
     def end(self, name: str) -> None:
@@ -264,7 +275,7 @@ class _Outlines:
         if not urls and not feed_type:
             return text or title
         url = next((u for u in urls if u.strip()), "")
-        folder = "/".join(name for name in self.folders if name)
+        folder = self.folders[-1][0]
         self.entries.append(_Entry(url, title or text, folder, title or text or "(untitled)"))
         return ""
 

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from streamtui.core import paths, search
+from streamtui.core import dates, paths, retention, search
 from streamtui.core.errors import StoreError, StreamtuiError
 from streamtui.core.models import (
     Article,
@@ -35,7 +35,9 @@ from streamtui.core.models import (
     SourceKind,
     View,
 )
+from streamtui.core.naming import NamePicker, name_key
 from streamtui.core.redact import without_login
+from streamtui.core.retention import CleanupReport, Retention, Rules, SourceRetention
 from streamtui.core.secrets_migration import LOGIN_SCOPED, SCRUB_PENDING, passwords_out
 from streamtui.core.sql import select_in
 
@@ -49,6 +51,53 @@ def _search_and_stars(db: sqlite3.Connection) -> None:
         "source_id) WHERE starred = 1"
     )
     search.create_and_fill(db)
+
+
+def _names_and_retention(db: sqlite3.Connection) -> None:
+    """Names compared without case are unique in the database itself, and what retention needs.
+
+    ``sources.name_key`` is the case-folded name under a unique index, so that a name is
+    chosen and saved in one transaction and two processes never take the same one (an older
+    database may hold two names that differ only in case: the later one gets a number).
+    Retention (core/retention.py): ``keep_days`` and ``max_items`` of a source (NULL: the
+    config's), ``fetches`` counts the source's parsed fetches and an item's ``fetched`` is
+    that count when a fetch last carried it (equal: the feed still carries it), ``churn``
+    counts fetches in a row that replaced most of the items, and ``added_at`` is when an item
+    arrived (0 for items stored before: they count as arrived at this migration, kept in meta
+    as ``arrivals_since``). The columns are added without rewriting a row."""
+    for statement in _statements(_RETENTION_COLUMNS):
+        db.execute(statement)
+    rows = db.execute("SELECT id, name FROM sources ORDER BY id").fetchall()
+    used: set[str] = set()
+    clashes = []
+    for source_id, name in rows:
+        if name_key(name) in used:
+            clashes.append((source_id, name))
+        used.add(name_key(name))
+    picker = NamePicker(used.__contains__)
+    renamed = {}
+    for source_id, name in clashes:
+        renamed[source_id] = picker.pick(name)
+        used.add(name_key(renamed[source_id]))
+    db.executemany(
+        "UPDATE sources SET name = ?, name_key = ? WHERE id = ?",
+        [(renamed.get(sid, name), name_key(renamed.get(sid, name)), sid) for sid, name in rows],
+    )
+    db.execute("CREATE UNIQUE INDEX sources_by_name_key ON sources (name_key)")
+    db.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('arrivals_since', ?)", (str(time.time()),)
+    )
+
+
+_RETENTION_COLUMNS = """
+ALTER TABLE sources ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE sources ADD COLUMN keep_days INTEGER;
+ALTER TABLE sources ADD COLUMN max_items INTEGER;
+ALTER TABLE sources ADD COLUMN fetches INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN churn INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE items ADD COLUMN added_at REAL NOT NULL DEFAULT 0;
+ALTER TABLE items ADD COLUMN fetched INTEGER NOT NULL DEFAULT 0;
+"""
 
 
 Migration = str | Callable[[sqlite3.Connection], None]
@@ -155,6 +204,8 @@ MIGRATIONS: list[Migration] = [
     # source with one stored there has login = 1 (2: and its ids' scope). See
     # core/secrets_migration.py.
     passwords_out,
+    # 6: unique case-folded names and the columns retention needs.
+    _names_and_retention,
 ]
 
 FEED_STATE_COLUMNS = (
@@ -170,7 +221,6 @@ FEED_STATE_COLUMNS = (
     "site_url",
     "location",
     "updated_at",
-    "name",
     "folder",
     "login",
 )
@@ -197,6 +247,38 @@ class ReadOnlyError(StoreError):
     """Nothing can be saved: the database opened read-only (a read-only data directory)."""
 
 
+class DatabaseGoneError(ReadOnlyError):
+    """The database file was deleted or replaced while it was open: what is written to the
+    open file would vanish with it, so nothing more is saved (see Store.check_file)."""
+
+    def __init__(self, message: str, *, deleted: bool) -> None:
+        super().__init__(message)
+        self.deleted = deleted
+        """The file is gone (it can be restored); False: another file took its place."""
+
+
+class DuplicateSourceError(StoreError):
+    """A source is already stored at this location (or one that names the same feed)."""
+
+    def __init__(self, location: str, name: str) -> None:
+        super().__init__(f"{location}: already added as {name!r}")
+        self.location = location
+        self.name = name
+
+
+@dataclass(frozen=True, slots=True)
+class NewSource:
+    """A source to add; ``name`` is the one wanted (a number is added when it is taken)."""
+
+    name: str
+    kind: SourceKind
+    location: str
+    folder: str = ""
+    key: str = ""
+    login: bool = False
+    """Its password is in the credential store, under ("feed", key)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SyncStats:
     added: int = 0
@@ -206,11 +288,28 @@ class SyncStats:
 
 @dataclass(frozen=True, slots=True)
 class Merge:
-    """One feed's parsed items and its new fetch state, for :meth:`Store.merge_many`."""
+    """One feed's parsed items and its new fetch state, for :meth:`Store.merge_many`.
+
+    ``whole``: the items are everything the feed carries now (a parsed fetch), which
+    retention must not remove and which tells whether the feed replaces most of its items at
+    each fetch. ``rename``: given the source's name as stored when the merge is written, the
+    name it should take ("" keeps it); the name is made unique in that same transaction."""
 
     source_id: int
     items: Sequence[Item]
     state: Mapping[str, object] = field(default_factory=dict)
+    whole: bool = False
+    rename: Callable[[str], str] | None = None
+
+
+CLEANUP_BATCH = 1_000
+"""Items removed in one transaction at most by a cleanup."""
+CHURN_FETCHES = 3
+"""Fetches in a row that replace most of a feed's items before its source says so."""
+CHURN_SHARE = 0.8
+"""The share of a fetch's items that must be new for the fetch to count as replacing them."""
+CHURN_MIN_ITEMS = 10
+"""Feeds carrying fewer items are never said to churn (one new item of one is normal)."""
 
 
 class Store:
@@ -237,6 +336,12 @@ class Store:
         """Bumped by every write that could add a row to a query view (see _hits)."""
         self._slots: OrderedDict[tuple[View, float], tuple[tuple[int, ...], int]] = OrderedDict()
         """Cached query views: (view, since) -> (what they were computed from, their slot)."""
+        self._file: tuple[int, int] | None = None
+        """(device, inode) of the database file as opened: see check_file."""
+        self.gone: DatabaseGoneError | None = None
+        """Set once the file was found deleted or replaced: nothing more is saved."""
+        self._outside_version: int | None = None
+        """PRAGMA data_version of the writing connection when last asked (changed_elsewhere)."""
 
     # -- opening -------------------------------------------------------------------------
 
@@ -264,6 +369,7 @@ class Store:
             store._migrate()
             store._scrub_moved_secrets()
             store._open_reader(path)
+            store._file = _file_id(path)
         except sqlite3.DatabaseError as error:
             store.close()
             raise StoreError(f"{path}: {_reason(error)}") from error
@@ -418,6 +524,11 @@ class Store:
         return store
 
     def _configure(self) -> None:
+        # Space freed by retention goes back to the file system (core/retention.py). Set on
+        # a new database only (on an existing one the pragma waits for the write lock and
+        # does nothing): an existing one is switched over by a VACUUM at `cleanup`.
+        if not self._db.execute("SELECT 1 FROM sqlite_schema LIMIT 1").fetchone():
+            self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
@@ -483,6 +594,58 @@ class Store:
             with suppress(sqlite3.Error):
                 self._db.execute("PRAGMA secure_delete = OFF")
 
+    def restore(self) -> None:
+        """Write everything the open database holds back to its path, after the file was
+        deleted while open (DatabaseGoneError with ``deleted``), and go on saving there.
+
+        The copy is made under a name of its own and linked in only if nothing has taken the
+        path meanwhile (another streamtui starting afresh): nothing is ever overwritten."""
+        gone = self.gone
+        if gone is None or not gone.deleted or self.path is None:
+            raise StoreError(f"{self.path or 'database'}: nothing to restore")
+        path = self.path
+        with self._lock, self._read_lock:
+            copy = path.with_name(f"{path.name}.restoring-{os.getpid()}")
+            try:
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                _remove_database_files(copy)
+                os.close(os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # private
+                target = sqlite3.connect(copy)
+                try:
+                    self._db.backup(target)
+                finally:
+                    target.close()
+                os.link(copy, path)  # fails if a file took the path meanwhile
+            except FileExistsError as error:
+                raise StoreError(
+                    f"{path}: cannot restore, another database file is there now; quit and "
+                    "start streamtui again to use it"
+                ) from error
+            except (OSError, sqlite3.Error) as error:
+                raise StoreError(f"{path}: cannot restore ({_reason(error)})") from error
+            finally:
+                _remove_database_files(copy)
+            self._reopen(path)
+
+    def _reopen(self, path: Path) -> None:
+        """Swap the connections for new ones on ``path`` (call with both locks held)."""
+        connection = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=BUSY_SECONDS
+        )
+        old = (self._db, self._reader)
+        self._db = connection
+        self._configure()
+        lock = self._read_lock
+        self._open_reader(path)
+        self._read_lock = lock  # the one held now: readers waiting on it stay in order
+        for stale in old:
+            with suppress(sqlite3.Error):
+                stale.close()
+        self._slots.clear()  # the query views' hits lived on the old reading connection
+        self._generation += 1
+        self._file = _file_id(path)
+        self.gone = None
+
     def close(self) -> None:
         with self._lock, self._read_lock:
             if self._reader is not self._db:
@@ -492,7 +655,9 @@ class Store:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; a failure rolls back and surfaces as StoreError (a
-        read-only store refuses at once with ReadOnlyError)."""
+        read-only store refuses at once with ReadOnlyError, and so does one whose file was
+        deleted or replaced: DatabaseGoneError, also raised when that happened during the
+        write, which then went to a file that no longer exists)."""
         self.check_writable()
         with self._lock:
             try:
@@ -508,11 +673,42 @@ class Store:
                 raise StoreError(
                     f"{self.path or 'database'}: cannot save ({_reason(error)})"
                 ) from error
+        self.check_file()
 
     def check_writable(self) -> None:
         """Raise ReadOnlyError when nothing can be saved."""
         if self.read_only:
             raise ReadOnlyError(_read_only_message(self.path, "nothing was saved"))
+        self.check_file()
+
+    def check_file(self) -> None:
+        """Raise DatabaseGoneError when the database file was deleted, or replaced by another
+        file, since it was opened (its folder removed, a cleanup tool, another program).
+        SQLite goes on writing to the open file, which vanishes when it is closed: every save
+        from then on would be lost without a word. A stat of the path against the device and
+        inode seen at opening costs about a microsecond (sqlite3 does not expose the open
+        file's descriptor to fstat)."""
+        if self.gone is not None:
+            raise self.gone
+        if self._file is None or self.path is None:
+            return
+        try:
+            now = _file_id(self.path)
+        except FileNotFoundError:
+            deleted = True
+        except OSError:  # cannot tell (a folder without permission): the writes will say
+            return
+        else:
+            if now == self._file:
+                return
+            deleted = False
+        what = "deleted" if deleted else "replaced by another file"
+        self.gone = DatabaseGoneError(
+            f"{self.path}: the database file was {what} while streamtui was running; "
+            "nothing since then can be saved",
+            deleted=deleted,
+        )
+        raise self.gone
 
     def _rollback(self) -> None:
         """Roll back the open transaction, if any. After a full disk or an I/O error SQLite
@@ -549,14 +745,51 @@ class Store:
         *,
         folder: str = "",
         key: str = "",
+        identity: Callable[[str], str] | None = None,
         login: bool = False,
     ) -> Source:
-        """Add a source; ``login`` says that its password is in the credential store under
-        ("feed", key). Neither ``location`` nor ``key`` may hold a password."""
+        """Add a source named ``name`` or, when that is taken, ``name (2)``...; raises
+        DuplicateSourceError when its location is stored already (or, with ``identity``, a
+        feed whose location or first address has the same identity). Both are decided in
+        the transaction that adds it: two processes adding at once never clash. ``login`` says
+        that its password is in the credential store under ("feed", key); neither
+        ``location`` nor ``key`` may hold a password."""
+        (added,) = self.add_sources([NewSource(name, kind, location, folder, key, login)], identity)
+        if isinstance(added, DuplicateSourceError):
+            raise added
+        return added
+
+    def add_sources(
+        self, wanted: Sequence[NewSource], identity: Callable[[str], str] | None = None
+    ) -> list[Source | DuplicateSourceError]:
+        """Add many sources in one transaction (an import): each gets a free name, and one
+        already stored (or added earlier in ``wanted``) comes back as DuplicateSourceError.
+        The feeds stored are read once, and a name's taken numbers are searched once: 20,000
+        sources cost a few statements each, however many are stored or share a name."""
+        results: list[Source | DuplicateSourceError] = []
         with self._write() as db:
-            return self._insert_source(
-                db, name, kind, location, folder=folder, key=key, login=login
-            )
+            known: dict[str, str] = {}
+            if identity is not None:
+                for location, key, name in db.execute(
+                    "SELECT location, key, name FROM sources WHERE kind = 'feed' ORDER BY id DESC"
+                ):
+                    known[identity(str(key))] = known[identity(str(location))] = str(name)
+            picker = self._picker(db)
+            for new in wanted:
+                same = identity(new.location) if identity is not None else None
+                if same is not None and same in known:
+                    results.append(DuplicateSourceError(new.location, known[same]))
+                    continue
+                try:
+                    source = self._insert_source(db, new, picker)
+                except DuplicateSourceError as error:
+                    results.append(error)
+                    continue
+                if identity is not None:
+                    for address in (new.location, new.key or new.location):
+                        known[identity(address)] = source.name
+                results.append(source)
+        return results
 
     def add_source_with_items(
         self,
@@ -571,29 +804,64 @@ class Store:
         """:meth:`add_source` then :meth:`sync_items`, in one transaction: a write that
         fails half-way (a full disk) leaves no empty source behind."""
         with self._write() as db:
-            source = self._insert_source(db, name, kind, location)
+            source = self._insert_source(db, NewSource(name, kind, location), self._picker(db))
             stats = self._sync(db, source.id, items, fingerprint, error)
         return source, stats
 
+    def rename_source(self, source_id: int, wanted: str) -> str:
+        """Rename a source to ``wanted`` or, when another source has that name, ``wanted
+        (2)``...; chosen and saved in one transaction. Returns the name given."""
+        with self._write() as db:
+            name = self._picker(db, exclude=source_id).pick(wanted)
+            db.execute(
+                "UPDATE sources SET name = ?, name_key = ? WHERE id = ?",
+                (name, name_key(name), source_id),
+            )
+        return name
+
     @staticmethod
-    def _insert_source(
-        db: sqlite3.Connection,
-        name: str,
-        kind: SourceKind,
-        location: str,
-        *,
-        folder: str = "",
-        key: str = "",
-        login: bool = False,
-    ) -> Source:
+    def _picker(db: sqlite3.Connection, *, exclude: int | None = None) -> NamePicker:
+        """Free names as seen inside the write transaction on ``db`` (``exclude``: a source
+        whose own name does not count, the one being renamed)."""
+        return NamePicker(
+            lambda key: (
+                db.execute(
+                    "SELECT 1 FROM sources WHERE name_key = ? AND id IS NOT ?", (key, exclude)
+                ).fetchone()
+                is not None
+            )
+        )
+
+    @staticmethod
+    def _insert_source(db: sqlite3.Connection, new: NewSource, picker: NamePicker) -> Source:
+        found = db.execute("SELECT name FROM sources WHERE location = ?", (new.location,))
+        taken = found.fetchone()
+        if taken is not None:
+            raise DuplicateSourceError(new.location, str(taken[0]))
+        name = picker.pick(new.name)
         cursor = db.execute(
-            "INSERT INTO sources (name, kind, location, key, folder, added_at, login) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (name, kind.value, location, key or location, folder, time.time(), int(login)),
+            "INSERT INTO sources (name, name_key, kind, location, key, folder, added_at, login) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                name,
+                name_key(name),
+                new.kind.value,
+                new.location,
+                new.key or new.location,
+                new.folder,
+                time.time(),
+                int(new.login),
+            ),
         )
         assert cursor.lastrowid is not None
         return Source(
-            cursor.lastrowid, name, kind, location, key=key or location, folder=folder, login=login
+            cursor.lastrowid,
+            name,
+            new.kind,
+            new.location,
+            key=new.key or new.location,
+            folder=new.folder,
+            login=new.login,
         )
 
     def add_source_once(
@@ -607,7 +875,7 @@ class Store:
             db.execute("INSERT INTO meta (key, value) VALUES (?, '1')", (marker,))
             if db.execute("SELECT 1 FROM sources WHERE location = ?", (location,)).fetchone():
                 return None
-            return self._insert_source(db, name, kind, location)
+            return self._insert_source(db, NewSource(name, kind, location), self._picker(db))
 
     def remove_source(self, source_id: int) -> None:
         """Remove a source with its items and their search entries."""
@@ -634,13 +902,13 @@ class Store:
         result = []
         for found in self._read(
             "SELECT id, name, kind, location, updated_at, last_error, key, folder, warning, "
-            f"gone, retry_at, login FROM sources "
+            f"gone, retry_at, login, churn FROM sources "
             f"{'' if only is None else f'WHERE id IN ({marks})'} "
             "ORDER BY id",
             chosen,
         ):
             source_id, name, kind, location, updated_at, last_error = found[:6]
-            key, folder, warning, gone, retry_at, login = found[6:]
+            key, folder, warning, gone, retry_at, login, churn = found[6:]
             sid = int(str(source_id))
             unread, total = counts.get(sid, (0, 0))
             result.append(
@@ -660,6 +928,7 @@ class Store:
                     retry_at=_datetime(retry_at),
                     login=bool(login),
                     scoped=login == LOGIN_SCOPED,
+                    renaming=int(str(churn)) >= CHURN_FETCHES,
                 )
             )
         return result
@@ -743,11 +1012,14 @@ class Store:
         )
         return stats
 
-    def merge_items(self, source_id: int, items: Sequence[Item], **state: object) -> SyncStats:
+    def merge_items(
+        self, source_id: int, items: Sequence[Item], *, whole: bool = False, **state: object
+    ) -> SyncStats:
         """Add a feed's new items and update changed ones; items the feed no longer carries
-        stay (feeds drop old entries). Undated items keep the date they were first seen.
-        ``state`` updates the source's fetch state in the same transaction."""
-        (outcome,) = self.merge_many([Merge(source_id, items, state)])
+        stay (feeds drop old entries; retention removes them later). Undated items keep the
+        date they were first seen. ``state`` updates the source's fetch state in the same
+        transaction; ``whole``: the items are all the feed carries now (Merge.whole)."""
+        (outcome,) = self.merge_many([Merge(source_id, items, state, whole=whole)])
         if isinstance(outcome, StoreError):
             raise outcome
         return outcome
@@ -769,16 +1041,211 @@ class Store:
         return outcomes
 
     def _merge(self, db: sqlite3.Connection, merge: Merge) -> SyncStats:
-        stats = self._write_items(db, merge.source_id, merge.items, remove_missing=False)
-        fields = {"updated_at": time.time(), **merge.state}
-        assignments = ", ".join(f"{name} = ?" for name in fields)
+        found = db.execute(
+            "SELECT name, fetches, churn FROM sources WHERE id = ?", (merge.source_id,)
+        ).fetchone()
+        if found is None:  # removed meanwhile: its items must not stay behind
+            raise sqlite3.IntegrityError(f"source {merge.source_id} is gone")
+        name, fetches, churn = str(found[0]), int(found[1]), int(found[2])
+        fetched = fetches + 1 if merge.whole else None
+        stats = self._write_items(
+            db, merge.source_id, merge.items, remove_missing=False, fetched=fetched
+        )
+        fields: dict[str, object] = {"updated_at": time.time(), **merge.state}
         assert set(fields) <= set(FEED_STATE_COLUMNS)
-        cursor = db.execute(
+        if fetched is not None:
+            carried = len({item.id for item in merge.items})
+            replaced = fetches and _replaced_most(stats.added, carried)
+            if replaced:
+                replaced = _replaced_most(self._repeats(db, merge, fetched), carried)
+            churn = churn + 1 if replaced else 0
+            note = _churn_note(churn, stats.added, carried)
+            warning = str(fields.get("warning", ""))
+            fields.update(
+                fetches=fetched, churn=churn, warning="; ".join(w for w in (warning, note) if w)
+            )
+        wanted = merge.rename(name) if merge.rename is not None else ""
+        if wanted and wanted != name:
+            new_name = self._picker(db, exclude=merge.source_id).pick(wanted)
+            fields.update(name=new_name, name_key=name_key(new_name))
+        assignments = ", ".join(f"{column} = ?" for column in fields)
+        db.execute(
             f"UPDATE sources SET {assignments} WHERE id = ?", (*fields.values(), merge.source_id)
         )
-        if not cursor.rowcount:  # removed meanwhile: its items must not stay behind
-            raise sqlite3.IntegrityError(f"source {merge.source_id} is gone")
         return stats
+
+    @staticmethod
+    def _repeats(db: sqlite3.Connection, merge: Merge, fetched: int) -> int:
+        """How many of a fetch's items repeat a story the source had before under another id
+        (the same title or link as an item the fetch no longer carries): a feed whose new
+        items are mostly repeats gives its stories new ids, where a busy feed has new
+        stories. Read only for a fetch whose items are nearly all new (rare)."""
+        titles, links = set(), set()
+        for title, link in db.execute(
+            "SELECT i.title, coalesce(b.link, '') FROM items i LEFT JOIN bodies b "
+            "ON b.item_id = i.id WHERE i.source_id = ? AND i.fetched != ?",
+            (merge.source_id, fetched),
+        ):
+            titles.add(title)
+            links.add(link)
+        titles.discard("")
+        links.discard("")
+        return sum(item.title in titles or item.link in links for item in merge.items)
+
+    # -- retention (the rules: core/retention.py) --------------------------------------------
+
+    def limits(self, source_id: int) -> SourceRetention:
+        rows = self._read("SELECT keep_days, max_items FROM sources WHERE id = ?", (source_id,))
+        if not rows:
+            return SourceRetention()
+        days, count = rows[0]
+        return SourceRetention(
+            None if days is None else int(str(days)), None if count is None else int(str(count))
+        )
+
+    def set_limits(self, source_id: int, limits: SourceRetention) -> None:
+        with self._write() as db:
+            db.execute(
+                "UPDATE sources SET keep_days = ?, max_items = ? WHERE id = ?",
+                (limits.keep_days, limits.max_items, source_id),
+            )
+
+    def cleanup(
+        self,
+        defaults: Retention,
+        *,
+        only: Collection[int] | None = None,
+        now: float | None = None,
+        limit: int | None = None,
+    ) -> CleanupReport:
+        """Remove the feed items that retention lets go (of the sources in ``only``), at
+        most ``limit`` of them, in transactions of at most CLEANUP_BATCH items (a key that
+        marks an item read waits for one of them at most); then give the space back when
+        the database can (auto_vacuum=INCREMENTAL). What is due is found on the reading
+        connection, and what protects an item is checked again in the transaction that
+        removes it: an item starred, marked unread or fetched meanwhile stays. A pass with
+        nothing due writes nothing."""
+        moment = time.time() if now is None else now
+        arrivals = float(self.meta("arrivals_since") or 0)
+        chosen = list(only or ())
+        marks = ", ".join("?" * len(chosen))
+        sources = self._read(
+            "SELECT id, name, keep_days, max_items FROM sources WHERE kind = 'feed' "
+            f"{'' if only is None else f'AND id IN ({marks})'} ORDER BY id",
+            chosen,
+        )
+        report = CleanupReport()
+        due: list[tuple[int, str, list[str]]] = []
+        for source_id, name, days, count in sources:
+            sid = int(str(source_id))
+            limits = SourceRetention(
+                None if days is None else int(str(days)), None if count is None else int(str(count))
+            )
+            with self._read_lock:
+                try:
+                    found = retention.candidates(self._reader, sid, *limits.over(defaults), moment)
+                    rules = self._rules(self._reader, sid, defaults, moment, arrivals)
+                    if found and rules is not None:
+                        found = retention.removable(self._reader, found, rules)
+                except sqlite3.Error as error:
+                    raise StoreError(f"{self.path or 'database'}: cannot read ({error})") from error
+            if found:
+                due.append((sid, str(name), found))
+        if not due:
+            return report
+        before = self.size_bytes()
+        budget = limit
+        with self.checkpoints_deferred():
+            for batch in _batches(due, CLEANUP_BATCH):
+                if budget is not None and budget <= 0:
+                    report.pending = True
+                    break
+                with self._write() as db:
+                    for sid, name, ids in batch:
+                        rules = self._rules(db, sid, defaults, moment, arrivals)
+                        going = [] if rules is None else retention.removable(db, ids, rules)
+                        if budget is not None:
+                            going = going[:budget]
+                            budget -= len(going)
+                        retention.remove(db, going)
+                        if going:
+                            report.removed[name] = report.removed.get(name, 0) + len(going)
+                    self._generation += 1
+        if report.total:
+            self._incremental_vacuum()
+            report.freed_bytes = max(0, before - self.size_bytes())
+        return report
+
+    @staticmethod
+    def _rules(
+        db: sqlite3.Connection, source_id: int, defaults: Retention, now: float, arrivals: float
+    ) -> Rules | None:
+        found = db.execute(
+            "SELECT fetches, churn FROM sources WHERE id = ?", (source_id,)
+        ).fetchone()
+        if found is None:
+            return None
+        fetches, churn = int(found[0]), int(found[1])
+        return Rules(
+            fetches=fetches,
+            protect_unread=defaults.unread_days > 0 and churn < CHURN_FETCHES,
+            unread_since=now - defaults.unread_days * retention.DAY,
+            arrivals_since=arrivals,
+        )
+
+    def size_bytes(self) -> int:
+        """The database's size in bytes as SQLite counts it (pages in use or free)."""
+        with self._lock:
+            count = int(self._db.execute("PRAGMA page_count").fetchone()[0])
+            size = int(self._db.execute("PRAGMA page_size").fetchone()[0])
+        return count * size
+
+    def vacuum_mode(self) -> str:
+        """SQLite's auto_vacuum: "none" (freed space stays in the file, for reuse),
+        "full" or "incremental" (freed space goes back after a cleanup)."""
+        with self._lock:
+            mode = int(self._db.execute("PRAGMA auto_vacuum").fetchone()[0])
+        return {0: "none", 1: "full", 2: "incremental"}.get(mode, "none")
+
+    def enable_incremental_vacuum(self) -> int:
+        """Switch a database made before retention to auto_vacuum=INCREMENTAL: SQLite does
+        that only by rewriting the whole file once (VACUUM; measured 2.2 s at 100k items, and
+        as much free disk as the database takes). Returns how many bytes it gave back."""
+        self.check_writable()
+        before = self.size_bytes()
+        with self._lock:
+            try:
+                self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+                self._db.execute("VACUUM")
+            except sqlite3.Error as error:
+                raise StoreError(
+                    f"{self.path or 'database'}: cannot rewrite the database ({_reason(error)})"
+                ) from error
+        self.check_file()
+        return max(0, before - self.size_bytes())
+
+    def _incremental_vacuum(self) -> None:
+        """Give the free pages back to the file system (incremental auto_vacuum only; in
+        other modes they stay in the file and new items reuse them)."""
+        if self.vacuum_mode() != "incremental":
+            return
+        self.check_writable()
+        with self._lock:
+            try:
+                # Each step of this pragma frees one page, and sqlite3's execute() takes a
+                # statement without result columns for done after the first: executescript
+                # steps it to the end (in a transaction of its own).
+                self._db.executescript("PRAGMA incremental_vacuum;")
+            except sqlite3.Error as error:
+                raise StoreError(
+                    f"{self.path or 'database'}: cannot save ({_reason(error)})"
+                ) from error
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database file and truncate it (the file then shows the
+        space a cleanup gave back); a reader in the way only makes it partial."""
+        with self._lock, suppress(sqlite3.Error):
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     @contextmanager
     def checkpoints_deferred(self) -> Iterator[None]:
@@ -794,9 +1261,13 @@ class Store:
         finally:
             with self._lock, suppress(sqlite3.Error):  # closed meanwhile
                 self._db.execute("PRAGMA wal_autocheckpoint=1000")
-            if self.path is not None:
-                with suppress(sqlite3.Error):
-                    checkpointer = sqlite3.connect(self.path, timeout=0.1)
+            if self.path is not None and self.gone is None:
+                # mode=rw: a database file deleted meanwhile is never created again empty.
+                with suppress(sqlite3.Error, StoreError):
+                    self.check_file()
+                    checkpointer = sqlite3.connect(
+                        f"{self.path.resolve().as_uri()}?mode=rw", uri=True, timeout=0.1
+                    )
                     try:
                         checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
                     finally:
@@ -809,7 +1280,10 @@ class Store:
         items: Sequence[Item],
         *,
         remove_missing: bool,
+        fetched: int | None = None,
     ) -> SyncStats:
+        """Store ``items`` for a source; ``fetched``: they are what a feed's fetch number
+        ``fetched`` carried, each is marked with it (retention keeps what a feed carries)."""
         base = source_id * SEQ_SPAN
         wanted: dict[str, tuple[int, Item]] = {}
         for seq, item in enumerate(items):
@@ -832,11 +1306,11 @@ class Store:
         fresh: list[tuple[Item, tuple[object, ...]]] = []
         for item_id, (seq, item) in wanted.items():
             old = existing.get(item_id)
-            published = item.published.timestamp()
+            published = dates.stamp(item.published)
             if old is not None and not remove_missing:
                 seq = int(str(old[2]))  # a feed's order shifts as it grows: keep the first
                 if not item.dated:
-                    published = float(str(old[1]))
+                    published = dates.stored_stamp(old[1])
             values = (
                 item.title,
                 published,
@@ -863,7 +1337,11 @@ class Store:
                     continue
             self._write_body(db, item)
             reindex.append(item)
-        self._insert(db, source_id, fresh)
+        self._insert(db, source_id, fresh, fetched or 0)
+        if fetched is not None:
+            db.executemany(
+                "UPDATE items SET fetched = ? WHERE id = ?", [(fetched, i) for i in existing]
+            )
         added = len(fresh)
         reindex += [item for item, _ in fresh]
         self._index(db, reindex)
@@ -938,6 +1416,7 @@ class Store:
         db: sqlite3.Connection,
         source_id: int,
         fresh: Sequence[tuple[Item, tuple[object, ...]]],
+        fetched: int = 0,
     ) -> None:
         """Insert new items, each taking any state it left behind under its id or an alias,
         with their bodies. A few statements for all of them: one per item made a cold refresh
@@ -963,6 +1442,7 @@ class Store:
             for row in select_in(db, "SELECT id, read, read_at FROM items", "id", aliases)
         }
         rows, taken = [], []
+        now = time.time()
         for item, values in fresh:
             read, read_at, starred = 0, None, 0
             for candidate in names[item.id]:
@@ -974,10 +1454,11 @@ class Store:
                     read, read_at = max(read, found[0]), read_at or found[1]
                     starred = starred or found[2]
             stored[item.id] = (read, read_at, 0)
-            rows.append((item.id, source_id, *values, read, read_at, starred))
+            rows.append((item.id, source_id, *values, read, read_at, starred, now, fetched))
         db.executemany(
             "INSERT INTO items (id, source_id, title, published, seq, teaser, truncated, digest,"
-            " read, read_at, starred) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " read, read_at, starred, added_at, fetched)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         db.executemany("DELETE FROM kept_state WHERE item_id = ?", taken)
@@ -1111,11 +1592,13 @@ class Store:
         )
         return str(found[0][0]) if found else None
 
-    def _key(self, item_id: str) -> tuple[float, int, str] | None:
+    def _key(self, item_id: str) -> _Key | None:
         rows = self._read("SELECT published, seq FROM items WHERE id = ?", (item_id,))
         if not rows:
             return None
-        return float(str(rows[0][0])), int(str(rows[0][1])), item_id
+        # The value as stored, not as a float: an old database's "nan" text or 1e999 must
+        # compare in SQL exactly as the ORDER BY sorted it.
+        return rows[0][0], int(str(rows[0][1])), item_id
 
     def _source(self, view: View, *, extra: str = "") -> tuple[str, str, list[object]]:
         """The table a view's rows come from (the items, or a query view's hits joined to
@@ -1206,6 +1689,22 @@ class Store:
             "SELECT pos FROM temp.search_hits WHERE slot = ? AND item_id = ?", (slot, item_id)
         )
         return int(str(found[0][0])) if found else None
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another process (the command line, another streamtui) has committed since
+        the last call. Asked of the writing connection, whose data_version this process's
+        own writes never change (the reading connection's would). False, to be asked again
+        later, while this process is writing."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            version = int(self._db.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error:
+            return False
+        finally:
+            self._lock.release()
+        seen, self._outside_version = self._outside_version, version
+        return seen is not None and seen != version
 
     def _data_version(self) -> int:
         """Changes whenever another connection commits (another streamtui, say)."""
@@ -1402,7 +1901,11 @@ def _where(
     return ("WHERE " + " AND ".join(conditions) if conditions else ""), params
 
 
-def _before(key: tuple[float, int, str]) -> list[tuple[str, tuple[object, ...]]]:
+_Key = tuple[object, int, str]
+"""Where an item is in list order: its published value as stored, its seq, its id."""
+
+
+def _before(key: _Key) -> list[tuple[str, tuple[object, ...]]]:
     """The rows before ``key`` in list order, as three index ranges (one OR of them is not
     an index range: measured 150 ms at 100k items against a few ms for the three)."""
     published, seq, item_id = key
@@ -1413,7 +1916,7 @@ def _before(key: tuple[float, int, str]) -> list[tuple[str, tuple[object, ...]]]
     ]
 
 
-def _after(key: tuple[float, int, str]) -> list[tuple[str, tuple[object, ...]]]:
+def _after(key: _Key) -> list[tuple[str, tuple[object, ...]]]:
     """The rows after ``key`` in list order, nearest range first."""
     published, seq, item_id = key
     return [
@@ -1421,6 +1924,40 @@ def _after(key: tuple[float, int, str]) -> list[tuple[str, tuple[object, ...]]]:
         ("published = ? AND seq > ?", (published, seq)),
         ("published < ?", (published,)),
     ]
+
+
+def _batches(
+    due: Sequence[tuple[int, str, list[str]]], size: int
+) -> Iterator[list[tuple[int, str, list[str]]]]:
+    """``due`` (source id, name, item ids) cut into batches of about ``size`` items, a
+    source's ids split across batches when they are many."""
+    batch: list[tuple[int, str, list[str]]] = []
+    held = 0
+    for sid, name, ids in due:
+        for start in range(0, len(ids), size):
+            part = ids[start : start + size]
+            batch.append((sid, name, part))
+            held += len(part)
+            if held >= size:
+                yield batch
+                batch, held = [], 0
+    if batch:
+        yield batch
+
+
+def _replaced_most(new: int, carried: int) -> bool:
+    """Whether ``new`` items (never seen, or repeating a story under a new id) are most of a
+    fetch that carried ``carried`` items."""
+    return carried >= CHURN_MIN_ITEMS and new >= CHURN_SHARE * carried
+
+
+def _churn_note(churn: int, new: int, carried: int) -> str:
+    if churn < CHURN_FETCHES:
+        return ""
+    return (
+        f"the feed gives most of its items new ids at every fetch ({new} of {carried} new, "
+        f"{churn} fetches in a row): the copies it drops are removed even unread"
+    )
 
 
 def _digest(item: Item) -> str:
@@ -1440,7 +1977,7 @@ def _row(values: Sequence[object]) -> Row:
         str(item_id),
         int(str(source_id)),
         str(title),
-        datetime.fromtimestamp(float(str(published)), UTC),
+        dates.from_stamp(published),  # an old database may hold any REAL, even NaN
         bool(teaser),
         bool(truncated),
         bool(read),
@@ -1466,7 +2003,7 @@ def _float(value: object) -> float | None:
 
 
 def _datetime(value: object) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(float(str(value)), UTC)
+    return None if value is None else dates.from_stamp(value)
 
 
 def _statements(script: str) -> list[str]:
@@ -1531,6 +2068,17 @@ def _reason(error: BaseException) -> str:
     if code == sqlite3.SQLITE_READONLY:
         return "the database file or its folder is read-only"
     return text
+
+
+def _remove_database_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with suppress(FileNotFoundError):
+            path.with_name(path.name + suffix).unlink()
+
+
+def _file_id(path: Path) -> tuple[int, int]:
+    status = os.stat(path)
+    return status.st_dev, status.st_ino
 
 
 def _unwritable(path: Path) -> bool:

@@ -5,24 +5,26 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-import webbrowser
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.geometry import Size
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer
 
+from streamtui.core.browser import BrowserError, Launch, run_in_terminal
+from streamtui.core.browser import choose as choose_browser
+from streamtui.core.browser import start as start_browser
 from streamtui.core.config import Config
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library
@@ -31,7 +33,7 @@ from streamtui.core.models import Row, Source, View
 from streamtui.core.redact import redact_text
 from streamtui.core.sanitize import sanitize
 from streamtui.core.search import terms
-from streamtui.core.store import ReadOnlyError
+from streamtui.core.store import DatabaseGoneError, ReadOnlyError
 from streamtui.ui.commands import ItemsProvider, SourcesProvider
 from streamtui.ui.format import safe
 from streamtui.ui.keys import KeyTable, described, keymap_for
@@ -45,9 +47,11 @@ from streamtui.ui.screens.dialogs import (
 from streamtui.ui.screens.help import HelpScreen, help_content
 from streamtui.ui.screens.links import LinkScreen
 from streamtui.ui.widgets.article import ArticleView
+from streamtui.ui.widgets.footer import KeysFooter
 from streamtui.ui.widgets.search import SearchBar
 from streamtui.ui.widgets.sidebar import SourcesSidebar
 from streamtui.ui.widgets.stream_list import StreamList
+from streamtui.ui.widgets.too_small import TOO_SMALL, TooSmallNotice, too_small
 
 if TYPE_CHECKING:
     from streamtui.core.refresh import RefreshEvent, RefreshSummary
@@ -61,17 +65,29 @@ RELOAD_SECONDS = 1.0
 100k items (count, the cursor's rank, a window) takes 20-30 ms of the UI thread: every 0.4 s,
 one key in twenty waited for it (p95 54 ms during a refresh)."""
 
+DATABASE_CHECK_SECONDS = 2.0
+"""How often the app looks whether its database file is still there (a stat: microseconds)."""
+ELSEWHERE_SECONDS = 2.0
+"""How often the app looks for changes another process made (the command line adding a
+source, another streamtui marking items): one PRAGMA, a few microseconds."""
+
 NARROW = 100
 """Below this many columns the sidebar starts hidden and the article, while open, takes the
 whole width."""
 
 Opener = Callable[[str], object]
-"""Opens a URL outside the app (the web browser; tests pass a recorder)."""
+"""Opens a URL outside the app instead of the browser (tests pass a recorder)."""
 
 
-def open_in_browser(url: str) -> object:
-    """The system's browser, never a shell: webbrowser runs the command with an argv list."""
-    return webbrowser.open(url, new=2)
+def _share(text: str) -> int:
+    """A remembered list width, when it is one (20-80 %); else 0."""
+    return int(text) if text.isdigit() and 20 <= int(text) <= 80 else 0
+
+
+def open_in_browser(url: str) -> None:
+    """Open ``url`` in $BROWSER or the system's browser, never through a shell (a terminal
+    browser too, as if it drew elsewhere: the app runs those with :meth:`StreamApp.suspend`)."""
+    start_browser(choose_browser(url))
 
 
 class StreamApp(App[None]):
@@ -136,7 +152,7 @@ class StreamApp(App[None]):
         sync_on_start: bool = True,
         refresh_minutes: int | None = None,
         config: Config | None = None,
-        opener: Opener = open_in_browser,
+        opener: Opener | None = None,
     ) -> None:
         """Raises ConfigError (naming the line) for a keymap or theme this app cannot use."""
         super().__init__()
@@ -148,6 +164,8 @@ class StreamApp(App[None]):
             config.refresh_interval if refresh_minutes is None else refresh_minutes
         )
         self.opener = opener
+        self.browser = config.browser
+        self.browser_terminal = config.browser_terminal
         self.keymap: dict[str, str] = keymap_for(config, self.key_tables())
         self.keymap_preset = config.keymap_preset
         if config.theme and config.theme not in self.available_themes:
@@ -156,8 +174,13 @@ class StreamApp(App[None]):
                 + ", ".join(sorted(self.available_themes)),
                 key="theme",
             )
-        self._theme_name = config.theme
-        self.list_share = config.list_width or 50
+        # config.toml's values win; else what the user last chose in the app (the palette's
+        # theme, < and >), remembered in the database.
+        remembered = library.remembered("theme")
+        self._theme_name = config.theme or (
+            remembered if remembered in self.available_themes else ""
+        )
+        self.list_share = config.list_width or _share(library.remembered("list_width")) or 50
         self._search_return: View | None = None
         self._refreshing = False
         self._sidebar_at = self._reloaded_at = 0.0
@@ -166,6 +189,9 @@ class StreamApp(App[None]):
         self._cancel = threading.Event()
         self._flusher: Timer | None = None
         self._told_read_only = library.read_only and bool(startup_message)
+        self._focus_before: list[tuple[Screen[object], Widget | None]] = []
+        self._wrap_from: tuple[int, str | None] | None = None
+        """(direction, item) where n or p last stopped at the end: pressed again, it wraps."""
         self.view: View = library.view()
 
     # -- layout --------------------------------------------------------------------------
@@ -176,7 +202,8 @@ class StreamApp(App[None]):
             yield StreamList(id="stream")
             yield ArticleView(id="article")
         yield SearchBar(id="search")
-        yield Footer()
+        yield KeysFooter()
+        yield TooSmallNotice(id="too-small")
 
     @property
     def stream(self) -> StreamList:
@@ -198,12 +225,13 @@ class StreamApp(App[None]):
         self.set_keymap(self.keymap)
         if self._theme_name:
             self.theme = self._theme_name
+        self.watch(self, "theme", self._theme_chosen, init=False)
         narrow = self.size.width < NARROW
-        self.screen.set_class(narrow, "-narrow")
-        self.screen.set_class(narrow, "-no-sidebar")
+        self.main.set_class(narrow, "-narrow")
+        self.main.set_class(narrow, "-no-sidebar")
         self.search_bar.display = False
         self._apply_split()
-        self.watch(self.screen, "focused", self._focus_moved)
+        self.watch(self.main, "focused", self._focus_moved)
         self.sidebar.border_title = "Sources"
         # The first frame shows the list and the sources' names. Counting every source's
         # unread items reads the whole index (25 ms at 100k items) and the refresh imports
@@ -213,10 +241,13 @@ class StreamApp(App[None]):
             self._reload()
         self._focus(self.stream)
         self.call_after_refresh(self._after_first_frame)
+        self._fit(self.size)
 
     def _after_first_frame(self) -> None:
         with self._guard():
             self._show_sources()
+            self.library.changed_elsewhere()  # from now on
+        self.set_interval(ELSEWHERE_SECONDS, self._look_elsewhere)
         if self.startup_message:
             self.notify(self.startup_message, severity="warning", markup=False, timeout=10)
         read_only = self.library.read_only  # nothing a refresh brings could be kept
@@ -228,23 +259,53 @@ class StreamApp(App[None]):
             self.set_interval(
                 self.refresh_minutes * 60, partial(self.action_refresh, True, quiet=True)
             )
+        if not read_only:
+            self.set_interval(DATABASE_CHECK_SECONDS, self._check_database)
 
     def on_resize(self, event: events.Resize) -> None:
-        self.screen.set_class(event.size.width < NARROW, "-narrow")
+        self.main.set_class(event.size.width < NARROW, "-narrow")
         self._apply_split()
+        self._fit(event.size)
+
+    @property
+    def main(self) -> Screen[object]:
+        """The screen of the panes (a dialog, the help or the too-small notice may be over
+        it): its classes choose the layout."""
+        return self.default_screen
+
+    def _fit(self, size: Size) -> None:
+        """Below a usable size, a notice instead of every screen's widgets (set before the
+        screens are laid out at the new size); above it, everything as it was."""
+        small, was = too_small(size), self.has_class(TOO_SMALL)
+        if small:
+            self.query_one(TooSmallNotice).show_size(size)
+        if small and not was:  # hidden widgets lose the focus: remember where it was
+            self._focus_before = [(screen, screen.focused) for screen in self.screen_stack]
+        self.set_class(small, TOO_SMALL)
+        if was and not small:
+            for screen, widget in self._focus_before:
+                if widget is not None and widget.is_attached and screen.focused is None:
+                    screen.set_focus(widget)
+            self._focus_before = []
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the terminal is too small, only quitting: nothing acts unseen."""
+        return action == "quit" or not self.has_class(TOO_SMALL)
 
     def _focus(self, widget: Widget) -> None:
         """Focus at once (``Widget.focus`` waits a turn), so that keys typed ahead reach
         the pane they were meant for."""
-        self.screen.set_focus(widget)
+        self.main.set_focus(widget)
 
     def _focus_moved(self, focused: Widget | None) -> None:
         """On a narrow screen the article takes the whole width while it has the focus."""
-        self.screen.set_class(focused is self.article, "-reading")
+        if focused is None and self.has_class(TOO_SMALL):
+            return  # hidden under the too-small notice: the focus comes back as it was
+        self.main.set_class(focused is self.article, "-reading")
 
     def _apply_split(self) -> None:
         """The list/article split (wide layout only: a narrow one shows one at a time)."""
-        narrow = self.screen.has_class("-narrow")
+        narrow = self.main.has_class("-narrow")
         self.stream.styles.width = None if narrow else f"{self.list_share}fr"
         self.article.styles.width = None if narrow else f"{100 - self.list_share}fr"
 
@@ -271,10 +332,31 @@ class StreamApp(App[None]):
         open_id = self._open_id()
         if open_id is not None and self.library.position(view, open_id) is None:
             self.article.clear()  # the open item left the view: never browse from outside it
+            if self.focused is self.article:  # the pane is gone until the next item opens
+                self._focus(self.stream)
+
+    def _look_elsewhere(self) -> None:
+        with self._guard():
+            if self.library.changed_elsewhere():
+                self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Show what changed behind the app's back: the sidebar gains (or loses) sources,
+        the list takes in their items. A source in view that is gone leaves All in view."""
+        with self._guard():
+            source_id = self.view.source_id
+            if source_id is not None and source_id not in self.library.source_names():
+                self.view = self.library.view(None, unread_only=self.view.unread_only)
+            self._show_sources()
+            self._reload(self._cursor_id(), keep_screen=True)
 
     def _show_sources(self, *, counted: bool = True) -> None:
         sources = self.library.sources(counted=counted)
         view = self.view
+        # While the user moves in the sidebar, its highlight stays where they put it: a
+        # redraw (a refresh ending, a rename) must not move it back to the source in view,
+        # where the next d or e would act on the wrong source.
+        kept = self.sidebar.highlighted_id() if self.focused is self.sidebar else None
         self.sidebar.show_sources(
             sources,
             None if view.starred else view.source_id,
@@ -282,6 +364,8 @@ class StreamApp(App[None]):
             on_starred=view.starred and not view.query,
             counted=counted,
         )
+        if kept is not None:
+            self.sidebar.highlight(kept)
         if not counted:
             return
         if view.starred or view.query:  # the unread among what the view holds
@@ -344,8 +428,8 @@ class StreamApp(App[None]):
         with self._guard():
             self._reload()
             self._show_sources()
-        if self.screen.has_class("-narrow"):  # the sidebar was open to choose: close it
-            self.screen.add_class("-no-sidebar")
+        if self.main.has_class("-narrow"):  # the sidebar was open to choose: close it
+            self.main.add_class("-no-sidebar")
         self._focus(self.stream)
 
     def jump_to_item(self, item_id: str) -> None:
@@ -371,7 +455,7 @@ class StreamApp(App[None]):
         self._focus(self.stream)
 
     def action_focus_sources(self) -> None:
-        self.screen.remove_class("-no-sidebar")
+        self.main.remove_class("-no-sidebar")
         self._focus(self.sidebar)
 
     def action_list_back(self) -> None:
@@ -431,21 +515,34 @@ class StreamApp(App[None]):
         self._open_next_unread(direction, after=after, open_it=self._reading())
 
     def _open_next_unread(self, direction: int, *, after: str | None, open_it: bool = True) -> None:
-        """Go to the next unread item; past the end, wrap around once and say so."""
+        """Go to the next unread item in ``direction``. At the end of the list it stops and
+        says so; the same key again, from the same item, wraps around to the other end."""
         with self._guard():
             backwards = direction < 0
             found = self.library.next_unread(self.view, after, backwards=backwards)
             if found is None and after is not None:
-                found = (
+                wrapped = (
                     self.library.next_unread(self.view, None, backwards=backwards)
                     if not backwards
                     else self._last_unread()
                 )
-                if found is not None and found != after:
+                if wrapped is None or wrapped == after:
+                    self.notify("No more unread items in this view.", timeout=3)
+                    return
+                if self._wrap_from != (direction, after):
+                    self._wrap_from = (direction, after)
+                    where, end = ("above", "bottom") if backwards else ("below", "top")
                     self.notify(
-                        "Wrapped around: " + ("from the bottom." if backwards else "from the top."),
-                        timeout=2,
+                        f"No unread item {where}; press again to wrap around to the {end}.",
+                        timeout=4,
                     )
+                    return
+                self.notify(
+                    "Wrapped around: " + ("from the bottom." if backwards else "from the top."),
+                    timeout=3,
+                )
+                found = wrapped
+            self._wrap_from = None
             if found is None or found == after:
                 self.notify("No more unread items in this view.", timeout=3)
                 return
@@ -589,16 +686,52 @@ class StreamApp(App[None]):
         if reason:
             self._error(f"Not opened: {reason}")
             return False
+        if self.opener is not None:
+            self.notify(f"Opening {url}", markup=False, timeout=3)
+            self._launch(url, None)
+            return True
+        try:
+            launch = choose_browser(url, browser=self.browser, terminal=self.browser_terminal)
+        except BrowserError as error:  # nothing would show it: never claim "Opening"
+            self._error(f"Not opened: {error}")
+            return False
+        if launch.terminal:
+            return self._run_in_terminal(launch)
         self.notify(f"Opening {url}", markup=False, timeout=3)
-        self._launch(url)
+        self._launch(url, launch)
         return True
 
     @work(thread=True, group="open")
-    def _launch(self, url: str) -> None:
+    def _launch(self, url: str, launch: Launch | None) -> None:
         try:
-            self.opener(url)
+            if launch is None and self.opener is not None:
+                self.opener(url)
+            elif launch is not None:
+                start_browser(launch)
         except Exception as error:  # a browser that fails to start is a message
             self.call_from_thread(self._error, f"Could not open {url}: {error}")
+
+    def _run_in_terminal(self, launch: Launch) -> bool:
+        """Hand the terminal to a terminal browser (w3m, lynx...) until it ends, then take
+        it back and redraw. The app reads no key and draws nothing meanwhile: a refresh
+        goes on, and what it brings shows on return."""
+        failure: BrowserError | None = None
+        try:
+            with self.suspend():
+                try:
+                    run_in_terminal(launch)
+                except BrowserError as error:  # said once the app is back on the screen
+                    failure = error
+        except SuspendNotSupported:
+            self._error(
+                f"Not opened: {launch.name} needs the terminal, which cannot be handed over here"
+            )
+            return False
+        self.screen.refresh(layout=True)
+        if failure is not None:
+            self._error(f"Could not open {launch.url}: {failure}")
+            return False
+        return True
 
     # -- search --------------------------------------------------------------------------
 
@@ -637,11 +770,24 @@ class StreamApp(App[None]):
             self._set_view(back)
 
     def action_resize_list(self, step: int) -> None:
-        if self.screen.has_class("-narrow"):
+        if self.main.has_class("-narrow"):
             self.notify("On a narrow terminal the article takes the whole width while open.")
             return
         self.list_share = max(20, min(80, self.list_share + step))
         self._apply_split()
+        with self._guard():
+            self.library.remember("list_width", str(self.list_share))
+        if self.article.article is None:
+            self.notify(
+                f"The list takes the whole width until an article is open "
+                f"(then {self.list_share}%).",
+                timeout=3,
+            )
+
+    def _theme_chosen(self, theme: str) -> None:
+        """A theme picked in the palette is the theme of the next run too."""
+        with self._guard():
+            self.library.remember("theme", theme)
 
     def action_toggle_unread_only(self) -> None:
         view = self.view  # the other filters (source, starred, search) stay
@@ -656,14 +802,16 @@ class StreamApp(App[None]):
             )
 
     def action_toggle_sidebar(self) -> None:
-        hidden = not self.screen.has_class("-no-sidebar")
-        self.screen.set_class(hidden, "-no-sidebar")
+        hidden = not self.main.has_class("-no-sidebar")
+        self.main.set_class(hidden, "-no-sidebar")
         if hidden and self.focused is self.sidebar:
             self._focus(self.stream)
 
     def action_cycle_focus(self, step: int) -> None:
-        panes: list[Widget] = [self.stream, self.article]
-        if not self.screen.has_class("-no-sidebar"):
+        panes: list[Widget] = [self.stream]
+        if self.article.article is not None:  # no article open: no pane to go to
+            panes.append(self.article)
+        if not self.main.has_class("-no-sidebar"):
             panes.insert(0, self.sidebar)
         index = panes.index(self.focused) if self.focused in panes else 0
         self._focus(panes[(index + step) % len(panes)])
@@ -692,6 +840,10 @@ class StreamApp(App[None]):
         return source, report.stats.added if report.stats else 0
 
     def action_refresh(self, everything: bool, *, quiet: bool = False) -> None:
+        if self.library.read_only:  # nothing fetched could be kept
+            if not quiet:
+                self.notify("Not refreshing: nothing can be saved now.", severity="warning")
+            return
         if self._refreshing:
             if not quiet:
                 self.notify("A refresh is already running.", timeout=2)
@@ -763,15 +915,34 @@ class StreamApp(App[None]):
         self._refreshing = False
         with self._guard():
             self._show_sources()
+            # A source added or changed by another process (the command line) while the app
+            # ran may hold items that no refresh event announced: the list catches up.
+            if self.library.changed_elsewhere() or self.library.count(self.view) != (
+                self.stream.count
+            ):
+                self._catch_up()
         summary = message.outcome
         if isinstance(summary, str):
-            self._error(summary)
+            gone = self.library.gone
+            if gone is not None:  # the database file went away during the refresh
+                self._database_lost(gone)
+            else:
+                self._error(summary)
+            return
+        if summary.removed:  # retention removed items: the list must not show them
+            with self._guard():
+                self._reload(self._cursor_id(), keep_screen=True)
+        if summary.network_down:  # one line, not a failure per feed
+            down = summary.network_down
+            said = down[:1].upper() + down[1:] + "."
+            self.notify(said, severity="warning", markup=False, timeout=8)
             return
         line = (
             f"Refreshed: {summary.updated} updated, {summary.unchanged} unchanged, "
             f"{summary.failed} failed"
             + (f", {summary.skipped} skipped" if summary.skipped else "")
-            + f"; {summary.added} new item(s)."
+            + f"; {summary.added} new item(s)"
+            + (f", {summary.removed} old item(s) removed." if summary.removed else ".")
         )
         if summary.failed:
             self.notify(line, severity="warning", markup=False, timeout=8)
@@ -823,6 +994,7 @@ class StreamApp(App[None]):
                 with self._guard():
                     self.library.rename_source(str(source.id), name)
                     self._show_sources()
+                    self.sidebar.highlight(str(source.id))  # d or e next acts on it again
                     self._update_title(self.library.source_names())
 
         title = Content.assemble("New name for ", safe(source.name).stylize("bold"))
@@ -892,6 +1064,8 @@ class StreamApp(App[None]):
         """Show a failure as a message, never as a traceback."""
         try:
             yield
+        except DatabaseGoneError as error:
+            self._database_lost(error)
         except ReadOnlyError as error:  # said once (at start-up): not at every key
             if not self._told_read_only:
                 self._told_read_only = True
@@ -900,6 +1074,61 @@ class StreamApp(App[None]):
             self._error(str(error))
         except Exception as error:  # the user sees it; nothing is hidden
             self._error(f"internal error: {type(error).__name__}: {error}")
+
+    def _check_database(self) -> None:
+        """Every few seconds: is the database file still the one open? (Every save asks
+        too; this tells the user before they lose more than a few seconds of reading.)"""
+        if self._told_read_only:
+            return
+        try:
+            self.library.check_database()
+        except DatabaseGoneError as error:
+            self._database_lost(error)
+
+    def _database_lost(self, error: DatabaseGoneError) -> None:
+        """The database file was deleted or replaced: say so once, keep browsing what the
+        open connection holds without saving, and offer to write it back when it was
+        deleted (never over another file)."""
+        if self._told_read_only:
+            return
+        self._told_read_only = True  # a refresh under way stops by itself and says nothing
+        if not error.deleted:
+            self._error(
+                f"{error}. Browsing what is open without saving; quit and start streamtui "
+                "again to use the new file."
+            )
+            return
+        self._error(f"{error}. Browsing what is open without saving.")
+        path = self.library.database_path
+
+        def answered(restore: bool | None) -> None:
+            if not restore:
+                self.notify(
+                    "Browsing without saving. Quit and start streamtui again for a new, "
+                    "empty database.",
+                    severity="warning",
+                    markup=False,
+                    timeout=10,
+                )
+                return
+            try:
+                self.library.restore_database()
+            except StreamtuiError as failure:
+                self._error(str(failure))
+                return
+            self._told_read_only = False
+            self.notify(
+                f"Restored {path}: everything this session held is saved there again.",
+                markup=False,
+                timeout=8,
+            )
+
+        question = Content.assemble(
+            ("The database file was deleted while streamtui was running.", "bold"),
+            f"\n{path}\n\nWrite back everything this session holds (items, read state, "
+            "stars) and go on saving? No keeps browsing without saving.",
+        )
+        self.push_screen(ConfirmScreen(question), answered)
 
     def _error(self, message: str) -> None:
         self.notify(message, severity="error", markup=False, timeout=10)

@@ -57,8 +57,8 @@ class AddSourceScreen(ModalScreen[Source | None]):
             yield Static(Content.styled("Add a source", "bold"))
             yield Static(
                 Content.styled(
-                    "A feed URL (RSS, Atom, JSON Feed), a web page that "
-                    "links feeds, or a local folder or file.",
+                    "A feed URL or feed file (RSS, Atom, RDF, JSON Feed), a web "
+                    "page that links feeds, or a folder of stream pages or one page.",
                     "dim",
                 )
             )

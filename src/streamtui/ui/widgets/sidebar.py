@@ -19,18 +19,25 @@ ALL = "all"
 STARRED = "starred"
 
 
-def _prompt(name: str, unread: int | None, error: str = "") -> Content:
+RENAMING = "gives its items new ids at every fetch"
+
+
+def _prompt(name: str, unread: int | None, error: str = "", renaming: bool = False) -> Content:
     """Name and unread count (None: not counted yet); a failing source says why on a
-    second line."""
+    second line, and a feed that renames its items says that (`sources` says more)."""
     if unread is None:
         count = Content("")
     else:
         count = Content.styled(f" {unread}", "bold $accent" if unread else "dim")
     flag = Content.styled(" !", "bold $error") if error else Content("")
+    if renaming and not error:
+        flag = Content.styled(" ~", "bold $warning")
     prompt = Content.assemble(safe(name), flag, count)
     if error:
         shown = safe(redact_text(error))  # errors quote URLs: never with a password
         prompt = Content.assemble(prompt, "\n", shown.stylize("$error"))
+    elif renaming:
+        prompt = Content.assemble(prompt, "\n", Content.styled(RENAMING, "$warning"))
     return prompt
 
 
@@ -67,10 +74,19 @@ class SourcesSidebar(OptionList):
         """Each shown source's unread count, for the "All" total."""
 
     def _highlighted_source(self) -> int | None:
+        option_id = self.highlighted_id()
+        return None if option_id in (None, ALL, STARRED) else int(option_id)
+
+    def highlighted_id(self) -> str | None:
+        """The id of the highlighted entry ("all", "starred" or a source's number)."""
         if self.highlighted is None:
             return None
-        option_id = self.get_option_at_index(self.highlighted).id
-        return None if option_id in (None, ALL, STARRED) else int(option_id)
+        return self.get_option_at_index(self.highlighted).id
+
+    def highlight(self, option_id: str) -> None:
+        """Move the highlight to an entry, if it is there."""
+        with suppress(OptionDoesNotExist):
+            self.highlighted = self.get_option_index(option_id)
 
     def action_remove(self) -> None:
         source_id = self._highlighted_source()
@@ -100,7 +116,10 @@ class SourcesSidebar(OptionList):
             Option(_starred_prompt(starred), id=STARRED),
         ]
         options += [
-            Option(_prompt(s.name, s.unread if counted else None, s.last_error), id=str(s.id))
+            Option(
+                _prompt(s.name, s.unread if counted else None, s.last_error, s.renaming),
+                id=str(s.id),
+            )
             for s in sources
         ]
         self.set_options(options)
@@ -116,7 +135,8 @@ class SourcesSidebar(OptionList):
         for source in sources:
             with suppress(OptionDoesNotExist):  # added since the sidebar was filled
                 self.replace_option_prompt(
-                    str(source.id), _prompt(source.name, source.unread, source.last_error)
+                    str(source.id),
+                    _prompt(source.name, source.unread, source.last_error, source.renaming),
                 )
                 self._unread[source.id] = source.unread
         self.replace_option_prompt(ALL, _prompt("All", sum(self._unread.values())))
