@@ -227,3 +227,11 @@ def test_entities_never_expand_on_the_fast_path(document: bytes) -> None:
     assert "lol" not in parsed.title and "root:" not in parsed.title
     assert all("root:" not in item.title for item in parsed.items)
     assert time.perf_counter() - began < 10
+
+
+def test_without_the_fast_path_feeds_still_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A feedparser without the helpers fastfeed reuses: feedparser reads every feed."""
+    expected = parse_feed(RSS, source_key="k", url="https://e.example/", seen_at=SEEN)
+    monkeypatch.setitem(sys.modules, "streamtui.core.fastfeed", None)  # import fails
+    parsed = parse_feed(RSS, source_key="k", url="https://e.example/", seen_at=SEEN)
+    assert parsed == expected
