@@ -232,6 +232,9 @@ def test_entities_never_expand_on_the_fast_path(document: bytes) -> None:
 def test_without_the_fast_path_feeds_still_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     """A feedparser without the helpers fastfeed reuses: feedparser reads every feed."""
     expected = parse_feed(RSS, source_key="k", url="https://e.example/", seen_at=SEEN)
+    import streamtui.core
+
     monkeypatch.setitem(sys.modules, "streamtui.core.fastfeed", None)  # import fails
+    monkeypatch.delattr(streamtui.core, "fastfeed")
     parsed = parse_feed(RSS, source_key="k", url="https://e.example/", seen_at=SEEN)
     assert parsed == expected
