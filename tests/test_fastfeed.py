@@ -238,3 +238,19 @@ def test_without_the_fast_path_feeds_still_parse(monkeypatch: pytest.MonkeyPatch
     monkeypatch.delattr(streamtui.core, "fastfeed")
     parsed = parse_feed(RSS, source_key="k", url="https://e.example/", seen_at=SEEN)
     assert parsed == expected
+
+
+REBOUND = b"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><item>
+<dc:description xmlns:dc="http://purl.org/dc/elements/1.1/" type="xhtml"><div
+xmlns="http://www.w3.org/1999/xhtml"><a xmlns:dc="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+dc:about="x">A</a></div></dc:description><description>Some text</description>
+</item></channel></rss>"""
+
+
+def test_a_prefix_rebound_inside_xhtml_content() -> None:
+    """feedparser keeps namespace prefixes for good: once ``dc`` names RDF (inside the
+    content), ``</dc:description>`` names no handler, the content stays open and takes in the
+    next description as text. Found by the shuffles (seed 7)."""
+    assert parse_diff.compare(REBOUND) == (True, "")
+    parsed = parse_feed(REBOUND, source_key="k", url="https://e.example/", seen_at=SEEN)
+    assert "</description>" in parsed.items[0].body

@@ -339,17 +339,13 @@ class Builder:
     def _endtag(self, tag: str, full: str) -> None:
         if self.svg and tag.rpartition(":")[2] == "svg":
             self.svg -= 1
-        if (
-            self.incontent
-            and self.params.get("type") == XHTML
-            and self.depth != self.params["depth"]
-        ):
+        xhtml = self.incontent and self.params.get("type") == XHTML
+        if xhtml and self.depth != self.params["depth"]:
             if full in FP_END and not self.svg:
                 raise Unsure  # feedparser would run that handler inside the content
             if self.stack[-1][0] == full:
                 raise Unsure  # its generic pop would end the content early
             self.pop(full, strict=False)
-            self.stack[-1][2].append(f"</{tag.split(':')[-1]}>")
         else:
             handler = END.get(full)
             if handler is not None:
@@ -357,7 +353,12 @@ class Builder:
             elif full in FP_END:
                 raise Unsure
             else:
+                if xhtml and self.stack[-1][0] == full:
+                    raise Unsure
                 self.pop(full, strict=False)
+        if self.incontent and self.params.get("type") == XHTML:
+            # Still inside (the construct's own end may name no handler, its prefix rebound)
+            self.stack[-1][2].append(f"</{tag.split(':')[-1]}>")
         if self.basestack:
             self.basestack.pop()
             if self.basestack and self.basestack[-1]:
