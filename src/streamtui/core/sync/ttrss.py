@@ -1,0 +1,331 @@
+"""Tiny Tiny RSS through its JSON API (``<url>/api/``, API level 8 or later; tested against
+Debian's 21.x, level 15). Every call is one POST of a JSON object with ``op`` and ``sid``.
+
+What it uses, and what each operation costs in requests:
+
+- ``login`` (user, password) -> a session id; done lazily before the first call, and once
+  more when a call answers ``NOT_LOGGED_IN`` (an expired session): 1 request.
+- :meth:`categories`: ``getCategories`` (virtual categories left out): 1.
+- :meth:`feeds`: ``getFeeds`` with ``cat_id=-3`` (every real feed, any category): 1.
+- :meth:`items_since`: ``getHeadlines`` of feed -4 (all articles) with ``since_id`` = the
+  highest article id pulled so far, ``show_content`` and ``include_attachments``, 200 a
+  request (the API's cap), paged with ``skip``: ceil(new / 200) requests, at least 1 (so a
+  sync with nothing new costs 1). Pages are ordered by tt-rss's own total order (score, date
+  entered, id); the watermark moves only when the last page is in, and a pull cut short
+  resumes at its ``skip``.
+- :meth:`items`: ``getArticle`` with comma-separated ids, 200 a request.
+- :meth:`unread_ids` / :meth:`starred_ids`: ``getHeadlines`` of feed -4 with
+  ``view_mode=unread`` / of feed -1 (starred), without content, 200 ids a request:
+  ceil(n / 200) requests, at least 1. (The API has no cheaper listing of ids.)
+- :meth:`push`: ``updateArticle`` with comma-separated ``article_ids`` (field 2 = unread,
+  field 0 = starred; mode 1 sets, 0 clears), 1,000 ids a request: 1,000 marks of one kind
+  are one request, of four kinds at most four.
+- :meth:`subscribe`: ``subscribeToFeed`` (the category must exist: the API cannot make one);
+  :meth:`unsubscribe`: ``unsubscribeFeed``: 1 each.
+
+tt-rss gives no time at which an article's read or starred state changed (its ``last_read``
+and ``last_marked`` stay in its database), so :attr:`RemoteItem.changed` is None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from ._base import (
+    BaseBackend,
+    batches,
+    collapse,
+    enclosure,
+    epoch,
+    flag,
+    ident,
+    maybe_text,
+    obj,
+    seq,
+    settled,
+    text,
+)
+from .errors import Refused, TooLarge
+from .models import (
+    Capabilities,
+    Enclosure,
+    ItemPage,
+    Mark,
+    MarkKind,
+    Pushed,
+    RemoteCategory,
+    RemoteFeed,
+    RemoteItem,
+    SyncState,
+)
+
+PAGE = 200
+"""getHeadlines answers at most 200 headlines, whatever ``limit`` asks."""
+MARKS_PER_REQUEST = 1000
+"""Ids per updateArticle: one SQL ``IN`` list of bound parameters (PostgreSQL takes 65,535,
+MySQL more), about 7 KB of JSON; 1,000 keeps each update a short statement."""
+ALL_ARTICLES, STARRED = -4, -1
+_FIELDS = {
+    MarkKind.READ: (2, 0),
+    MarkKind.UNREAD: (2, 1),
+    MarkKind.STAR: (0, 1),
+    MarkKind.UNSTAR: (0, 0),
+}
+_SUBSCRIBE_ERRORS = {
+    2: "the URL is not valid",
+    3: "no feed was found at that address",
+    4: "the page names several feeds; give one of them",
+    5: "the server could not download it",
+}
+
+
+class TtrssBackend(BaseBackend):
+    kind = "ttrss"
+    capabilities = Capabilities(marks_per_request=MARKS_PER_REQUEST)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        base = self.url.rstrip("/")
+        self.api_url = (base if base.endswith("/api") else base + "/api") + "/"
+        self._sid = ""
+
+    def _session(self) -> list[str]:
+        return [self._sid]
+
+    # --- calls ---
+
+    async def login(self) -> None:
+        self._check_origin()
+        if not self.password:
+            raise self._auth("no password is kept for this account; give it again")
+        self._sid = ""
+        content = await self._post("login", "", user=self._credential.user, password=self.password)
+        sid = text(obj(content, "the login answer", self).get("session_id"))
+        if not sid:
+            raise self._bad("the login answer has no session id")
+        self._sid = sid
+
+    async def _call(self, op: str, *, tolerate: str = "", **params: Any) -> Any:
+        """Call ``op`` (logging in first when needed); an error named ``tolerate`` answers
+        None instead of raising."""
+        if not self._sid:
+            await self.login()
+        try:
+            return await self._post(op, tolerate, **params)
+        except _NotLoggedIn:
+            await self.login()  # the session expired: log in again, once
+            try:
+                return await self._post(op, tolerate, **params)
+            except _NotLoggedIn:
+                raise self._expired(
+                    "the server ends every new session at once (NOT_LOGGED_IN after logging in "
+                    "again)"
+                ) from None
+
+    async def _post(self, op: str, tolerate: str = "", **params: Any) -> Any:
+        body = {"op": op, **params}
+        if op != "login":
+            body["sid"] = self._sid
+        answer = await self._http.send("POST", self.api_url, json_body=body)
+        if answer.status in (401, 403):
+            raise self._auth(f"the web server refuses the API address (HTTP {answer.status})")
+        if answer.status != 200:
+            raise self._http.status_error(answer)
+        reply = obj(self._json(answer, op), f"the answer to {op}", self)
+        content = reply.get("content")
+        if reply.get("status") == 0:
+            return content
+        error = text(content.get("error")) if isinstance(content, dict) else ""
+        if error == "NOT_LOGGED_IN" and op != "login":
+            raise _NotLoggedIn
+        if error and error == tolerate:
+            return None
+        if error == "LOGIN_ERROR":
+            raise self._auth("wrong user name or password")
+        if error == "API_DISABLED":
+            raise self._auth("API access is off for this user (tt-rss: Preferences, Enable API)")
+        raise self._bad(f"the server refused {op} ({error or 'no reason given'})")
+
+    # --- reading ---
+
+    async def categories(self) -> list[RemoteCategory]:
+        rows = seq(await self._call("getCategories", include_empty=True), "categories", self)
+        found = []
+        for row in rows:
+            row = obj(row, "a category", self)
+            cat_id = ident(row.get("id"))
+            if cat_id is not None and int(cat_id) > 0:  # -2 labels, -1 special, 0 none
+                found.append(RemoteCategory(cat_id, text(row.get("title"))))
+        return found
+
+    async def feeds(self) -> list[RemoteFeed]:
+        rows = seq(await self._call("getFeeds", cat_id=-3), "feeds", self)
+        found = []
+        for row in rows:
+            row = obj(row, "a feed", self)
+            feed_id = ident(row.get("id"))
+            if feed_id is None or int(feed_id) <= 0:
+                continue
+            cat = ident(row.get("cat_id"))
+            found.append(
+                RemoteFeed(
+                    feed_id,
+                    text(row.get("title")),
+                    text(row.get("feed_url")),
+                    "",
+                    (cat,) if cat and int(cat) > 0 else (),
+                )
+            )
+        return found
+
+    async def items_since(self, state: SyncState) -> AsyncIterator[ItemPage]:
+        since = int(state.last_item_id or 0)
+        skip = int(state.cursor("skip") or 0)
+        top = max(since, int(state.cursor("top") or 0))
+        size = PAGE
+        while True:
+            rows, size = await self._headlines_page(ALL_ARTICLES, since, skip, size)
+            items = tuple(self._item(row) for row in rows)
+            skip += len(rows)
+            top = max([top, *(int(item.id) for item in items)])
+            if len(rows) < size:
+                done = SyncState(str(top) if top else "", datetime.now(UTC))
+                yield ItemPage(items, done)
+                return
+            yield ItemPage(items, state.with_cursors(skip=str(skip), top=str(top)))
+
+    async def _headlines_page(
+        self, feed_id: int, since: int, skip: int, size: int
+    ) -> tuple[list[Any], int]:
+        """One page of headlines with content; a page too large is asked again smaller."""
+        while True:
+            try:
+                rows = await self._call(
+                    "getHeadlines",
+                    feed_id=feed_id,
+                    since_id=since,
+                    skip=skip,
+                    limit=size,
+                    view_mode="all_articles",
+                    show_content=True,
+                    include_attachments=True,
+                )
+                return seq(rows, "headlines", self), size
+            except TooLarge:
+                if size == 1:
+                    raise
+                size = max(1, size // 4)
+
+    async def items(self, ids: Collection[str]) -> AsyncIterator[tuple[RemoteItem, ...]]:
+        wanted = [i for i in (ident(x) for x in ids) if i is not None and int(i) > 0]
+        for start in range(0, len(wanted), PAGE):
+            chunk = ",".join(wanted[start : start + PAGE])
+            rows = seq(await self._call("getArticle", article_id=chunk), "articles", self)
+            yield tuple(self._item(row) for row in rows)
+
+    async def unread_ids(self) -> frozenset[str]:
+        return await self._ids(ALL_ARTICLES, "unread")
+
+    async def starred_ids(self) -> frozenset[str]:
+        return await self._ids(STARRED, "all_articles")
+
+    async def _ids(self, feed_id: int, view_mode: str) -> frozenset[str]:
+        found: set[str] = set()
+        skip = 0
+        while True:
+            rows = seq(
+                await self._call(
+                    "getHeadlines",
+                    feed_id=feed_id,
+                    view_mode=view_mode,
+                    skip=skip,
+                    limit=PAGE,
+                    show_content=False,
+                    show_excerpt=False,
+                ),
+                "headlines",
+                self,
+            )
+            for row in rows:
+                item_id = ident(obj(row, "a headline", self).get("id"))
+                if item_id is None:
+                    raise self._bad("a headline has no id")
+                found.add(item_id)
+            skip += len(rows)
+            if len(rows) < PAGE:
+                return frozenset(found)
+
+    def _item(self, row: Any) -> RemoteItem:
+        row = obj(row, "a headline", self)
+        item_id = ident(row.get("id"))
+        if item_id is None:
+            raise self._bad("a headline has no id")
+        published = epoch(row.get("updated")) or datetime.now(UTC)
+        files = row.get("attachments")
+        enclosures = tuple(
+            e for e in (_attachment(a) for a in (files if isinstance(files, list) else ())) if e
+        )
+        return RemoteItem(
+            id=item_id,
+            feed_id=ident(row.get("feed_id")) or "0",
+            title=text(row.get("title")),
+            link=text(row.get("link")),
+            published=published,
+            content=text(row.get("content")),
+            summary=text(row.get("excerpt")),
+            author=maybe_text(row.get("author")),
+            enclosures=enclosures,
+            read=not flag(row.get("unread")),
+            starred=flag(row.get("marked")),
+        )
+
+    # --- writing ---
+
+    async def push(self, marks: Sequence[Mark]) -> AsyncIterator[Pushed]:
+        for kind, groups in collapse(marks).items():
+            field, mode = _FIELDS[kind]
+            valid = [g for g in groups if ident(g[0]) is not None]
+            invalid = [g for g in groups if ident(g[0]) is None]
+            if invalid:  # ids no tt-rss ever gave: nothing to send
+                yield Pushed(settled(invalid), 0, tuple(g[0] for g in invalid))
+            for batch in batches(valid, MARKS_PER_REQUEST):
+                before = self.requests
+                ids = ",".join(str(ident(g[0])) for g in batch)
+                await self._call("updateArticle", article_ids=ids, field=field, mode=mode)
+                yield Pushed(settled(batch), self.requests - before)
+
+    async def subscribe(self, url: str, category_id: str | None = None) -> str:
+        category = int(ident(category_id) or 0) if category_id else 0
+        content = await self._call("subscribeToFeed", feed_url=url, category_id=category)
+        status = obj(
+            obj(content, "the subscribe answer", self).get("status"), "the subscribe status", self
+        )
+        code = status.get("code")
+        feed_id = ident(status.get("feed_id"))
+        if code in (0, 1) and feed_id:
+            return feed_id
+        reason = _SUBSCRIBE_ERRORS.get(code if isinstance(code, int) else -1, f"code {code}")
+        detail = text(status.get("message"))
+        raise Refused(
+            self.name,
+            f"cannot subscribe to {url}: {reason}" + (f" ({detail})" if detail else ""),
+            secrets=self._secrets(),
+        )
+
+    async def unsubscribe(self, feed_id: str) -> None:
+        # a feed already gone (FEED_NOT_FOUND) is what was asked for
+        await self._call(
+            "unsubscribeFeed", tolerate="FEED_NOT_FOUND", feed_id=int(ident(feed_id) or 0)
+        )
+
+
+class _NotLoggedIn(Exception):
+    """The API answered NOT_LOGGED_IN: the session expired."""
+
+
+def _attachment(value: Any) -> Enclosure | None:
+    if not isinstance(value, dict):
+        return None
+    return enclosure(value.get("content_url"), value.get("content_type"))
