@@ -207,7 +207,9 @@ class MinifluxBackend(BaseBackend):
                         changes_cursor=str(cursor), changes_next=next_after
                     ),
                 )
-        done = SyncState(str(last) if last else "", datetime.now(UTC))
+        # the changes came in the pages (or, on a first pull, every state did)
+        listed = bool(after) or not start
+        done = SyncState(str(last) if last else "", datetime.now(UTC), marks_changed=not listed)
         yield ItemPage((), done.with_cursors(changed_after=next_after or _local_time()))
 
     async def _pages(

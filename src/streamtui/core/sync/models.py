@@ -151,12 +151,20 @@ class SyncState:
 
     ``last_item_id`` is the highest item id pulled (decimal; ids grow on every server here);
     ``last_sync`` is when the last complete pull ended (this machine's clock);
-    ``cursors`` are the backend's own values (a page in progress, a server time watermark),
-    opaque to the caller. :meth:`to_json` / :meth:`from_json` give the text to store."""
+    ``cursors`` are the backend's own values (a page in progress, a server time watermark,
+    a fingerprint of the read/starred counts), opaque to the caller. :meth:`to_json` /
+    :meth:`from_json` give the text to store.
+
+    ``marks_changed`` (on the last page of a pull, not stored) is False when the backend
+    could tell, cheaply, that no read or starred state of an item pulled before changed on the
+    server since the previous pull (tt-rss: its counters; Miniflux: the changes came in the
+    pages), so :meth:`Backend.unread_ids` and :meth:`Backend.starred_ids` may be skipped; True
+    when it may have (or the backend cannot tell)."""
 
     last_item_id: str = ""
     last_sync: datetime | None = None
     cursors: tuple[tuple[str, str], ...] = ()
+    marks_changed: bool = True
 
     def cursor(self, name: str, default: str = "") -> str:
         return dict(self.cursors).get(name, default)

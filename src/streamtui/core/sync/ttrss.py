@@ -9,10 +9,14 @@ What it uses, and what each operation costs in requests:
 - :meth:`feeds`: ``getFeeds`` with ``cat_id=-3`` (every real feed, any category): 1.
 - :meth:`items_since`: ``getHeadlines`` of feed -4 (all articles) with ``since_id`` = the
   highest article id pulled so far, ``show_content`` and ``include_attachments``, 200 a
-  request (the API's cap), paged with ``skip``: ceil(new / 200) requests, at least 1 (so a
-  sync with nothing new costs 1). Pages are ordered by tt-rss's own total order (score, date
-  entered, id); the watermark moves only when the last page is in, and a pull cut short
-  resumes at its ``skip``.
+  request (the API's cap), paged with ``skip``: ceil(new / 200) requests, at least 1. Pages
+  are ordered by tt-rss's own total order (score, date entered, id); the watermark moves
+  only when the last page is in, and a pull cut short resumes at its ``skip``. Before the
+  pull, 3 more (``getCounters``, and the 20 articles most recently read, feed -6, and
+  starred, feed -1) make a fingerprint of every read and starred state (see ``_Counts``):
+  when it matches the last pull's, ``marks_changed`` is False and the listing of every
+  unread and starred id can be skipped. A sync with nothing new costs 4 (+2 for the feed
+  and category lists).
 - :meth:`items`: ``getArticle`` with comma-separated ids, 200 a request.
 - :meth:`unread_ids` / :meth:`starred_ids`: ``getHeadlines`` of feed -4 with
   ``view_mode=unread`` / of feed -1 (starred), without content, 200 ids a request:
@@ -29,7 +33,10 @@ and ``last_marked`` stay in its database), so :attr:`RemoteItem.changed` is None
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import AsyncIterator, Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,7 +73,9 @@ PAGE = 200
 MARKS_PER_REQUEST = 1000
 """Ids per updateArticle: one SQL ``IN`` list of bound parameters (PostgreSQL takes 65,535,
 MySQL more), about 7 KB of JSON; 1,000 keeps each update a short statement."""
-ALL_ARTICLES, STARRED = -4, -1
+ALL_ARTICLES, STARRED, RECENTLY_READ = -4, -1, -6
+RECENT = 20
+"""How many of the most recently read and starred articles the marks fingerprint names."""
 _FIELDS = {
     MarkKind.READ: (2, 0),
     MarkKind.UNREAD: (2, 1),
@@ -185,16 +194,51 @@ class TtrssBackend(BaseBackend):
         skip = int(state.cursor("skip") or 0)
         top = max(since, int(state.cursor("top") or 0))
         size = PAGE
+        counts = await self._counts()  # before the pull: the states the pull then subtracts
+        pulled: list[RemoteItem] = []
         while True:
             rows, size = await self._headlines_page(ALL_ARTICLES, since, skip, size)
             items = tuple(self._item(row) for row in rows)
+            pulled += items
             skip += len(rows)
             top = max([top, *(int(item.id) for item in items)])
             if len(rows) < size:
-                done = SyncState(str(top) if top else "", datetime.now(UTC))
-                yield ItemPage(items, done)
-                return
+                break
             yield ItemPage(items, state.with_cursors(skip=str(skip), top=str(top)))
+        before = state.cursor("marks")
+        done = SyncState(
+            str(top) if top else "",
+            datetime.now(UTC),
+            marks_changed=not before or counts.without(pulled) != before,
+        )
+        yield ItemPage(items, done.with_cursors(marks=counts.fingerprint()))
+
+    async def _counts(self) -> _Counts:
+        """Per-feed unread and starred counts (getCounters) and the ids of the articles read
+        and starred most recently (feeds -6 and -1, newest change first): 3 requests."""
+        rows = seq(await self._call("getCounters"), "counters", self)
+        feeds: dict[str, tuple[int, int]] = {}
+        for row in rows:
+            if isinstance(row, dict) and "kind" not in row and "markedcounter" in row:
+                feed_id = ident(row.get("id"))
+                if feed_id is not None and int(feed_id) > 0:
+                    feeds[feed_id] = (_count(row.get("counter")), _count(row.get("markedcounter")))
+        recent = []
+        for virtual in (RECENTLY_READ, STARRED):
+            rows = seq(
+                await self._call(
+                    "getHeadlines",
+                    feed_id=virtual,
+                    limit=RECENT,
+                    view_mode="all_articles",
+                    show_content=False,
+                    show_excerpt=False,
+                ),
+                "headlines",
+                self,
+            )
+            recent.append(tuple(text(obj(r, "a headline", self).get("id")) for r in rows))
+        return _Counts(feeds, recent[0], recent[1])
 
     async def _headlines_page(
         self, feed_id: int, since: int, skip: int, size: int
@@ -319,6 +363,43 @@ class TtrssBackend(BaseBackend):
         await self._call(
             "unsubscribeFeed", tolerate="FEED_NOT_FOUND", feed_id=int(ident(feed_id) or 0)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Counts:
+    """What tells, in 3 requests, whether any read or starred state changed since the last
+    pull: per feed, how many articles are unread and starred; and the articles most recently
+    read (tt-rss's "recently read" feed, last 24 hours) and starred, newest first.
+
+    A read anywhere puts its article first among the recently read, a star first among the
+    starred; an unread or an unstar changes its feed's count (and a read or star that evens
+    that count out shows in the lists). New articles change the counts too: the pull
+    subtracts what the articles it brought add (:meth:`without`), so a fingerprint is always
+    of the articles pulled before. Anything else that changes the counts (marks sent from here,
+    articles arriving during the pull) only makes the next sync list every id, as without
+    this check."""
+
+    feeds: dict[str, tuple[int, int]]
+    read: tuple[str, ...]
+    starred: tuple[str, ...]
+
+    def fingerprint(self) -> str:
+        shown = sorted((f, u, s) for f, (u, s) in self.feeds.items() if u or s)
+        data = json.dumps([shown, self.read, self.starred], separators=(",", ":"))
+        return hashlib.sha1(data.encode()).hexdigest()
+
+    def without(self, items: Sequence[RemoteItem]) -> str:
+        """The fingerprint of the counts as they were before ``items`` arrived."""
+        feeds = dict(self.feeds)
+        for item in items:
+            if item.feed_id in feeds:
+                unread, starred = feeds[item.feed_id]
+                feeds[item.feed_id] = (unread - (not item.read), starred - item.starred)
+        return _Counts(feeds, self.read, self.starred).fingerprint()
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else -1
 
 
 class _NotLoggedIn(Exception):
