@@ -18,12 +18,44 @@ from streamtui.core.credentials import Credential
 from streamtui.core.fetch import Limits
 from streamtui.core.redact import origin
 from streamtui.core.sync.backend import Backend
-from streamtui.core.sync.errors import SyncError
+from streamtui.core.sync.errors import (
+    AuthError,
+    BadAnswer,
+    ServerDown,
+    ServerError,
+    SyncError,
+    TooLarge,
+)
 from streamtui.core.sync.models import Mark, MarkKind, Pushed, RemoteItem, SyncState
 from support.servers._http import Answer, ApiRequest, ApiServer
 
 FAST = Limits(connect=2, read=1, total=3, max_bytes=512 * 1024)
 """Small limits for fault tests: a slow answer or a huge one fails in about a second."""
+
+
+FAULTS = [
+    ("down", ServerDown, "connection refused"),
+    ("500", ServerError, "HTTP 500"),
+    ("503", ServerError, "asks to wait"),
+    ("401", AuthError, ""),  # the words differ: "refuses the API address", "wrong password"...
+    ("malformed", BadAnswer, "not valid JSON"),
+    ("huge", TooLarge, "larger than the 524,288 bytes limit"),
+    ("slow", ServerDown, "timed out"),
+]
+
+
+def inject(server: ApiServer, fault: str) -> None:
+    """Make ``server`` (a test server's or a relay's) fail as ``fault`` says, until cleared."""
+    if fault == "down":
+        server.down()
+    elif fault in ("500", "503", "401"):
+        server.inject(status=int(fault))
+    elif fault == "malformed":
+        server.inject(malformed=True)
+    elif fault == "huge":
+        server.inject(huge=FAST.max_bytes + 1)
+    else:
+        server.inject(delay=FAST.total + 2)
 
 
 def credential(url: str, user: str, password: str = "", token: str = "") -> Credential:

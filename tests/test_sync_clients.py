@@ -14,12 +14,8 @@ import pytest
 from streamtui.core.fetch import Limits
 from streamtui.core.sync.errors import (
     AuthError,
-    BadAnswer,
     NotSupported,
     Refused,
-    ServerDown,
-    ServerError,
-    TooLarge,
 )
 from streamtui.core.sync.fever import MARKS_PER_PUSH, WHY_NO_SUBSCRIPTIONS, FeverBackend, api_key
 from streamtui.core.sync.models import MarkKind, SyncState
@@ -34,7 +30,18 @@ from support.servers.fixtures import (  # noqa: F401
 )
 from support.servers.newsboat import Newsboat
 from support.servers.ttrss import TinyTinyRss
-from syncclient import FAST, Counter, Relay, check_message, credential, marks, pull, push
+from syncclient import (
+    FAST,
+    FAULTS,
+    Counter,
+    Relay,
+    check_message,
+    credential,
+    inject,
+    marks,
+    pull,
+    push,
+)
 
 REAL = pytest.mark.xdist_group("sync-servers")
 pytestmark = REAL
@@ -266,30 +273,6 @@ async def test_ttrss_subscribes_and_unsubscribes(ttrss: TinyTinyRss, feed_site: 
     assert "no feed was found" in check_message(caught.value, "work", ttrss.password)
 
 
-FAULTS = [
-    ("down", ServerDown, "connection refused"),
-    ("500", ServerError, "HTTP 500"),
-    ("503", ServerError, "asks to wait"),
-    ("401", AuthError, "refuses"),
-    ("malformed", BadAnswer, "not valid JSON"),
-    ("huge", TooLarge, "larger than the 524,288 bytes limit"),
-    ("slow", ServerDown, "timed out"),
-]
-
-
-def inject(relay: Relay, fault: str) -> None:
-    if fault == "down":
-        relay.http.down()
-    elif fault in ("500", "503", "401"):
-        relay.http.inject(status=int(fault))
-    elif fault == "malformed":
-        relay.http.inject(malformed=True)
-    elif fault == "huge":
-        relay.http.inject(huge=FAST.max_bytes + 1)
-    else:
-        relay.http.inject(delay=FAST.total + 2)
-
-
 @pytest.mark.parametrize(("fault", "kind", "words"), FAULTS, ids=[f[0] for f in FAULTS])
 async def test_a_fault_in_front_of_ttrss_ends_in_its_typed_error(
     ttrss: TinyTinyRss, fault: str, kind: type[Exception], words: str
@@ -297,7 +280,7 @@ async def test_a_fault_in_front_of_ttrss_ends_in_its_typed_error(
     with Relay(ttrss.base_url) as relay:
         async with ttrss_backend(ttrss, url=relay.url("/"), limits=FAST) as (backend, _):
             await backend.login()
-            inject(relay, fault)
+            inject(relay.http, fault)
             with pytest.raises(kind) as caught:
                 await backend.feeds()
     assert words in check_message(caught.value, "work", ttrss.password, backend._sid)
@@ -393,7 +376,7 @@ async def test_a_fault_in_front_of_coldsweat_ends_in_its_typed_error(
         login = credential(relay.url("/fever/"), coldsweat.email, coldsweat.password)
         async with FeverBackend("home", relay.url("/fever/"), login, limits=FAST) as backend:
             await backend.login()
-            inject(relay, fault)
+            inject(relay.http, fault)
             with pytest.raises(kind) as caught:
                 await backend.feeds()
     assert words in check_message(caught.value, "home", coldsweat.password, backend.token)
