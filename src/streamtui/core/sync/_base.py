@@ -3,7 +3,9 @@ reading of loosely typed JSON into values, and the grouping of marks into batche
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Self
 
@@ -196,6 +198,36 @@ def enclosure(url: Any, kind: Any = "", length: Any = 0) -> Enclosure | None:
         return None
     size = int(length) if isinstance(length, int | str) and str(length).isdigit() else 0
     return Enclosure(address, text(kind), size)
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
+async def offset_pages(
+    fetch: Callable[[int], Awaitable[list[Any]]], size: int, start: int = 0, window: int = 2
+) -> AsyncGenerator[list[Any], None]:
+    """The pages at offsets ``start``, ``start + size``... in order, until the first one
+    shorter than ``size``. Once a page comes back full, up to ``window`` requests are in
+    flight (the HTTP client allows two connections per account), so a long pull takes about
+    half the time; a pull of one short page costs one request, a longer one at most one
+    request past its end."""
+    pending: list[asyncio.Task[list[Any]]] = [asyncio.ensure_future(fetch(start))]
+    following = start + size
+    try:
+        while pending:
+            rows = await pending.pop(0)
+            yield rows
+            if len(rows) < size:
+                return
+            while len(pending) < window:
+                pending.append(asyncio.ensure_future(fetch(following)))
+                following += size
+    finally:
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
 
 # --- marks -------------------------------------------------------------------------------

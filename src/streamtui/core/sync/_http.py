@@ -141,7 +141,8 @@ class ApiHttp:
         except httpx.TransportError as error:
             raise self._transport_error(error) from error
         except httpx.InvalidURL as error:
-            raise self.bad("the server redirected to an address that is not a valid URL") from error
+            reason = "the server redirected to an address that is not a valid URL (not followed)"
+            raise self.bad(reason) from error
 
     def decode(self, answer: Answer, what: str) -> Any:
         """The answer's body as JSON; BadAnswer naming ``what`` when it is not."""

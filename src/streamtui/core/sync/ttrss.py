@@ -33,9 +33,11 @@ and ``last_marked`` stay in its database), so :attr:`RemoteItem.changed` is None
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -50,6 +52,7 @@ from ._base import (
     ident,
     maybe_text,
     obj,
+    offset_pages,
     seq,
     settled,
     text,
@@ -99,6 +102,7 @@ class TtrssBackend(BaseBackend):
         base = self.url.rstrip("/")
         self.api_url = (base if base.endswith("/api") else base + "/api") + "/"
         self._sid = ""
+        self._login_lock = asyncio.Lock()
 
     def _session(self) -> list[str]:
         return [self._sid]
@@ -118,13 +122,17 @@ class TtrssBackend(BaseBackend):
 
     async def _call(self, op: str, *, tolerate: str = "", **params: Any) -> Any:
         """Call ``op`` (logging in first when needed); an error named ``tolerate`` answers
-        None instead of raising."""
-        if not self._sid:
-            await self.login()
+        None instead of raising. Calls run two at a time: one login serves them both."""
+        async with self._login_lock:
+            if not self._sid:
+                await self.login()
+        used = self._sid
         try:
             return await self._post(op, tolerate, **params)
         except _NotLoggedIn:
-            await self.login()  # the session expired: log in again, once
+            async with self._login_lock:  # the session expired: log in again, once
+                if self._sid == used:
+                    await self.login()
             try:
                 return await self._post(op, tolerate, **params)
             except _NotLoggedIn:
@@ -193,18 +201,18 @@ class TtrssBackend(BaseBackend):
         since = int(state.last_item_id or 0)
         skip = int(state.cursor("skip") or 0)
         top = max(since, int(state.cursor("top") or 0))
-        size = PAGE
         counts = await self._counts()  # before the pull: the states the pull then subtracts
         pulled: list[RemoteItem] = []
-        while True:
-            rows, size = await self._headlines_page(ALL_ARTICLES, since, skip, size)
-            items = tuple(self._item(row) for row in rows)
-            pulled += items
-            skip += len(rows)
-            top = max([top, *(int(item.id) for item in items)])
-            if len(rows) < size:
-                break
-            yield ItemPage(items, state.with_cursors(skip=str(skip), top=str(top)))
+        items: tuple[RemoteItem, ...] = ()
+        async with contextlib.aclosing(self._headline_pages(since, skip)) as pages:
+            async for rows, full in pages:
+                items = tuple(self._item(row) for row in rows)
+                pulled += items
+                skip += len(rows)
+                top = max([top, *(int(item.id) for item in items)])
+                if not full:
+                    break
+                yield ItemPage(items, state.with_cursors(skip=str(skip), top=str(top)))
         before = state.cursor("marks")
         done = SyncState(
             str(top) if top else "",
@@ -223,44 +231,64 @@ class TtrssBackend(BaseBackend):
                 feed_id = ident(row.get("id"))
                 if feed_id is not None and int(feed_id) > 0:
                     feeds[feed_id] = (_count(row.get("counter")), _count(row.get("markedcounter")))
-        recent = []
-        for virtual in (RECENTLY_READ, STARRED):
-            rows = seq(
-                await self._call(
-                    "getHeadlines",
-                    feed_id=virtual,
-                    limit=RECENT,
-                    view_mode="all_articles",
-                    show_content=False,
-                    show_excerpt=False,
-                ),
-                "headlines",
-                self,
-            )
-            recent.append(tuple(text(obj(r, "a headline", self).get("id")) for r in rows))
-        return _Counts(feeds, recent[0], recent[1])
+        return _Counts(
+            feeds, *await asyncio.gather(self._recent(RECENTLY_READ), self._recent(STARRED))
+        )
 
-    async def _headlines_page(
-        self, feed_id: int, since: int, skip: int, size: int
-    ) -> tuple[list[Any], int]:
-        """One page of headlines with content; a page too large is asked again smaller."""
+    async def _recent(self, virtual: int) -> tuple[str, ...]:
+        rows = await self._call(
+            "getHeadlines",
+            feed_id=virtual,
+            limit=RECENT,
+            view_mode="all_articles",
+            show_content=False,
+            show_excerpt=False,
+        )
+        return tuple(
+            text(obj(r, "a headline", self).get("id")) for r in seq(rows, "headlines", self)
+        )
+
+    async def _headline_pages(
+        self, since: int, skip: int
+    ) -> AsyncGenerator[tuple[list[Any], bool], None]:
+        """Pages of headlines with content from ``skip`` on, two requests in flight, each with
+        whether it was full; when a page is too large for the answer cap, the rest is asked
+        one smaller page at a time (a quarter of the size, down to one headline)."""
+
+        async def page(offset: int, size: int = PAGE) -> list[Any]:
+            rows = await self._call(
+                "getHeadlines",
+                feed_id=ALL_ARTICLES,
+                since_id=since,
+                skip=offset,
+                limit=size,
+                view_mode="all_articles",
+                show_content=True,
+                include_attachments=True,
+            )
+            return seq(rows, "headlines", self)
+
+        try:
+            async with contextlib.aclosing(offset_pages(page, PAGE, skip)) as pages:
+                async for rows in pages:
+                    skip += len(rows)
+                    yield rows, len(rows) == PAGE
+            return
+        except TooLarge:
+            pass
+        size = PAGE
         while True:
             try:
-                rows = await self._call(
-                    "getHeadlines",
-                    feed_id=feed_id,
-                    since_id=since,
-                    skip=skip,
-                    limit=size,
-                    view_mode="all_articles",
-                    show_content=True,
-                    include_attachments=True,
-                )
-                return seq(rows, "headlines", self), size
+                rows = await page(skip, size)
             except TooLarge:
                 if size == 1:
                     raise
                 size = max(1, size // 4)
+                continue
+            skip += len(rows)
+            yield rows, len(rows) == size
+            if len(rows) < size:
+                return
 
     async def items(self, ids: Collection[str]) -> AsyncIterator[tuple[RemoteItem, ...]]:
         wanted = [i for i in (ident(x) for x in ids) if i is not None and int(i) > 0]
@@ -276,30 +304,27 @@ class TtrssBackend(BaseBackend):
         return await self._ids(STARRED, "all_articles")
 
     async def _ids(self, feed_id: int, view_mode: str) -> frozenset[str]:
-        found: set[str] = set()
-        skip = 0
-        while True:
-            rows = seq(
-                await self._call(
-                    "getHeadlines",
-                    feed_id=feed_id,
-                    view_mode=view_mode,
-                    skip=skip,
-                    limit=PAGE,
-                    show_content=False,
-                    show_excerpt=False,
-                ),
-                "headlines",
-                self,
+        async def page(offset: int) -> list[Any]:
+            rows = await self._call(
+                "getHeadlines",
+                feed_id=feed_id,
+                view_mode=view_mode,
+                skip=offset,
+                limit=PAGE,
+                show_content=False,
+                show_excerpt=False,
             )
-            for row in rows:
-                item_id = ident(obj(row, "a headline", self).get("id"))
-                if item_id is None:
-                    raise self._bad("a headline has no id")
-                found.add(item_id)
-            skip += len(rows)
-            if len(rows) < PAGE:
-                return frozenset(found)
+            return seq(rows, "headlines", self)
+
+        found: set[str] = set()
+        async with contextlib.aclosing(offset_pages(page, PAGE)) as pages:
+            async for rows in pages:
+                for row in rows:
+                    item_id = ident(obj(row, "a headline", self).get("id"))
+                    if item_id is None:
+                        raise self._bad("a headline has no id")
+                    found.add(item_id)
+        return frozenset(found)
 
     def _item(self, row: Any) -> RemoteItem:
         row = obj(row, "a headline", self)
