@@ -110,6 +110,7 @@ async def test_ttrss_pulls_everything_then_only_what_is_new(
         assert {f"Feed 0 item {j}" for j in range(1, 5)} <= set(first.by_title())
         assert len(set(first.ids)) == len(first.ids)
         assert first.state.last_item_id == max(first.ids, key=int)
+        assert first.state.marks_changed is False  # every state came with the items
         feed_id = own_feed(ttrss, feed_site, items=2)
         second = await pull(backend, first.state)
         assert sorted(i.title for i in second.items) == [f"Feed {feed_site.feed_count - 1} "
@@ -314,8 +315,10 @@ async def test_fever_lists_groups_feeds_and_pulls_by_since_id(
         assert {f"Feed 2 item {j}" for j in range(1, 5)} <= set(first.by_title())
         k = feed_site.add_feed(items=60)
         coldsweat.subscribe(feed_site.feed_url(k))
+        assert first.state.marks_changed is False  # every state came with the items
         second = await pull(backend, first.state)
         assert len(second.items) == 60 and second.pages == 3  # 50 a request, then none
+        assert second.state.marks_changed is True  # Fever cannot tell: list the ids
         assert second.requests == 3
         third = await pull(backend, second.state)
     assert third.items == [] and third.requests == 1

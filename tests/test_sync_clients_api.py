@@ -108,11 +108,13 @@ async def test_greader_pulls_all_then_only_the_new_items(
             f"Feed {k} item {j}" for k in (0, 1) for j in range(1, 5)
         )
         assert set(first.ids) == await backend.unread_ids()  # long ids and short: one form
+        assert first.state.marks_changed is False  # every state came with the items
         k = feed_site.add_feed(items=3)
         reader.store.subscribe(feed_site.feed_url(k))
         reader.http.reset_log()
         second = await pull(backend, first.state)
         assert sorted(i.title for i in second.items) == [f"Feed {k} item {j}" for j in (1, 2, 3)]
+        assert second.state.marks_changed is True  # the API cannot tell: list the ids
         feeds = {f.url: f.id for f in await backend.feeds()}
         assert {i.feed_id for i in second.items} == {feeds[feed_site.feed_url(k)]}
         reader.http.reset_log()

@@ -162,7 +162,11 @@ class FeverBackend(BaseBackend):
             items = tuple(self._item(r) for r in seq(reply.get("items") or [], "items", self))
             newer = tuple(i for i in items if int(i.id) > last)  # a server that ignores since_id
             if not newer:
-                yield ItemPage((), SyncState(str(last) if last else "", datetime.now(UTC)))
+                first = not state.last_item_id  # every state came with the items
+                done = SyncState(
+                    str(last) if last else "", datetime.now(UTC), marks_changed=not first
+                )
+                yield ItemPage((), done)
                 return
             last = max(int(i.id) for i in newer)
             yield ItemPage(newer, SyncState(str(last), state.last_sync, state.cursors))

@@ -274,7 +274,9 @@ class GReaderBackend(BaseBackend):
             yield ItemPage(
                 items, SyncState(str(last) if last else "", state.last_sync, state.cursors)
             )
-        yield ItemPage((), SyncState(str(last) if last else "", datetime.now(UTC)))
+        first = not state.last_item_id  # every state came with the items
+        done = SyncState(str(last) if last else "", datetime.now(UTC), marks_changed=not first)
+        yield ItemPage((), done)
 
     async def _new_by_contents(self, last: int) -> AsyncIterator[tuple[RemoteItem, ...]]:
         """FreshRSS: the reading list oldest first from the last item's crawl second."""

@@ -84,11 +84,13 @@ class RemoteFeed:
 class RemoteItem:
     """One item as the server holds it.
 
+    ``content`` is HTML as the server gives it (tt-rss: as the feed gave it, so relative URLs
+    are relative to ``link``); ``summary`` a shorter text where the API has one besides.
     ``published`` is the item's date (or when the server first saw it, when it gives none);
     ``updated`` is a later date the feed gave, when the API says one. ``changed`` is when the
     server says the item's read or starred state last changed: only Miniflux gives it
     (``changed_at``); elsewhere it is None and a conflict is decided by when this side first
-    saw the change (see README of core/sync)."""
+    saw the change (see the package's docstring)."""
 
     id: str
     feed_id: str
