@@ -5,6 +5,7 @@ injected by a relay in front of the real server (tests/syncclient.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
@@ -145,13 +146,19 @@ async def test_ttrss_pages_of_200_and_a_pull_cut_short_resumes(
         everything |= {h["id"] for h in ttrss.api.headlines(big_feed, limit=200, skip=skip)}
     assert len(everything) == 1000
     since = SyncState(str(min(everything) - 1))  # the big feed and what came after
-    async with ttrss_backend(ttrss) as (backend, _):
+    async with ttrss_backend(ttrss) as (backend, counter):
         whole = await pull(backend, since)
         assert {int(i) for i in whole.ids} >= everything and len(set(whole.ids)) == len(whole.ids)
         assert whole.pages == len(whole.items) // 200 + 1
+        sent = len(counter)
+        await asyncio.sleep(1)
+        assert len(counter) == sent  # no page still asked for once the pull is over
         pages = backend.items_since(since)
         first = await anext(pages)
         await pages.aclose()  # the sync stops after one page (kill -9, network gone...)
+        sent = len(counter)
+        await asyncio.sleep(1)
+        assert len(counter) == sent
         assert len(first.items) == 200 and first.state.last_item_id == since.last_item_id
         rest = await pull(backend, first.state)
     assert {*(i.id for i in first.items), *rest.ids} == set(whole.ids)
