@@ -327,8 +327,12 @@ async def test_fever_lists_groups_feeds_and_pulls_by_since_id(
         assert len(second.items) == 60 and second.pages == 3  # 50 a request, then none
         assert second.state.marks_changed is True  # Fever cannot tell: list the ids
         assert second.requests == 3
+        feed_site.add_items(k, 2)  # the feed grows, coldsweat fetches it
+        coldsweat.fetch()
         third = await pull(backend, second.state)
-    assert third.items == [] and third.requests == 1
+        assert sorted(i.title for i in third.items) == [f"Feed {k} item {j}" for j in (61, 62)]
+        nothing = await pull(backend, third.state)
+    assert nothing.items == [] and nothing.requests == 1
 
 
 async def test_fever_marks_one_item_a_request_bounded_per_push(

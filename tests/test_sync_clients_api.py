@@ -117,9 +117,13 @@ async def test_greader_pulls_all_then_only_the_new_items(
         assert second.state.marks_changed is True  # the API cannot tell: list the ids
         feeds = {f.url: f.id for f in await backend.feeds()}
         assert {i.feed_id for i in second.items} == {feeds[feed_site.feed_url(k)]}
+        feed_site.add_items(k, 2)  # the feed grows, the server fetches it
+        assert reader.store.refresh() == 2
+        third = await pull(backend, second.state)
+        assert sorted(i.title for i in third.items) == [f"Feed {k} item {j}" for j in (4, 5)]
         reader.http.reset_log()
-        nothing = await pull(backend, second.state)
-    assert nothing.items == [] and nothing.state.last_item_id == second.state.last_item_id
+        nothing = await pull(backend, third.state)
+    assert nothing.items == [] and nothing.state.last_item_id == third.state.last_item_id
     assert len(reader.http.log) == 1  # FreshRSS: stream/contents from ot; Miniflux: all ids
 
 

@@ -159,6 +159,15 @@ async def test_a_redirect_to_anything_but_http_is_refused(
     assert isinstance(error, BadAnswer) and "not followed" in str(error)
 
 
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/", "http:///v1", "file:///etc/"])
+async def test_an_account_address_that_is_no_web_address_is_refused(url: str) -> None:
+    async with MinifluxBackend("mini", url, credential(url, "tester", token=TOKEN)) as backend:
+        with pytest.raises(BadAnswer) as caught:
+            await backend.login()
+        assert backend.requests == 0
+    assert "only http and https addresses are used" in check_message(caught.value, "mini", TOKEN)
+
+
 async def test_a_redirect_loop_ends(feed_server: FeedServer) -> None:
     feed_server.route("/v1/me", redirect(302, "/v1/me"))
     error = await failure(mini(feed_server))

@@ -191,7 +191,9 @@ class ApiHttp:
     ) -> Answer:
         import httpx
 
-        self._same_origin(url, url)
+        scheme = url.split(":", 1)[0].lower()
+        if scheme not in ("http", "https") or not self.origin or origin(url) != self.origin:
+            raise self.bad(f"only http and https addresses are used, not {excerpt(url, 100)}")
         request = client.build_request(
             method, url, params=params, data=data, content=content, json=json_body, headers=headers
         )
@@ -206,7 +208,7 @@ class ApiHttp:
             finally:
                 await response.aclose()
             target = str(httpx.URL(str(request.url)).join(location))
-            self._same_origin(url, target)
+            self._same_origin(target)
             if response.status_code == 303 or (
                 response.status_code in (301, 302) and request.method not in ("GET", "POST")
             ):
@@ -217,7 +219,8 @@ class ApiHttp:
                 )
         raise self.bad(f"too many redirects (more than {self.limits.max_redirects})")
 
-    def _same_origin(self, url: str, target: str) -> None:
+    def _same_origin(self, target: str) -> None:
+        """Refuse a redirect to anything but an http(s) URL of the account's own origin."""
         scheme = target.split(":", 1)[0].lower()
         if scheme not in ("http", "https"):
             raise self.bad(

@@ -24,6 +24,9 @@ Requests per operation:
   (ceil(all / 10,000), so 1 up to 10,000 items), then ``stream/items/contents`` (POST, ``i=``
   250 ids) for the ids above the last one pulled: ceil(new / 250).
 - :meth:`items`: ``stream/items/contents``, 250 ids a request.
+- Filters: ``ot`` (FreshRSS only, see above), ``xt`` to leave read items out; ``it`` is
+  honoured by FreshRSS alone (Miniflux parses and ignores it) and ``nt`` is not needed, so
+  neither is sent.
 - :meth:`unread_ids`: ``stream/items/ids`` with ``xt=`` read; :meth:`starred_ids`: of the
   starred stream; 10,000 ids a request: 1 up to 10,000.
 - :meth:`push`: ``edit-tag`` with ``a=``/``r=`` read or starred and up to 500 ``i=`` a request
@@ -154,6 +157,7 @@ class GReaderBackend(BaseBackend):
             raise self._auth("no password or token is kept for this account; give the password")
 
     async def _client_login(self) -> None:
+        self._check_origin()
         if not self.password:
             raise self._expired(
                 "the server no longer accepts the kept login token; give the password again"
@@ -179,6 +183,7 @@ class GReaderBackend(BaseBackend):
     ) -> Answer:
         """One API request; on 401 the write token is fetched again once, then the login is
         done again once, before giving up."""
+        self._check_origin()
         if not self.token:
             await self._client_login()
         fresh_token = relogged = False
