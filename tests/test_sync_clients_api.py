@@ -389,3 +389,17 @@ async def test_a_miniflux_fault_ends_in_its_typed_error(
         with pytest.raises(kind) as caught:
             await backend.feeds()
     assert words in check_message(caught.value, "mini", mini.password)
+
+
+async def test_a_greader_login_that_does_not_help_ends_after_one_try(
+    reader: GReaderServer,
+) -> None:
+    async with backend_for(reader) as backend:
+        await backend.login()
+        reader.http.inject(status=401, path=path(reader, "/reader/api/0"))
+        reader.http.reset_log()
+        with pytest.raises(TokenExpired) as caught:
+            await backend.feeds()
+    assert reader.http.count(path(reader, "/accounts/ClientLogin")) == 1
+    assert len(reader.http.log) == 3  # refused, a new login, refused again: no loop
+    check_message(caught.value, "reader", reader.password, reader.auth_token())

@@ -33,12 +33,14 @@ from streamtui.core.sync.errors import (
     BadAnswer,
     ServerDown,
     ServerError,
+    TokenExpired,
     TooLarge,
     scrub,
 )
 from streamtui.core.sync.greader import GReaderBackend, item_id
 from streamtui.core.sync.miniflux import MinifluxBackend
 from streamtui.core.sync.models import EARLIEST, LATEST, Mark, MarkKind, SyncState
+from streamtui.core.sync.ttrss import TtrssBackend
 from support.servers._http import Answer, ApiRequest, ApiServer, json_answer
 from syncclient import check_message, credential
 
@@ -284,3 +286,29 @@ def test_every_kind_opens_and_an_unknown_one_says_which_exist() -> None:
         assert open_backend(kind, "a", "http://127.0.0.1:9/", login).kind == kind
     with pytest.raises(ValueError, match="greader, ttrss, miniflux, fever"):
         open_backend("newsblur", "a", "http://127.0.0.1:9/", login)
+
+
+async def test_a_ttrss_that_ends_every_session_at_once_is_token_expired_not_a_loop() -> None:
+    logins: list[str] = []
+
+    def handle(req: ApiRequest) -> Answer:
+        op = req.json().get("op")
+        if op == "login":
+            logins.append(op)
+            return json_answer(
+                {"seq": 0, "status": 0, "content": {"session_id": f"s{len(logins)}"}}
+            )
+        return json_answer({"seq": 0, "status": 1, "content": {"error": "NOT_LOGGED_IN"}})
+
+    server = ApiServer(handle)
+    server.start()
+    try:
+        url = server.url("/")
+        async with TtrssBackend("work", url, credential(url, "tester", "pw-Secret-1")) as backend:
+            with pytest.raises(TokenExpired) as caught:
+                await backend.feeds()
+            assert backend.requests == 4  # login, refused, a new login, refused again
+    finally:
+        server.stop()
+    assert len(logins) == 2
+    check_message(caught.value, "work", "pw-Secret-1", "s1", "s2")
