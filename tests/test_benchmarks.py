@@ -31,6 +31,7 @@ SMOKE = [
     pytest.param(["hostile_net.py", "--quick", "--repeat", "1", "--jobs", "2"], id="hostile-net"),
     pytest.param(["pty_escapes.py", "--quick"], id="pty-escapes"),
     pytest.param(["bigfeed.py", "--smoke"], marks=TMUX, id="bigfeed"),
+    pytest.param(["crash_cases.py", "--quick"], marks=TMUX, id="crash-cases"),
     pytest.param(["secrets_files.py", "--smoke"], id="secrets-files"),
     pytest.param(["reliability.py", "--quick", "--only", "files"], id="reliability"),
     pytest.param(["state_cases.py", "--quick", "--only", "imports,deleted,opml"], id="state-cases"),

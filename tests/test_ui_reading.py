@@ -331,6 +331,7 @@ async def test_narrow_layout_shows_one_pane_at_a_time(tmp_path: Path) -> None:
 async def test_split_resizes_with_keys(tmp_path: Path) -> None:
     app, _ = make_app(tmp_path)
     async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("enter")  # the split is there while an article is open
         stream = app.query_one(StreamList)
         before = stream.region.width
         await pilot.press("greater_than_sign", "greater_than_sign")

@@ -7,12 +7,12 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from streamtui import __version__, stdio
-from streamtui.core import paths
+from streamtui.core import dates, paths
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library, SyncReport, open_library
 from streamtui.core.models import Item, Row, View
@@ -263,12 +263,17 @@ def _launch(library: Library, args: argparse.Namespace, message: str) -> int:
 
     config = load_config(paths.config_dir(getattr(args, "config_dir", None)))
     library.retention = config.retention
+    for name in ("COLUMNS", "LINES"):  # an exported size would pin the app to it, deaf to
+        os.environ.pop(name, None)  # the terminal's own size and every resize
     try:
         app = StreamApp(library, startup_message=message, config=config)
         app.run()
     finally:
         library.close()
-    return 0
+    code = app.return_code or 0  # 1 after a crash: never report success then
+    if code:
+        _fail("the app stopped on an internal error (what Textual printed above says where)")
+    return code
 
 
 def _warn(report: SyncReport) -> None:
@@ -289,7 +294,7 @@ def _preview(args: argparse.Namespace) -> int:
     for problem in result.problems:
         _fail(f"skipped {problem.path}: {problem.reason}")
     shown = sanitize(redact_url(args.source))
-    for item in sorted(result.items, key=lambda i: -i.published.timestamp()):
+    for item in sorted(result.items, key=lambda i: -dates.stamp(i.published)):
         if args.json:
             _emit(_item_json(item, source=shown))
         else:
@@ -601,13 +606,10 @@ def _cell(text: str, width: int) -> str:
 
 def _updated(moment: datetime | None) -> str:
     """When a source was last updated, in local time to the minute (16 wide), or "never".
-    A time the local zone cannot show (a damaged database) is shown in UTC."""
+    Any time at all (a damaged database's) is shown, in range (see core/dates.py)."""
     if moment is None:
         return f"{'never':<16}"
-    try:
-        local = moment.astimezone()
-    except (OverflowError, ValueError, OSError):
-        local = moment.astimezone(UTC)
+    local = dates.local(moment)
     # Not strftime: its %Y gives "1", not "0001", for year 1 on glibc.
     return f"{local.year:04}-{local.month:02}-{local.day:02} {local.hour:02}:{local.minute:02}"
 
@@ -642,7 +644,7 @@ def _row_json(row: Row, names: dict[int, str], summary: str, link: str) -> dict[
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return dates.iso_utc(moment)
 
 
 def _marker(teaser: bool, truncated: bool) -> str:
@@ -671,7 +673,7 @@ def _emit_row(row: Row, names: dict[int, str], *, prefix: str = "") -> None:
 def _emit_line(
     flags: str, published: datetime, source: str, title: str, item_id: str, *, prefix: str = ""
 ) -> None:
-    when = published.astimezone().strftime("%Y-%m-%d %H:%M")
+    when = dates.local(published).strftime("%Y-%m-%d %H:%M")
     sys.stdout.write(
         f"{prefix}{item_id[:10]} {flags} {when}  {source[:18]:<18}  {title or '(empty)'}\n"
     )

@@ -14,11 +14,12 @@ import codecs
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from streamtui.core import dates
 from streamtui.core.errors import FileReadError, SourceError
 from streamtui.core.files import display_path, read_bytes
 from streamtui.core.models import LoadResult
@@ -64,7 +65,7 @@ def load_file(
         raise SourceError(shown, error.reason) from error
     if feed_format(data):
         # Undated items take the file's time (as a page does), not the time of each read.
-        seen_at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        seen_at = dates.from_stamp(path.stat().st_mtime)  # any file time, in range
         try:
             feed = parse(data, seen_at)
         except SourceError as error:  # named by its path, not "feed"

@@ -44,6 +44,7 @@ from multiprocessing.context import BaseContext
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from streamtui.core import dates
 from streamtui.core.errors import SourceError
 from streamtui.core.htmltext import html_to_text
 from streamtui.core.models import Enclosure, Item
@@ -315,7 +316,7 @@ def _feedparser_date(entry: Mapping[str, Any]) -> tuple[datetime | None, str]:
         parsed = fields.get(key)
         if isinstance(parsed, time.struct_time):
             with contextlib.suppress(OverflowError, ValueError, OSError):
-                return datetime.fromtimestamp(calendar.timegm(parsed), UTC), raw
+                return dates.from_stamp(calendar.timegm(parsed)), raw
     return None, raw
 
 
@@ -384,7 +385,7 @@ def _json_date(text: str) -> datetime | None:
         except (ValueError, TypeError, IndexError):
             return None
     with contextlib.suppress(ValueError, OverflowError):
-        return _utc(parsed)
+        return dates.clamp(parsed)  # year 1 or 9999, offsets like -23:59: in range
     return None
 
 

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from streamtui import __version__
+from streamtui.core import dates
 from streamtui.core.errors import SourceError
 from streamtui.core.redact import origin, redact_url, user_as_written, with_user, without_login
 from streamtui.core.sanitize import excerpt, sanitize
@@ -545,6 +546,7 @@ def _status_error(url: str, response: httpx.Response) -> FetchError:
     if status in _RETRY_LATER:
         value = response.headers.get("retry-after", "")
         when, said = _retry_at(value, datetime.now(UTC))
+        when = dates.clamp(when)  # a clock near year 9999 must not make this raise
         reason = f"{label}: the server asks to wait{said} {when:%Y-%m-%d %H:%M:%S} UTC"
         return FetchError(url, "retry-later", reason, status=status, retry_at=when)
     if 300 <= status < 400:

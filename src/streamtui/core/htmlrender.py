@@ -57,6 +57,11 @@ BULLETS = ("• ", "◦ ", "▪ ")
 MAX_INDENT = 40
 """Columns of list indentation at most, however deep the nesting."""
 MAX_QUOTE = 8
+MAX_DEPTH = 48
+"""Lists, items, definitions and quotations open at once at most (24 levels of list). Deeper
+ones still show their text (an item still gets its marker), at the deepest level: every tag
+then costs the same however deep the markup goes (20,000 nested ``<ul><li>`` took 12 s when
+each item looked through all the open lists)."""
 TABLE_CELL_MAX = 60
 """A table with a wider cell (or one column) is laid out as paragraphs: it is page layout."""
 TABLE_COLUMNS_MAX = 12
@@ -223,30 +228,40 @@ class _Table:
 
 class _Hidden:
     """Tracks the elements a reader never sees (scripts, styles, frames...): their content
-    is skipped up to their end tag, nested ones of the same name counted."""
+    is skipped up to their end tag, nested ones of the same name counted (a tag and a count:
+    constant work and memory however deep they nest)."""
 
     def __init__(self) -> None:
-        self.open: list[str] = []
+        self.tag = ""
+        self.depth = 0
+
+    @property
+    def open(self) -> bool:
+        return self.depth > 0
 
     def starts(self, tag: str, hide: bool = False) -> bool:
         """True when ``tag`` starts or sits inside a hidden element (``hide``: this one is
         hidden by its attributes)."""
         if tag == "body":  # </head> is optional: the body shows whatever was open
-            self.open.clear()
-        elif self.open in (["p"], ["li"]) and tag in (BLOCKS if self.open == ["p"] else {"li"}):
-            self.open.clear()  # a hidden <p> or <li> ends where the next block starts
-        if not self.open and tag not in SKIPPED and not hide:
+            self.depth = 0
+        elif self.depth == 1 and (
+            (self.tag == "p" and tag in BLOCKS) or (self.tag == "li" and tag == "li")
+        ):
+            self.depth = 0  # a hidden <p> or <li> ends where the next block starts
+        if not self.depth and tag not in SKIPPED and not hide:
             return False
-        if not self.open or tag == self.open[-1]:
-            self.open.append(tag)
+        if not self.depth:
+            self.tag, self.depth = tag, 1
+        elif tag == self.tag:
+            self.depth += 1
         return True
 
     def ends(self, tag: str) -> bool:
         """True when ``tag`` ends inside a hidden element (or ends one)."""
-        if not self.open:
+        if not self.depth:
             return False
-        if tag == self.open[-1]:
-            self.open.pop()
+        if tag == self.tag:
+            self.depth -= 1
         return True
 
 
@@ -265,6 +280,8 @@ class _Builder(HTMLParser):
         self._hidden = _Hidden()
         self._frames: list[_Frame] = []
         self._frame_tags: Counter[str] = Counter()
+        self._lists: list[_Frame] = []  # the open ul and ol frames, innermost last
+        self._deep: Counter[str] = Counter()  # containers opened past MAX_DEPTH, by tag
         self._marker = ""
         self._pre = 0
         self._heading = 0
@@ -532,8 +549,17 @@ class _Builder(HTMLParser):
     def _push(self, frame: _Frame) -> None:
         self._frames.append(frame)
         self._frame_tags[frame.tag] += 1
+        if frame.tag in ("ul", "ol"):
+            self._lists.append(frame)
 
     def _start_container(self, tag: str, attrs: dict[str, str | None]) -> None:
+        deep = any(self._deep.values())
+        at_item = tag == "li" and bool(self._frames) and self._frames[-1].tag == "li"
+        if deep or (len(self._frames) >= MAX_DEPTH and not at_item):  # no deeper than that
+            self._deep[tag] += 1
+            if tag == "li":
+                self._marker = self._item_marker(attrs)
+            return
         if tag in ("ul", "ol"):
             style = (attrs.get("type") or "1").strip()[:1] if tag == "ol" else ""
             start = _integer(attrs.get("start"), 1)
@@ -551,23 +577,31 @@ class _Builder(HTMLParser):
     def _start_item(self, attrs: dict[str, str | None]) -> None:
         if self._frames and self._frames[-1].tag == "li":  # <li> ends an open <li>
             self._close_frame("li")
-        lists = [frame for frame in self._frames if frame.tag in ("ul", "ol")]
-        parent = lists[-1] if lists else _Frame("ul", 0)
+        self._marker = marker = self._item_marker(attrs)
+        self._push(_Frame("li", min(self._indent() + cells(marker), MAX_INDENT)))
+
+    def _item_marker(self, attrs: dict[str, str | None]) -> str:
+        """The marker of a new item of the innermost open list (counted on)."""
+        parent = self._lists[-1] if self._lists else _Frame("ul", 0)
         if parent.ordered:
             parent.number = _integer(attrs.get("value"), parent.number)
             marker = f"{_ordinal(parent.number, parent.style)}. "
             parent.number += 1
-        else:
-            marker = BULLETS[max(0, len(lists) - 1) % len(BULLETS)]
-        self._marker = marker
-        self._push(_Frame("li", min(self._indent() + cells(marker), MAX_INDENT)))
+            return marker
+        return BULLETS[max(0, len(self._lists) - 1) % len(BULLETS)]
 
     def _close_frame(self, tag: str) -> None:
+        if self._deep[tag]:  # the end of one opened past MAX_DEPTH
+            self._deep[tag] -= 1
+            self._marker = ""
+            return
         if not self._frame_tags[tag]:
             return  # nothing of that kind is open: a stray end tag
         while self._frames:
             frame = self._frames.pop()
             self._frame_tags[frame.tag] -= 1
+            if frame.tag in ("ul", "ol"):
+                self._lists.pop()
             if frame.tag == tag:
                 break
         self._marker = ""

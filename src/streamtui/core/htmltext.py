@@ -36,17 +36,17 @@ class _TextBuilder(HTMLParser):
         self._pieces: list[str] = []
         self._prefix = ""
         self._tight = False
-        self._skipping: list[str] = []
+        self._skipping = ""  # the dropped element being skipped ("" when none)
+        self._depth = 0  # how many of it are open: a count, however deep they nest
         self._pre = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self._skipping and tag == "body":  # </head> is optional
-            self._skipping.clear()
-        if self._skipping:
-            if tag == self._skipping[-1]:
-                self._skipping.append(tag)
+        if self._depth and tag == "body":  # </head> is optional
+            self._depth = 0
+        if self._depth:
+            self._depth += tag == self._skipping
         elif tag in DROPPED:
-            self._skipping.append(tag)
+            self._skipping, self._depth = tag, 1
         elif tag == "br":
             self._pieces.append(BREAK)
         elif tag in TIGHT:
@@ -63,9 +63,8 @@ class _TextBuilder(HTMLParser):
             self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
-        if self._skipping:
-            if tag == self._skipping[-1]:
-                self._skipping.pop()
+        if self._depth:
+            self._depth -= tag == self._skipping
         elif tag in BLOCKS or tag in TIGHT:
             self._flush()
             if tag == "pre":
@@ -74,7 +73,7 @@ class _TextBuilder(HTMLParser):
                 self._prefix, self._tight = "", False
 
     def handle_data(self, data: str) -> None:
-        if not self._skipping:
+        if not self._depth:
             self._pieces.append(data.replace("\x00", ""))
 
     def _flush(self) -> None:

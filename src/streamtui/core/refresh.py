@@ -20,6 +20,7 @@ from functools import partial
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from streamtui.core import dates
 from streamtui.core.credentials import Credential, CredentialStore
 from streamtui.core.errors import SourceError, StreamtuiError
 from streamtui.core.feeds import FeedParser, ParsedFeed, binary_kind
@@ -101,8 +102,8 @@ def is_due(source: Source, now: float) -> str:
     """Why a feed is not fetched now ("" when it is due)."""
     if source.gone:
         return "gone (HTTP 410); not polled any more"
-    if source.retry_at is not None and source.retry_at.timestamp() > now:
-        return f"deferred by the server until {source.retry_at:%Y-%m-%d %H:%M} UTC"
+    if source.retry_at is not None and dates.stamp(source.retry_at) > now:
+        return f"deferred by the server until {dates.clamp(source.retry_at):%Y-%m-%d %H:%M} UTC"
     return ""
 
 
@@ -344,7 +345,7 @@ class Refresher:
         reason = sanitize(redact_text(reason))
         fields["last_error"] = reason
         if error.kind == "retry-later" and error.retry_at is not None:
-            fields["retry_at"] = error.retry_at.timestamp()
+            fields["retry_at"] = dates.stamp(error.retry_at)
         self.store.update_source(source.id, **fields)
         return RefreshEvent(source, "failed", message=reason)
 

@@ -13,9 +13,10 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from streamtui.core import dates
 from streamtui.core.errors import FileReadError, SourceError
 from streamtui.core.files import display_path, iter_stream_files, read_text
 from streamtui.core.models import Item, LoadProblem, LoadResult
@@ -152,7 +153,7 @@ def load_source(source_key: str, location: Path, *, unless: str | None = None) -
         except OSError as error:
             problems.append(LoadProblem(display_path(relpath), str(error.strerror).lower()))
             continue
-        published = datetime.fromtimestamp(info.st_mtime, UTC)
+        published = dates.from_stamp(info.st_mtime)  # touch -d 9999: in range
         pages.append(_Parsed(relpath, parse_page(text), published, encoding))
     if single and problems:
         raise SourceError(shown, problems[0].reason)

@@ -16,11 +16,11 @@ from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.geometry import Size
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from streamtui.core.browser import BrowserError, Launch, run_in_terminal
 from streamtui.core.browser import choose as choose_browser
@@ -47,9 +47,11 @@ from streamtui.ui.screens.dialogs import (
 from streamtui.ui.screens.help import HelpScreen, help_content
 from streamtui.ui.screens.links import LinkScreen
 from streamtui.ui.widgets.article import ArticleView
+from streamtui.ui.widgets.footer import KeysFooter
 from streamtui.ui.widgets.search import SearchBar
 from streamtui.ui.widgets.sidebar import SourcesSidebar
 from streamtui.ui.widgets.stream_list import StreamList
+from streamtui.ui.widgets.too_small import TOO_SMALL, TooSmallNotice, too_small
 
 if TYPE_CHECKING:
     from streamtui.core.refresh import RefreshEvent, RefreshSummary
@@ -187,6 +189,7 @@ class StreamApp(App[None]):
         self._cancel = threading.Event()
         self._flusher: Timer | None = None
         self._told_read_only = library.read_only and bool(startup_message)
+        self._focus_before: list[tuple[Screen[object], Widget | None]] = []
         self._wrap_from: tuple[int, str | None] | None = None
         """(direction, item) where n or p last stopped at the end: pressed again, it wraps."""
         self.view: View = library.view()
@@ -199,7 +202,8 @@ class StreamApp(App[None]):
             yield StreamList(id="stream")
             yield ArticleView(id="article")
         yield SearchBar(id="search")
-        yield Footer()
+        yield KeysFooter()
+        yield TooSmallNotice(id="too-small")
 
     @property
     def stream(self) -> StreamList:
@@ -223,11 +227,11 @@ class StreamApp(App[None]):
             self.theme = self._theme_name
         self.watch(self, "theme", self._theme_chosen, init=False)
         narrow = self.size.width < NARROW
-        self.screen.set_class(narrow, "-narrow")
-        self.screen.set_class(narrow, "-no-sidebar")
+        self.main.set_class(narrow, "-narrow")
+        self.main.set_class(narrow, "-no-sidebar")
         self.search_bar.display = False
         self._apply_split()
-        self.watch(self.screen, "focused", self._focus_moved)
+        self.watch(self.main, "focused", self._focus_moved)
         self.sidebar.border_title = "Sources"
         # The first frame shows the list and the sources' names. Counting every source's
         # unread items reads the whole index (25 ms at 100k items) and the refresh imports
@@ -237,6 +241,7 @@ class StreamApp(App[None]):
             self._reload()
         self._focus(self.stream)
         self.call_after_refresh(self._after_first_frame)
+        self._fit(self.size)
 
     def _after_first_frame(self) -> None:
         with self._guard():
@@ -258,21 +263,49 @@ class StreamApp(App[None]):
             self.set_interval(DATABASE_CHECK_SECONDS, self._check_database)
 
     def on_resize(self, event: events.Resize) -> None:
-        self.screen.set_class(event.size.width < NARROW, "-narrow")
+        self.main.set_class(event.size.width < NARROW, "-narrow")
         self._apply_split()
+        self._fit(event.size)
+
+    @property
+    def main(self) -> Screen[object]:
+        """The screen of the panes (a dialog, the help or the too-small notice may be over
+        it): its classes choose the layout."""
+        return self.default_screen
+
+    def _fit(self, size: Size) -> None:
+        """Below a usable size, a notice instead of every screen's widgets (set before the
+        screens are laid out at the new size); above it, everything as it was."""
+        small, was = too_small(size), self.has_class(TOO_SMALL)
+        if small:
+            self.query_one(TooSmallNotice).show_size(size)
+        if small and not was:  # hidden widgets lose the focus: remember where it was
+            self._focus_before = [(screen, screen.focused) for screen in self.screen_stack]
+        self.set_class(small, TOO_SMALL)
+        if was and not small:
+            for screen, widget in self._focus_before:
+                if widget is not None and widget.is_attached and screen.focused is None:
+                    screen.set_focus(widget)
+            self._focus_before = []
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the terminal is too small, only quitting: nothing acts unseen."""
+        return action == "quit" or not self.has_class(TOO_SMALL)
 
     def _focus(self, widget: Widget) -> None:
         """Focus at once (``Widget.focus`` waits a turn), so that keys typed ahead reach
         the pane they were meant for."""
-        self.screen.set_focus(widget)
+        self.main.set_focus(widget)
 
     def _focus_moved(self, focused: Widget | None) -> None:
         """On a narrow screen the article takes the whole width while it has the focus."""
-        self.screen.set_class(focused is self.article, "-reading")
+        if focused is None and self.has_class(TOO_SMALL):
+            return  # hidden under the too-small notice: the focus comes back as it was
+        self.main.set_class(focused is self.article, "-reading")
 
     def _apply_split(self) -> None:
         """The list/article split (wide layout only: a narrow one shows one at a time)."""
-        narrow = self.screen.has_class("-narrow")
+        narrow = self.main.has_class("-narrow")
         self.stream.styles.width = None if narrow else f"{self.list_share}fr"
         self.article.styles.width = None if narrow else f"{100 - self.list_share}fr"
 
@@ -299,6 +332,8 @@ class StreamApp(App[None]):
         open_id = self._open_id()
         if open_id is not None and self.library.position(view, open_id) is None:
             self.article.clear()  # the open item left the view: never browse from outside it
+            if self.focused is self.article:  # the pane is gone until the next item opens
+                self._focus(self.stream)
 
     def _look_elsewhere(self) -> None:
         with self._guard():
@@ -393,8 +428,8 @@ class StreamApp(App[None]):
         with self._guard():
             self._reload()
             self._show_sources()
-        if self.screen.has_class("-narrow"):  # the sidebar was open to choose: close it
-            self.screen.add_class("-no-sidebar")
+        if self.main.has_class("-narrow"):  # the sidebar was open to choose: close it
+            self.main.add_class("-no-sidebar")
         self._focus(self.stream)
 
     def jump_to_item(self, item_id: str) -> None:
@@ -420,7 +455,7 @@ class StreamApp(App[None]):
         self._focus(self.stream)
 
     def action_focus_sources(self) -> None:
-        self.screen.remove_class("-no-sidebar")
+        self.main.remove_class("-no-sidebar")
         self._focus(self.sidebar)
 
     def action_list_back(self) -> None:
@@ -735,13 +770,19 @@ class StreamApp(App[None]):
             self._set_view(back)
 
     def action_resize_list(self, step: int) -> None:
-        if self.screen.has_class("-narrow"):
+        if self.main.has_class("-narrow"):
             self.notify("On a narrow terminal the article takes the whole width while open.")
             return
         self.list_share = max(20, min(80, self.list_share + step))
         self._apply_split()
         with self._guard():
             self.library.remember("list_width", str(self.list_share))
+        if self.article.article is None:
+            self.notify(
+                f"The list takes the whole width until an article is open "
+                f"(then {self.list_share}%).",
+                timeout=3,
+            )
 
     def _theme_chosen(self, theme: str) -> None:
         """A theme picked in the palette is the theme of the next run too."""
@@ -761,14 +802,16 @@ class StreamApp(App[None]):
             )
 
     def action_toggle_sidebar(self) -> None:
-        hidden = not self.screen.has_class("-no-sidebar")
-        self.screen.set_class(hidden, "-no-sidebar")
+        hidden = not self.main.has_class("-no-sidebar")
+        self.main.set_class(hidden, "-no-sidebar")
         if hidden and self.focused is self.sidebar:
             self._focus(self.stream)
 
     def action_cycle_focus(self, step: int) -> None:
-        panes: list[Widget] = [self.stream, self.article]
-        if not self.screen.has_class("-no-sidebar"):
+        panes: list[Widget] = [self.stream]
+        if self.article.article is not None:  # no article open: no pane to go to
+            panes.append(self.article)
+        if not self.main.has_class("-no-sidebar"):
             panes.insert(0, self.sidebar)
         index = panes.index(self.focused) if self.focused in panes else 0
         self._focus(panes[(index + step) % len(panes)])

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from textual.content import Content
 
+from streamtui.core import dates
 from streamtui.core.sanitize import sanitize
 
 EMPTY_TITLE = "(empty)"
@@ -17,9 +18,10 @@ def safe(text: str) -> Content:
 
 
 def short_date(moment: datetime, now: datetime | None = None) -> str:
-    """A date for a list row: the time today, the day this year, else the full date."""
-    local = moment.astimezone()
-    now = (now or datetime.now()).astimezone()
+    """A date for a list row: the time today, the day this year, else the full date.
+    Any date at all, in any time zone (see :mod:`streamtui.core.dates`)."""
+    local = dates.local(moment)
+    now = dates.local(now) if now is not None else dates.now_local()
     if local.date() == now.date():
         return local.strftime("%H:%M")
     if local.year == now.year:
@@ -28,7 +30,7 @@ def short_date(moment: datetime, now: datetime | None = None) -> str:
 
 
 def long_date(moment: datetime) -> str:
-    return moment.astimezone().strftime("%a %Y-%m-%d %H:%M")
+    return dates.local(moment).strftime("%a %Y-%m-%d %H:%M")
 
 
 def title_of(title: str) -> str:

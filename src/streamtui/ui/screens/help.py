@@ -31,6 +31,12 @@ def help_content(sections: Iterable[tuple[str, list[tuple[str, str, str]]]]) -> 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+        Binding("j,down", "scroll(1)", "Scroll down", show=False, id="help.down"),
+        Binding("k,up", "scroll(-1)", "Scroll up", show=False, id="help.up"),
+        Binding("g,home", "top", "Top", show=False, id="help.top"),
+        Binding("G,end", "bottom", "Bottom", show=False, id="help.bottom"),
+        Binding("pagedown,ctrl+d,space", "page(1)", "Page down", show=False, id="help.page_down"),
+        Binding("pageup,ctrl+u", "page(-1)", "Page up", show=False, id="help.page_up"),
     ]
 
     def __init__(self, content: Content) -> None:
@@ -38,7 +44,27 @@ class HelpScreen(ModalScreen[None]):
         self._content = content
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help"):
+        # Not focusable: every key reaches the screen's bindings, which scroll at once (the
+        # container's own animate at 50 lines a second, so End seemed to stop short).
+        with VerticalScroll(id="help", can_focus=False):
             yield Static(Content.styled("streamtui keys", "bold"), id="help-title")
             yield Static(self._content, markup=False)
             yield Static(Content.styled("Esc or ? closes this screen.", "dim"))
+
+    @property
+    def _scroll(self) -> VerticalScroll:
+        return self.query_one("#help", VerticalScroll)
+
+    def action_scroll(self, lines: int) -> None:
+        self._scroll.scroll_relative(y=lines, animate=False, immediate=True)
+
+    def action_page(self, pages: int) -> None:
+        scroll = self._scroll
+        height = scroll.scrollable_content_region.height
+        scroll.scroll_relative(y=pages * height, animate=False, immediate=True)
+
+    def action_top(self) -> None:
+        self._scroll.scroll_home(animate=False, immediate=True)
+
+    def action_bottom(self) -> None:
+        self._scroll.scroll_end(animate=False, immediate=True)

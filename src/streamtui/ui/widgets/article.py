@@ -47,6 +47,8 @@ REMEMBERED = 500
 TEASER_NOTICE = "The page carried only a teaser of this story; its full text was not on it."
 TRUNCATED_NOTICE = "The teaser was cut short, so there is more to this story than shown here."
 PLACEHOLDER = "Open an item with Enter to read it here."
+EMPTY_CLASS = "-empty"
+"""The pane's class while no article is open: the wide layout gives its room to the list."""
 EMPTY_NOTICE = "This item has no text."
 
 SPAN_STYLES = {
@@ -393,7 +395,7 @@ class ArticleView(ScrollView, can_focus=True):
             self.url = url
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+        super().__init__(id=id, classes=EMPTY_CLASS)
         self.article: Article | None = None
         self._page = PLACEHOLDER_PAGE
         self._layout = layout(PLACEHOLDER_PAGE, 0)
@@ -415,6 +417,7 @@ class ArticleView(ScrollView, can_focus=True):
         out in a worker thread, so opening one never freezes the screen."""
         self._remember()
         self.article = article
+        self.remove_class(EMPTY_CLASS)
         self._restore = self._positions.get(article.row.id, 0)
         self._preparing = len(article.body) > LARGE_BODY and not article.row.teaser
         if self._preparing:
@@ -426,6 +429,7 @@ class ArticleView(ScrollView, can_focus=True):
     def clear(self) -> None:
         self._remember()
         self.article, self._preparing = None, False
+        self.add_class(EMPTY_CLASS)
         self._set_page(PLACEHOLDER_PAGE, scroll_to=0)
 
     def rendered_text(self, *, wrapped: bool = False) -> str:
@@ -434,6 +438,28 @@ class ArticleView(ScrollView, can_focus=True):
         if wrapped:
             return "\n".join(self._line(index).plain for index in range(self._layout.count))
         return page_text(self._page, self._layout.width)
+
+    # Keys move the text at once. Textual animates them at 50 lines a second: End on a long
+    # article took seconds to arrive, and until then the screen showed it stopped part-way
+    # (the link list and the attachment of a podcast's notes still out of view).
+
+    def action_scroll_home(self) -> None:
+        self.scroll_home(animate=False, x_axis=False)
+
+    def action_scroll_end(self) -> None:
+        self.scroll_end(animate=False, x_axis=False)
+
+    def action_scroll_up(self) -> None:
+        self.scroll_up(animate=False)
+
+    def action_scroll_down(self) -> None:
+        self.scroll_down(animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroll_page_up(animate=False)
+
+    def action_page_down(self) -> None:
+        self.scroll_page_down(animate=False)
 
     def action_page_or_next(self) -> None:
         if self.scroll_y < self.max_scroll_y:
