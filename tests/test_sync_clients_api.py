@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from streamtui.core.dates import LATEST
 from streamtui.core.sync.errors import AuthError, Refused, TokenExpired
 from streamtui.core.sync.greader import MARKS_PER_REQUEST, GReaderBackend
 from streamtui.core.sync.miniflux import MinifluxBackend
-from streamtui.core.sync.models import LATEST, MarkKind, SyncState
+from streamtui.core.sync.models import MarkKind, SyncState
 from support.servers._http import Answer, ApiRequest, json_answer
 from support.servers.feeds import FeedSite
 from support.servers.fixtures import (  # noqa: F401

@@ -25,6 +25,7 @@ from feedserver import (
     redirect,
     self_signed_context,
 )
+from streamtui.core.dates import EARLIEST, LATEST
 from streamtui.core.fetch import Limits
 from streamtui.core.sync import KINDS, open_backend
 from streamtui.core.sync._base import collapse, epoch, ident, iso
@@ -39,7 +40,7 @@ from streamtui.core.sync.errors import (
 )
 from streamtui.core.sync.greader import GReaderBackend, item_id
 from streamtui.core.sync.miniflux import MinifluxBackend
-from streamtui.core.sync.models import EARLIEST, LATEST, Mark, MarkKind, SyncState
+from streamtui.core.sync.models import Mark, MarkKind, SyncState
 from streamtui.core.sync.ttrss import TtrssBackend
 from support.servers._http import Answer, ApiRequest, ApiServer, json_answer
 from syncclient import check_message, credential

@@ -10,12 +10,13 @@ from datetime import datetime
 from typing import Any, Self
 
 from streamtui.core.credentials import Credential
+from streamtui.core.dates import clamp, from_stamp
 from streamtui.core.fetch import Limits
 from streamtui.core.redact import without_login
 
 from ._http import Answer, ApiHttp, Hooks
 from .errors import AuthError, BadAnswer, NotSupported, TokenExpired
-from .models import Enclosure, Mark, MarkKind, from_epoch, utc
+from .models import Enclosure, Mark, MarkKind
 
 DEFAULT_LIMITS = Limits()
 TOKEN = "token"
@@ -176,7 +177,7 @@ def epoch(value: Any) -> datetime | None:
             return None
     if isinstance(value, int | float) and value > 0:
         try:
-            return from_epoch(float(value))
+            return from_stamp(float(value))
         except (OverflowError, ValueError):
             return None
     return None
@@ -187,7 +188,7 @@ def iso(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value.strip():
         return None
     try:
-        return utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
+        return clamp(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
     except (ValueError, OverflowError):
         return None
 

@@ -36,6 +36,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from streamtui.core.dates import clamp
+
 from ._base import (
     BaseBackend,
     batches,
@@ -62,7 +64,6 @@ from .models import (
     RemoteFeed,
     RemoteItem,
     SyncState,
-    utc,
 )
 
 PAGE = 250
@@ -387,7 +388,7 @@ def _server_time(answer: Answer) -> str:
         when = parsedate_to_datetime(answer.header("date"))
     except (TypeError, ValueError, IndexError, OverflowError):
         return ""
-    return str(int((utc(when) - OVERLAP).timestamp()))
+    return str(int((clamp(when) - OVERLAP).timestamp()))
 
 
 def _local_time() -> str:

@@ -4,19 +4,19 @@ server can do, and the read/starred marks sent to it.
 Ids are strings as the server gives them (numbers written in decimal), stable across syncs:
 an item is keyed by (account, :attr:`RemoteItem.id`), never by its feed's guid, which several
 APIs do not expose. Times are aware UTC datetimes, clamped into the range every local time
-zone can show (:func:`utc`). Text fields are the server's text as it came (titles, HTML
+zone can show (core/dates.py's rule). Text fields are the server's text as it came (titles, HTML
 bodies): the pipeline that stores them sanitises them once, as it does a feed's.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
+from streamtui.core.dates import from_stamp
 from streamtui.core.models import Enclosure
 
 __all__ = [
@@ -30,33 +30,7 @@ __all__ = [
     "RemoteFeed",
     "RemoteItem",
     "SyncState",
-    "from_epoch",
-    "utc",
 ]
-
-# The date range of the whole project (the rule core/dates.py holds on the branch that adds
-# it): 1970-01-02 to 9999-12-30 UTC, so that any local zone can show every date.
-EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
-LATEST = datetime(9999, 12, 30, tzinfo=UTC)
-
-
-def utc(moment: datetime) -> datetime:
-    """``moment`` in UTC, moved into the project's date range (naive is taken as UTC)."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        moment = moment.replace(tzinfo=UTC)
-    if moment < EARLIEST:
-        return EARLIEST
-    if moment > LATEST:
-        return LATEST
-    return moment.astimezone(UTC)
-
-
-def from_epoch(seconds: float) -> datetime:
-    """A clamped UTC datetime from POSIX seconds (NaN counts as the earliest)."""
-    if math.isnan(seconds):
-        return EARLIEST
-    seconds = min(max(seconds, EARLIEST.timestamp()), LATEST.timestamp())
-    return datetime.fromtimestamp(seconds, UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +178,7 @@ class SyncState:
         cursors = raw if isinstance(raw, Mapping) else {}
         return cls(
             last_item_id=last_id if isinstance(last_id, str) and last_id.isdigit() else "",
-            last_sync=from_epoch(float(stamp)) if isinstance(stamp, int | float) else None,
+            last_sync=from_stamp(stamp) if isinstance(stamp, int | float) else None,
             cursors=tuple(
                 sorted((str(k), str(v)) for k, v in cursors.items() if isinstance(v, str))
             ),
