@@ -129,6 +129,26 @@ async def test_ttrss_pulls_everything_then_only_what_is_new(
     assert nothing.state.marks_changed is False
 
 
+async def test_a_first_ttrss_pull_goes_feed_by_feed_and_resumes_after_the_last_feed_done(
+    ttrss: TinyTinyRss, feed_site: FeedSite
+) -> None:
+    own_feed(ttrss, feed_site, items=3)
+    async with ttrss_backend(ttrss) as (backend, counter):
+        feeds = await backend.feeds()
+        counter.reset()
+        whole = await pull(backend)
+        assert len(set(whole.ids)) == len(whole.ids) and whole.state.marks_changed is False
+        assert whole.pages == len(feeds) + 1 + 1  # each feed, the archived articles, the end
+        assert len(counter) >= len(feeds) + 1 + 5  # and counters (3), newest, feed list
+        pages = backend.items_since(SyncState())
+        taken = [await anext(pages) for _ in range(3)]
+        await pages.aclose()  # cut short after three feeds
+        assert taken[-1].state.last_item_id == "" and taken[-1].state.cursor("first_feed")
+        rest = await pull(backend, taken[-1].state)
+    assert sorted([*(i.id for p in taken for i in p.items), *rest.ids]) == sorted(whole.ids)
+    assert rest.state.last_item_id == whole.state.last_item_id == max(whole.ids, key=int)
+
+
 @pytest.fixture(scope="module")
 def big_feed(ttrss: TinyTinyRss, feed_site: FeedSite) -> int:
     """A feed of 1,000 items (tt-rss takes about 2 s to fetch it)."""

@@ -15,10 +15,13 @@ What it uses, and what each operation costs in requests:
   are ordered by tt-rss's own total order (score, date entered, id); the watermark moves
   only when the last page is in, and a pull cut short resumes at its ``skip``. Before the
   pull, 3 more (``getCounters``, and the 20 articles most recently read, feed -6, and
-  starred, feed -1) make a fingerprint of every read and starred state (see ``_Counts``):
+  starred, feed -1) make a fingerprint of every read and starred state (see ``Counts``):
   when it matches the last pull's, ``marks_changed`` is False and the listing of every
   unread and starred id can be skipped. A sync with nothing new costs 4 (+2 for the feed
-  and category lists).
+  and category lists). The first pull goes feed by feed instead (``getHeadlines`` of each
+  feed and of feed 0, the archived articles; two feeds at a time), which costs tt-rss half
+  as much a row as its all-articles feed: 3 + 2 + ceil(articles of each feed / 200)
+  requests, so at least one a feed (200 feeds x 100 articles: 206).
 - :meth:`items`: ``getArticle`` with comma-separated ids, 200 a request.
 - :meth:`unread_ids` / :meth:`starred_ids`: ``getHeadlines`` of feed -4 with
   ``view_mode=unread`` / of feed -1 (starred), without content, 200 ids a request:
@@ -37,10 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import json
 from collections.abc import AsyncGenerator, AsyncIterator, Collection, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,6 +59,7 @@ from ._base import (
     settled,
     text,
 )
+from ._ttrss_counts import Counts, count
 from .errors import Refused, TooLarge
 from .models import (
     Capabilities,
@@ -79,6 +80,8 @@ MARKS_PER_REQUEST = 1000
 """Ids per updateArticle: one SQL ``IN`` list of bound parameters (PostgreSQL takes 65,535,
 MySQL more), about 7 KB of JSON; 1,000 keeps each update a short statement."""
 ALL_ARTICLES, STARRED, RECENTLY_READ = -4, -1, -6
+WINDOW = 2
+"""Requests in flight at once: the HTTP client's two connections to a server."""
 RECENT = 20
 """How many of the most recently read and starred articles the marks fingerprint names."""
 _FIELDS = {
@@ -204,6 +207,11 @@ class TtrssBackend(BaseBackend):
         skip = int(state.cursor("skip") or 0)
         top = max(since, int(state.cursor("top") or 0))
         counts = await self._counts()  # before the pull: the states the pull then subtracts
+        if not since and not skip:
+            async with contextlib.aclosing(self._first_pull(state, counts)) as first:
+                async for page in first:
+                    yield page
+            return
         pulled: list[RemoteItem] = []
         items: tuple[RemoteItem, ...] = ()
         async with contextlib.aclosing(self._headline_pages(since, skip)) as pages:
@@ -225,7 +233,102 @@ class TtrssBackend(BaseBackend):
         )
         yield ItemPage(items, done.with_cursors(marks=counts.fingerprint()))
 
-    async def _counts(self) -> _Counts:
+    async def _first_pull(self, state: SyncState, counts: Counts) -> AsyncGenerator[ItemPage, None]:
+        """Every article, feed by feed, two feeds at a time: tt-rss sorts one feed's articles
+        for about half what a page of its all-articles feed costs a row. The watermark is the
+        highest article id before the pull: every article at or below it was in its feed when
+        that feed was pulled, and one arriving meanwhile comes (again) at the next pull. A
+        pull cut short resumes after the last feed it finished. Archived articles (starred
+        ones of feeds since removed) are feed 0."""
+        top = int(state.cursor("first_top") or 0) or await self._newest_id()
+        if top:
+            done_feed = int(state.cursor("first_feed") or -1)
+            feeds = sorted({0, *(int(f.id) for f in await self.feeds())})
+            pulls = self._feed_pulls([f for f in feeds if f > done_feed])
+            async with contextlib.aclosing(pulls) as pages:
+                async for feed_id, rows in pages:
+                    cursors = state.with_cursors(first_top=str(top), first_feed=str(feed_id))
+                    yield ItemPage(tuple(self._item(row) for row in rows), cursors)
+        done = SyncState(str(top) if top else "", datetime.now(UTC), marks_changed=False)
+        yield ItemPage((), done.with_cursors(marks=counts.fingerprint()))
+
+    async def _newest_id(self) -> int:
+        """The highest article id now (0 for none). tt-rss cannot sort by id: the first of
+        its all-articles feed is a recent one, and articles above it are asked for until a
+        short page (usually one request)."""
+        found = 0
+        for limit in (1, PAGE):
+            while True:
+                rows = seq(
+                    await self._call(
+                        "getHeadlines",
+                        feed_id=ALL_ARTICLES,
+                        limit=limit,
+                        since_id=found,
+                        show_content=False,
+                        show_excerpt=False,
+                    ),
+                    "headlines",
+                    self,
+                )
+                ids = [int(ident(obj(r, "a headline", self).get("id")) or 0) for r in rows]
+                found = max([found, *ids])
+                if limit == 1 or len(rows) < limit:
+                    break
+            if not found:
+                return 0
+        return found
+
+    async def _feed_pulls(self, feed_ids: list[int]) -> AsyncGenerator[tuple[int, list[Any]], None]:
+        """Each feed's articles (all its pages), in ``feed_ids`` order, two feeds in flight."""
+
+        async def whole(feed_id: int) -> list[Any]:
+            rows: list[Any] = []
+            size = PAGE
+            while True:
+                try:
+                    page = seq(
+                        await self._call(
+                            "getHeadlines",
+                            feed_id=feed_id,
+                            skip=len(rows),
+                            limit=size,
+                            view_mode="all_articles",
+                            show_content=True,
+                            include_attachments=True,
+                            sanitize=False,
+                        ),
+                        "headlines",
+                        self,
+                    )
+                except TooLarge:
+                    if size == 1:
+                        raise
+                    size = max(1, size // 4)
+                    continue
+                rows += page
+                if len(page) < size:
+                    return rows
+
+        queue = list(feed_ids)
+        pending = [(f, asyncio.ensure_future(whole(f))) for f in queue[:WINDOW]]
+        queue = queue[WINDOW:]
+        try:
+            while pending:
+                feed_id, task = pending.pop(0)
+                rows = await task
+                if queue:
+                    following = queue.pop(0)
+                    pending.append((following, asyncio.ensure_future(whole(following))))
+                yield feed_id, rows
+        finally:
+            for _, task in pending:
+                task.cancel()
+            for _, task in pending:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    async def _counts(self) -> Counts:
         """Per-feed unread and starred counts (getCounters) and the ids of the articles read
         and starred most recently (feeds -6 and -1, newest change first): 3 requests."""
         rows = seq(await self._call("getCounters"), "counters", self)
@@ -234,8 +337,8 @@ class TtrssBackend(BaseBackend):
             if isinstance(row, dict) and "kind" not in row and "markedcounter" in row:
                 feed_id = ident(row.get("id"))
                 if feed_id is not None and int(feed_id) > 0:
-                    feeds[feed_id] = (_count(row.get("counter")), _count(row.get("markedcounter")))
-        return _Counts(
+                    feeds[feed_id] = (count(row.get("counter")), count(row.get("markedcounter")))
+        return Counts(
             feeds, *await asyncio.gather(self._recent(RECENTLY_READ), self._recent(STARRED))
         )
 
@@ -395,43 +498,6 @@ class TtrssBackend(BaseBackend):
         await self._call(
             "unsubscribeFeed", tolerate="FEED_NOT_FOUND", feed_id=int(ident(feed_id) or 0)
         )
-
-
-@dataclass(frozen=True, slots=True)
-class _Counts:
-    """What tells, in 3 requests, whether any read or starred state changed since the last
-    pull: per feed, how many articles are unread and starred; and the articles most recently
-    read (tt-rss's "recently read" feed, last 24 hours) and starred, newest first.
-
-    A read anywhere puts its article first among the recently read, a star first among the
-    starred; an unread or an unstar changes its feed's count (and a read or star that evens
-    that count out shows in the lists). New articles change the counts too: the pull
-    subtracts what the articles it brought add (:meth:`without`), so a fingerprint is always
-    of the articles pulled before. Anything else that changes the counts (marks sent from here,
-    articles arriving during the pull) only makes the next sync list every id, as without
-    this check."""
-
-    feeds: dict[str, tuple[int, int]]
-    read: tuple[str, ...]
-    starred: tuple[str, ...]
-
-    def fingerprint(self) -> str:
-        shown = sorted((f, u, s) for f, (u, s) in self.feeds.items() if u or s)
-        data = json.dumps([shown, self.read, self.starred], separators=(",", ":"))
-        return hashlib.sha1(data.encode()).hexdigest()
-
-    def without(self, items: Sequence[RemoteItem]) -> str:
-        """The fingerprint of the counts as they were before ``items`` arrived."""
-        feeds = dict(self.feeds)
-        for item in items:
-            if item.feed_id in feeds:
-                unread, starred = feeds[item.feed_id]
-                feeds[item.feed_id] = (unread - (not item.read), starred - item.starred)
-        return _Counts(feeds, self.read, self.starred).fingerprint()
-
-
-def _count(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else -1
 
 
 class _NotLoggedIn(Exception):
