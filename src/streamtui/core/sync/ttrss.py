@@ -227,9 +227,7 @@ class TtrssBackend(BaseBackend):
         done = SyncState(
             str(top) if top else "",
             datetime.now(UTC),
-            # a first pull brought every state; a later one compares the counts
-            marks_changed=bool(since or state.cursor("skip"))
-            and (not before or counts.without(pulled) != before),
+            marks_changed=not before or counts.without(pulled) != before,
         )
         yield ItemPage(items, done.with_cursors(marks=counts.fingerprint()))
 
