@@ -2,24 +2,31 @@
 and the share of a cold refresh that parsing takes.
 
 Run: .venv/bin/python benchmarks/parse.py [--sizes 100,1000] [--repeat 5] [--corpus-top 10]
-     [--feeds 200 --items 100] [--refresh-repeat 3] [--smoke]
+     [--feeds 200 --items 100] [--fast-repeat 3] [--refresh-repeat 3] [--smoke]
 
 1. feedparser, items/s and MB/s, with our settings (``sanitize_html=False,
    resolve_relative_uris=False``, as ``parse/feed.py`` ``_run_feedparser`` calls it) against its
    defaults, on generated RSS feeds of 100 and 1,000 items (``_bench.feed_set``) and on the
    largest RSS/Atom feeds of ``../shared/corpus/feeds`` (skipped with a message when absent).
    The same bytes go to both, wrapped in a stream as ``_run_feedparser`` does.
-2. ``parse_feed`` end to end (our decoding pass and defusing, feedparser, then our items:
-   plain summaries, sanitising, ids and the search text), items/s on the same inputs.
-3. A cold refresh in process: a ``Refresh`` (refresh/run.py) over ``--feeds`` x ``--items``
-   served by the loopback ``FeedServer`` into an empty store, with the work measured from the
-   outside (the store's and parser's methods are wrapped on the instances; nothing in src/
-   changes): wall
-   time; CPU of the event-loop thread (fetching, hashing), of the process's other threads (the
-   store's writer thread and the pool's pickling) and of the parse workers (from /proc); time
-   in ``apply`` (the writer's transactions) and in its FTS5 index writes; and, apart, the
-   fetch alone and the CPU seconds of ``parse_feed`` on every body in this process. The server
-   runs in a process of its own here, so that it takes no CPU time or GIL from what is measured.
+2. ``parse_feed`` end to end through feedparser (the fast path off: our decoding pass and
+   defusing, feedparser, then our items: plain summaries, sanitising, ids and the search text),
+   items/s on the same inputs.
+3. The fast path (``core/parse/fast.py``) against feedparser, on every RSS/Atom/RDF feed of the
+   corpus and on ``--feeds`` x ``--items`` generated feeds (the refresh benchmark's): how many
+   documents it accepts; the raw parse (feedparser as ``_run_feedparser`` calls it against
+   ``fastfeed.parse``, on the same prepared bytes of the accepted documents); and ``parse_feed``
+   end to end with ``feeds.FAST_PATH`` off (feedparser for everything, as before) and on
+   (feedparser for what the fast path is not sure of). Items/s and the ratio.
+4. A cold refresh in process: a ``Refresh`` (refresh/run.py) over ``--feeds`` x ``--items`` served
+   by the loopback ``FeedServer`` into an empty store, with the work measured from the outside (the
+   store's and parser's methods are wrapped on the instances; nothing in src/ changes): wall time;
+   CPU of the event-loop thread (fetching, hashing), of the process's other threads (the store's
+   writer thread and the pool's pickling) and of the parse workers (from /proc); time in ``apply``
+   (the writer's transactions) and in its FTS5 index writes; and, apart, the fetch alone and the CPU
+   seconds of ``parse_feed`` on every body in this process (with the fast path and without). The
+   server runs in a process of its own here, so that it takes no CPU time or GIL from what is
+   measured.
 
 Sections 1 and 2 count CPU seconds of this process (``time.process_time``): the machine is
 shared, and wall time would also count other processes' turns. Figures are medians with the
@@ -47,10 +54,14 @@ from unittest import mock
 
 import feedparser  # type: ignore[import-untyped]
 from _bench import FeedServer, Figures, feed_set, machine, workspace
+from feedparser.encodings import convert_to_utf8  # type: ignore[import-untyped]
 
 from streamtui.core.credentials import CredentialStore
 from streamtui.core.fetch import Conditional, FetchError, HttpFetcher, Limits, fetch_all
 from streamtui.core.models import RefreshEvent, SourceKind
+from streamtui.core.parse import fast as fastfeed
+from streamtui.core.parse import feed as feeds_module
+from streamtui.core.parse.defuse import defuse
 from streamtui.core.parse.feed import parse_feed
 from streamtui.core.parse.pool import FeedParser
 from streamtui.core.refresh.run import Refresh
@@ -138,10 +149,15 @@ def run_feedparser(group: Group, settings: dict[str, bool]) -> int:
 
 
 def run_parse_feed(group: Group) -> int:
-    return sum(
-        len(parse_feed(d.data, source_key=d.url, url=d.url, seen_at=SEEN_AT).items)
-        for d in group.documents
-    )
+    """parse_feed through feedparser (the fast path off: section 3 measures it)."""
+    feeds_module.FAST_PATH = False
+    try:
+        return sum(
+            len(parse_feed(d.data, source_key=d.url, url=d.url, seen_at=SEEN_AT).items)
+            for d in group.documents
+        )
+    finally:
+        feeds_module.FAST_PATH = True
 
 
 def rate(figures: Figures, count: float, unit: str, digits: int = 0) -> str:
@@ -175,7 +191,82 @@ def rates(groups: Sequence[Group], repeat: int) -> None:
         )
 
 
-# -- section 3: the share of a refresh -----------------------------------------------------
+# -- section 3: the fast path --------------------------------------------------------------
+
+
+def every_feed() -> Group | None:
+    """Every corpus feed that is no JSON (the fast path's candidates), or None."""
+    if not CORPUS.is_dir():
+        return None
+    found = [
+        Document(path.name, data, f"https://corpus.example/{path.name}")
+        for path in sorted(CORPUS.iterdir())
+        if (data := path.read_bytes()).lstrip()[:1] not in (b"{", b"[")
+    ]
+    return Group(f"corpus, all {len(found)} RSS/Atom/RDF feeds", tuple(found))
+
+
+def generated_set(feeds: int, items: int) -> Group:
+    documents = tuple(
+        Document(path, data, f"https://feeds.example{path}")
+        for path, data in feed_set(feeds, items).items()
+    )
+    return Group(f"generated, {feeds} feeds x {items} items", documents)
+
+
+def accepted_bytes(data: bytes) -> bytes | None:
+    """The bytes _run_feedparser hands to either parser, when it hands them to the fast path
+    and the fast path accepts them."""
+    first: dict[str, object] = {}
+    ready = defuse(convert_to_utf8({}, data, first))
+    return None if first.get("bozo") or fastfeed.parse(ready) is None else ready
+
+
+def parse_feed_items(group: Group, fast: bool) -> int:
+    feeds_module.FAST_PATH = fast
+    try:
+        count = 0
+        for d in group.documents:
+            with contextlib.suppress(Exception):  # the corpus holds broken feeds on purpose
+                count += len(parse_feed(d.data, source_key=d.url, url=d.url, seen_at=SEEN_AT).items)
+        return count
+    finally:
+        feeds_module.FAST_PATH = True
+
+
+def fast_path(groups: Sequence[Group], repeat: int) -> None:
+    print(
+        "\n3. the fast path against feedparser: raw parse of the documents it accepts, and "
+        "parse_feed end to end without and with it. CPU time, median (range)."
+    )
+    for group in groups:
+        accepted = [d for d in (accepted_bytes(d.data) for d in group.documents) if d]
+        raw_fp, entries = cpu_time(
+            lambda a=accepted: sum(len(feedparser.parse(io.BytesIO(d), **OURS).entries) for d in a),
+            repeat,
+        )
+        raw_fast, _ = cpu_time(
+            lambda a=accepted: sum(len((fastfeed.parse(d) or {})["entries"]) for d in a), repeat
+        )
+        before, items = cpu_time(lambda g=group: parse_feed_items(g, False), repeat)
+        after, _ = cpu_time(lambda g=group: parse_feed_items(g, True), repeat)
+        print(
+            f"\n  {group.label}, {group.size / 1e6:.2f} MB: the fast path accepts "
+            f"{len(accepted)} of {len(group.documents)} documents ({entries:,} entries)"
+        )
+        print(f"    raw, feedparser          {rate(raw_fp, entries, 'entries')}")
+        print(f"    raw, fast path           {rate(raw_fast, entries, 'entries')}")
+        print(f"       {raw_fp.median / raw_fast.median:.1f}x as fast")
+        print(f"    parse_feed, feedparser   {rate(before, items, 'items')} ({items:,} items)")
+        print(f"    parse_feed, fast path    {rate(after, items, 'items')}")
+        print(
+            f"       {before.median / after.median:.2f}x as fast end to end; the raw parse of "
+            f"the accepted documents was {raw_fp.median / before.median:.0%} of it, is "
+            f"{raw_fast.median / after.median:.0%}"
+        )
+
+
+# -- section 4: the share of a refresh -----------------------------------------------------
 
 
 @dataclass
@@ -293,12 +384,16 @@ async def fetch_only(urls: Sequence[str]) -> tuple[int, int]:
     return count, size
 
 
-def serial_parse_cpu(files: dict[str, bytes], urls: Sequence[str]) -> float:
+def serial_parse_cpu(files: dict[str, bytes], urls: Sequence[str], fast: bool = True) -> float:
     """CPU seconds of parse_feed on every body, one after the other, in this process."""
-    began = time.process_time()
-    for data, url in zip(files.values(), urls, strict=True):
-        parse_feed(data, source_key=url, url=url, seen_at=SEEN_AT)
-    return time.process_time() - began
+    feeds_module.FAST_PATH = fast
+    try:
+        began = time.process_time()
+        for data, url in zip(files.values(), urls, strict=True):
+            parse_feed(data, source_key=url, url=url, seen_at=SEEN_AT)
+        return time.process_time() - began
+    finally:
+        feeds_module.FAST_PATH = True
 
 
 def _serve(feeds: int, items: int, connection: Connection) -> None:
@@ -336,7 +431,7 @@ def refresh_share(feeds: int, items: int, repeat: int) -> None:
     megabytes = sum(map(len, files.values())) / 1e6
     limits = Limits()
     print(
-        f"\n3. the share of a cold refresh spent parsing: {feeds} feeds x {items} items "
+        f"\n4. the share of a cold refresh spent parsing: {feeds} feeds x {items} items "
         f"({megabytes:.1f} MB), in process, {repeat} run(s); the FeedServer in a process of its "
         "own"
     )
@@ -355,6 +450,7 @@ def refresh_share(feeds: int, items: int, repeat: int) -> None:
             with workspace(f"parse-share-{number}") as folder:
                 runs.append(refresh_once(folder, urls))
     parse_cpu = serial_parse_cpu(files, urls)
+    feedparser_cpu = serial_parse_cpu(files, urls, fast=False)
     expected = feeds * items
     fetch = Figures(tuple(fetches))
     wall = median_of(runs, lambda r: r.wall)
@@ -367,7 +463,8 @@ def refresh_share(feeds: int, items: int, repeat: int) -> None:
     row(
         "parse_feed CPU, serial in process",
         f"{parse_cpu:.2f} s",
-        f"{expected / parse_cpu:,.0f} items/s",
+        f"{expected / parse_cpu:,.0f} items/s (all through feedparser: {feedparser_cpu:.2f} s, "
+        f"{expected / feedparser_cpu:,.0f} items/s)",
     )
     row(
         f"parse workers' CPU ({workers})",
@@ -434,14 +531,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sizes", default="100,1000", help="generated feed sizes (items)")
     parser.add_argument("--repeat", type=int, default=5, help="runs of sections 1 and 2")
     parser.add_argument("--corpus-top", type=int, default=10, help="largest corpus feeds")
-    parser.add_argument("--feeds", type=int, default=200, help="section 3: feeds")
-    parser.add_argument("--items", type=int, default=100, help="section 3: items per feed")
-    parser.add_argument("--refresh-repeat", type=int, default=3, help="section 3: runs")
+    parser.add_argument("--feeds", type=int, default=200, help="sections 3, 4: feeds")
+    parser.add_argument("--items", type=int, default=100, help="sections 3, 4: items per feed")
+    parser.add_argument("--fast-repeat", type=int, default=3, help="section 3: runs")
+    parser.add_argument("--refresh-repeat", type=int, default=3, help="section 4: runs")
     parser.add_argument("--smoke", action="store_true", help="a tiny run of everything")
     args = parser.parse_args(argv)
     if args.smoke:
         args.sizes, args.repeat, args.corpus_top = "10,100", 1, 2
-        args.feeds, args.items, args.refresh_repeat = 5, 10, 1
+        args.feeds, args.items, args.refresh_repeat, args.fast_repeat = 5, 10, 1, 1
     print(f"parse benchmark: {machine()}, feedparser {feedparser.__version__}")
     groups: list[Group] = [generated(int(size)) for size in args.sizes.split(",") if size]
     found = corpus(args.corpus_top)
@@ -451,6 +549,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         groups.append(found)
         print(f"corpus: {', '.join(d.name for d in found.documents)}")
     rates(groups, args.repeat)
+    every = every_feed()
+    fast_path([g for g in (every, generated_set(args.feeds, args.items)) if g], args.fast_repeat)
     refresh_share(args.feeds, args.items, args.refresh_repeat)
 
 

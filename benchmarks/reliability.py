@@ -5,6 +5,8 @@ Run: .venv/bin/python benchmarks/reliability.py [--quick] [--only NAME,...]
 - escapes: the real app in a pseudo-terminal, every escape payload in every field
 - sanitize: sanitize()'s properties with hypothesis, tens of thousands of examples each
 - fuzz: mutated corpus feeds through parsing and the store
+- parse: the fast parse path against feedparser's on the corpus, feedparser's own tests, fuzz
+  inputs and well-formed mutations (the same items, or a difference)
 - net: the hostile loopback server, each case through a refresh, with real deadlines
 - state: kill -9 during marks and migrations, two instances at once, bad data folders
 - files: hostile local files
@@ -17,10 +19,10 @@ Run: .venv/bin/python benchmarks/reliability.py [--quick] [--only NAME,...]
 
 Each part is also a script of its own (``pty_escapes.py``, ``fuzz.py``, ``hostile_net.py``,
 ``kill_trials.py``, ``local_files.py``, ``cli_inputs.py``, ``secrets_files.py``,
-``state_cases.py``, ``crash_cases.py``) with its own options. The exit status is 1 when any
-case was not clean: a crash, an escape (a secret shown) or a lost mark. ``--quick`` runs each
-part at a small size (about a minute in all); the full run takes much longer (see
-benchmarks/README.md).
+``state_cases.py``, ``crash_cases.py``, ``parse_diff.py``) with its own options. The exit
+status is 1 when any case was not clean: a crash, an escape (a secret shown) or a lost mark.
+``--quick`` runs each part at a small size (about a minute in all); the full run takes much
+longer (see benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ PARTS: dict[str, Callable[[bool], list[Row]]] = {
     "escapes": script_rows("pty_escapes"),
     "sanitize": sanitize_rows,
     "fuzz": script_rows("fuzz"),
+    "parse": script_rows("parse_diff"),
     "net": script_rows("hostile_net"),
     "state": script_rows("kill_trials"),
     "files": script_rows("local_files"),

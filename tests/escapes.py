@@ -228,6 +228,17 @@ class Terminal:
                 self._changed.wait(min(left, 0.1))
         return True
 
+    def wait_output(self, since: int, timeout: float = 10.0) -> bool:
+        """Wait until anything is written after offset ``since``."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self._output) <= since:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._reader.is_alive():
+                    return False
+                self._changed.wait(min(left, 0.1))
+        return True
+
     def wait_quiet(self, quiet: float = 0.2, timeout: float = 5.0) -> None:
         """Wait until nothing has been written for ``quiet`` seconds, counted from now at
         the earliest (or ``timeout``)."""
@@ -602,6 +613,11 @@ def _show(terminal: Terminal, notes: list[str], keys: str, shows: bytes, step: f
     terminal.send(keys)
     if shows and not terminal.wait_for(shows, since, timeout=step):
         notes.append(f"{keys!r} did not show {shows!r}")
+    if keys == ESC:
+        # Esc closes something, so the screen is drawn again: wait for that drawing. A key
+        # sent before the app has read the Esc arrives with it, and Textual reads the two
+        # as one Alt key (on a busy machine every later item then waited its timeout).
+        terminal.wait_output(since, timeout=step)
     terminal.wait_quiet(0.3 if keys == ESC else 0.15, timeout=step)
 
 

@@ -37,6 +37,7 @@ SMOKE = [
     pytest.param(["reliability.py", "--quick", "--only", "files"], id="reliability"),
     pytest.param(["state_cases.py", "--quick", "--only", "imports,deleted,opml"], id="state-cases"),
     pytest.param(["import_scale.py", "--smoke"], id="import-scale"),
+    pytest.param(["sync_clients.py", "--smoke"], id="sync-clients"),
 ]
 
 

@@ -121,11 +121,16 @@ async def test_the_help_screen_scrolls_to_its_end(tmp_path: Path, size: tuple[in
         assert isinstance(app.screen, HelpScreen)
         scroll = app.screen.query_one("#help", VerticalScroll)
         last = list(scroll.query(Static))[-1]
-        for keys in (["end"], ["G"], ["j"] * 200, ["space"] * 40, ["ctrl+d"] * 40):
+        for key in ("end", "G", "j", "space", "ctrl+d"):
             await pilot.press("home")
             await pilot.pause()
-            await pilot.press(*keys)
+            for _ in range(200):  # one key a line at most: never more than that
+                before = scroll.scroll_y
+                await pilot.press(key)
+                if scroll.scroll_y == before:
+                    break
             await pilot.pause()
+            keys = [key]
             assert scroll.scroll_y == scroll.max_scroll_y, keys[0]
             view = scroll.scrollable_content_region
             assert view.y <= last.region.y < view.bottom, keys[0]  # the last line shows

@@ -65,6 +65,9 @@ def _start_worker(memory_mb: int, started: SimpleQueue[int]) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     import feedparser  # type: ignore[import-untyped]  # noqa: F401
 
+    with contextlib.suppress(ImportError, AttributeError):
+        import streamtui.core.parse.fast  # noqa: F401
+
     started.put(os.getpid())
 
 
@@ -72,7 +75,7 @@ def _context() -> BaseContext:
     """forkserver where there is one (the app has threads, so never fork), else spawn."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__, "feedparser"])
+        context.set_forkserver_preload([__name__, "feedparser", "streamtui.core.parse.fast"])
         return context
     return multiprocessing.get_context("spawn")
 
