@@ -1054,3 +1054,17 @@ def _alive_now(pid: int) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def test_the_forkserver_writes_nowhere() -> None:
+    """A worker that fails before its initializer points its output at /dev/null prints a
+    traceback on the forkserver's standard error, the app's terminal (seen when a pool was
+    stopped while it replaced a worker): the forkserver's own output goes to /dev/null."""
+    with FeedParser(workers=1) as parser:
+        parser.parse(RSS2.encode(), source_key="s", seen_at=SEEN)
+        (worker,) = parser.worker_pids()
+        stat = Path(f"/proc/{worker}/stat").read_text()
+        forkserver = int(stat.rsplit(")", 1)[1].split()[1])
+        assert forkserver != os.getpid()  # the worker's parent is the forkserver, not us
+        for fd in (1, 2):
+            assert os.readlink(f"/proc/{forkserver}/fd/{fd}") == os.devnull
