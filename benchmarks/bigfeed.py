@@ -91,7 +91,7 @@ class Parse:
 def parse(data: bytes) -> Parse:
     """``data`` through a FeedParser with the default limits; the worker watched from /proc."""
     from streamtui.core.errors import SourceError
-    from streamtui.core.feeds import FeedParser
+    from streamtui.core.parse.pool import FeedParser
 
     seen: dict[int, tuple[float, int, int]] = {}
     stop = threading.Event()

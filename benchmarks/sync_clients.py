@@ -27,11 +27,11 @@ import _bench as bench
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from streamtui.core.credentials import Credential
-from streamtui.core.redact import origin
 from streamtui.core.sync.backend import Backend
 from streamtui.core.sync.greader import GReaderBackend
 from streamtui.core.sync.models import Mark, MarkKind, SyncState
 from streamtui.core.sync.ttrss import TtrssBackend
+from streamtui.core.text.redact import origin
 from support.servers import _http
 from support.servers._common import ServerUnavailable
 from support.servers.feeds import FeedSite

@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from tests.support.store import merge_items, update_source
+
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 
@@ -466,7 +468,8 @@ class Scenario:
             SourceKind.FEED,
             "http://127.0.0.1:9/old.xml",  # nothing listens: the refresh fails, rows stay
         )
-        library.store.merge_items(
+        merge_items(
+            library.store,
             source.id,
             [
                 Item(
@@ -482,7 +485,7 @@ class Scenario:
                 )
             ],
         )
-        library.store.update_source(source.id, last_error="Old error " + " ".join(lines[-6:]))
+        update_source(library.store, source.id, last_error="Old error " + " ".join(lines[-6:]))
 
 
 class FeedServerLike(Protocol):
@@ -583,8 +586,12 @@ def drive(scenario: Scenario, *, size: tuple[int, int] = (120, 40), step: float 
             _show(terminal, notes, keys, shows, step)
         # Page through every source: a folder's entry takes about six lines (its name, the
         # error of its skipped file), a feed's one.
+        # Each page waits for its own frame: on a loaded machine two page-downs could be
+        # drawn as one frame, and the entries between never reach the terminal.
         for _ in range(len(scenario.payloads) * 7 // 30 + 3):
+            since = terminal.mark()
             terminal.send(PAGE_DOWN)
+            terminal.wait_output(since, timeout=step)
             terminal.wait_quiet(0.15, timeout=step)
         # The last source (the old database's): rename, then remove it.
         _show(terminal, notes, END, b"", step)

@@ -16,7 +16,6 @@ import httpx
 
 from streamtui.core.credentials import Credential
 from streamtui.core.fetch import Limits
-from streamtui.core.redact import origin
 from streamtui.core.sync.backend import Backend
 from streamtui.core.sync.errors import (
     AuthError,
@@ -27,6 +26,7 @@ from streamtui.core.sync.errors import (
     TooLarge,
 )
 from streamtui.core.sync.models import Mark, MarkKind, Pushed, RemoteItem, SyncState
+from streamtui.core.text.redact import origin
 from support.servers._http import Answer, ApiRequest, ApiServer
 
 FAST = Limits(connect=2, read=1, total=3, max_bytes=512 * 1024)

@@ -15,7 +15,7 @@ import pytest
 
 from escapes import PAYLOADS, Payload, Run, Scenario, leaked, scenario_run
 from streamtui.core.models import Article, Enclosure, Row
-from streamtui.core.sanitize import sanitize
+from streamtui.core.text.sanitize import sanitize
 from streamtui.ui.widgets.article import article_page, layout, piece_lines
 
 CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u061c]")
@@ -125,7 +125,7 @@ def test_every_field_was_drawn(hostile_run: tuple[Scenario, Run]) -> None:
     assert [s for s in run.steps if "timing" not in s] == []
     for screen in (b"Open link", b"streamtui keys", b"Source:", b"Search", b"Removed"):
         assert screen in run.output, screen
-    assert run.seconds < 60, run.steps
+    assert run.seconds < 240, run.steps  # a hang guard (each step has its own), not a speed target
 
 
 def test_the_drive_covers_every_field(hostile_run: tuple[Scenario, Run]) -> None:

@@ -12,7 +12,7 @@ from typing import Any, Self
 from streamtui.core.credentials import Credential
 from streamtui.core.dates import clamp, from_stamp
 from streamtui.core.fetch import Limits
-from streamtui.core.redact import without_login
+from streamtui.core.text.redact import without_login
 
 from ._http import Answer, ApiHttp, Hooks
 from .errors import AuthError, BadAnswer, NotSupported, TokenExpired

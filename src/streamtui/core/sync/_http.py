@@ -28,8 +28,8 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from streamtui.core.fetch import USER_AGENT, Limits
-from streamtui.core.redact import origin, without_login
-from streamtui.core.sanitize import excerpt
+from streamtui.core.text.redact import origin, without_login
+from streamtui.core.text.sanitize import excerpt
 
 from .errors import BadAnswer, ServerDown, ServerError, TooLarge
 

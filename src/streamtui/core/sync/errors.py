@@ -25,7 +25,7 @@ from datetime import datetime
 from urllib.parse import quote, quote_plus
 
 from streamtui.core.errors import StreamtuiError
-from streamtui.core.sanitize import excerpt
+from streamtui.core.text.sanitize import excerpt
 
 REASON_LIMIT = 240
 # Secrets shorter than this are not cut out of messages: a one- or two-letter password would
