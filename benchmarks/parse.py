@@ -23,7 +23,9 @@ Run: .venv/bin/python benchmarks/parse.py [--sizes 100,1000] [--repeat 5] [--cor
    store's and parser's methods are wrapped on the instances; nothing in src/ changes): wall time;
    CPU of the event-loop thread (fetching, hashing), of the process's other threads (the store's
    writer thread and the pool's pickling) and of the parse workers (from /proc); time in ``apply``
-   (the writer's transactions) and in its FTS5 index writes; and, apart, the fetch alone and the CPU
+   (the writer's transactions) and in ``index_pending`` (the search entries, written after the
+   items when the writer is idle, and the wall left after the last write); and, apart, the fetch
+   alone and the CPU
    seconds of ``parse_feed`` on every body in this process (with the fast path and without). The
    server runs in a process of its own here, so that it takes no CPU time or GIL from what is
    measured.

@@ -16,6 +16,12 @@ make the first keys of a live search as cheap as the rest: at 100k items a 1-let
 takes 23 ms with them and over 300 ms without; they make the index about twice as large
 (1.5 times the indexed text, against about 0.8 without). A 3-character index would save 20 ms on
 3-letter prefixes for another 40 % of size.
+
+Entries may be written after their items (issue 15): a new or changed item gets a key above
+the watermark ``meta.search_indexed`` and its entry is written by :func:`index_pending`, in the
+same transaction (``Store.apply``) or later (a refresh's writer, when idle: items show first and
+are found a moment later). The watermark moves only in the transaction that writes the entries
+below it, so a process stopped in between leaves keys pending, and the next refresh writes them.
 """
 
 from __future__ import annotations
@@ -172,7 +178,7 @@ def _stored_texts(
 
 
 def forget(db: sqlite3.Connection, item_ids: Sequence[str]) -> None:
-    """Remove the entries of items about to be deleted, all in a row (see index_items); the
+    """Remove the entries of items about to be deleted, all in a row (see index_pending); the
     trigger on items then finds nothing left to do. FTS5 reads and tokenizes an entry's
     text again to remove it: about 0.1 ms an item."""
     db.executemany(
