@@ -183,10 +183,11 @@ def merge_cost(store: Store, words: Words, repeat: int) -> None:
             source = store.add_source(name, SourceKind.FEED, f"https://m.example/{name}")
             items = list(make_items(1_000, words, html=True, prefix=f"{name}-"))
             changed = [replace(item, body=item.body + "<p>update</p>") for item in items]
-            skip = lambda db, items: None  # noqa: E731
-            with patch.object(search, "index_items", skip) if not indexing else nullcontext():
+            skip = lambda db, texts, limit=None: 0  # noqa: E731
+            with patch.object(search, "index_pending", skip) if not indexing else nullcontext():
                 times.append(timed(partial(merge_items, store, source.id, items), 1)[0])
                 updates.append(timed(partial(merge_items, store, source.id, changed), 1)[0])
+            store.index_pending()  # what the run without the index left pending
             store.remove_source(source.id)
         print(f"  1,000 new items   {label:<18} {summary(times)}")
         print(f"  1,000 changed     {label:<18} {summary(updates)}")

@@ -200,9 +200,9 @@ def test_every_write_of_a_refresh_is_made_by_the_one_writer(
     writers: list[str] = []
     apply = faked.store.apply
 
-    def recorded(updates: Sequence[Update]) -> object:
+    def recorded(updates: Sequence[Update], *, index: bool = True) -> object:
         writers.append(threading.current_thread().name)
-        return apply(updates)
+        return apply(updates, index=index)
 
     def refused(*args: object, **kwargs: object) -> None:
         raise AssertionError("a write outside the writer")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streamtui.core.text.sanitize import _clean, sanitize
+from streamtui.core.text.sanitize import _clean, sanitize, sanitize_start
 
 EXAMPLES = int(os.environ.get("STREAMTUI_HYPOTHESIS_EXAMPLES", "3000"))
 property_settings = settings(
@@ -61,6 +62,32 @@ def test_the_fast_path_returns_what_the_full_passes_would(text: str) -> None:
     """Text that needs no cleaning is returned as it is; that must never skip a change."""
     assert sanitize(text) == (_clean(text, False) if text else "")
     assert sanitize(text, multiline=True) == (_clean(text, True) if text else "")
+
+
+@property_settings
+@given(st.lists(hostile_text, max_size=6).map("".join), st.integers(min_value=0, max_value=40))
+def test_the_start_of_a_text_is_the_start_of_the_whole(text: str, chars: int) -> None:
+    """A summary sanitises only the start of a body (issue 15): it must be the start of what
+    sanitising the whole gives, and at least ``chars`` long when the whole is."""
+    whole = sanitize(text)
+    start = sanitize_start(text, chars)
+    assert whole.startswith(start), (ascii(text), ascii(start), ascii(whole))
+    assert len(start) >= min(chars, len(whole))
+
+
+def test_a_long_body_is_sanitised_only_at_its_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = ("word  \n\n" * 10_000) + "\x1b[2J"
+    module = sys.modules[sanitize.__module__]
+    cleaned: list[int] = []
+    original = module._clean
+
+    def counted(text: str, multiline: bool) -> str:
+        cleaned.append(len(text))
+        return original(text, multiline)
+
+    monkeypatch.setattr(module, "_clean", counted)
+    assert sanitize_start(body, 280) == sanitize(body)[:280]
+    assert cleaned[0] < 1_000  # the start, not the 80,000 characters
 
 
 # Printable: no control, surrogate, separator or bidi character inside a word.

@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 
 from streamtui.core.models import SUMMARY_CHARS, Enclosure, Item
 from streamtui.core.text.htmltext import html_to_text, indexed_text
-from streamtui.core.text.sanitize import sanitize
+from streamtui.core.text.sanitize import sanitize, sanitize_start
 
 TITLE_CHARS = 80
 """An untitled item is named by this much of its summary."""
@@ -72,7 +72,7 @@ def entry_item(entry: Entry, context: Context) -> Item:
         # The usual RSS item: its description is both the summary and the body. Converted
         # once for both (it was 2 of every 3 html_to_text calls of a parse).
         text = html_to_text(body)
-        summary = clip(sanitize(text), SUMMARY_CHARS)
+        summary = clip(sanitize_start(text, SUMMARY_CHARS + 1), SUMMARY_CHARS)
     else:
         summary = clip(sanitize(as_text(summary_source, summary_html)), SUMMARY_CHARS)
         text = indexed_text(summary, body, html)

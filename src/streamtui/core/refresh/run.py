@@ -114,7 +114,10 @@ class _Pass:
         self.taken = {location for location, _, _ in self.store.feed_addresses()}
         jobs = [Job(source, states.get(source.id, FeedState())) for source in self.sources]
         tasks: list[asyncio.Task[None]] = []
-        with self.store.checkpoints_deferred(), Writer(self.store) as self.writer:
+        with (
+            self.store.checkpoints_deferred(),
+            Writer(self.store, self.run_of.cancel) as self.writer,
+        ):
             try:
                 for reader in self.readers:  # one kind after the other, each to its end
                     await self._read(reader, [j for j in jobs if reader.takes(j.source)], tasks)

@@ -7,8 +7,10 @@ import contextlib
 import queue
 import threading
 
+from streamtui.core.errors import StreamtuiError
 from streamtui.core.models import SyncStats, Update
 from streamtui.core.store import StoreProtocol
+from streamtui.core.store.search import INDEX_CHUNK
 
 _Pending = tuple[Update, "asyncio.Future[SyncStats]"]
 
@@ -21,10 +23,16 @@ class Writer:
     """Applies updates on a thread of its own, so that the event loop goes on fetching and
     the parser processes go on parsing while SQLite writes. Whatever is waiting when the
     thread comes round is applied in one transaction (measured: a cold refresh of 200 feeds
-    wrote 200 transactions from the event loop, which stood still for half the refresh)."""
+    wrote 200 transactions from the event loop, which stood still for half the refresh).
 
-    def __init__(self, store: StoreProtocol) -> None:
+    Items are stored without their search entries; the writer writes those whenever it has
+    no update waiting, a chunk at a time, and the rest at the end (unless ``cancel`` is set:
+    a refresh being quit does not wait for them). Entries left pending (a process killed
+    first) are written by the next refresh's writer."""
+
+    def __init__(self, store: StoreProtocol, cancel: threading.Event | None = None) -> None:
         self.store = store
+        self._cancel = cancel or threading.Event()
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._serve, name="store-writer", daemon=True)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -47,10 +55,18 @@ class Writer:
 
     def _serve(self) -> None:
         done = False
+        indexing = True  # entries a process left pending are caught up too
         while not done:
-            first = self._queue.get()
+            if indexing:
+                try:
+                    first = self._queue.get_nowait()
+                except queue.Empty:
+                    indexing = self._index(INDEX_CHUNK)
+                    continue
+            else:
+                first = self._queue.get()
             if first is None:
-                return
+                break
             batch, items = [first], len(first[0].items or ())
             while items < MAX_BATCH_ITEMS:
                 try:
@@ -64,11 +80,24 @@ class Writer:
                 items += len(waiting[0].items or ())
             outcomes: list[SyncStats | BaseException]
             try:
-                outcomes = list(self.store.apply([update for update, _ in batch]))
+                outcomes = list(self.store.apply([update for update, _ in batch], index=False))
             except Exception as error:  # the transaction itself failed: every update in it
                 outcomes = [error] * len(batch)
             for (_, future), outcome in zip(batch, outcomes, strict=True):
                 self._settle(future, outcome)
+            indexing = True
+        while indexing and not self._cancel.is_set():
+            indexing = self._index(INDEX_CHUNK)
+
+    def _index(self, limit: int) -> bool:
+        """Write up to ``limit`` pending search entries; whether there may be more. A store
+        that cannot be written leaves them pending, for the next refresh."""
+        if self.store.gone is not None or self.store.read_only:
+            return False
+        try:
+            return self.store.index_pending(limit) == limit
+        except StreamtuiError:
+            return False
 
     def _settle(
         self, future: asyncio.Future[SyncStats], outcome: SyncStats | BaseException

@@ -47,6 +47,8 @@ class Database:
         """Set once the file was found deleted or replaced: nothing more is saved."""
         self._outside_version: int | None = None
         """PRAGMA data_version of the writing connection when last asked (changed_elsewhere)."""
+        self.search_texts: dict[int, tuple[str, str, str]] = {}
+        """The text of search entries not written yet, by key (store/search.py)."""
 
     def _open_reader(self, path: Path) -> None:
         reader = sql.connect(path)

@@ -36,10 +36,14 @@ with the same date never interleave."""
 class ItemsPart(Database):
     """Writing what a read of a source brought: its items and its state."""
 
-    def apply(self, updates: Sequence[Update]) -> list[SyncStats | StoreError]:
-        """Apply updates, several sources' in one transaction (one commit, one flush of the
-        search index: a refresh stores what is ready together). An update that fails is
-        rolled back alone, to its savepoint, and its error takes its place in the result.
+    def apply(
+        self, updates: Sequence[Update], *, index: bool = True
+    ) -> list[SyncStats | StoreError]:
+        """Apply updates, several sources' in one transaction (one commit: a refresh stores
+        what is ready together). An update that fails is rolled back alone, to its
+        savepoint, and its error takes its place in the result. The search entries of new
+        and changed items are written in the same transaction, or, without ``index``, left
+        pending for :meth:`index_pending` (a refresh's writer writes them when it is idle).
 
         A local source's items are made exactly what it holds (``exact``), keeping every
         read state; a starred item stays even when its file is gone. A feed's new items are
@@ -56,7 +60,28 @@ class ItemsPart(Database):
                     db.execute("ROLLBACK TO apply")
                     outcomes.append(StoreError(f"{self.path or 'database'}: cannot save ({error})"))
                 db.execute("RELEASE apply")
+            if index:
+                search.index_pending(db, self.search_texts)
         return outcomes
+
+    def index_pending(self, limit: int | None = None) -> int:
+        """Write pending search entries (at most ``limit``, oldest first), in a transaction
+        of their own; returns how many. Items stored without their entries (a refresh's
+        writer defers them; a process that stopped before writing them) are found by
+        search from then on. Asked of the reading connection first, so that a writer with
+        nothing pending never waits for another process's write lock."""
+        if not self.pending_entries():
+            return 0
+        with self._write() as db:
+            written = search.index_pending(db, self.search_texts, limit)
+        if written:
+            self.hits.changed()
+        return written
+
+    def pending_entries(self) -> int:
+        """How many stored items wait for their search entry."""
+        with self._read_lock:
+            return search.pending(self._reader)
 
     def add_source_with(
         self,
@@ -72,6 +97,7 @@ class ItemsPart(Database):
             source = add_one(db, new, identity)
             try:
                 stats = self._apply(db, replace(update, source_id=source.id))
+                search.index_pending(db, self.search_texts)
             except sqlite3.Error as error:
                 raise StoreError(f"{self.path or 'database'}: cannot save ({error})") from error
         return source, stats
@@ -199,7 +225,7 @@ class ItemsPart(Database):
             )
         added = len(fresh)
         reindex += [item for item, _ in fresh]
-        search.index_items(db, reindex)
+        search.assign(db, reindex, self.search_texts)
         if added or updated or gone:
             self.hits.changed()
         return SyncStats(added, updated, len(gone))

@@ -189,6 +189,13 @@ MIGRATIONS: list[Migration] = [
     passwords_out,
     # 6: unique case-folded names and the columns retention needs.
     _names_and_retention,
+    # 7: search entries written after the items (issue 15): every key up to this watermark
+    # has its entry; the keys above it are pending (store/search.py). Every item stored so
+    # far has its entry.
+    f"""
+    INSERT OR REPLACE INTO meta (key, value)
+        SELECT '{search.INDEXED}', coalesce(max(num), 0) FROM search_keys;
+    """,
 ]
 
 

@@ -16,6 +16,12 @@ make the first keys of a live search as cheap as the rest: at 100k items a 1-let
 takes 23 ms with them and over 300 ms without; they make the index about twice as large
 (1.5 times the indexed text, against about 0.8 without). A 3-character index would save 20 ms on
 3-letter prefixes for another 40 % of size.
+
+Entries may be written after their items (issue 15): a new or changed item gets a key above
+the watermark ``meta.search_indexed`` and its entry is written by :func:`index_pending`, in the
+same transaction (``Store.apply``) or later (a refresh's writer, when idle: items show first and
+are found a moment later). The watermark moves only in the transaction that writes the entries
+below it, so a process stopped in between leaves keys pending, and the next refresh writes them.
 """
 
 from __future__ import annotations
@@ -49,44 +55,130 @@ TITLE_WEIGHT = 10.0
 RANK = f"bm25(search_index, {TITLE_WEIGHT}, 1.0)"
 
 
+INDEXED = "search_indexed"
+"""The meta key of the index's watermark: every key (``search_keys.num``) up to it has its
+entry in ``search_index``; keys above it are pending (migration 7)."""
+INDEX_CHUNK = 500
+"""Entries written per transaction when the index catches up (about 20 ms of FTS5): a mark
+made meanwhile waits for one chunk at most."""
+TEXTS_KEPT = 10_000
+"""Pending entries whose text is kept in memory (about 1.2 KB each); beyond that, and for
+entries another process left pending, the text is made again from the stored body."""
+
+Texts = dict[int, tuple[str, str, str]]
+"""Pending entries' text, by key: (item id, title, text)."""
+
+
 def _text_of(item: Item) -> str:
     if item.text is not None:
         return item.text
     return indexed_text(item.summary, item.body, item.html)
 
 
-def index_items(db: sqlite3.Connection, items: Iterable[Item]) -> None:
-    """Write (or rewrite) the entries of ``items``, all in a row after the transaction's
-    other writes: FTS5 writes its pending terms to disk whenever a statement opens a
-    savepoint (an INSERT OR REPLACE, a foreign key), so entries written between other
-    writes make one tiny segment each, to be merged later (a 1,000-item merge into 10k
-    items measured 0.5 s that way against 0.33 s in a row, html_to_text included)."""
+def assign(db: sqlite3.Connection, items: Iterable[Item], texts: Texts) -> int:
+    """Give ``items`` (new, or whose title or text changed) pending keys, and put their text
+    in ``texts``; :func:`index_pending` writes their entries, in this transaction or later.
+    An item that had an entry loses it here (the old text must not be found) and gets a new
+    key above every other, so that a new key is always above the watermark. Returns how many.
+
+    Splitting the two takes FTS5 (about 40 ms of CPU per 1,000 items, most of it when the
+    transaction commits) out of the transaction that stores the items: a refresh shows
+    items first and makes them searchable a moment later, when the writer is idle."""
     items = list({item.id: item for item in items}.values())  # each once
+    if not items:
+        return 0
     # Looked up together: a statement per item cost more than the index itself.
-    known: dict[str, int] = dict(
-        select_in(
+    known = [
+        num
+        for _, num in select_in(
             db, "SELECT item_id, num FROM search_keys", "item_id", [item.id for item in items]
         )
-    )
-    stale = [(known[item.id],) for item in items if item.id in known]
+    ]
+    _delete_entries(db, known)
+    db.executemany("DELETE FROM search_keys WHERE num = ?", [(num,) for num in known])
     (last,) = db.execute("SELECT coalesce(max(num), 0) FROM search_keys").fetchone()
-    new_keys = []
+    last = max(int(last), watermark(db))  # a removed item's key is never given again
+    rows = []
     for item in items:
-        if item.id not in known:
-            last += 1
-            known[item.id] = last
-            new_keys.append((last, item.id))
-    db.executemany("INSERT INTO search_keys (num, item_id) VALUES (?, ?)", new_keys)
-    rows = [(known[item.id], item) for item in items]
-    db.executemany("DELETE FROM search_index WHERE rowid = ?", stale)
-    db.executemany(
-        "INSERT INTO search_index (rowid, title, text) VALUES (?, ?, ?)",
-        ((num, item.title, _text_of(item)) for num, item in rows),
-    )
+        last += 1
+        rows.append((last, item.id))
+        if len(texts) < TEXTS_KEPT:
+            texts[last] = (item.id, item.title, _text_of(item))
+    db.executemany("INSERT INTO search_keys (num, item_id) VALUES (?, ?)", rows)
+    return len(rows)
+
+
+def _delete_entries(db: sqlite3.Connection, nums: Sequence[int]) -> None:
+    """Remove the entries of these keys (one not written yet is simply not there). FTS5
+    reads and tokenizes an entry's text again to remove it: about 0.1 ms an item."""
+    db.executemany("DELETE FROM search_index WHERE rowid = ?", [(num,) for num in nums])
+
+
+def watermark(db: sqlite3.Connection) -> int:
+    found = db.execute("SELECT value FROM meta WHERE key = ?", (INDEXED,)).fetchone()
+    return int(found[0]) if found else 0
+
+
+def pending(db: sqlite3.Connection) -> int:
+    """How many keys wait for their entry."""
+    found = db.execute("SELECT count(*) FROM search_keys WHERE num > ?", (watermark(db),))
+    return int(found.fetchone()[0])
+
+
+def index_pending(db: sqlite3.Connection, texts: Texts, limit: int | None = None) -> int:
+    """Write the entries of pending keys, oldest first (at most ``limit``), and move the
+    watermark past them; returns how many were written. The text comes from ``texts`` when
+    it holds the key (for the same item), else from the stored title and body, as migration
+    3 made it. The entries are written in a row, after the transaction's other writes: FTS5
+    writes its pending terms to disk whenever a statement opens a savepoint (an INSERT OR
+    REPLACE, a foreign key), so entries written between other writes make one tiny segment
+    each, to be merged later (a 1,000-item merge into 10k items measured 0.5 s that way
+    against 0.33 s in a row)."""
+    mark = watermark(db)
+    keys = db.execute(
+        "SELECT num, item_id FROM search_keys WHERE num > ? ORDER BY num LIMIT ?",
+        (mark, -1 if limit is None else limit),
+    ).fetchall()
+    if not keys:
+        for num in [num for num in texts if num <= mark]:
+            del texts[num]
+        return 0
+    rows: list[tuple[int, str, str]] = []
+    missing: list[tuple[int, str]] = []
+    for num, item_id in keys:
+        kept = texts.pop(num, None)
+        if kept is not None and kept[0] == item_id:
+            rows.append((num, kept[1], kept[2]))
+        else:
+            missing.append((num, item_id))
+    if missing:
+        rows += _stored_texts(db, missing)
+    db.executemany("INSERT INTO search_index (rowid, title, text) VALUES (?, ?, ?)", rows)
+    last = int(keys[-1][0])
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (INDEXED, str(last)))
+    for num in [num for num in texts if num <= last]:
+        del texts[num]  # kept for keys that a rolled-back write gave out
+    return len(keys)
+
+
+def _stored_texts(
+    db: sqlite3.Connection, keys: Sequence[tuple[int, str]]
+) -> list[tuple[int, str, str]]:
+    nums = dict((item_id, num) for num, item_id in keys)
+    return [
+        (nums[item_id], title, indexed_text(summary, body, bool(html)))
+        for item_id, title, summary, body, html in select_in(
+            db,
+            "SELECT i.id, i.title, coalesce(b.summary, ''), coalesce(b.body, ''), "
+            "coalesce(b.html, 0) FROM items i LEFT JOIN bodies b ON b.item_id = i.id",
+            "i.id",
+            list(nums),
+        )
+    ]
 
 
 def forget(db: sqlite3.Connection, item_ids: Sequence[str]) -> None:
-    """Remove the entries of items about to be deleted, all in a row (see index_items); the
+    """Remove the entries of items about to be deleted, all in a row (see index_pending); the
     trigger on items then finds nothing left to do. FTS5 reads and tokenizes an entry's
     text again to remove it: about 0.1 ms an item."""
     db.executemany(

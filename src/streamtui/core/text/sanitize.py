@@ -61,6 +61,27 @@ def sanitize(text: str, *, multiline: bool = False) -> str:
     return _clean(text, multiline)
 
 
+_INTRODUCERS = re.compile("[\x1b\x9b\x9d\x90\x98\x9e\x9f]")
+"""What starts an escape sequence: one cut short matches differently (see sanitize_start)."""
+
+
+def sanitize_start(text: str, chars: int) -> str:
+    """The start of single-line ``sanitize(text)``, at least ``chars`` characters of it when
+    it has that many (the whole of it otherwise): what a summary of ``chars`` needs, without
+    sanitising a whole body (its newlines fold: about a quarter of making a feed item).
+
+    Only the start of the text is cleaned when it is enough: without an escape sequence in
+    it, every pass of sanitize changes a character, a line break or a run of spaces where
+    it stands, so the cleaned start is the start of the cleaned whole, bar the last
+    character (a cut run of spaces, trimmed)."""
+    head = text[: 2 * chars + 2]
+    if len(head) < len(text) and not _INTRODUCERS.search(head):
+        clean = sanitize(head)
+        if len(clean) > chars:
+            return clean[:chars]
+    return sanitize(text)
+
+
 def _clean(text: str, multiline: bool) -> str:
     text = _SURROGATES.sub("\ufffd", text)
     text = _LINE_BREAKS.sub("\n", text)
