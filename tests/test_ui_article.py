@@ -278,8 +278,11 @@ async def test_a_1_mb_body_does_not_block_the_app() -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         done = True
+        total = time.perf_counter() - tick
         await task
-        assert max(stalls) < 1.0  # the loop kept answering (about 0.1 s at worst here)
+        # The loop kept answering (about 0.1 s at worst here): work done on the loop would be
+        # one stall as long as the whole preparation. On a loaded machine both grow together.
+        assert max(stalls) < max(1.0, 0.5 * total), (max(stalls), total)
         text = view.rendered_text()
         assert "Showing the first 1,0" in text  # over the cap: says so
         assert "Paragraph 5000 with a link [5001]" in text

@@ -185,7 +185,12 @@ async def test_markup_is_text_in_every_widget(
         assert f"{markup} src" in shown(app.screen.query(Static).first())
         await pilot.click(Static, offset=(8, 0))
         await pilot.press("y")
-        await pilot.pause(0.2)
+        await app.workers.wait_for_complete()
+        for _ in range(100):  # the removal's notice comes from a worker: later under load
+            if any(f"Removed {markup} src." == n.message for n in app._notifications):
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)  # and its toast is drawn
         assert any(f"Removed {markup} src." == n.message for n in app._notifications)
         toasts = "\n".join(str(toast.render()) for toast in app.screen.query("Toast"))
         assert f"Removed {markup} src." in toasts
