@@ -12,8 +12,9 @@ from streamtui.core.library import Library
 from streamtui.core.models import SourceKind
 from streamtui.core.store import Store
 from streamtui.ui.app import StreamApp
+from streamtui.ui.article.page import TEASER_NOTICE
 from streamtui.ui.screens.help import HelpScreen
-from streamtui.ui.widgets.article import TEASER_NOTICE, ArticleView
+from streamtui.ui.widgets.article import ArticleView
 from streamtui.ui.widgets.sidebar import SourcesSidebar
 from streamtui.ui.widgets.stream_list import StreamList
 

@@ -17,9 +17,9 @@ from streamtui.core.library import Library
 from streamtui.core.models import Article
 from streamtui.core.store import Store
 from streamtui.ui.app import StreamApp
+from streamtui.ui.article.page import Page
 from streamtui.ui.screens.dialogs import AddSourceScreen, ConfirmScreen
 from streamtui.ui.widgets import article as article_module
-from streamtui.ui.widgets.article import Page
 from streamtui.ui.widgets.sidebar import SourcesSidebar
 from streamtui.ui.widgets.stream_list import StreamList
 from test_feed_sources import HTML_WITH_LINKS, rss
