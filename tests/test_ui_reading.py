@@ -159,7 +159,7 @@ async def test_search_live_highlight_keep_and_clear(tmp_path: Path) -> None:
         assert not bar.display and app.focused is app.query_one(StreamList)
         assert len(titles(app)) == 2
         await pilot.press("M", "M")  # all/unread keeps the search
-        assert app.view.query == "appl" and len(titles(app)) == 2
+        assert app.main.view.query == "appl" and len(titles(app)) == 2
         await pilot.press("enter")  # open a result
         assert app.query_one(ArticleView).article is not None
         await pilot.press("h", "escape")  # article -> list; Esc clears the search
@@ -283,7 +283,7 @@ async def test_palette_shows_hostile_source_names_as_text(tmp_path: Path) -> Non
         await pilot.press("enter")
         await pilot.pause()
         assert app.is_running
-        assert app.view.source_id is not None
+        assert app.main.view.source_id is not None
 
 
 async def test_theme_from_config(tmp_path: Path) -> None:

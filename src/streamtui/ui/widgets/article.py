@@ -54,7 +54,7 @@ class ArticleView(ScrollView, can_focus=True):
         Binding("left", "scroll_left", "Scroll left", show=False, id="article.left"),
         Binding("right", "scroll_right", "Scroll right", show=False, id="article.right"),
         Binding("space", "page_or_next", "Page/next unread", id="article.space"),
-        Binding("h,escape", "app.focus_list", "Back", id="article.back"),
+        Binding("h,escape", "screen.focus_list", "Back", id="article.back"),
     ]
 
     class EndReached(Message):
