@@ -103,7 +103,7 @@ class StreamApp(App[None]):
         screens are laid out at the new size); above it, everything as it was."""
         small, was = too_small(size), self.has_class(TOO_SMALL)
         if small:
-            for notice in self.main.query(TooSmallNotice):  # none until the screen is composed
+            for notice in self.main.query(TooSmallNotice):  # none before the screen is composed
                 notice.show_size(size)
         if small and not was:  # hidden widgets lose the focus: remember where it was
             self._focus_before = [(screen, screen.focused) for screen in self.screen_stack]
