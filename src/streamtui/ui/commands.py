@@ -1,7 +1,7 @@
 """Command palette providers: every source and the most recent items, to jump to.
 
-They read the library of the screen the palette was opened over (:class:`Reading`: the main
-screen) and post what was chosen to that screen as a message (``ui/messages.py``).
+They read the library of the screen the palette was opened over (a :class:`LibraryScreen`:
+the main screen) and post what was chosen to that screen as a message (``ui/messages.py``).
 
 Feed text is shown as Content built from data. Textual's ``Matcher.highlight`` parses its
 candidate as markup, so matches are highlighted here from the fuzzy matcher's offsets.
@@ -27,7 +27,7 @@ RECENT_ITEMS = 300
 
 
 @runtime_checkable
-class Reading(Protocol):
+class LibraryScreen(Protocol):
     """A screen the palette can search: it has a library (the main screen)."""
 
     @property
@@ -49,7 +49,7 @@ class ScreenProvider(Provider):
 
     @property
     def library(self) -> Library | None:
-        return self.screen.library if isinstance(self.screen, Reading) else None
+        return self.screen.library if isinstance(self.screen, LibraryScreen) else None
 
     def choose(self, message: Message) -> Callable[[], object]:
         """What choosing a hit does: tell the screen (after the palette has closed)."""
