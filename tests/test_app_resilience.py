@@ -42,12 +42,12 @@ def app_env(tmp_path: Path) -> dict[str, str]:
 
 CRASHING = """
 import sys
-from streamtui.ui import app as app_module
+from streamtui.ui.screens.main import MainScreen
 
 def crash(self):
     raise RuntimeError("injected for the test")
 
-app_module.StreamApp._after_first_frame = crash  # a bug on the first frame, as a bug would
+MainScreen._after_first_frame = crash  # a bug on the first frame, as a bug would
 from streamtui import cli
 sys.exit(cli.main([]))
 """
@@ -127,7 +127,7 @@ async def test_shrinking_to_a_few_cells_shows_a_notice_and_growing_restores(
             assert type(app.screen) is screen and app.focused is focused
             stream = app.query_one(StreamList)
             assert stream.region.width > 20 and stream.render_line(0).text.strip()
-        assert app.library.rows(app.view, 0, 10)[0].starred is False  # "s" did nothing
+        assert app.library.rows(app.main.view, 0, 10)[0].starred is False  # "s" did nothing
         if before == "article":
             article = app.query_one(ArticleView)
             assert article.article is not None and article.region.width > 20

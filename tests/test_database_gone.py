@@ -159,7 +159,7 @@ async def test_the_app_says_so_at_once_claims_no_save_and_offers_to_write_it_bac
     app = StreamApp(library, sync_on_start=False)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
-        first = app.stream.current
+        first = app.main.stream.current
         assert first is not None
         await pilot.press("s")
         await pilot.pause()
@@ -172,14 +172,14 @@ async def test_the_app_says_so_at_once_claims_no_save_and_offers_to_write_it_bac
         assert not [m for _, m in shown if m == "Starred."]
         assert [s for s, m in shown if "was deleted while streamtui was running" in m] == ["error"]
         assert isinstance(app.screen, ConfirmScreen)
-        assert not app.library.row(app.stream.current.id).starred  # type: ignore[union-attr]
+        assert not app.library.row(app.main.stream.current.id).starred  # type: ignore[union-attr]
         await pilot.press("y")  # write it back
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmScreen)
         assert any("Restored" in str(n.message) for n in app._notifications)
         await pilot.press("s")
         await pilot.pause()
-        second = app.stream.current
+        second = app.main.stream.current
         assert second is not None and second.starred
     library.close()
     assert starred_in(data / "streamtui.db") == {first.id, second.id}

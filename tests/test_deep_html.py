@@ -18,7 +18,8 @@ import pytest
 
 from streamtui.core.text.htmltext import html_to_text
 from streamtui.core.text.render import MAX_DEPTH, MAX_INDENT, render_html
-from streamtui.ui.widgets.article import Page, block_piece, layout
+from streamtui.ui.article.layout import layout
+from streamtui.ui.article.page import Page, block_piece
 
 
 def nested_lists(depth: int) -> str:

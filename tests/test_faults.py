@@ -199,7 +199,7 @@ async def test_the_app_shows_a_failed_write_as_a_message_and_keeps_going(
     app = StreamApp(library, sync_on_start=False)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
-        first = app.stream.current
+        first = app.main.stream.current
         assert first is not None and not first.read
         with write_lock(db):
             await pilot.press("m")
@@ -306,7 +306,9 @@ def launched(monkeypatch: pytest.MonkeyPatch, *args: str) -> object:
                 (n.severity, str(n.message)) for n in app._notifications
             ]
             app.listed = [  # type: ignore[attr-defined]
-                row.title for i in range(app.stream.count) if (row := app.stream.row_at(i))
+                row.title
+                for i in range(app.main.stream.count)
+                if (row := app.main.stream.row_at(i))
             ]
 
     monkeypatch.setattr(StreamApp, "run", lambda self, **_: asyncio.run(drive(self)))
@@ -509,13 +511,14 @@ async def drive(app):
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         await pilot.pause(0.3)
-        found["listed"] = [r.title for i in range(app.stream.count) if (r := app.stream.row_at(i))]
+        stream = app.main.stream
+        found["listed"] = [r.title for i in range(stream.count) if (r := stream.row_at(i))]
         await pilot.press("enter")  # opens the item, which marks it read
-        found["article"] = app.article.article.row.title if app.article.article else None
+        found["article"] = app.main.article.article.row.title if app.main.article.article else None
         await pilot.press("escape", "m", "s", "A", "j", "enter")
         await pilot.pause(0.3)
         found["shown"] = [[n.severity, str(n.message)] for n in app._notifications]
-        found["refreshing"] = app._refreshing
+        found["refreshing"] = app.main.refreshing.running
         found["running"] = app.is_running
 
 StreamApp.run = lambda self, **_: asyncio.run(drive(self))

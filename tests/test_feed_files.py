@@ -226,5 +226,5 @@ async def test_the_app_shows_a_feed_file_like_any_source(library: Library, files
         stream = app.query_one(StreamList)
         assert [stream.row_at(i).title for i in range(stream.count)] == ["RSS two", "RSS one"]  # type: ignore[union-attr]
         await pilot.press("j", "enter")
-        assert "First." in app.article.rendered_text()
+        assert "First." in app.main.article.rendered_text()
     library.close()

@@ -23,7 +23,8 @@ from streamtui.core.library import Library
 from streamtui.core.models import Enclosure, SourceKind
 from streamtui.core.store import Store
 from streamtui.core.text.links import refusal
-from streamtui.ui.app import StreamApp, open_in_browser
+from streamtui.ui.app import StreamApp
+from streamtui.ui.screens.main import open_in_browser
 from streamtui.ui.widgets.stream_list import StreamList
 
 # What a shell would act on: command substitution, separators, pipes, redirections, globs.

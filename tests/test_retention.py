@@ -413,10 +413,10 @@ async def test_the_sidebar_shows_a_source_warning(library: Library, tmp_path: Pa
     app = StreamApp(library, sync_on_start=False)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
-        shown = str(app.sidebar.get_option(str(noisy.id)).prompt)
+        shown = str(app.main.sidebar.get_option(str(noisy.id)).prompt)
         assert shown == "Noisy ~ 0\ngives its items new ids at every fetch"
         for plain in (quiet, other):  # a feed's own warnings stay in `sources`
-            assert "\n" not in str(app.sidebar.get_option(str(plain.id)).prompt)
+            assert "\n" not in str(app.main.sidebar.get_option(str(plain.id)).prompt)
 
 
 async def test_the_app_says_what_a_refresh_removed_and_drops_it_from_the_list(
@@ -437,12 +437,12 @@ async def test_the_app_says_what_a_refresh_removed_and_drops_it_from_the_list(
     app = StreamApp(library, sync_on_start=False)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
-        assert app.stream.count == 20
+        assert app.main.stream.count == 20
         await pilot.press("R")
         await app.workers.wait_for_complete()
         await pilot.pause(0.5)
         shown = [str(n.message) for n in app._notifications]
         assert any(m.endswith("0 new item(s), 15 old item(s) removed.") for m in shown), shown
-        assert app.stream.count == 5
-        titles = {row.title for i in range(5) if (row := app.stream.row_at(i))}
+        assert app.main.stream.count == 5
+        titles = {row.title for i in range(5) if (row := app.main.stream.row_at(i))}
         assert titles == {f"Aged {n}" for n in range(15, 20)}

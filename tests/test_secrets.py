@@ -649,10 +649,10 @@ async def test_the_app_never_shows_the_password(tmp_path: Path, servers: SecretS
         await pilot.pause(0.5)
         seen.append(screen_text(app))
         await pilot.press("escape")
-        app.stream.focus()
+        app.main.stream.focus()
         await pilot.press("enter")  # open an item: its links resolved
         await pilot.pause(0.5)
-        article = app.article.rendered_text()
+        article = app.main.article.rendered_text()
         assert "/page/" in article or "story" in article.lower()
         seen += [article, screen_text(app)]
         await pilot.press("f")

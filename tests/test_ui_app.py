@@ -12,8 +12,9 @@ from streamtui.core.library import Library
 from streamtui.core.models import SourceKind
 from streamtui.core.store import Store
 from streamtui.ui.app import StreamApp
+from streamtui.ui.article.page import TEASER_NOTICE
 from streamtui.ui.screens.help import HelpScreen
-from streamtui.ui.widgets.article import TEASER_NOTICE, ArticleView
+from streamtui.ui.widgets.article import ArticleView
 from streamtui.ui.widgets.sidebar import SourcesSidebar
 from streamtui.ui.widgets.stream_list import StreamList
 
@@ -100,7 +101,7 @@ async def test_list_newest_first_and_open_marks_read_and_survives_restart(
 
     again = make_app(data_dir, pages, add=False)
     async with again.run_test(size=(120, 30)):
-        rows = {r.title: r.read for r in again.library.rows(again.view, 0, 10)}
+        rows = {r.title: r.read for r in again.library.rows(again.main.view, 0, 10)}
         assert rows == {
             "Alpha story": False,
             "Lonely teaser": False,
@@ -140,7 +141,7 @@ async def test_mark_all_read_in_view(data_dir: Path, pages: Path) -> None:
     app = make_app(data_dir, pages)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.press("A")
-        assert all(row.read for row in app.library.rows(app.view, 0, 10))
+        assert all(row.read for row in app.library.rows(app.main.view, 0, 10))
         stream = app.query_one(StreamList)
         assert all(stream.row_at(i).read for i in range(stream.count))  # type: ignore[union-attr]
         assert sum(s.unread for s in app.library.sources()) == 0
@@ -154,19 +155,19 @@ async def test_toggle_read_and_unread_only_view_keeps_just_read_items(
         await pilot.press("m")  # Alpha read
         assert app.library.store.row(titles_to_ids(app)["Alpha story"]).read  # type: ignore[union-attr]
         await pilot.press("M")  # unread only: Alpha is gone
-        assert app.view.unread_only
+        assert app.main.view.unread_only
         assert titles(app) == ["Lonely teaser", "Beta story", "Gamma story"]
         await pilot.press("enter")  # read Lonely teaser: it stays while the view lasts
         assert titles(app) == ["Lonely teaser", "Beta story", "Gamma story"]
         await pilot.press("escape", "m")  # toggle back to unread
         assert not app.query_one(StreamList).current.read  # type: ignore[union-attr]
         await pilot.press("M")
-        assert not app.view.unread_only
+        assert not app.main.view.unread_only
         assert len(titles(app)) == 4
 
 
 def titles_to_ids(app: StreamApp) -> dict[str, str]:
-    return {row.title: row.id for row in app.library.rows(app.view, 0, 100)}
+    return {row.title: row.id for row in app.library.rows(app.main.view, 0, 100)}
 
 
 async def test_next_and_previous_unread(data_dir: Path, pages: Path) -> None:
@@ -222,7 +223,7 @@ async def test_J_and_K_step_while_reading(data_dir: Path, pages: Path) -> None:
         assert article.article is not None and article.article.row.title == "Lonely teaser"
         await pilot.press("J", "K")
         assert article.article.row.title == "Lonely teaser"
-        read = {r.title for r in app.library.rows(app.view, 0, 10) if r.read}
+        read = {r.title for r in app.library.rows(app.main.view, 0, 10) if r.read}
         assert read == {"Alpha story", "Lonely teaser", "Beta story"}
 
 
@@ -297,7 +298,22 @@ async def test_command_palette_runs_an_action(data_dir: Path, pages: Path) -> No
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause()
-        assert all(row.read for row in app.library.rows(app.view, 0, 10))
+        assert all(row.read for row in app.library.rows(app.main.view, 0, 10))
+
+
+async def test_command_palette_runs_a_panes_action(data_dir: Path, pages: Path) -> None:
+    """A pane's key from the palette acts on the main screen under the palette."""
+    app = make_app(data_dir, pages)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"stream list: open")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is app.query_one(ArticleView)
+        assert app.main.article.article is not None
+        assert app.main.article.article.row.title == "Alpha story"
 
 
 async def test_mouse_click_selects_then_opens(data_dir: Path, pages: Path) -> None:
@@ -329,7 +345,7 @@ async def test_markup_in_titles_is_shown_literally(data_dir: Path, tmp_path: Pat
 
 async def test_startup_message_is_shown(data_dir: Path, pages: Path) -> None:
     app = make_app(data_dir, pages)
-    app.startup_message = "db: moved aside"
+    app = StreamApp(app.library, startup_message="db: moved aside", sync_on_start=False)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         assert any("moved aside" in str(n.message) for n in app._notifications)

@@ -15,13 +15,9 @@ from textual.app import App, ComposeResult
 
 from streamtui.core.models import Article, Enclosure, Row
 from streamtui.core.text.render import Link
-from streamtui.ui.widgets.article import (
-    PLACEHOLDER,
-    ArticleView,
-    article_page,
-    layout,
-    piece_lines,
-)
+from streamtui.ui.article.layout import layout, piece_lines
+from streamtui.ui.article.page import PLACEHOLDER, article_page
+from streamtui.ui.widgets.article import ArticleView
 from test_ui_app import make_app, write_pages
 
 WIDTH = 60

@@ -17,9 +17,9 @@ from streamtui.core.library import Library
 from streamtui.core.models import Article
 from streamtui.core.store import Store
 from streamtui.ui.app import StreamApp
+from streamtui.ui.article.page import Page
 from streamtui.ui.screens.dialogs import AddSourceScreen, ConfirmScreen
 from streamtui.ui.widgets import article as article_module
-from streamtui.ui.widgets.article import Page
 from streamtui.ui.widgets.sidebar import SourcesSidebar
 from streamtui.ui.widgets.stream_list import StreamList
 from test_feed_sources import HTML_WITH_LINKS, rss
@@ -72,7 +72,7 @@ async def test_add_read_refresh_restart(tmp_path: Path, feed_server: FeedServer)
 
     again = make_app(tmp_path)
     async with again.run_test(size=(140, 36)):
-        rows = {r.title: r.read for r in again.library.rows(again.view, 0, 10)}
+        rows = {r.title: r.read for r in again.library.rows(again.main.view, 0, 10)}
         assert rows == {"Story 3": False, "Story 2": False, "Story 1": True}
     again.library.close()
 
@@ -231,7 +231,7 @@ async def test_cancelling_the_dialog_while_fetching_adds_nothing(
 
 def test_refresh_progress_reloads_a_view_only_when_its_sources_gained_items() -> None:
     from streamtui.core.models import RefreshEvent, Source, SourceKind
-    from streamtui.ui.messages import Progress
+    from streamtui.ui.refresh import Progress
 
     def source(number: int) -> Source:
         return Source(number, f"feed {number}", SourceKind.FEED, f"https://{number}.example/")

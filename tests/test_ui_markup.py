@@ -168,7 +168,7 @@ async def test_markup_is_text_in_every_widget(
         await pilot.pause()
 
         # the rename and remove dialogs, and the toast after removing
-        app.action_focus_sources()
+        app.main.action_focus_sources()
         sidebar.highlighted = next(
             i
             for i in range(sidebar.option_count)

@@ -97,8 +97,8 @@ async def test_n_while_reading_the_last_unread_stops_then_wraps(tmp_path: Path) 
         assert stream.cursor == 3
         assert "press again to wrap around to the top" in messages(app)[-1]
         await pilot.press("n")
-        assert stream.cursor == 0 and app.article.article is not None
-        assert app.article.article.row.id == "i-1"
+        assert stream.cursor == 0 and app.main.article.article is not None
+        assert app.main.article.article.row.id == "i-1"
     app.library.close()
 
 
@@ -135,7 +135,7 @@ async def test_a_sidebar_redraw_leaves_the_highlight_where_the_user_put_it(tmp_p
         garden = app.library.sources()[1].id
         await pilot.press("h", "j", "j", "j")  # All, Starred, Orchard, Garden
         assert highlighted(sidebar) == str(garden)
-        app._show_sources()  # what a refresh ending does
+        app.main._show_sources()  # what a refresh ending does
         assert highlighted(sidebar) == str(garden)
     app.library.close()
 
@@ -149,7 +149,7 @@ async def test_the_theme_and_list_width_chosen_in_the_app_are_kept_for_the_next_
     data = tmp_path / "data"
     app = make_app(data)
     async with app.run_test(size=(140, 40)) as pilot:
-        assert app.list_share == 50 and app.theme != "nord"
+        assert app.main.list_share == 50 and app.theme != "nord"
         await pilot.press("greater_than_sign", "greater_than_sign")
         app.theme = "nord"  # what the palette's "Change theme" does
         await pilot.pause()
@@ -160,9 +160,9 @@ async def test_the_theme_and_list_width_chosen_in_the_app_are_kept_for_the_next_
     store = Store.open(data / "streamtui.db")
     again = StreamApp(Library(store, bundled=data / "no-guide"), sync_on_start=False)
     async with again.run_test(size=(140, 40)):
-        assert again.theme == "nord" and again.list_share == 60
-        assert again.stream.styles.width is not None
-        assert again.stream.styles.width.value == 60
+        assert again.theme == "nord" and again.main.list_share == 60
+        assert again.main.stream.styles.width is not None
+        assert again.main.stream.styles.width.value == 60
     again.library.close()
 
     # a value in config.toml wins over the remembered one
@@ -170,7 +170,7 @@ async def test_the_theme_and_list_width_chosen_in_the_app_are_kept_for_the_next_
     chosen = Config(theme="gruvbox", list_width=30)
     third = StreamApp(Library(store, bundled=data / "no-guide"), sync_on_start=False, config=chosen)
     async with third.run_test(size=(140, 40)):
-        assert third.theme == "gruvbox" and third.list_share == 30
+        assert third.theme == "gruvbox" and third.main.list_share == 30
     third.library.close()
 
 
@@ -180,7 +180,7 @@ async def test_a_remembered_theme_that_no_longer_exists_is_ignored(tmp_path: Pat
     library.remember("list_width", "95")  # out of range: ignored
     app = StreamApp(library, sync_on_start=False)
     async with app.run_test(size=(140, 40)):
-        assert app.theme != "no-such-theme" and app.list_share == 50
+        assert app.theme != "no-such-theme" and app.main.list_share == 50
     library.close()
 
 
@@ -245,7 +245,7 @@ async def test_a_change_by_another_process_shows_without_a_key(tmp_path: Path) -
     async with app.run_test(size=(140, 40)) as pilot:
         stream = app.query_one(StreamList)
         await pilot.press("h", "j", "j", "enter")  # show the folder source alone
-        first = app.view.source_id
+        first = app.main.view.source_id
         assert first is not None and stream.count == 3
         await cli("add", str(write_folder(tmp_path / "second", 2, "second")))
         await cli("remove", "first")
@@ -253,7 +253,7 @@ async def test_a_change_by_another_process_shows_without_a_key(tmp_path: Path) -
             if stream.count == 2:
                 break
             await pilot.pause(0.05)
-        assert app.view.source_id is None  # the source in view is gone: All is shown
+        assert app.main.view.source_id is None  # the source in view is gone: All is shown
         assert stream.count == 2
         assert shown_sources(app)[0] == "All 2"
         assert not any(line.startswith("first") for line in shown_sources(app))

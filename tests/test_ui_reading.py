@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from tests.support.store import merge_items
+from textual.widgets._toast import Toast  # not exported; Textual is pinned exactly
 
 from conftest import make_item
 from streamtui.core.config import load_config
@@ -159,7 +160,7 @@ async def test_search_live_highlight_keep_and_clear(tmp_path: Path) -> None:
         assert not bar.display and app.focused is app.query_one(StreamList)
         assert len(titles(app)) == 2
         await pilot.press("M", "M")  # all/unread keeps the search
-        assert app.view.query == "appl" and len(titles(app)) == 2
+        assert app.main.view.query == "appl" and len(titles(app)) == 2
         await pilot.press("enter")  # open a result
         assert app.query_one(ArticleView).article is not None
         await pilot.press("h", "escape")  # article -> list; Esc clears the search
@@ -211,6 +212,28 @@ async def test_undo_after_mark_all_read(tmp_path: Path) -> None:
         assert app.library.count(app.library.view(unread_only=True)) == 5
         await pilot.press("u")
         assert "Nothing to undo." in messages(app)
+
+
+async def test_the_toasts_undo_link_undoes(tmp_path: Path) -> None:
+    """The word "Undo" in the mark-all toast is a link to the main screen's undo."""
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=(140, 36), notifications=True) as pilot:
+        await pilot.press("A")
+        assert app.library.count(app.library.view(unread_only=True)) == 0
+        for _ in range(100):  # toasts are mounted a moment after notify
+            await pilot.pause(0.05)
+            if app.screen.query(Toast):
+                break
+        (toast,) = app.screen.query(Toast)
+        lines = [toast.render_line(y).text for y in range(toast.size.height)]  # its content
+        y = next(n for n, line in enumerate(lines) if "Undo" in line)
+        inside = toast.content_region.offset - toast.region.offset  # the padding
+        assert await pilot.click(
+            Toast, offset=(inside.x + lines[y].index("Undo") + 1, inside.y + y)
+        )
+        await pilot.pause()
+        assert app.library.count(app.library.view(unread_only=True)) == 5
+        assert "Undone: mark" in messages(app)
 
 
 # -- keymaps, help, palette, theme ---------------------------------------------------------
@@ -283,7 +306,7 @@ async def test_palette_shows_hostile_source_names_as_text(tmp_path: Path) -> Non
         await pilot.press("enter")
         await pilot.pause()
         assert app.is_running
-        assert app.view.source_id is not None
+        assert app.main.view.source_id is not None
 
 
 async def test_theme_from_config(tmp_path: Path) -> None:

@@ -1,7 +1,11 @@
-"""The key table: every binding with its id, the keymap presets, and the config's [keymap].
+"""The keys: the main screen's bindings (here), every pane's and dialog's (in their widget's
+``BINDINGS``), the keymap presets, and the config's [keymap] checked against them all.
 
-Bindings are remapped by id through Textual's own keymap (``App.set_keymap``), so the footer,
-the help screen and the palette show the keys in force without knowing about presets.
+Change a key here: its default in :data:`EVERYWHERE` (or in the pane's widget), its action in
+the main screen (``screens/main/``). Bindings are remapped by id through Textual's own keymap
+(``App.set_keymap``), so the footer, the help screen and the palette show the keys in force
+without knowing about presets. The ids are what users write in config.toml's [keymap]: they
+stay as they are (``app.next_item``...) wherever the binding lives.
 """
 
 from __future__ import annotations
@@ -12,11 +16,83 @@ from textual.binding import Binding, BindingType
 from textual.keys import Keys, _character_to_key, key_to_character
 
 from streamtui.core.config import Config
+from streamtui.ui.screens.help import HelpScreen
+from streamtui.ui.screens.links import LinkScreen
+from streamtui.ui.widgets.article import ArticleView
+from streamtui.ui.widgets.search import SearchBar
+from streamtui.ui.widgets.sidebar import SourcesSidebar
+from streamtui.ui.widgets.stream_list import StreamList
 
 KeyDisplay = Callable[[Binding], str]
 KeyTable = tuple[str, list[BindingType], bool]
 """(title, bindings, pane): a pane's keys work alongside the global table's, so a key in
 both would be shadowed; a table that is not a pane (a dialog) stands alone."""
+
+PALETTE = Binding(
+    "colon,ctrl+p", "app.command_palette", "Command palette", show=False, id="app.palette"
+)
+"""The palette is the app's (Textual's): bound on a screen, Textual would add a ctrl+p of its
+own that works over the dialogs too and that no keymap moves."""
+
+EVERYWHERE: list[BindingType] = [
+    # The footer shows these in this order, after the focused pane's own keys.
+    Binding("q", "app.quit", "Quit", id="app.quit"),
+    Binding("backspace", "step_back", "Back", show=False, id="app.back"),
+    Binding("question_mark", "help", "Help", id="app.help"),
+    PALETTE,
+    Binding("tab", "cycle_focus(1)", "Next pane", show=False, id="app.next_pane"),
+    Binding("shift+tab", "cycle_focus(-1)", "Previous pane", show=False, id="app.previous_pane"),
+    Binding("slash", "search", "Search", id="app.search"),
+    Binding("J", "step(1)", "Next item", show=False, id="app.next_item"),
+    Binding("K", "step(-1)", "Previous item", show=False, id="app.previous_item"),
+    Binding("n", "next_unread(1)", "Next unread", id="app.next_unread"),
+    Binding("p", "next_unread(-1)", "Previous unread", show=False, id="app.previous_unread"),
+    Binding("m", "toggle_read", "Toggle read", id="app.toggle_read"),
+    Binding("s", "toggle_star", "Star", id="app.star"),
+    Binding("o", "open_link", "Open in browser", id="app.open_link"),
+    Binding("O", "open_link_and_next", "Open, next unread", show=False, id="app.open_link_next"),
+    Binding("f", "follow_link", "Follow link n", show=False, id="app.follow_link"),
+    Binding("y", "copy_link", "Copy URL", show=False, id="app.copy_link"),
+    Binding("A", "mark_view_read", "Mark all read", id="app.mark_all_read"),
+    Binding(
+        "C",
+        "mark_everything_read",
+        "Mark everything read",
+        show=False,
+        id="app.mark_everything_read",
+    ),
+    Binding("u", "undo", "Undo", show=False, id="app.undo"),
+    Binding("M", "toggle_unread_only", "All/unread", show=False, id="app.toggle_unread_only"),
+    Binding("S", "show_starred", "Starred", show=False, id="app.show_starred"),
+    Binding("b", "toggle_sidebar", "Sidebar", show=False, id="app.toggle_sidebar"),
+    Binding(
+        "less_than_sign", "resize_list(-5)", "Narrower list", show=False, id="app.list_narrower"
+    ),
+    Binding("greater_than_sign", "resize_list(5)", "Wider list", show=False, id="app.list_wider"),
+    Binding("a", "add_source", "Add source", id="app.add_source"),
+    Binding("r", "refresh(False)", "Refresh", id="app.refresh"),
+    Binding("R", "refresh(True)", "Refresh all", show=False, id="app.refresh_all"),
+]
+"""The main screen's keys, whichever pane has the focus, in the help's order. Their ids keep
+the ``app.`` of the days they were the app's: users' [keymap] entries name them."""
+
+SCREEN_KEYS: list[BindingType] = [binding for binding in EVERYWHERE if binding is not PALETTE]
+"""What the main screen binds (the palette's key is the app's)."""
+
+
+def key_tables() -> list[KeyTable]:
+    """Every binding table, the global one first (for the keymap's checks, the help screen
+    and the palette); the main screen's panes come next, in this order."""
+    return [
+        ("Everywhere", EVERYWHERE, False),
+        ("Stream list", StreamList.BINDINGS, True),
+        ("Article", ArticleView.BINDINGS, True),
+        ("Sources", SourcesSidebar.BINDINGS, True),
+        ("Search line", SearchBar.BINDINGS, False),
+        ("Link prompt", LinkScreen.BINDINGS, False),
+        ("Help", HelpScreen.BINDINGS, False),
+    ]
+
 
 PRESETS: dict[str, dict[str, str]] = {
     # The defaults are vim-like already: j/k, g/G, h/l, ctrl+d/u, n/p, / and ?.

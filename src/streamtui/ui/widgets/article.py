@@ -1,370 +1,46 @@
-"""The article pane: a line-rendered view of the open item (title, source, date, body, links).
+"""The article pane: a line-rendered view of the open item.
 
-An article becomes a :class:`Page` of pieces (paragraphs, headings, list items, quotes,
-preformatted text, tables, the numbered links), each a ``Content`` built from spans, never from
-markup. The page is laid out for the pane's width into lines (text wrapped with list markers
-hanging and quote bars repeated; ``pre`` and tables kept unwrapped), and only the visible
-lines are drawn. Unwrapped lines scroll sideways; prose stays where it is. A large HTML body is
-parsed and laid out in a thread, so opening one never freezes the screen.
+What it shows comes from ``ui/article/``: the article as a page of pieces (``page.py``: the
+header, the body's blocks, the numbered links), laid out for the pane's width (``layout.py``).
+The pane keeps the page and its layout, draws only the visible lines, scrolls (unwrapped lines
+sideways; prose stays where it is), remembers where the reader left each item, and reads link
+clicks. A large HTML body is parsed and laid out in a thread, so opening one never freezes the
+screen.
 """
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import ClassVar
 
-from rich.cells import cell_len, get_character_cell_size
 from rich.segment import Segment
 from textual import events, work
 from textual.binding import Binding, BindingType
-from textual.content import Content, Span
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.style import Style
 from textual.worker import get_current_worker
 
 from streamtui.core.models import Article
-from streamtui.core.text import Block, Document, Link, base_for, render_html, resolve, text_document
-from streamtui.ui.format import long_date, safe, title_of
+from streamtui.core.text import Link
+from streamtui.ui.article.layout import Layout, Line, gap_line, layout, page_text, piece_lines
+from streamtui.ui.article.page import (
+    LINK_META,
+    PLACEHOLDER_PAGE,
+    Page,
+    article_page,
+    preparing_page,
+)
 
 LARGE_BODY = 64 * 1024
 """Bodies larger than this (characters) are parsed and laid out off the UI thread."""
-MAX_LINE = 2000
-"""Cells of an unwrapped line (``pre``, tables) shown at most."""
-MAX_URL_SHOWN = 300
 CACHED_PIECES = 256
 REMEMBERED = 500
 """Items whose scroll position the pane remembers."""
-
-TEASER_NOTICE = "The page carried only a teaser of this story; its full text was not on it."
-TRUNCATED_NOTICE = "The teaser was cut short, so there is more to this story than shown here."
-PLACEHOLDER = "Open an item with Enter to read it here."
 EMPTY_CLASS = "-empty"
 """The pane's class while no article is open: the wide layout gives its room to the list."""
-EMPTY_NOTICE = "This item has no text."
-
-SPAN_STYLES = {
-    "bold": "bold",
-    "italic": "italic",
-    "code": "$text-accent",
-    "strike": "strike",
-    "underline": "underline",
-    "link": "underline $text-primary",
-    "link-number": "dim",
-    "image": "italic $text-muted",
-    "muted": "$text-muted",
-}
-"""The document's style names as Textual styles (theme variables follow the theme)."""
-HEADING_STYLES = {1: "bold underline $accent", 2: "bold $accent", 3: "bold"}
-PRE_STYLE = "$text-secondary"
-QUOTE_BAR = ("│ ", "$text-muted")
-MARKER_STYLE = "$text-accent"
-NOTICE_STYLE = "italic $text-muted"
-LINK_META = "article-link"
-"""Meta key on the cells of a link's text: the link's number, read back on a click."""
-
-EMPTY = Content("")
-
-
-@dataclass(frozen=True, slots=True)
-class Piece:
-    """A paragraph-like part of the page, before it is laid out for a width."""
-
-    content: Content
-    wrap: bool = True
-    """False: lines kept as they are and scrolled sideways (``pre``, tables)."""
-    first: Content = EMPTY
-    """Prefix of the first line (quote bars, indentation, list marker)."""
-    rest: Content = EMPTY
-    """Prefix of every following line: wrapped lines hang under the first line's text."""
-    gap: bool = True
-    """A blank line before it."""
-    rule: bool = False
-    """A horizontal rule across the pane (``content`` is unused)."""
-    quote: int = 0
-    """Blockquote depth: a blank line between two quoted pieces keeps their bars."""
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """An article ready to lay out."""
-
-    pieces: tuple[Piece, ...]
-    links: tuple[Link, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Line:
-    prefix: Content
-    body: Content
-    scrolls: bool = False
-    """Drawn shifted by the horizontal scroll (an unwrapped line); the prefix stays."""
-
-    @property
-    def plain(self) -> str:
-        return (self.prefix.plain + self.body.plain).rstrip()
-
-
-@dataclass(frozen=True, slots=True)
-class Layout:
-    """Where the page's lines are for one width: each piece's first line and where in its
-    text each of its lines starts. Lines themselves are cut when drawn."""
-
-    page: Page
-    width: int
-    firsts: tuple[int, ...]
-    """Index of each piece's first line (a gap line, when it has one, comes just before)."""
-    starts: tuple[tuple[int, ...], ...]
-    """Per piece, the text offset where each of its lines starts."""
-    count: int
-    widest: int
-    """Cells of the widest line (an unwrapped one may be wider than the pane)."""
-
-
-# -- building the page (pure: safe to run in a thread) -----------------------------------------
-
-
-def article_page(article: Article, stop: Callable[[], bool] | None = None) -> Page:
-    """The article as pieces: header, body (HTML rendered, or plain paragraphs), links.
-    ``stop`` may end the HTML parse early (see :func:`render_html`)."""
-    base = base_for(article.link, article.base)
-    row = article.row
-    pieces = [
-        Piece(Content.styled(title_of(row.title), "bold"), gap=False),
-        Piece(_meta_line(article), gap=False),
-    ]
-    links: tuple[Link, ...] = ()
-    if row.teaser:
-        if article.summary:
-            pieces.append(Piece(safe(article.summary)))
-        pieces.append(Piece(Content.styled(TEASER_NOTICE, NOTICE_STYLE)))
-        if row.truncated:
-            pieces.append(Piece(Content.styled(TRUNCATED_NOTICE, NOTICE_STYLE), gap=False))
-    elif article.body:
-        if article.html:
-            document = render_html(article.body, base, stop=stop)
-        else:
-            document = text_document(article.body)
-        if document.cut:
-            pieces.append(Piece(Content.styled(_cut_notice(document), NOTICE_STYLE)))
-        pieces.extend(block_piece(block) for block in document.blocks)
-        links = document.links
-    else:
-        pieces.append(Piece(Content.styled(EMPTY_NOTICE, NOTICE_STYLE)))
-    links += tuple(
-        Link(len(links) + n, resolve(e.url, base), e.type, image=False)
-        for n, e in enumerate(article.enclosures, 1)
-    )
-    pieces.extend(_footer(article, base, links))
-    return Page(tuple(pieces), links)
-
-
-def _meta_line(article: Article) -> Content:
-    return Content.assemble(
-        safe(article.source_name).stylize("$accent"),
-        ("  ·  ", "dim"),
-        (long_date(article.row.published), "dim"),
-        *((("  ·  ", "dim"), safe(article.path).stylize("dim")) if article.path else ()),
-    )
-
-
-def _cut_notice(document: Document) -> str:
-    shown, total = (document.total - document.cut) // 1024, document.total // 1024
-    return f"Showing the first {shown:,} KB of this {total:,} KB item; the rest is left out."
-
-
-def _footer(article: Article, base: str, links: tuple[Link, ...]) -> list[Piece]:
-    enclosures = len(article.enclosures)
-    pieces = []
-    if article.link:
-        own = Content.assemble(("Link: ", "dim"), safe(resolve(article.link, base)))
-        pieces.append(Piece(own))
-    for link in links:
-        number = Content.styled(f"[{link.number}] ", "dim")
-        url = link.url if len(link.url) <= MAX_URL_SHOWN else link.url[:MAX_URL_SHOWN] + "…"
-        attachment = link.number > len(links) - enclosures
-        text = Content.assemble(
-            ("Attachment: ", "dim") if attachment else "",
-            safe(url),
-            (" (image)", "dim") if link.image else "",
-            Content.assemble(" (", safe(link.label), ")").stylize("dim")
-            if attachment and link.label
-            else "",
-        ).stylize(_link_style(link.number))
-        gap = link.number == 1 and not article.link
-        pieces.append(Piece(text, first=number, rest=Content(" " * len(number)), gap=gap))
-    if article.encoding not in ("utf-8", "utf-8-sig"):
-        pieces.append(Piece(safe(f"(decoded as {article.encoding})").stylize("dim")))
-    return pieces
-
-
-def block_piece(block: Block) -> Piece:
-    """A block of the document as a piece: its spans as styles, its context as prefixes."""
-    spans = [Span(span.start, span.end, SPAN_STYLES.get(span.style, "")) for span in block.spans]
-    spans += [
-        Span(span.start, span.end, _link_style(span.link)) for span in block.spans if span.link
-    ]
-    content = Content(block.text, spans)
-    first, rest = _prefixes(block.quote, block.indent, block.marker)
-    if block.kind == "heading":
-        content = content.stylize_before(HEADING_STYLES.get(block.level, "bold"))
-    elif block.kind == "pre":
-        content = content.stylize_before(PRE_STYLE)
-    return Piece(
-        content,
-        wrap=block.kind in ("text", "heading"),
-        first=first,
-        rest=rest if block.kind in ("text", "heading") else first,
-        gap=not block.tight,
-        rule=block.kind == "rule",
-        quote=block.quote,
-    )
-
-
-@lru_cache(maxsize=256)
-def _prefixes(quote: int, indent: int, marker: str) -> tuple[Content, Content]:
-    """First-line and following-line prefixes: quote bars, indentation, the list marker."""
-    bars = _bars(quote)
-    first = Content.assemble(bars, " " * indent, (marker, MARKER_STYLE))
-    return first, Content.assemble(bars, " " * (indent + cell_len(marker)))
-
-
-@lru_cache(maxsize=64)
-def _bars(depth: int) -> Content:
-    return Content.styled(QUOTE_BAR[0] * depth, QUOTE_BAR[1]) if depth else EMPTY
-
-
-@lru_cache(maxsize=1024)
-def _link_style(number: int) -> Style:
-    return Style.from_meta({LINK_META: number})
-
-
-PLACEHOLDER_PAGE = Page((Piece(Content.styled(PLACEHOLDER, "dim"), gap=False),))
-
-
-def preparing_page(article: Article) -> Page:
-    notice = f"{title_of(article.row.title)}\n\nPreparing the article…"
-    return Page((Piece(Content.styled(notice, "dim"), gap=False),))
-
-
-# -- laying it out for a width (pure) -----------------------------------------------------------
-
-_WORDS = re.compile(r"\s*\S+\s*")
-
-
-def layout(page: Page, width: int) -> Layout:
-    """The page laid out ``width`` cells wide (unwrapped lines may be wider)."""
-    width = max(width, 1)
-    firsts: list[int] = []
-    starts: list[tuple[int, ...]] = []
-    count = widest = 0
-    for piece in page.pieces:
-        count += piece.gap and count > 0
-        firsts.append(count)
-        text = piece.content.plain
-        if piece.rule:
-            breaks: list[int] = [0]
-        elif piece.wrap:
-            room = width - max(
-                _fit(piece.first, width).cell_length, _fit(piece.rest, width).cell_length
-            )
-            breaks = wrap_starts(text, max(room, 1))
-        else:
-            breaks = [0, *(match.end() for match in re.finditer("\n", text))]
-            longest = max(cell_len(line.expandtabs(8)) for line in text.split("\n"))
-            widest = max(widest, _fit(piece.first, width).cell_length + min(longest, MAX_LINE))
-        starts.append(tuple(breaks))
-        count += len(breaks)
-    return Layout(page, width, tuple(firsts), tuple(starts), count, max(widest, width))
-
-
-def wrap_starts(text: str, width: int) -> list[int]:
-    """Where each line of ``text`` starts when wrapped at ``width`` cells: at its newlines and
-    between words (a word wider than a line is cut)."""
-    starts: list[int] = []
-    offset = 0
-    for line in text.split("\n"):
-        starts.append(offset)
-        if len(line) > width or not line.isascii():
-            starts.extend(offset + cut for cut in _breaks(line, width))
-        offset += len(line) + 1
-    return starts
-
-
-def _breaks(line: str, width: int) -> list[int]:
-    measure = len if line.isascii() else cell_len
-    cuts: list[int] = []
-    column = 0
-    for match in _WORDS.finditer(line):
-        word = match.group()
-        size = measure(word.rstrip())
-        if column + size <= width:
-            column += measure(word)
-            continue
-        if column:  # to the next line
-            cuts.append(match.start())
-            column = 0
-        if size <= width:
-            column = measure(word)
-            continue
-        for index, char in enumerate(word):  # wider than a line: cut it
-            cells = 1 if measure is len else get_character_cell_size(char)
-            if column and column + cells > width and not char.isspace():
-                cuts.append(match.start() + index)
-                column = 0
-            column += cells
-    return cuts
-
-
-def piece_lines(layout: Layout, index: int) -> list[Line]:
-    """The lines of one piece, cut from its text with their styles."""
-    piece = layout.page.pieces[index]
-    first, rest = _fit(piece.first, layout.width), _fit(piece.rest, layout.width)
-    if piece.rule:
-        room = max(1, layout.width - first.cell_length)
-        return [Line(first, Content.styled("─" * room, "$text-muted"))]
-    starts = layout.starts[index]
-    bodies = piece.content.divide(starts[1:])
-    prefixes = [first, *([rest] * (len(bodies) - 1))]
-    if piece.wrap:
-        return [Line(p, b.rstrip()) for p, b in zip(prefixes, bodies, strict=True)]
-    return [Line(p, _unwrapped(b), scrolls=True) for p, b in zip(prefixes, bodies, strict=True)]
-
-
-def page_text(page: Page, width: int) -> str:
-    """The page's plain text unwrapped: a paragraph a line, with prefixes and blank lines."""
-    lines: list[str] = []
-    for piece in page.pieces:
-        if piece.gap and lines:
-            lines.append(_bars(piece.quote).plain.rstrip())
-        if piece.rule:
-            lines.append(piece.first.plain + "─" * max(1, width - piece.first.cell_length))
-            continue
-        for index, text in enumerate(piece.content.plain.split("\n")):
-            prefix = piece.first if index == 0 else piece.rest
-            lines.append((prefix.plain + text).rstrip())
-    return "\n".join(lines)
-
-
-def _fit(prefix: Content, width: int) -> Content:
-    """A prefix cut so that at least half the pane (or ten cells) is left for text."""
-    most = max(0, width - max(10, width // 2))
-    return prefix if prefix.cell_length <= most else prefix[:most]
-
-
-def _unwrapped(line: Content) -> Content:
-    line = line.rstrip().expand_tabs(8)
-    return line if line.cell_length <= MAX_LINE else line.truncate(MAX_LINE - 1) + "…"
-
-
-# -- the widget ------------------------------------------------------------------------------
 
 
 class ArticleView(ScrollView, can_focus=True):
@@ -378,7 +54,7 @@ class ArticleView(ScrollView, can_focus=True):
         Binding("left", "scroll_left", "Scroll left", show=False, id="article.left"),
         Binding("right", "scroll_right", "Scroll right", show=False, id="article.right"),
         Binding("space", "page_or_next", "Page/next unread", id="article.space"),
-        Binding("h,escape", "app.focus_list", "Back", id="article.back"),
+        Binding("h,escape", "screen.focus_list", "Back", id="article.back"),
     ]
 
     class EndReached(Message):
@@ -565,9 +241,7 @@ class ArticleView(ScrollView, can_focus=True):
         offset = index - layout.firsts[number]
         if offset < len(lines):
             return lines[offset]
-        pieces = layout.page.pieces  # the blank line before the next piece, quote bars kept
-        depth = min(pieces[number].quote, pieces[number + 1].quote)
-        return Line(_fit(_bars(depth), layout.width), EMPTY)
+        return gap_line(layout, number)
 
     def on_click(self, event: events.Click) -> None:
         number = event.style.meta.get(LINK_META)

@@ -16,13 +16,13 @@ from textual.widgets._footer import FooterKey  # not exported; Textual is pinned
 
 SHORT = {
     # action: the footer's label
-    "command_palette": "Palette",
+    "app.command_palette": "Palette",
     "toggle_read": "Read",
     "open_link": "Browser",
     "mark_view_read": "All read",
     "add_source": "Add",
     "page_or_next": "Next page",
-    "app.focus_list": "Back",
+    "screen.focus_list": "Back",
     "remove": "Remove",
     "rename": "Rename",
 }

@@ -40,10 +40,10 @@ class StreamList(ScrollView, can_focus=True):
         Binding("G,end", "last", "Last", show=False, id="list.last"),
         Binding("pagedown,ctrl+d", "page_down", "Page down", show=False, id="list.page_down"),
         Binding("pageup,ctrl+u", "page_up", "Page up", show=False, id="list.page_up"),
-        # Keys that move focus run on the app at once, so typed-ahead keys land right.
-        Binding("enter,l,space", "app.open_current", "Open", id="list.open"),
+        # Keys that move focus run on the screen at once, so typed-ahead keys land right.
+        Binding("enter,l,space", "screen.open_current", "Open", id="list.open"),
         Binding(
-            "h,escape", "app.list_back", "Sources (clears a search)", show=False, id="list.back"
+            "h,escape", "screen.list_back", "Sources (clears a search)", show=False, id="list.back"
         ),
     ]
 

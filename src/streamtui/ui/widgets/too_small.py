@@ -45,5 +45,8 @@ class TooSmallNotice(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
 
+    def on_mount(self) -> None:
+        self.show_size(self.app.size)  # a terminal too small from the start
+
     def show_size(self, size: Size) -> None:
         self.update(notice(size))
