@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 
 from streamtui.core.models import Article, Enclosure, Row
-from streamtui.core.text.render import Link
+from streamtui.core.text import Link
 from streamtui.ui.widgets.article import (
     PLACEHOLDER,
     ArticleView,
