@@ -24,7 +24,7 @@ content, SVG or MathML outside content, a namespace URI with whitespace, an unkn
 whose name would land on a key we read, or a stack or context that feedparser's handlers would
 trip over.
 
-``benchmarks/parse_diff.py`` (and ``tests/test_fastfeed.py``, a slice of it) checks both paths
+``benchmarks/parse_diff.py`` (and ``tests/core/test_fastfeed.py``, a slice of it) checks both paths
 give the same items on the corpus, feedparser's own tests and mutated feeds;
 ``benchmarks/parse.py`` measures both.
 """
