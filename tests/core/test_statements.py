@@ -26,6 +26,8 @@ from streamtui.ui.widgets.stream_list import StreamList
 from tests.support.big import copy_store, narrow_store
 
 SIZES = (1_000, 100_000)
+pytestmark = pytest.mark.xdist_group("statements-100k")
+"""One worker builds the 100k store (a session fixture is built again on every xdist worker)."""
 STEP = 10
 """Virtual-machine instructions between two calls of the progress handler."""
 
@@ -119,9 +121,13 @@ async def test_a_mark_read_key_press_reads_nothing_but_its_row(
     library = opened(pristine, size, tmp_path)
     app = StreamApp(library, sync_on_start=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
         sidebar = app.query_one(SourcesSidebar)
+        for _ in range(200):  # the counts come from a worker: wait for them (10 s at most)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if sidebar.counted:
+                break
+            await pilot.pause(0.05)
         stream = app.query_one(StreamList)
         app.set_focus(stream)
         row = stream.current

@@ -215,6 +215,11 @@ def test_fetch_errors_never_carry_the_password(servers: SecretServers) -> None:
 # -- every command line verb ----------------------------------------------------------------
 
 
+ONE_RUN = pytest.mark.xdist_group("secrets-every-verb")
+"""The tests of every verb's run share one worker, so the 40-odd processes run once per run (a
+module fixture is computed again on every xdist worker that runs one of its tests)."""
+
+
 @pytest.fixture(scope="module")
 def verbs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Verbs, SecretServers]]:
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.lower().endswith("_proxy")}
@@ -229,6 +234,7 @@ def output(result: Verbs, label: str) -> str:
     return "".join(str(o.data) for o in result.outcomes if o.label.startswith(label + ":"))
 
 
+@ONE_RUN
 def test_no_verb_output_error_export_or_file_shows_the_password(
     verbs: tuple[Verbs, SecretServers],
 ) -> None:
@@ -237,6 +243,7 @@ def test_no_verb_output_error_export_or_file_shows_the_password(
     assert result.leaked() == []
 
 
+@ONE_RUN
 def test_every_verb_did_its_work_with_the_password_sent_where_it_belongs(
     verbs: tuple[Verbs, SecretServers],
 ) -> None:
@@ -257,6 +264,7 @@ def test_every_verb_did_its_work_with_the_password_sent_where_it_belongs(
     assert servers.authorised("/second.xml") >= 1  # imported, then refreshed with it
 
 
+@ONE_RUN
 def test_the_password_lives_in_the_credential_file_only(
     verbs: tuple[Verbs, SecretServers],
 ) -> None:

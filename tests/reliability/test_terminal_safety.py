@@ -82,6 +82,11 @@ def test_the_article_page_sanitises_every_field_where_it_is_drawn(payload: Paylo
 # -- the real app in a pseudo-terminal ------------------------------------------------------
 
 
+ONE_DRIVE = pytest.mark.xdist_group("terminal-safety-drive")
+"""The tests of the hostile drive share one worker, so the drive (about a minute) runs once per
+run: a module fixture is computed again on every xdist worker that runs one of its tests."""
+
+
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Scenario, Run]]:
     with scenario_run(tmp_path_factory.mktemp("hostile") / "run") as result:
@@ -104,6 +109,7 @@ def test_no_marker_matches_what_textual_writes_itself(clean_run: tuple[Scenario,
     assert [p.name for p in leaked(run.output)] == []
 
 
+@ONE_DRIVE
 def test_no_payload_reaches_the_terminal(hostile_run: tuple[Scenario, Run]) -> None:
     _, run = hostile_run
     found = {
@@ -116,6 +122,7 @@ def test_no_payload_reaches_the_terminal(hostile_run: tuple[Scenario, Run]) -> N
     assert not run.traceback
 
 
+@ONE_DRIVE
 def test_every_field_was_drawn(hostile_run: tuple[Scenario, Run]) -> None:
     """An empty run cannot pass: the word beside each payload in each field was drawn, and
     every screen the drive opened showed."""
@@ -128,6 +135,7 @@ def test_every_field_was_drawn(hostile_run: tuple[Scenario, Run]) -> None:
     assert run.seconds < 60, run.steps
 
 
+@ONE_DRIVE
 def test_the_drive_covers_every_field(hostile_run: tuple[Scenario, Run]) -> None:
     scenario, _ = hostile_run
     assert all(count >= len(PAYLOADS) - 3 for count in scenario.tried.values()), scenario.tried

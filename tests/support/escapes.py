@@ -561,11 +561,18 @@ def drive(scenario: Scenario, *, size: tuple[int, int] = (120, 40), step: float 
             notes.append("no first frame")
         terminal.wait_quiet(0.5, timeout=15)  # the refresh on start
         began = time.monotonic()
+        missed = 0
         for index, target in enumerate(wanted):
             since = terminal.mark()
             terminal.send("\r" if index == 0 else "J")
             if target and not terminal.wait_for(target, since, timeout=step):
                 notes.append(f"item {index} ({target!r}) not drawn")
+                missed += 1
+                if missed == 3:  # lost its place: every later item would wait its whole step
+                    notes.append(f"the drive stopped at item {index} of {len(wanted)}")
+                    break
+            else:
+                missed = 0
             if index == 0:  # the newest item has links: the links screen lists them
                 _show(terminal, notes, "f", b"Open link", step)
                 _show(terminal, notes, ESC, b"", step)
