@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import _bench as bench
-import keys
+from benchmarks import _bench as bench
+from benchmarks import keys
 
 MIB = 1024 * 1024
 ITEMS = 80_000

@@ -32,16 +32,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks import _bench as bench
+from benchmarks._reliability import Row, report
+from tests.support.escapes import Terminal
+from tests.support.feedserver import PROXY_VARIABLES, FeedServer, feed, redirect, status
+
 HERE = Path(__file__).resolve().parent
-for folder in (HERE, HERE.parent / "tests"):  # the loopback server and pty of the tests
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
-
-import _bench as bench  # noqa: E402
-from _reliability import Row, report  # noqa: E402
-
-from escapes import Terminal  # noqa: E402
-from feedserver import PROXY_VARIABLES, FeedServer, feed, redirect, status  # noqa: E402
 
 DEADLINE = 30.0
 """Seconds a case may take; each takes well under one when it behaves."""

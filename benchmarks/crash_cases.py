@@ -27,22 +27,18 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import _bench as bench
+from benchmarks._reliability import Row, report
+from streamtui.core.text.htmltext import html_to_text
+from streamtui.core.text.render import render_html
+from tests.reliability.test_app_resilience import CRASHING
+from tests.reliability.test_dates import ZONES, json_extremes, old_database, rss_extremes
+from tests.support.escapes import Terminal
+from tests.support.feedserver import FeedServer, feed
+from tests.support.tmuxapp import TmuxApp
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-for folder in (REPO / "src", REPO / "tests"):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
-
-import _bench as bench  # noqa: E402
-from _reliability import Row, report  # noqa: E402
-
-from escapes import Terminal  # noqa: E402
-from feedserver import FeedServer, feed  # noqa: E402
-from streamtui.core.text.htmltext import html_to_text  # noqa: E402
-from streamtui.core.text.render import render_html  # noqa: E402
-from test_app_resilience import CRASHING  # noqa: E402
-from test_dates import ZONES, json_extremes, old_database, rss_extremes  # noqa: E402
-from tmuxapp import TmuxApp  # noqa: E402
 
 VERBS = (
     ("list",),

@@ -48,8 +48,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _reliability import Row, report
-
+from benchmarks._reliability import Row, report
 from streamtui.core.errors import SourceError
 from streamtui.core.models import ParsedFeed, SourceChange, SourceKind, Update
 from streamtui.core.parse.pool import FeedParser

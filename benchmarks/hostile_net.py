@@ -4,7 +4,7 @@ which three are bad.
 Run: .venv/bin/python benchmarks/hostile_net.py [--quick] [--repeat 3] [--jobs 4]
 
 Each run of a case is a process of its own (this script with ``--child``), so its peak memory
-is its own: it starts a loopback server (127.0.0.1, tests/feedserver.py), refreshes a feed
+is its own: it starts a loopback server (127.0.0.1, tests/support/feedserver.py), refreshes a feed
 source from a good feed (two items, one marked read), turns the server hostile and runs one
 ``Library.refresh``. It survives when the refresh ends within the deadline with the right
 error on that source, both items and the read mark still there, and the process under 200 MB
@@ -41,13 +41,16 @@ from email.utils import format_datetime
 from pathlib import Path
 from statistics import median
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))  # the loopback server of the tests
-
-from _reliability import Row, report  # noqa: E402
-from tests.support.store import update_source  # noqa: E402
-
-from feedserver import (  # noqa: E402
+from benchmarks._reliability import Row, report
+from streamtui.core.fetch import Limits
+from streamtui.core.library import Library
+from streamtui.core.models import (
+    RefreshEvent,
+    Source,
+    SourceKind,
+)
+from streamtui.core.store import Store
+from tests.support.feedserver import (
     PROXY_VARIABLES,
     FeedServer,
     Handler,
@@ -62,14 +65,9 @@ from feedserver import (  # noqa: E402
     self_signed_context,
     status,
 )
-from streamtui.core.fetch import Limits  # noqa: E402
-from streamtui.core.library import Library  # noqa: E402
-from streamtui.core.models import (  # noqa: E402
-    RefreshEvent,
-    Source,
-    SourceKind,
-)
-from streamtui.core.store import Store  # noqa: E402
+from tests.support.store import update_source
+
+HERE = Path(__file__).resolve().parent
 
 REAL = Limits()
 QUICK = Limits(connect=1.0, read=2.0, total=4.0)

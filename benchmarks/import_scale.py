@@ -17,8 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-import _bench as bench
-
+from benchmarks import _bench as bench
 from streamtui.core.library import Library
 from streamtui.core.store import Store
 

@@ -45,11 +45,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import _bench as bench
-from tests.support.store import update_source
-
+from benchmarks import _bench as bench
 from streamtui.core.models import SourceKind, View
 from streamtui.core.store import Store
+from tests.support.store import update_source
 
 PER_FEED = 100
 ORDER_ROWS = 512

@@ -10,7 +10,8 @@ id). After each kill the database must open, pass ``PRAGMA integrity_check`` and
 acknowledged mark. A migration killed half-way must leave a version whose schema matches it
 exactly (the old one, a whole step, or the new one), every item and read state, and finish
 when opened again. The table's columns are benchmarks/_reliability.py's; exit status 1 when
-any case is not clean. tests/test_durability.py and tests/test_faults.py are the short forms.
+any case is not clean. tests/reliability/test_durability.py and test_faults.py are the short
+forms.
 """
 
 from __future__ import annotations
@@ -29,14 +30,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from _reliability import Row, report
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # shared with the tests
 import streamtui
-from faults import fresh_copy, mark_until, migrate_until, schema, schema_at, v2_database
+from benchmarks._reliability import Row, report
 from streamtui.core.errors import StoreError
 from streamtui.core.library import Library
 from streamtui.core.store import MIGRATIONS, Store
+from tests.support.faults import (
+    fresh_copy,
+    mark_until,
+    migrate_until,
+    schema,
+    schema_at,
+    v2_database,
+)
 
 MARKS = 1_000
 MIGRATION_ITEMS = 20_000

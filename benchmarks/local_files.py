@@ -25,9 +25,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
-import _bench as bench
-from _reliability import Row, report
-
+from benchmarks import _bench as bench
+from benchmarks._reliability import Row, report
 from streamtui.core.errors import FileReadError
 from streamtui.core.files import read_text
 from streamtui.core.sources.pages import load_source

@@ -33,8 +33,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import _bench as bench
-from keys import REFRESHED, App, Output, Scenario, run_as_script, running, scenarios, send, stub
+from benchmarks import _bench as bench
+from benchmarks.keys import (
+    REFRESHED,
+    App,
+    Output,
+    Scenario,
+    run_as_script,
+    running,
+    scenarios,
+    send,
+    stub,
+)
 
 TARGET_ITEMS = 100_000
 """The idle target is for this many stored items."""

@@ -54,9 +54,9 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import feedparser  # type: ignore[import-untyped]
-from _bench import FeedServer, Figures, feed_set, machine, workspace
 from feedparser.encodings import convert_to_utf8  # type: ignore[import-untyped]
 
+from benchmarks._bench import FeedServer, Figures, feed_set, machine, workspace
 from streamtui.core.credentials import CredentialStore
 from streamtui.core.fetch import Conditional, FetchError, HttpFetcher, Limits, fetch_all
 from streamtui.core.models import RefreshEvent, SourceKind

@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import io
 import random
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -47,10 +46,8 @@ from xml.parsers.expat import ExpatError
 import feedparser  # type: ignore[import-untyped]
 from feedparser.encodings import convert_to_utf8  # type: ignore[import-untyped]
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import fuzz
-from _reliability import Row
-
+from benchmarks import fuzz
+from benchmarks._reliability import Row
 from streamtui.core.errors import SourceError
 from streamtui.core.parse import fast as fastfeed
 from streamtui.core.parse import feed as feeds

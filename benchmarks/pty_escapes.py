@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python benchmarks/pty_escapes.py [--quick]
 
-Every payload of ``tests/escapes.py`` (OSC 52/0/2/8/1337, APC, DCS, CSI moves, clears and
+Every payload of ``tests/support/escapes.py`` (OSC 52/0/2/8/1337, APC, DCS, CSI moves, clears and
 queries, 8-bit C1, bidi, C0...) is put in a field (a page's title, body, teaser, a folder or
 file name, the error of a skipped file, RSS and JSON Feed items, a feed title, an attachment
 type, rows of an old database stored without sanitising); the app is started in a pty with
@@ -25,16 +25,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import _reliability as reliability
+from benchmarks._reliability import Row
+from tests.support.escapes import FIELDS, Run, leaked, scenario_run
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-for folder in (REPO / "src", REPO / "tests"):  # this checkout's code and the corpus
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
-
-import _reliability as reliability  # noqa: E402
-from _reliability import Row  # noqa: E402
-
-from escapes import FIELDS, Run, leaked, scenario_run  # noqa: E402
 
 _TAG = re.compile(rb"([A-Z])(\d\d)a")
 _FIELD_OF_TAG = {tag.encode(): name for name, tag in FIELDS.items()}

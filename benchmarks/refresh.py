@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from _bench import (
+from benchmarks._bench import (
     FeedServer,
     Figures,
     Newsboat,
@@ -55,7 +55,6 @@ from _bench import (
     streamtui_env,
     workspace,
 )
-
 from streamtui.core.fetch import Limits
 from streamtui.core.models import SourceKind
 from streamtui.core.store import Store

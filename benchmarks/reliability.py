@@ -36,10 +36,10 @@ import sys
 import time
 from collections.abc import Callable
 
-import _bench as bench
-from _reliability import Row, report
+from benchmarks import _bench as bench
+from benchmarks._reliability import Row, report
 
-SANITIZE_PROPERTIES = 3  # the @given tests of tests/test_sanitize.py
+SANITIZE_PROPERTIES = 3  # the @given tests of tests/core/test_sanitize.py
 
 
 def sanitize_rows(quick: bool) -> list[Row]:
@@ -48,7 +48,7 @@ def sanitize_rows(quick: bool) -> list[Row]:
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "-k", "hostile_text or fast_path or printable_text", "tests/test_sanitize.py"],
+         "-k", "hostile_text or fast_path or printable_text", "tests/core/test_sanitize.py"],
         cwd=bench.ROOT,
         env={**os.environ, "STREAMTUI_HYPOTHESIS_EXAMPLES": str(examples)},
         capture_output=True,
@@ -68,7 +68,7 @@ def sanitize_rows(quick: bool) -> list[Row]:
 
 def script_rows(module: str) -> Callable[[bool], list[Row]]:
     def run(quick: bool) -> list[Row]:
-        rows: Callable[[bool], list[Row]] = importlib.import_module(module).rows
+        rows: Callable[[bool], list[Row]] = importlib.import_module(f"benchmarks.{module}").rows
         return rows(quick)
 
     return run

@@ -25,11 +25,10 @@ from itertools import accumulate
 from pathlib import Path
 from unittest.mock import patch
 
-from tests.support.store import merge_items, sync_items
-
 from streamtui.core import paths
 from streamtui.core.models import Item, SourceKind, View
 from streamtui.core.store import Store, search
+from tests.support.store import merge_items, sync_items
 
 RARE = "quetzal"
 """Put in the titles of 20 items and nowhere else."""

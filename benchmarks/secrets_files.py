@@ -7,7 +7,7 @@ Run: .venv/bin/python benchmarks/secrets_files.py [--quick]
   import, remove, mark-read, and their error paths) against feeds on 127.0.0.1 that answer only
   to the password, a redirect to another origin, a failing feed: every output, error line,
   exported file and database file (with its -wal) is searched for the password, and so is what
-  the other origin received (tests/secrets_scenario.py);
+  the other origin received (tests/support/secrets_scenario.py);
 - the real app in a pseudo-terminal over the same feeds: a refresh with a failure, a feed
   added by typing its URL with the password, the palette, an article and its links;
 - migration 5 from a version-4 database holding passwords: item ids, read and starred state
@@ -37,15 +37,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-for folder in (REPO / "src", REPO / "tests"):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
-
-from _reliability import Row, report  # noqa: E402
-
-from secrets_scenario import (  # noqa: E402
+from benchmarks._reliability import Row, report
+from tests.support.secrets_scenario import (
     SecretServers,
     app_session,
     database_bytes,
@@ -54,6 +47,9 @@ from secrets_scenario import (  # noqa: E402
     leaks,
     old_database,
 )
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
 
 PYTHON = sys.executable
 
@@ -226,7 +222,7 @@ def private_row() -> Row:
 def _read_only(folder: Path, argv: list[str]) -> subprocess.CompletedProcess[str] | None:
     """Run ``argv`` with ``folder`` read-only to it (a bind mount in a user namespace when
     root, permissions otherwise); None when nothing can make it read-only here."""
-    from test_faults import read_only_runner
+    from tests.reliability.test_faults import read_only_runner
 
     runner = read_only_runner()
     if runner is None:
@@ -395,7 +391,8 @@ def _export_cases(base: Path, data: Path) -> dict[str, Callable[[], tuple[bool, 
 
 
 def rows(quick: bool, *, smoke: bool = False) -> list[Row]:
-    """Every row; ``smoke`` leaves out the app in a pty (tests/test_secrets.py runs it)."""
+    """Every row; ``smoke`` leaves out the app in a pty (tests/reliability/test_secrets.py runs
+    it)."""
     saved = _without_proxies()
     try:
         runs = 1 if quick or smoke else 3

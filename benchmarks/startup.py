@@ -71,7 +71,7 @@ from pathlib import Path
 from socket import socket
 from socketserver import BaseServer
 
-from _bench import (
+from benchmarks._bench import (
     FeedServer,
     Figures,
     Newsboat,
@@ -87,7 +87,6 @@ from _bench import (
     streamtui_env,
     workspace,
 )
-
 from streamtui.core.library import Library
 from streamtui.core.store import Store
 from streamtui.ui.app import StreamApp

@@ -16,7 +16,8 @@ Run: .venv/bin/python benchmarks/state_cases.py [--quick] [--only NAME,...]
 - opml: importing 1,000 and 20,000 outlines (before: 1.7 s and about 670 s), and the ratio.
 
 The table's columns are benchmarks/_reliability.py's; exit status 1 when a case is not clean.
-tests/test_names.py, test_database_gone.py and test_retention.py are the short forms.
+tests/reliability/test_names.py, reliability/test_database_gone.py and core/test_retention.py
+are the short forms.
 """
 
 from __future__ import annotations
@@ -33,16 +34,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import _bench as bench
-import import_scale
-from _reliability import Row, report
-
-sys.path.insert(0, str(bench.ROOT / "tests"))  # the loopback server of the tests
 import streamtui
-from feedserver import FeedServer, Reply, Request
+from benchmarks import _bench as bench
+from benchmarks import import_scale
+from benchmarks._reliability import Row, report
 from streamtui.core.library import Library
 from streamtui.core.models import Retention
 from streamtui.core.store import Store
+from tests.support.feedserver import FeedServer, Reply, Request
 
 PYTHON = sys.executable
 ENV = {

@@ -14,13 +14,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.support.store import sync_items
-
 from streamtui.core.library import Library
 from streamtui.core.models import Item, SourceKind
 from streamtui.core.store import Store
 from streamtui.ui.app import StreamApp
 from streamtui.ui.widgets.stream_list import StreamList
+from tests.support.store import sync_items
 
 
 def fill(db: Path, count: int) -> None:

@@ -20,25 +20,21 @@ import socket
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-import _bench as bench
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
+from benchmarks import _bench as bench
 from streamtui.core.credentials import Credential
 from streamtui.core.sync.backend import Backend
 from streamtui.core.sync.greader import GReaderBackend
 from streamtui.core.sync.models import Mark, MarkKind, SyncState
 from streamtui.core.sync.ttrss import TtrssBackend
 from streamtui.core.text.redact import origin
-from support.servers import _http
-from support.servers._common import ServerUnavailable
-from support.servers.feeds import FeedSite
-from support.servers.greader import GReaderServer
-from support.servers.newsboat import Newsboat
-from support.servers.ttrss import TinyTinyRss
-from syncclient import Relay
+from tests.support.servers import _http
+from tests.support.servers._common import ServerUnavailable
+from tests.support.servers.feeds import FeedSite
+from tests.support.servers.greader import GReaderServer
+from tests.support.servers.newsboat import Newsboat
+from tests.support.servers.ttrss import TinyTinyRss
+from tests.support.syncclient import Relay
 
 
 @dataclass

@@ -4,7 +4,7 @@ refresh with the network down.
 Run: .venv/bin/python benchmarks/ux_trials.py [--quick] [--trials N]
 
 - quit: the real app in a pseudo-terminal with 40 feeds whose name lookups hang for 10 s
-  (``tests/quitting.py``: ``socket.getaddrinfo`` replaced in the app's process; nothing is
+  (``tests/support/quitting.py``: ``socket.getaddrinfo`` replaced in the app's process; nothing is
   sent anywhere). Each trial times q to the process's end, once idle (the same 40 feeds on a
   loopback port where nothing listens, after their refresh ended) and once while the refresh
   waits on its lookups. A trial survives when the app exits 0 within 3 s.
@@ -22,16 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import _bench as bench
+from benchmarks._reliability import Row, report
+from tests.support.quitting import build, quit_seconds
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-for folder in (REPO / "src", REPO / "tests"):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
-
-import _bench as bench  # noqa: E402
-from _reliability import Row, report  # noqa: E402
-
-from quitting import build, quit_seconds  # noqa: E402
 
 QUIT_BOUND = 3.0
 FEEDS = 40

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,9 +10,8 @@ import pytest
 from streamtui.core.library import Library
 from streamtui.core.models import Item
 from streamtui.core.store import Store
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+from tests.support import items
+from tests.support.paths import CORPUS_DIR
 
 WritePage = Callable[..., Path]
 
@@ -44,36 +41,16 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def _write_page(
-    directory: Path, name: str | bytes, text: str | bytes, mtime: float | None = None
-) -> Path:
-    """Write a page (str as UTF-8, bytes as they are) and optionally set its mtime."""
-    directory.mkdir(parents=True, exist_ok=True)
-    if isinstance(name, bytes):
-        raw = os.path.join(os.fsencode(directory), name)
-        with open(raw, "wb") as handle:
-            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
-        if mtime is not None:
-            os.utime(raw, (mtime, mtime))
-        return Path(os.fsdecode(raw))
-    path = directory / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
-    if mtime is not None:
-        os.utime(path, (mtime, mtime))
-    return path
-
-
 @pytest.fixture
 def write_page() -> WritePage:
     """``write_page(dir, name, text, mtime=None)``: write a stream page, return its path."""
-    return _write_page
+    return items.write_page
 
 
 @pytest.fixture
 def bundled_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "bundled"
-    _write_page(folder, "guide.txt", BUNDLED_PAGE, mtime=1_600_000_000)
+    items.write_page(folder, "guide.txt", BUNDLED_PAGE, mtime=1_600_000_000)
     return folder
 
 
@@ -97,21 +74,7 @@ def corpus_dir() -> Path:
     return CORPUS_DIR
 
 
-def make_item(
-    item_id: str, title: str = "", *, published: float = 1_700_000_000, **kw: object
-) -> Item:
-    """An Item with sensible defaults, for store tests (also the ``item`` fixture)."""
-    return Item(
-        id=item_id,
-        title=title or f"title {item_id}",
-        summary=str(kw.pop("summary", f"summary {item_id}")),
-        body=str(kw.pop("body", f"body {item_id}")),
-        published=datetime.fromtimestamp(published, UTC),
-        **kw,  # type: ignore[arg-type]
-    )
-
-
 @pytest.fixture
 def item() -> Callable[..., Item]:
     """``item(id, title="", published=..., **fields)``: build an Item for store tests."""
-    return make_item
+    return items.make_item

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import REPO_ROOT
+
 PACKAGE = REPO_ROOT / "src" / "streamtui"
 CORE_FORBIDDEN = ("textual", "rich", "streamtui.ui")
 UI_FORBIDDEN = ("sqlite3", "httpx", "feedparser")

@@ -1,6 +1,6 @@
 """pytest fixtures over the sync servers (import them by their ``*_fixture`` names).
 
-    from support.servers.fixtures import feed_site_fixture, ttrss_fixture  # noqa: F401
+    from tests.support.servers.fixtures import feed_site_fixture, ttrss_fixture  # noqa: F401
 
     def test_x(ttrss: TinyTinyRss, feed_site: FeedSite) -> None: ...
 

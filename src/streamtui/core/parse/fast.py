@@ -12,71 +12,43 @@ How: the XML parser of feedparser's strict path (the stdlib's expat, with the sa
 processing, so the same documents are well-formed and the same text comes out), driving a lean
 copy of feedparser's state machine (its element stack, content parameters, the depth rules for
 repeated elements, xml:base tracking, guid-as-link, the title-depth rule, XHTML content written
-back out, its double pushes) for the elements that can touch those keys
-(:mod:`~streamtui.core.parse.fast_handlers`). Values go through feedparser's own helpers (its
-date parser, URI joins, HTML sniffing, cp1252 repair), so dates and links are read exactly as it
-reads them. Anything else it would act on gives ``None``: a malformed document (feedparser then
-recovers with its loose parser), a doubt about the encoding, a DOCTYPE or entity declaration,
-another format (CDF, no known root), an element whose feedparser handler is not modelled
-(GeoRSS, licences...), markup inside a text construct that is not XHTML, base64 content, SVG
-or MathML outside content, a namespace URI with whitespace, an unknown element whose name would
-land on a key we read, or a stack or context that feedparser's handlers would trip over.
+back out, its double pushes) for the elements that can touch those keys: its state in
+:mod:`~streamtui.core.parse.fast_state`, its element handlers in
+:mod:`~streamtui.core.parse.fast_handlers`, expat's events here. Values go through feedparser's
+own helpers (its date parser, URI joins, HTML sniffing, cp1252 repair), so dates and links are
+read exactly as it reads them. Anything else it would act on gives ``None``: a malformed
+document (feedparser then recovers with its loose parser), a doubt about the encoding, a DOCTYPE
+or entity declaration, another format (CDF, no known root), an element whose feedparser handler
+is not modelled (GeoRSS, licences...), markup inside a text construct that is not XHTML, base64
+content, SVG or MathML outside content, a namespace URI with whitespace, an unknown element
+whose name would land on a key we read, or a stack or context that feedparser's handlers would
+trip over.
 
-``benchmarks/parse_diff.py`` (and ``tests/test_fastfeed.py``, a slice of it) checks both paths
+``benchmarks/parse_diff.py`` (and ``tests/core/test_fastfeed.py``, a slice of it) checks both paths
 give the same items on the corpus, feedparser's own tests and mutated feeds;
 ``benchmarks/parse.py`` measures both.
 """
 
 from __future__ import annotations
 
-import contextlib
 import pyexpat
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from feedparser.api import StrictFeedParser  # type: ignore[import-untyped]
 from feedparser.encodings import convert_to_utf8  # type: ignore[import-untyped]
-from feedparser.html import _cp1252  # type: ignore[import-untyped]
 from feedparser.mixin import _FeedParserMixin  # type: ignore[import-untyped]
 from feedparser.sanitizer import replace_doctype  # type: ignore[import-untyped]
 from feedparser.urls import _urljoin, make_safe_absolute_uri  # type: ignore[import-untyped]
-from feedparser.util import FeedParserDict  # type: ignore[import-untyped]
 
-from streamtui.core.parse.fast_handlers import (
-    CONTENT_TYPES,
-    END,
-    HTML,
-    START,
-    TEXT,
-    XHTML,
-    Start,
-    Unsure,
-    map_type,
-)
+from streamtui.core.parse.fast_handlers import END, START, Start
+from streamtui.core.parse.fast_state import XHTML, State, Unsure
 
-ROOTS = frozenset({"rss", "feed", "rdf_rdf"})
-VERSIONS = frozenset(
-    {"rss20", "rss10", "rss090", "rss091u", "rss092", "rss093", "rss094", "rss", "atom10", "atom03"}
-)
-"""Formats accepted (feedparser's names); Atom 0.3 and CDF go to feedparser."""
-WANTED = frozenset({"id", "link", "title", "summary", "published", "updated", "created"})
-"""Keys whose values are kept (the others feedparser fills are read by nobody here)."""
-READ_KEYS = WANTED | {
-    "links", "content", "enclosures", "image", "textinput", "guidislink",
-    *(f"{key}_detail" for key in ("title", "summary")),
-    *(f"{key}_parsed" for key in ("published", "updated", "created")),
-}  # fmt: skip
-"""Keys an element of no feedparser handler must not land on (through FeedParserDict's keymap
-too, e.g. ``<date>`` becomes ``updated``)."""
 READ_ELEMENTS = frozenset(
     {"title", "link", "description", "summary", "content", "id", "published", "updated", "created"}
 )
 """Pushed elements whose text we read: a child element inside one means "not sure"."""
-RELATIVE = _FeedParserMixin.can_be_relative_uri
 MATCH: dict[str, str] = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
-KEYMAP: dict[str, Any] = FeedParserDict.keymap
 FP_START = frozenset(n[7:] for n in dir(StrictFeedParser) if n.startswith("_start_"))
 FP_END = frozenset(n[5:] for n in dir(StrictFeedParser) if n.startswith("_end_"))
 XLINK = "http://www.w3.org/1999/xlink"
@@ -85,10 +57,6 @@ EMBEDDED = frozenset(
 )
 IMAGE_CHILDREN = frozenset({"title", "link", "description", "url", "href", "width", "height"})
 """Core elements that leave feedparser's "in an image" flag set (any other clears it)."""
-_QUERY_FIX = re.compile("&([A-Za-z0-9_]+);")
-_C1 = re.compile("[\x80-\x9f]")
-"""What feedparser's cp1252 table maps (translating with it is slow: search first)."""
-looks_like_html: Callable[[str], bool] = _FeedParserMixin.looks_like_html
 
 
 def parse(data: bytes) -> dict[str, Any] | None:
@@ -149,36 +117,14 @@ def _attribute_escape(text: str) -> str:
     return _xml_escape(text).replace('"', "&quot;")
 
 
-class Builder:
-    """feedparser's strict-parser state, for the handlers listed in START and END."""
+class Builder(State):
+    """expat's events turned into feedparser's: element names as it names them (namespaces,
+    prefixes, its handlers' names), xml:base, XHTML content written back out, and the
+    handler of each element (fast_handlers' START and END) run on the state."""
 
     def __init__(self) -> None:
-        self.version = ""
-        self.root = ""
-        self.namespaces_in_use: dict[str, str] = {}
-        self.namespacemap: dict[str | None, str] = {}
+        super().__init__()
         self.decls: dict[str, str] = {}
-        self.feeddata: dict[str, Any] = {}
-        self.entries: list[dict[str, Any]] = []
-        self.depths: list[dict[str, int]] = []
-        self.sourcedata: dict[str, Any] = {}
-        self.stack: list[list[Any]] = []
-        """[name, expecting text, pieces, stale]: stale marks the first of a double push."""
-        self.params: dict[str, Any] = {}
-        self.held: list[dict[str, Any]] = []
-        """The context each open element of a _text handler started in: feedparser's end
-        handlers index it again (tags, media credits...) and raise when it changed."""
-        self.infeed = self.inentry = self.insource = self.inimage = self.intextinput = 0
-        self.incontent = 0
-        self.svg = 0
-        self.chapters = False
-        self.has_content = 0
-        self.summary_key: str | None = None
-        self.guidislink = False
-        self.title_depth = -1
-        self.depth = 0
-        self.baseuri = ""
-        self.basestack: list[str] = []
         self._joins: dict[tuple[str, str], str] = {}
         self._starts: dict[str, _Name] = {}
         """expat's name -> what feedparser makes of it; cleared when a namespace is declared
@@ -382,166 +328,3 @@ class Builder:
         if joined is None:
             joined = self._joins[key] = make_safe_absolute_uri(base, rel)
         return joined
-
-    # -- feedparser's helpers ------------------------------------------------------------------
-
-    def _check_key(self, name: str) -> None:
-        mapped = KEYMAP.get(name, name)
-        keys = mapped if isinstance(mapped, list) else [mapped]
-        if any(key in READ_KEYS for key in keys):
-            raise Unsure
-
-    def context(self) -> dict[str, Any]:
-        if self.insource:
-            return self.sourcedata
-        if self.inimage and "image" in self.feeddata:
-            image: dict[str, Any] = self.feeddata["image"]
-            return image
-        if self.intextinput:
-            if "textinput" not in self.feeddata:
-                raise Unsure  # feedparser raises KeyError here
-            textinput: dict[str, Any] = self.feeddata["textinput"]
-            return textinput
-        if self.inentry:
-            return self.entries[-1]
-        return self.feeddata
-
-    def save(self, key: str, value: Any, overwrite: bool = False) -> None:
-        context = self.context()
-        if overwrite:
-            context[key] = value
-        else:
-            context.setdefault(key, value)
-
-    def push(self, name: str, expecting: int | bool, stale: bool = False) -> None:
-        self.stack.append([name, expecting, [], stale])
-
-    def push_content(self, tag: str, attrs: dict[str, str], default: str, expecting: Any) -> None:
-        self.incontent += 1
-        kind = map_type(attrs.get("type", default))
-        if kind not in CONTENT_TYPES or attrs.get("mode", "") == "base64":
-            raise Unsure  # feedparser would decode base64 or read other markup
-        self.params = {"type": kind, "base": self.baseuri, "depth": self.depth}
-        self.push(tag, expecting)
-
-    def pop_content(self, tag: str) -> str | None:
-        value = self.pop(tag)
-        self.incontent -= 1
-        self.params = {}
-        return value
-
-    def pop(self, element: str, *, strict: bool = True) -> str | None:
-        """feedparser's pop; strict: a stack that does not match means "not sure"."""
-        stack = self.stack
-        if not stack or stack[-1][0] != element:
-            if strict:
-                raise Unsure
-            return None
-        _name, expecting, pieces, _stale = stack.pop()
-        params = self.params
-        if self.version == "atom10" and params.get("type", "text") == XHTML:
-            pieces = _unwrap_div(pieces)
-        output = "".join(pieces).strip()
-        if not expecting:
-            return output
-        if element in RELATIVE and output and (element != "id" or self.guidislink):
-            output = _urljoin(self.baseuri or "", output)
-        atom = self.version.startswith("atom")
-        if not atom and params.get("type") == TEXT and looks_like_html(output):
-            params["type"] = HTML
-        if not output.isascii():
-            # feedparser's repair of UTF-8 read as Latin-1, then of cp1252 code points
-            with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-                output = output.encode("iso-8859-1").decode("utf-8")
-            if _C1.search(output):
-                output = output.translate(_cp1252)
-        if element in ("category", "tags", "itunes_keywords"):
-            return output
-        if element == "title" and -1 < self.title_depth <= self.depth:
-            return output
-        if self.inentry and not self.insource:
-            self._store_entry(element, output, params)
-        elif self.infeed or self.insource:
-            context = self.context()
-            if element == "description":
-                element = "subtitle"
-            if element == "link":
-                output = _QUERY_FIX.sub(r"&\g<1>", output)
-                context["link"] = output
-                context["links"][-1]["href"] = output
-            else:
-                if element in WANTED:
-                    context[element] = output
-                if self.incontent and element in ("title", "summary"):
-                    context[element + "_detail"] = _detail(params, output)
-        return output
-
-    def _store_entry(self, element: str, output: str, params: dict[str, Any]) -> None:
-        entry = self.entries[-1]
-        if element == "content":
-            entry.setdefault("content", []).append(_detail(params, output))
-        elif element == "link":
-            if not self.inimage:
-                output = _QUERY_FIX.sub(r"&\g<1>", output.replace("&amp;", "&"))
-                entry["link"] = output
-                if output:
-                    entry["links"][-1]["href"] = output
-        else:
-            if element == "description":
-                element = "summary"
-            if element in WANTED:
-                depths = self.depths[-1]
-                old = depths.get(element)
-                if old is None or self.depth <= old:
-                    depths[element] = self.depth
-                    entry[element] = output
-            if self.incontent and element in ("title", "summary"):
-                entry[element + "_detail"] = _detail(params, output)
-
-    # -- the result ----------------------------------------------------------------------------
-
-    def result(self) -> dict[str, Any] | None:
-        """feedparser's dictionaries (their ``get`` maps keys: ``enclosures`` come from the
-        links), holding the keys we read; None for a format we do not accept."""
-        if self.root not in ROOTS or self.version not in VERSIONS:
-            return None
-        feed = FeedParserDict(
-            (k, self.feeddata[k]) for k in ("title", "title_detail", "link") if k in self.feeddata
-        )
-        entries = []
-        for entry in self.entries:
-            if "links" in entry:
-                entry["links"] = [FeedParserDict(link) for link in entry["links"]]
-            entries.append(FeedParserDict(entry))
-        return {"bozo": False, "version": self.version, "feed": feed, "entries": entries}
-
-
-def _detail(params: dict[str, Any], value: str) -> dict[str, Any]:
-    detail: dict[str, Any] = FeedParserDict(
-        type=params.get("type"), base=params.get("base"), value=value
-    )
-    return detail
-
-
-def _unwrap_div(pieces: list[str]) -> list[str]:
-    """feedparser drops an Atom XHTML construct's enclosing div when it wraps everything."""
-    pieces = list(pieces)
-    while len(pieces) > 1 and not pieces[-1].strip():
-        del pieces[-1]
-    while len(pieces) > 1 and not pieces[0].strip():
-        del pieces[0]
-    if (
-        pieces
-        and (pieces[0] == "<div>" or pieces[0].startswith("<div "))
-        and pieces[-1] == "</div>"
-    ):
-        depth = 0
-        for piece in pieces[:-1]:
-            if piece.startswith("</"):
-                depth -= 1
-                if depth == 0:
-                    return pieces
-            elif piece.startswith("<") and not piece.endswith("/>"):
-                depth += 1
-        return pieces[1:-1]
-    return pieces

@@ -1,6 +1,6 @@
 """feedparser's element handlers, as far as the keys we read see them, for the fast path.
 
-Each start or end handler here does to :class:`~streamtui.core.parse.fast.Builder`'s state what
+Each start or end handler here does to :class:`~streamtui.core.parse.fast_state.State` what
 the feedparser handler of the same name (``_start_title``, ``_end_guid``...) does to its parser,
 keeping only the values that ``parse.feed._from_feedparser`` reads; where feedparser would raise or
 do something not modelled, they raise :class:`Unsure` and feedparser reads the document.
@@ -9,33 +9,21 @@ do something not modelled, they raise :class:`Unsure` and feedparser reads the d
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from feedparser.datetimes import _parse_date  # type: ignore[import-untyped]
 from feedparser.mixin import _FeedParserMixin  # type: ignore[import-untyped]
 from feedparser.urls import _urljoin  # type: ignore[import-untyped]
 
-if TYPE_CHECKING:
-    from streamtui.core.parse.fast import Builder
+from streamtui.core.parse.fast_state import (
+    HTML,
+    TEXT,
+    XHTML,
+    State,
+    Unsure,
+    map_type,
+)
 
-TEXT, HTML, XHTML = "text/plain", "text/html", "application/xhtml+xml"
-CONTENT_TYPES = frozenset({TEXT, HTML, XHTML})
 HTML_TYPES: frozenset[str] = frozenset(_FeedParserMixin.html_types)
-
-
-class Unsure(Exception):
-    """Something feedparser would do that this module does not model."""
-
-
-def map_type(kind: str) -> str:
-    kind = kind.lower()
-    if kind in ("text", "plain"):
-        return TEXT
-    if kind == "html":
-        return HTML
-    if kind == "xhtml":
-        return XHTML
-    return kind
 
 
 def enforce_href(attrs: dict[str, str]) -> dict[str, str]:
@@ -47,18 +35,18 @@ def enforce_href(attrs: dict[str, str]) -> dict[str, str]:
     return attrs
 
 
-Start = Callable[["Builder", dict[str, str]], None]
-End = Callable[["Builder"], None]
+Start = Callable[[State, dict[str, str]], None]
+End = Callable[[State], None]
 
 
-def _start_rss(b: Builder, attrs: dict[str, str]) -> None:
+def _start_rss(b: State, attrs: dict[str, str]) -> None:
     if not b.version or not b.version.startswith("rss"):
         given = attrs.get("version", "")
         known = {"0.91": "rss091u", "0.92": "rss092", "0.93": "rss093", "0.94": "rss094"}
         b.version = known.get(given) or ("rss20" if given.startswith("2.") else "rss")
 
 
-def _start_feed(b: Builder, attrs: dict[str, str]) -> None:
+def _start_feed(b: State, attrs: dict[str, str]) -> None:
     b.infeed = 1
     if not b.version:
         b.version = {"0.1": "atom01", "0.2": "atom02", "0.3": "atom03"}.get(
@@ -66,7 +54,7 @@ def _start_feed(b: Builder, attrs: dict[str, str]) -> None:
         )
 
 
-def _start_channel(b: Builder, attrs: dict[str, str]) -> None:
+def _start_channel(b: State, attrs: dict[str, str]) -> None:
     b.infeed = 1
     _no_cdf(attrs)
 
@@ -76,11 +64,11 @@ def _no_cdf(attrs: dict[str, str]) -> None:
         raise Unsure  # CDF attributes
 
 
-def _end_channel(b: Builder) -> None:
+def _end_channel(b: State) -> None:
     b.infeed = 0
 
 
-def _start_item(b: Builder, attrs: dict[str, str]) -> None:
+def _start_item(b: State, attrs: dict[str, str]) -> None:
     if b.inentry:
         raise Unsure  # an item inside an item
     b.entries.append({})
@@ -95,18 +83,18 @@ def _start_item(b: Builder, attrs: dict[str, str]) -> None:
     _no_cdf(attrs)
 
 
-def _standard_prefix(b: Builder, name: str) -> str:
+def _standard_prefix(b: State, name: str) -> str:
     prefix, _, suffix = name.partition(":")
     return b.namespacemap.get(prefix, prefix) + ":" + suffix
 
 
-def _end_item(b: Builder) -> None:
+def _end_item(b: State) -> None:
     b.pop("item", strict=False)
     b.inentry = 0
     b.has_content = 0
 
 
-def _start_image(b: Builder, attrs: dict[str, str]) -> None:
+def _start_image(b: State, attrs: dict[str, str]) -> None:
     context = b.context()
     if not b.inentry:
         context.setdefault("image", {})
@@ -115,12 +103,12 @@ def _start_image(b: Builder, attrs: dict[str, str]) -> None:
     b.push("image", 0)
 
 
-def _end_image(b: Builder) -> None:
+def _end_image(b: State) -> None:
     b.pop("image", strict=False)
     b.inimage = 0
 
 
-def _start_textinput(b: Builder, attrs: dict[str, str]) -> None:
+def _start_textinput(b: State, attrs: dict[str, str]) -> None:
     if b.inentry:
         raise Unsure
     b.context().setdefault("textinput", {})
@@ -129,12 +117,12 @@ def _start_textinput(b: Builder, attrs: dict[str, str]) -> None:
     b.push("textinput", 0)
 
 
-def _end_textinput(b: Builder) -> None:
+def _end_textinput(b: State) -> None:
     b.pop("textinput", strict=False)
     b.intextinput = 0
 
 
-def _start_source(b: Builder, attrs: dict[str, str]) -> None:
+def _start_source(b: State, attrs: dict[str, str]) -> None:
     if "url" in attrs:
         b.sourcedata["href"] = attrs["url"]
     b.push("source", 1)
@@ -142,28 +130,28 @@ def _start_source(b: Builder, attrs: dict[str, str]) -> None:
     b.title_depth = -1
 
 
-def _end_source(b: Builder) -> None:
+def _end_source(b: State) -> None:
     b.insource = 0
     b.pop("source", strict=False)
     b.sourcedata = {}
 
 
-def _start_title(b: Builder, attrs: dict[str, str]) -> None:
+def _start_title(b: State, attrs: dict[str, str]) -> None:
     b.push_content("title", attrs, TEXT, b.infeed or b.inentry or b.insource)
 
 
-def _end_title(b: Builder) -> None:
+def _end_title(b: State) -> None:
     if b.pop_content("title"):
         b.title_depth = b.depth
 
 
-def _end_media_title(b: Builder) -> None:
+def _end_media_title(b: State) -> None:
     depth = b.title_depth
     _end_title(b)
     b.title_depth = depth
 
 
-def _start_description(b: Builder, attrs: dict[str, str]) -> None:
+def _start_description(b: State, attrs: dict[str, str]) -> None:
     if "summary" in b.context() and not b.has_content:
         b.summary_key = "content"
         _start_content(b, attrs)
@@ -171,11 +159,11 @@ def _start_description(b: Builder, attrs: dict[str, str]) -> None:
         b.push_content("description", attrs, HTML, b.infeed or b.inentry or b.insource)
 
 
-def _start_abstract(b: Builder, attrs: dict[str, str]) -> None:
+def _start_abstract(b: State, attrs: dict[str, str]) -> None:
     b.push_content("description", attrs, TEXT, b.infeed or b.inentry or b.insource)
 
 
-def _end_description(b: Builder) -> None:
+def _end_description(b: State) -> None:
     if b.summary_key == "content":
         _end_content(b)
     else:
@@ -183,7 +171,7 @@ def _end_description(b: Builder) -> None:
     b.summary_key = None
 
 
-def _start_summary(b: Builder, attrs: dict[str, str]) -> None:
+def _start_summary(b: State, attrs: dict[str, str]) -> None:
     if "summary" in b.context() and not b.has_content:
         b.summary_key = "content"
         _start_content(b, attrs)
@@ -192,7 +180,7 @@ def _start_summary(b: Builder, attrs: dict[str, str]) -> None:
         b.push_content("summary", attrs, TEXT, 1)
 
 
-def _end_summary(b: Builder) -> None:
+def _end_summary(b: State) -> None:
     if b.summary_key == "content":
         _end_content(b)
     else:
@@ -200,23 +188,23 @@ def _end_summary(b: Builder) -> None:
     b.summary_key = None
 
 
-def _start_content(b: Builder, attrs: dict[str, str]) -> None:
+def _start_content(b: State, attrs: dict[str, str]) -> None:
     b.has_content = 1
     b.push_content("content", attrs, TEXT, 1)
     b.stack[-1][3] = True  # feedparser pushes "content" twice: the first one stays behind
     b.push("content", 1)
 
 
-def _start_content_encoded(b: Builder, attrs: dict[str, str]) -> None:
+def _start_content_encoded(b: State, attrs: dict[str, str]) -> None:
     b.has_content = 1
     b.push_content("content", attrs, HTML, 1)
 
 
-def _start_body(b: Builder, attrs: dict[str, str]) -> None:
+def _start_body(b: State, attrs: dict[str, str]) -> None:
     b.push_content("content", attrs, XHTML, 1)
 
 
-def _end_content(b: Builder) -> None:
+def _end_content(b: State) -> None:
     kind = b.params.get("type")
     if kind is None:
         raise Unsure  # feedparser raises AttributeError and pops generically
@@ -226,19 +214,19 @@ def _end_content(b: Builder) -> None:
         b.save("summary", value)
 
 
-def _start_guid(b: Builder, attrs: dict[str, str]) -> None:
+def _start_guid(b: State, attrs: dict[str, str]) -> None:
     b.guidislink = attrs.get("ispermalink", "true") == "true"
     b.push("id", 1)
 
 
-def _end_guid(b: Builder) -> None:
+def _end_guid(b: State) -> None:
     value = b.pop("id")
     b.save("guidislink", b.guidislink and "link" not in b.context())
     if b.guidislink:
         b.save("link", value)
 
 
-def _start_link(b: Builder, attrs: dict[str, str]) -> None:
+def _start_link(b: State, attrs: dict[str, str]) -> None:
     attrs.setdefault("rel", "alternate")
     attrs.setdefault("type", "application/atom+xml" if attrs["rel"] == "self" else "text/html")
     context = b.context()
@@ -256,17 +244,17 @@ def _start_link(b: Builder, attrs: dict[str, str]) -> None:
         b.push("link", expecting)
 
 
-def _start_enclosure(b: Builder, attrs: dict[str, str]) -> None:
+def _start_enclosure(b: State, attrs: dict[str, str]) -> None:
     attrs = enforce_href(attrs)
     attrs["rel"] = "enclosure"
     b.context().setdefault("links", []).append(attrs)
 
 
 def _dates(key: str) -> tuple[Start, End]:
-    def start(b: Builder, attrs: dict[str, str]) -> None:
+    def start(b: State, attrs: dict[str, str]) -> None:
         b.push(key, 1)
 
-    def end(b: Builder) -> None:
+    def end(b: State) -> None:
         b.save(key + "_parsed", _parse_date(b.pop(key)), overwrite=True)
 
     return start, end
@@ -275,11 +263,11 @@ def _dates(key: str) -> tuple[Start, End]:
 def _text(name: str, expecting: int = 1) -> tuple[Start, End]:
     """Handlers that push a value we never read and pop it."""
 
-    def start(b: Builder, attrs: dict[str, str]) -> None:
+    def start(b: State, attrs: dict[str, str]) -> None:
         b.held.append(b.context())
         b.push(name, expecting)
 
-    def end(b: Builder) -> None:
+    def end(b: State) -> None:
         b.pop(name)
         if b.held.pop() is not b.context():
             raise Unsure
@@ -290,48 +278,48 @@ def _text(name: str, expecting: int = 1) -> tuple[Start, End]:
 def _construct(name: str) -> tuple[Start, End]:
     """Text constructs we never read (subtitle, rights, info)."""
 
-    def start(b: Builder, attrs: dict[str, str]) -> None:
+    def start(b: State, attrs: dict[str, str]) -> None:
         b.push_content(name, attrs, TEXT, 1)
 
-    def end(b: Builder) -> None:
+    def end(b: State) -> None:
         b.pop_content(name)
 
     return start, end
 
 
-def _nothing(b: Builder, attrs: dict[str, str]) -> None:
+def _nothing(b: State, attrs: dict[str, str]) -> None:
     pass
 
 
-def _attributes_only(b: Builder, attrs: dict[str, str]) -> None:
+def _attributes_only(b: State, attrs: dict[str, str]) -> None:
     b.context()  # media:content, cloud: stored under keys we never read
 
 
 def _generic_end(name: str) -> End:
     """An element whose start pushes nothing and whose end pops its own name (no match)."""
 
-    def end(b: Builder) -> None:
+    def end(b: State) -> None:
         b.pop(name, strict=False)
 
     return end
 
 
-def _start_license(b: Builder, attrs: dict[str, str]) -> None:
+def _start_license(b: State, attrs: dict[str, str]) -> None:
     b.context().setdefault("links", []).append({"rel": "license"})
 
 
-def _start_chapters(b: Builder, attrs: dict[str, str]) -> None:
+def _start_chapters(b: State, attrs: dict[str, str]) -> None:
     context = b.context()
     if "psc_chapters" not in context:
         b.chapters = True
         context["psc_chapters"] = True
 
 
-def _end_chapters(b: Builder) -> None:
+def _end_chapters(b: State) -> None:
     b.chapters = False
 
 
-def _start_chapter(b: Builder, attrs: dict[str, str]) -> None:
+def _start_chapter(b: State, attrs: dict[str, str]) -> None:
     if b.chapters and ("start" not in attrs or "psc_chapters" not in b.context()):
         raise Unsure  # feedparser raises TypeError or KeyError
 

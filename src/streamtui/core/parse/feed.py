@@ -128,7 +128,7 @@ def _run_feedparser(data: bytes, context: Context) -> Any:
 
 def _fast_parse(utf8: bytes) -> Any:
     """The fast path's result, or None: not sure (feedparser reads it), or a feedparser
-    without the helpers the fast path reuses (tests/test_fastfeed.py imports it and fails)."""
+    without the helpers the fast path reuses (tests/core/test_fastfeed.py imports it and fails)."""
     try:
         from streamtui.core.parse import fast
     except (ImportError, AttributeError):

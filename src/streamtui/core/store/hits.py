@@ -21,16 +21,16 @@ from __future__ import annotations
 
 import sqlite3
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Protocol
 
 from streamtui.core.errors import StoreError
 from streamtui.core.models import View
 from streamtui.core.store import search
 from streamtui.core.store.rows import HITS, filters
 from streamtui.core.text.query import literals, match_expression
-
-if TYPE_CHECKING:
-    from streamtui.core.store.connection import Database
 
 SEARCH_CAP = 1000
 """The most rows a query view holds: the best-ranked matches (Library.search_cap)."""
@@ -47,11 +47,22 @@ _TABLE = (
 )
 
 
+class Reading(Protocol):
+    """What the hits need of their database (connection.Database, which holds them): its
+    path for errors, and its reading connection, where the temp table lives."""
+
+    path: Path | None
+
+    def reading(self) -> AbstractContextManager[sqlite3.Connection]: ...
+
+    def _read(self, query: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]: ...
+
+
 class SearchHits:
     """The cache of a database's query views: which slot of ``search_hits`` holds which
     view, and what it was computed from."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Reading) -> None:
         self._database = database
         self.cap = SEARCH_CAP
         self.window = SEARCH_WINDOW

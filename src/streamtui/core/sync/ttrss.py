@@ -34,6 +34,10 @@ What it uses, and what each operation costs in requests:
 
 tt-rss gives no time at which an article's read or starred state changed (its ``last_read``
 and ``last_marked`` stay in its database), so :attr:`RemoteItem.changed` is None.
+
+Longer than 500 lines for a reason: one class for one API, whose requests and their costs (the
+list above) read top to bottom; the marks fingerprint, which stands alone, is in
+``_ttrss_counts.py``.
 """
 
 from __future__ import annotations

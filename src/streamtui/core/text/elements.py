@@ -1,15 +1,36 @@
-"""What the article builder (render.py) keeps of the elements open around the text: lists,
-items and quotations (:class:`Frame`), the link being read (:class:`OpenLink`), what a
-reader never sees (:class:`Hidden`); and how list items are numbered."""
+"""What the article builder (render.py) knows of elements: what each one is (inline styles,
+headings, void elements), what it keeps of those open around the text: lists, items and
+quotations (:class:`Frame`), the link being read (:class:`OpenLink`), what a reader never
+sees (:class:`Hidden`); how links (:class:`LinkNumbers`) and list items are numbered."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from streamtui.core.text.document import Link
 from streamtui.core.text.htmltext import BLOCKS, DROPPED
+from streamtui.core.text.links import resolve
+from streamtui.core.text.sanitize import sanitize
 
+INLINE = {
+    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "cite": "italic",
+    "var": "italic", "dfn": "italic", "figcaption": "italic", "code": "code", "kbd": "code",
+    "samp": "code", "tt": "code", "s": "strike", "strike": "strike", "del": "strike",
+    "u": "underline", "ins": "underline",
+}  # fmt: skip
+ANNOTATIONS = ("annotation", "annotation-xml")
+"""Skipped inside ``math``: its source as TeX or MathML, a copy of what it shows."""
+VOID = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+    "source", "track", "wbr",
+})  # fmt: skip
+"""Elements without content or end tag: hiding one hides only itself."""
+HEADINGS = {f"h{level}": level for level in range(1, 7)}
 SKIPPED = DROPPED | {"svg"}
+LABEL_MAX = 200
+"""Characters of a link's label at most."""
+BULLETS = ("• ", "◦ ", "▪ ")
 _DISPLAY_NONE = re.compile(r"(?:^|;)[ \t\n\r\f]*display[ \t\n\r\f]*:[ \t\n\r\f]*none\b", re.I)
 
 
@@ -31,6 +52,46 @@ class OpenLink:
     shown: bool = False
     """Its number already stands in the text (after an earlier block of its text)."""
     label: str = ""
+
+
+class LinkNumbers:
+    """The links of a document, numbered in order of first appearance: one number an
+    address (resolved against the page's ``base``, sanitised), named by the first text seen
+    for it, and marked when an image brought it."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self._numbers: dict[str, int] = {}
+        self._labels: dict[int, str] = {}
+        self._images: set[int] = set()
+        self._urls: list[str] = []
+
+    def number(self, href: str, image: bool) -> int | None:
+        """The number of ``href`` (a new one the first time), None for no address or a place
+        in this page."""
+        if not href.strip() or href.lstrip().startswith("#"):  # a place in this page
+            return None
+        url = sanitize(resolve(href, self.base))
+        if not url:
+            return None
+        number = self._numbers.get(url)
+        if number is None:
+            number = self._numbers[url] = len(self._urls) + 1
+            self._urls.append(url)
+            if image:
+                self._images.add(number)
+        return number
+
+    def label(self, number: int, text: str) -> None:
+        """The first text seen for a link (or an image's alt text) names it in the list."""
+        if text.strip() and not self._labels.get(number):
+            self._labels[number] = " ".join(text.split())[:LABEL_MAX]
+
+    def links(self) -> tuple[Link, ...]:
+        return tuple(
+            Link(number, url, self._labels.get(number, ""), number in self._images)
+            for number, url in enumerate(self._urls, 1)
+        )
 
 
 class Hidden:
@@ -79,6 +140,17 @@ def hides(attrs: list[tuple[str, str | None]]) -> bool:
         name == "hidden" or (name == "style" and bool(_DISPLAY_NONE.search(value or "")))
         for name, value in attrs
     )
+
+
+def item_marker(lists: list[Frame], attrs: dict[str, str | None]) -> str:
+    """The marker of a new item of the innermost open list of ``lists`` (counted on)."""
+    parent = lists[-1] if lists else Frame("ul", 0)
+    if parent.ordered:
+        parent.number = integer(attrs.get("value"), parent.number)
+        marker = f"{ordinal(parent.number, parent.style)}. "
+        parent.number += 1
+        return marker
+    return BULLETS[max(0, len(lists) - 1) % len(BULLETS)]
 
 
 def integer(value: str | None, default: int) -> int:

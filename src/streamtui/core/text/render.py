@@ -16,9 +16,9 @@ MathML shows the text of its token elements run together (``N×M``), inline wher
 what a reader never sees: scripts and styles, and elements hidden by the ``hidden``
 attribute or an inline ``display: none``.
 
-Longer than 500 lines for a reason: one HTMLParser whose callbacks share one state (the text
-so far, its spans, the open link, lists and table). What stands alone was taken out: the
-document (document.py), tables (tables.py), open elements and list numbers (elements.py).
+One HTMLParser whose callbacks share one state (the text so far, its spans, the open link,
+lists and table). What stands alone lives beside it: the document (document.py), tables
+(tables.py), what each element is, the open elements, link and list numbers (elements.py).
 """
 
 from __future__ import annotations
@@ -33,33 +33,30 @@ from streamtui.core.text.document import (
     Block,
     BlockKind,
     Document,
-    Link,
     StyleSpan,
     cells,
     clip_spans,
     text_document,
 )
-from streamtui.core.text.elements import SKIPPED, Frame, Hidden, OpenLink, hides, integer, ordinal
+from streamtui.core.text.elements import (
+    ANNOTATIONS,
+    HEADINGS,
+    INLINE,
+    LABEL_MAX,
+    SKIPPED,
+    VOID,
+    Frame,
+    Hidden,
+    LinkNumbers,
+    OpenLink,
+    hides,
+    integer,
+    item_marker,
+)
 from streamtui.core.text.htmltext import BLOCKS, _prepare, html_to_text
-from streamtui.core.text.links import resolve
 from streamtui.core.text.sanitize import sanitize
 from streamtui.core.text.tables import Table, grid, shows
 
-INLINE = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "cite": "italic",
-    "var": "italic", "dfn": "italic", "figcaption": "italic", "code": "code", "kbd": "code",
-    "samp": "code", "tt": "code", "s": "strike", "strike": "strike", "del": "strike",
-    "u": "underline", "ins": "underline",
-}  # fmt: skip
-ANNOTATIONS = ("annotation", "annotation-xml")
-"""Skipped inside ``math``: its source as TeX or MathML, a copy of what it shows."""
-VOID = frozenset({
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-    "source", "track", "wbr",
-})  # fmt: skip
-"""Elements without content or end tag: hiding one hides only itself."""
-HEADINGS = {f"h{level}": level for level in range(1, 7)}
-BULLETS = ("• ", "◦ ", "▪ ")
 MAX_INDENT = 40
 """Columns of list indentation at most, however deep the nesting."""
 MAX_QUOTE = 8
@@ -68,7 +65,6 @@ MAX_DEPTH = 48
 ones still show their text (an item still gets its marker), at the deepest level: every tag
 then costs the same however deep the markup goes (20,000 nested ``<ul><li>`` took 12 s when
 each item looked through all the open lists)."""
-LABEL_MAX = 200
 CHUNK = 64 * 1024
 
 _WHITESPACE = re.compile(r"[ \t\n\r\f]+")
@@ -94,7 +90,7 @@ def render_html(
                 break
             builder.feed(prepared[start : start + CHUNK])
         builder.finish()
-        blocks, links = tuple(builder.blocks), builder.link_list()
+        blocks, links = tuple(builder.blocks), builder.links.links()
     except Exception:  # the stdlib parser's asserts: fall back to the plain text
         blocks, links = text_document(html_to_text(html)).blocks, ()
     return Document(blocks, links, cut=total - len(html), total=total)
@@ -106,7 +102,6 @@ def render_html(
 class _Builder(HTMLParser):
     def __init__(self, base: str) -> None:
         super().__init__(convert_charrefs=True)
-        self.base = base
         self.blocks: list[Block] = []
         self._parts: list[str] = []
         self._length = 0
@@ -128,10 +123,7 @@ class _Builder(HTMLParser):
         self._pending: OpenLink | None = None  # closed, its number not yet shown
         self._gap = False  # whitespace after the pending link, held back with its number
         self._maths: list[tuple[bool, int, str]] = []  # open <math>: block, start, alttext
-        self._numbers: dict[str, int] = {}
-        self._labels: dict[int, str] = {}
-        self._images: set[int] = set()
-        self._urls: list[str] = []
+        self.links = LinkNumbers(base)
         self._tight_before = False
 
     # -- parser callbacks -----------------------------------------------------------------
@@ -269,33 +261,14 @@ class _Builder(HTMLParser):
         self._append("\n")
         self._space = True
 
-    def _number(self, href: str, image: bool) -> int | None:
-        if not href.strip() or href.lstrip().startswith("#"):  # a place in this page
-            return None
-        url = sanitize(resolve(href, self.base))
-        if not url:
-            return None
-        number = self._numbers.get(url)
-        if number is None:
-            number = self._numbers[url] = len(self._urls) + 1
-            self._urls.append(url)
-            if image:
-                self._images.add(number)
-        return number
-
-    def _label(self, number: int, text: str) -> None:
-        """The first text seen for a link (or an image's alt text) names it in the list."""
-        if text.strip() and not self._labels.get(number):
-            self._labels[number] = " ".join(text.split())[:LABEL_MAX]
-
     def _image(self, attrs: dict[str, str | None]) -> None:
         if (attrs.get("width"), attrs.get("height")) in (("1", "1"), ("0", "0")):
             return  # a tracking pixel
         alt = _INVISIBLE.sub("", sanitize(attrs.get("alt") or attrs.get("title") or ""))
-        number = self._number(attrs.get("src") or "", image=True)
+        number = self.links.number(attrs.get("src") or "", image=True)
         self._word(f"[image: {alt}]" if alt else "[image]", "image", number or 0)
         if number is not None:
-            self._label(number, alt)
+            self.links.label(number, alt)
         link = self._link
         if link is not None:
             # In a link, the link's number follows the image (once, however many images it
@@ -327,7 +300,7 @@ class _Builder(HTMLParser):
 
     def _open_link(self, href: str) -> None:
         self._close_link()  # an <a> in an <a> ends it
-        number = self._number(href, image=False)
+        number = self.links.number(href, image=False)
         pending = self._pending
         if pending is not None and number == pending.number:  # the same link goes on
             self._pending, self._link = None, pending
@@ -369,7 +342,7 @@ class _Builder(HTMLParser):
             return
         self._pending = None
         self._show_link_number(link, closing=True)
-        self._label(link.number, link.label)
+        self.links.label(link.number, link.label)
         if self._gap:
             self._gap = False
             if not self._space:
@@ -396,7 +369,7 @@ class _Builder(HTMLParser):
         if deep or (len(self._frames) >= MAX_DEPTH and not at_item):  # no deeper than that
             self._deep[tag] += 1
             if tag == "li":
-                self._marker = self._item_marker(attrs)
+                self._marker = item_marker(self._lists, attrs)
             return
         if tag in ("ul", "ol"):
             style = (attrs.get("type") or "1").strip()[:1] if tag == "ol" else ""
@@ -415,18 +388,8 @@ class _Builder(HTMLParser):
     def _start_item(self, attrs: dict[str, str | None]) -> None:
         if self._frames and self._frames[-1].tag == "li":  # <li> ends an open <li>
             self._close_frame("li")
-        self._marker = marker = self._item_marker(attrs)
+        self._marker = marker = item_marker(self._lists, attrs)
         self._push(Frame("li", min(self._indent() + cells(marker), MAX_INDENT)))
-
-    def _item_marker(self, attrs: dict[str, str | None]) -> str:
-        """The marker of a new item of the innermost open list (counted on)."""
-        parent = self._lists[-1] if self._lists else Frame("ul", 0)
-        if parent.ordered:
-            parent.number = integer(attrs.get("value"), parent.number)
-            marker = f"{ordinal(parent.number, parent.style)}. "
-            parent.number += 1
-            return marker
-        return BULLETS[max(0, len(self._lists) - 1) % len(BULLETS)]
 
     def _close_frame(self, tag: str) -> None:
         if self._deep[tag]:  # the end of one opened past MAX_DEPTH
@@ -526,9 +489,3 @@ class _Builder(HTMLParser):
         if self._table is not None:
             table, self._table = self._table, None
             self._emit_table(table)
-
-    def link_list(self) -> tuple[Link, ...]:
-        return tuple(
-            Link(number, url, self._labels.get(number, ""), number in self._images)
-            for number, url in enumerate(self._urls, 1)
-        )

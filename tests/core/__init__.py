@@ -1,0 +1,1 @@
+"""Tests of the core (src/streamtui/core): one module each, most without a terminal."""
