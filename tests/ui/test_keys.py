@@ -107,7 +107,7 @@ def test_an_unknown_theme_is_refused_by_the_app(tmp_path: Path, library: Library
 
 # -- the ids users write keep working wherever the bindings live ---------------------------
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def readme_ids() -> list[str]:

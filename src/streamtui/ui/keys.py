@@ -16,8 +16,6 @@ from textual.binding import Binding, BindingType
 from textual.keys import Keys, _character_to_key, key_to_character
 
 from streamtui.core.config import Config
-from streamtui.ui.screens.help import HelpScreen
-from streamtui.ui.screens.links import LinkScreen
 from streamtui.ui.widgets.article import ArticleView
 from streamtui.ui.widgets.search import SearchBar
 from streamtui.ui.widgets.sidebar import SourcesSidebar
@@ -80,6 +78,23 @@ SCREEN_KEYS: list[BindingType] = [binding for binding in EVERYWHERE if binding i
 """What the main screen binds (the palette's key is the app's)."""
 
 
+HELP_KEYS: list[BindingType] = [
+    Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+    Binding("j,down", "scroll(1)", "Scroll down", show=False, id="help.down"),
+    Binding("k,up", "scroll(-1)", "Scroll up", show=False, id="help.up"),
+    Binding("g,home", "top", "Top", show=False, id="help.top"),
+    Binding("G,end", "bottom", "Bottom", show=False, id="help.bottom"),
+    Binding("pagedown,ctrl+d,space", "page(1)", "Page down", show=False, id="help.page_down"),
+    Binding("pageup,ctrl+u", "page(-1)", "Page up", show=False, id="help.page_up"),
+]
+"""The help screen's keys (here, not in screens/help.py: the screens import this module)."""
+
+LINK_PROMPT_KEYS: list[BindingType] = [
+    Binding("escape", "dismiss(None)", "Cancel", id="links.cancel"),
+]
+"""The link prompt's keys (``f``, then a number)."""
+
+
 def key_tables() -> list[KeyTable]:
     """Every binding table, the global one first (for the keymap's checks, the help screen
     and the palette); the main screen's panes come next, in this order."""
@@ -89,8 +104,8 @@ def key_tables() -> list[KeyTable]:
         ("Article", ArticleView.BINDINGS, True),
         ("Sources", SourcesSidebar.BINDINGS, True),
         ("Search line", SearchBar.BINDINGS, False),
-        ("Link prompt", LinkScreen.BINDINGS, False),
-        ("Help", HelpScreen.BINDINGS, False),
+        ("Link prompt", LINK_PROMPT_KEYS, False),
+        ("Help", HELP_KEYS, False),
     ]
 
 

@@ -6,11 +6,13 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from streamtui.ui.keys import HELP_KEYS
 
 
 def help_content(sections: Iterable[tuple[str, list[tuple[str, str, str]]]]) -> Content:
@@ -29,15 +31,7 @@ def help_content(sections: Iterable[tuple[str, list[tuple[str, str, str]]]]) -> 
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
-        Binding("j,down", "scroll(1)", "Scroll down", show=False, id="help.down"),
-        Binding("k,up", "scroll(-1)", "Scroll up", show=False, id="help.up"),
-        Binding("g,home", "top", "Top", show=False, id="help.top"),
-        Binding("G,end", "bottom", "Bottom", show=False, id="help.bottom"),
-        Binding("pagedown,ctrl+d,space", "page(1)", "Page down", show=False, id="help.page_down"),
-        Binding("pageup,ctrl+u", "page(-1)", "Page up", show=False, id="help.page_up"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = HELP_KEYS
 
     def __init__(self, content: Content) -> None:
         super().__init__()

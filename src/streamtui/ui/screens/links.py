@@ -7,13 +7,14 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from streamtui.ui.format import safe
+from streamtui.ui.keys import LINK_PROMPT_KEYS
 
 NumberedLink = tuple[int, str, str]
 """(number, label, url) as the article lists them."""
@@ -34,9 +35,7 @@ def links_content(links: Sequence[NumberedLink]) -> Content:
 class LinkScreen(ModalScreen[int | None]):
     """Type a link's number; with nine links or fewer the digit alone is enough."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel", id="links.cancel"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = LINK_PROMPT_KEYS
 
     def __init__(self, links: Sequence[NumberedLink]) -> None:
         super().__init__()
