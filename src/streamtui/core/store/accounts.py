@@ -1,0 +1,522 @@
+"""Server accounts in the store (issue 14): the accounts, their feeds as sources, their items
+with the server's id and the state the server was last seen to hold, and the queue of marks
+made here that the server has not acknowledged.
+
+Every write a sync makes is one transaction with what it depends on: a page of items with
+the watermark that says it was stored (a sync killed at any moment resumes after the last
+page kept), the server's states with the conflicts they settle against the queue (the user
+marking meanwhile waits for the transaction, or comes after it), an acknowledged push with
+the marks it settles. The queue itself is written by marks.py, in the transaction of each
+mark or star (marks.queue_marks)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from streamtui.core import dates
+from streamtui.core.errors import DuplicateSourceError
+from streamtui.core.models import Account, Item, NewSource, SourceKind
+from streamtui.core.store import search
+from streamtui.core.store.items import ItemsPart
+from streamtui.core.store.naming import NamePicker, name_key
+from streamtui.core.store.sources import insert_source, picker
+from streamtui.core.store.sql import select_in
+from streamtui.core.sync.conflicts import Pending, settle
+
+AXES = ("read", "starred")
+KINDS = {"read": ("read", "unread"), "starred": ("star", "unstar")}
+"""The mark kinds of each axis (the first sets it)."""
+OTHER_FEED = "*"
+"""The remote id of an account's source for items of no feed it lists (tt-rss's archived
+articles, a feed removed since): made when first needed."""
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteFeedRow:
+    """A feed of an account as a sync lists it."""
+
+    remote_id: str
+    title: str
+    url: str
+    category_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteEntry:
+    """An account item as a sync pulled it: the item (sanitised, its id made), its feed's
+    source, the server's id and state, and when the server says that state changed."""
+
+    source_id: int
+    item: Item
+    remote_id: str
+    read: bool
+    starred: bool
+    changed: float | None = None
+
+
+@dataclass(slots=True)
+class RemoteStats:
+    """What storing a sync's page or listing did here."""
+
+    added: dict[int, int] = field(default_factory=dict)
+    """New items, by source id."""
+    updated: int = 0
+    changed: int = 0
+    """Items whose read or starred state changed here because it changed there."""
+    dropped: int = 0
+    """Queued marks dropped: they lost a conflict, or the server agreed already."""
+    missing: frozenset[str] = frozenset()
+    """Ids a listing named that are not stored here (to pull)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A mark waiting to be sent."""
+
+    seq: int
+    remote_id: str
+    kind: str
+    at: float
+
+
+class AccountsPart(ItemsPart):
+    """Accounts, their feeds, their items' server state, and the queue."""
+
+    # -- the accounts ------------------------------------------------------------------------
+
+    def add_account(self, name: str, kind: str, url: str, user: str, key: str) -> Account:
+        """Add an account named ``name`` (or ``name (2)``... when taken); StoreError naming
+        the other account when one with the same key (kind, URL, user) is there."""
+        with self._write() as db:
+            taken = db.execute("SELECT name FROM accounts WHERE key = ?", (key,)).fetchone()
+            if taken is not None:
+                raise DuplicateSourceError(url, str(taken[0]))
+            names = NamePicker(
+                lambda k: (
+                    db.execute("SELECT 1 FROM accounts WHERE name_key = ?", (k,)).fetchone()
+                    is not None
+                )
+            )
+            chosen = names.pick(name)
+            cursor = db.execute(
+                "INSERT INTO accounts (name, name_key, kind, url, user, key, added_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (chosen, name_key(chosen), kind, url, user, key, time.time()),
+            )
+            assert cursor.lastrowid is not None
+            return Account(cursor.lastrowid, chosen, kind, url, user, key)
+
+    def accounts(self) -> list[Account]:
+        """Every account, with how many marks wait to be sent."""
+        return [
+            Account(
+                int(str(row[0])),
+                str(row[1]),
+                str(row[2]),
+                str(row[3]),
+                str(row[4]),
+                str(row[5]),
+                None if row[6] is None else dates.from_stamp(row[6]),
+                str(row[7]),
+                str(row[8]),
+                int(str(row[9])),
+            )
+            for row in self._read(
+                "SELECT a.id, a.name, a.kind, a.url, a.user, a.key, a.synced_at, a.last_error, "
+                "a.note, (SELECT count(*) FROM pending_marks p WHERE p.account_id = a.id) "
+                "FROM accounts a ORDER BY a.id"
+            )
+        ]
+
+    def account_state(self, account_id: int) -> str:
+        """The account's sync state as stored (SyncState JSON; "" before its first sync)."""
+        rows = self._read("SELECT state FROM accounts WHERE id = ?", (account_id,))
+        return str(rows[0][0]) if rows else ""
+
+    def finish_sync(
+        self,
+        account_id: int,
+        *,
+        error: str,
+        note: str = "",
+        synced_at: float | None = None,
+        state: str | None = None,
+    ) -> None:
+        """Keep how a sync ended: its error ("" for none), its note, when it ended (a sync
+        that failed keeps the time of the last one that did not) and its final state."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE accounts SET last_error = ?, note = ?, "
+                "synced_at = coalesce(?, synced_at), state = coalesce(?, state) WHERE id = ?",
+                (error, note, synced_at, state, account_id),
+            )
+            if synced_at is not None:
+                db.execute(
+                    "UPDATE sources SET updated_at = ? WHERE account_id = ?",
+                    (synced_at, account_id),
+                )
+
+    def remove_account(self, account_id: int) -> None:
+        """Remove an account with its sources, items and queue (local sources stay)."""
+        with self._write() as db:
+            items = db.execute(
+                "SELECT i.id FROM items i JOIN sources s ON s.id = i.source_id "
+                "WHERE s.account_id = ?",
+                (account_id,),
+            )
+            search.forget(db, [str(found[0]) for found in items])
+            db.execute("DELETE FROM sources WHERE account_id = ?", (account_id,))
+            db.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
+            self.hits.changed()
+
+    # -- its feeds ----------------------------------------------------------------------------
+
+    def store_account_feeds(
+        self,
+        account_id: int,
+        categories: Sequence[tuple[str, str]],
+        feeds: Sequence[RemoteFeedRow],
+    ) -> dict[str, int]:
+        """Make the account's sources the feeds it lists now (new ones added, titles, URLs
+        and categories followed, a name given here kept, those gone removed with their
+        items); ``categories`` are (id, title). Returns the source id of each remote id."""
+        titles = dict(categories)
+        with self._write() as db:
+            db.execute("DELETE FROM account_categories WHERE account_id = ?", (account_id,))
+            db.executemany(
+                "INSERT OR REPLACE INTO account_categories (account_id, remote_id, title) "
+                "VALUES (?, ?, ?)",
+                [(account_id, cat_id, title) for cat_id, title in categories],
+            )
+            stored = {
+                str(remote): (int(sid), str(name), str(title))
+                for sid, remote, name, title in db.execute(
+                    "SELECT id, remote_id, name, remote_title FROM sources WHERE account_id = ?",
+                    (account_id,),
+                )
+            }
+            mapping: dict[str, int] = {}
+            for feed in feeds:
+                title = feed.title or feed.url or f"feed {feed.remote_id}"
+                folder = titles.get(feed.category_id, "")
+                found = stored.get(feed.remote_id)
+                if found is None:
+                    mapping[feed.remote_id] = self._new_feed(db, account_id, feed, title, folder)
+                    continue
+                source_id, name, remote_title = found
+                mapping[feed.remote_id] = source_id
+                fields: dict[str, object] = {
+                    "feed_url": feed.url,
+                    "category_id": feed.category_id,
+                    "folder": folder,
+                    "remote_title": title,
+                }
+                if name == remote_title and title != remote_title:  # not renamed here
+                    new_name = picker(db, exclude=source_id).pick(title)
+                    fields.update(name=new_name, name_key=name_key(new_name))
+                assignments = ", ".join(f"{column} = ?" for column in fields)
+                db.execute(
+                    f"UPDATE sources SET {assignments} WHERE id = ?", (*fields.values(), source_id)
+                )
+            gone = [
+                sid for remote, (sid, _, _) in stored.items()
+                if remote not in mapping and remote != OTHER_FEED
+            ]  # fmt: skip
+            if OTHER_FEED in stored:
+                mapping[OTHER_FEED] = stored[OTHER_FEED][0]
+            for source_id in gone:
+                ids = db.execute("SELECT id FROM items WHERE source_id = ?", (source_id,))
+                search.forget(db, [str(found[0]) for found in ids])
+                db.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+            if gone:
+                self.hits.changed()
+        return mapping
+
+    def other_feed(self, account_id: int, account_name: str) -> int:
+        """The account's source for items of no feed it lists, made when first needed."""
+        with self._write() as db:
+            found = db.execute(
+                "SELECT id FROM sources WHERE account_id = ? AND remote_id = ?",
+                (account_id, OTHER_FEED),
+            ).fetchone()
+            if found is not None:
+                return int(found[0])
+            row = RemoteFeedRow(OTHER_FEED, f"{account_name}: other items", "")
+            return self._new_feed(db, account_id, row, row.title, "")
+
+    @staticmethod
+    def _new_feed(
+        db: sqlite3.Connection, account_id: int, feed: RemoteFeedRow, title: str, folder: str
+    ) -> int:
+        location = f"account:{account_id}:{feed.remote_id}"
+        source = insert_source(
+            db, NewSource(title, SourceKind.ACCOUNT, location, folder, key=location), picker(db)
+        )
+        db.execute(
+            "UPDATE sources SET account_id = ?, remote_id = ?, remote_title = ?, "
+            "category_id = ?, feed_url = ? WHERE id = ?",
+            (account_id, feed.remote_id, title, feed.category_id, feed.url, source.id),
+        )
+        return source.id
+
+    def account_feeds(self, account_id: int) -> dict[str, int]:
+        """The source id of each of the account's remote feed ids."""
+        return {
+            str(remote): int(str(sid))
+            for sid, remote in self._read(
+                "SELECT id, remote_id FROM sources WHERE account_id = ?", (account_id,)
+            )
+        }
+
+    def account_categories(self, account_id: int) -> list[tuple[str, str]]:
+        """(id, title) of each category of the account, as last synced."""
+        return [
+            (str(cat), str(title))
+            for cat, title in self._read(
+                "SELECT remote_id, title FROM account_categories WHERE account_id = ? "
+                "ORDER BY title",
+                (account_id,),
+            )
+        ]
+
+    # -- its items ----------------------------------------------------------------------------
+
+    def store_remote(
+        self,
+        account_id: int,
+        entries: Sequence[RemoteEntry],
+        *,
+        seen_at: float,
+        state: str | None = None,
+    ) -> RemoteStats:
+        """Store a page of pulled items and, in the same transaction, ``state`` (the
+        watermark saying the page is in). A new item takes the server's state; a stored one
+        settles each axis against the queue (core/sync/conflicts.py); ``seen_at``: when a
+        change there with no time of its own counts as made."""
+        stats = RemoteStats()
+        with self._write() as db:
+            if entries:
+                where = self._item_sources(db, [e.item.id for e in entries])
+                by_source: dict[int, list[Item]] = defaultdict(list)
+                for entry in entries:
+                    by_source[where.get(entry.item.id, entry.source_id)].append(entry.item)
+                for source_id, items in by_source.items():
+                    written = self._write_items(db, source_id, items, remove_missing=False)
+                    if written.added:
+                        stats.added[source_id] = written.added
+                    stats.updated += written.updated
+                there = {e.item.id: (e.remote_id, e.read, e.starred, e.changed) for e in entries}
+                self._settle(db, account_id, there, seen_at, stats)
+            if state is not None:
+                db.execute("UPDATE accounts SET state = ? WHERE id = ?", (state, account_id))
+        return stats
+
+    def apply_listing(
+        self,
+        account_id: int,
+        unread: Collection[str],
+        starred: Collection[str],
+        *,
+        seen_at: float,
+        keep: Collection[str] = (),
+    ) -> RemoteStats:
+        """The server's lists of every unread and every starred item: each stored item of
+        the account settles its state against them (an item in neither is read and not
+        starred there), except those in ``keep`` (items the server forgot: what is here
+        stays). ``missing``: the listed ids not stored here."""
+        stats = RemoteStats()
+        unread_set, starred_set = set(unread), set(starred)
+        with self._write() as db:
+            rows = db.execute(
+                "SELECT item_id, remote_id FROM remote_items WHERE account_id = ?", (account_id,)
+            ).fetchall()
+            known = {str(remote) for _, remote in rows}
+            there = {
+                str(item_id): (str(remote), str(remote) not in unread_set,
+                               str(remote) in starred_set, None)
+                for item_id, remote in rows
+                if str(remote) not in keep
+            }  # fmt: skip
+            self._settle(db, account_id, there, seen_at, stats)
+        stats.missing = frozenset((unread_set | starred_set) - known)
+        return stats
+
+    def vanished_stars(self, account_id: int, starred: Collection[str]) -> list[str]:
+        """Remote ids seen starred there last time and missing from ``starred`` now: unstarred
+        there, or forgotten by the server (the caller asks which)."""
+        wanted = set(starred)
+        return [
+            str(remote)
+            for (remote,) in self._read(
+                "SELECT remote_id FROM remote_items WHERE account_id = ? AND server_starred = 1",
+                (account_id,),
+            )
+            if str(remote) not in wanted
+        ]
+
+    def _settle(
+        self,
+        db: sqlite3.Connection,
+        account_id: int,
+        there: Mapping[str, tuple[str, bool, bool, float | None]],
+        seen_at: float,
+        stats: RemoteStats,
+    ) -> None:
+        """Settle every item of ``there`` (item id -> remote id, read, starred, change time)
+        against its last seen state and the queue, and keep the outcome."""
+        ids = list(there)
+        seen = {
+            str(row[0]): (bool(row[1]), bool(row[2]))
+            for row in select_in(
+                db, "SELECT item_id, server_read, server_starred FROM remote_items", "item_id", ids
+            )
+        }
+        here = {
+            str(row[0]): (bool(row[1]), bool(row[2]))
+            for row in select_in(db, "SELECT id, read, starred FROM items", "id", ids)
+        }
+        pending = _pending(db, account_id, [there[i][0] for i in ids if i in seen])
+        new_rows, seen_rows, drops, reads, stars = [], [], [], [], []
+        for item_id, (remote_id, read, starred, changed) in there.items():
+            if item_id not in here:
+                continue
+            now_here = here[item_id]
+            if item_id not in seen:  # new here: the server's state, as it is
+                new_rows.append((item_id, account_id, remote_id, int(read), int(starred)))
+                outcome = [(read, read), (starred, starred)]
+                drop = [False, False]
+            else:
+                queued = pending.get(remote_id, {})
+                results = [
+                    settle(
+                        here=now_here[n],
+                        seen=seen[item_id][n],
+                        there=(read, starred)[n],
+                        pending=queued.get(axis),
+                        there_at=changed if changed is not None else seen_at,
+                    )
+                    for n, axis in enumerate(AXES)
+                ]
+                outcome = [(r.here, r.seen) for r in results]
+                drop = [r.drop for r in results]
+                seen_rows.append((int(outcome[0][1]), int(outcome[1][1]), item_id))
+            for n, axis in enumerate(AXES):
+                if drop[n]:
+                    drops.append((account_id, remote_id, *KINDS[axis]))
+            if outcome[0][0] != now_here[0]:
+                # read elsewhere: when it changed there, else (a new item) at no known time
+                at = changed if changed is not None else seen_at if item_id in seen else 0.0
+                reads.append((int(outcome[0][0]), at, item_id))
+            if outcome[1][0] != now_here[1]:
+                stars.append((int(outcome[1][0]), item_id))
+            if outcome[0][0] != now_here[0] or outcome[1][0] != now_here[1]:
+                stats.changed += 1
+        db.executemany(
+            "INSERT OR REPLACE INTO remote_items (item_id, account_id, remote_id, server_read,"
+            " server_starred) VALUES (?, ?, ?, ?, ?)",
+            new_rows,
+        )
+        db.executemany(
+            "UPDATE remote_items SET server_read = ?, server_starred = ? WHERE item_id = ?",
+            seen_rows,
+        )
+        for dropped in drops:
+            cursor = db.execute(
+                "DELETE FROM pending_marks WHERE account_id = ? AND remote_id = ? "
+                "AND kind IN (?, ?)",
+                dropped,
+            )
+            stats.dropped += max(0, cursor.rowcount)
+        db.executemany(
+            "UPDATE items SET read = ?, read_at = CASE WHEN ? > 0 THEN ? END WHERE id = ?",
+            [(state, state, at, item_id) for state, at, item_id in reads],
+        )
+        db.executemany("UPDATE items SET starred = ? WHERE id = ?", stars)
+        if reads or stars:
+            self.hits.changed()
+
+    @staticmethod
+    def _item_sources(db: sqlite3.Connection, item_ids: Sequence[str]) -> dict[str, int]:
+        """The source each of these items is stored under now (an item stays where it is)."""
+        return {
+            str(item_id): int(source_id)
+            for item_id, source_id in select_in(
+                db, "SELECT id, source_id FROM items", "id", list(item_ids)
+            )
+        }
+
+    # -- the queue ----------------------------------------------------------------------------
+
+    def pending(self, account_id: int, limit: int | None = None) -> list[Queued]:
+        """The marks waiting for the account, oldest first."""
+        rows = self._read(
+            "SELECT seq, remote_id, kind, at FROM pending_marks WHERE account_id = ? "
+            "ORDER BY seq LIMIT ?",
+            (account_id, -1 if limit is None else limit),
+        )
+        return [Queued(int(str(r[0])), str(r[1]), str(r[2]), float(str(r[3]))) for r in rows]
+
+    def settle_pushed(
+        self,
+        account_id: int,
+        up_to: int,
+        settled: Iterable[tuple[str, str, bool]],
+    ) -> int:
+        """The server acknowledged marks: for each (remote id, axis, state it now has) the
+        queued marks of that item and axis up to ``up_to`` go, and the state is remembered as
+        the server's. Marks queued after ``up_to`` stay. Returns how many marks went."""
+        went = 0
+        with self._write() as db:
+            for remote_id, axis, state in settled:
+                cursor = db.execute(
+                    "DELETE FROM pending_marks WHERE account_id = ? AND remote_id = ? "
+                    "AND kind IN (?, ?) AND seq <= ?",
+                    (account_id, remote_id, *KINDS[axis], up_to),
+                )
+                went += max(0, cursor.rowcount)
+                db.execute(
+                    f"UPDATE remote_items SET server_{axis} = ? "
+                    "WHERE account_id = ? AND remote_id = ?",
+                    (int(state), account_id, remote_id),
+                )
+        return went
+
+    def remote_ids(self, item_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """(account id, remote id) of the account items among ``item_ids``."""
+        with self._read_lock:
+            rows = list(
+                select_in(
+                    self._reader,
+                    "SELECT item_id, account_id, remote_id FROM remote_items",
+                    "item_id",
+                    list(item_ids),
+                )
+            )
+        return {str(item): (int(account), str(remote)) for item, account, remote in rows}
+
+
+def _pending(
+    db: sqlite3.Connection, account_id: int, remote_ids: Sequence[str]
+) -> dict[str, dict[str, Pending]]:
+    """The latest queued mark of each axis of these items."""
+    found: dict[str, dict[str, Pending]] = {}
+    if not db.execute(
+        "SELECT 1 FROM pending_marks WHERE account_id = ? LIMIT 1", (account_id,)
+    ).fetchone():
+        return found
+    rows = select_in(
+        db,
+        "SELECT remote_id, kind, at, seq FROM pending_marks",
+        "remote_id",
+        list(remote_ids),
+        where="account_id = ?",
+        params=(account_id,),
+    )
+    for remote_id, kind, at, _ in sorted(rows, key=lambda r: int(r[3])):
+        axis = "read" if kind in KINDS["read"] else "starred"
+        found.setdefault(str(remote_id), {})[axis] = Pending(kind in ("read", "star"), float(at))
+    return found
