@@ -131,6 +131,12 @@ def export(library: Library, args: argparse.Namespace) -> int:
             f"the password of {left_out} feed(s) was left out of the export "
             f"(it stays in {library.credentials.where})"
         )
+    carried = library.account_feeds_left_out()
+    if carried:
+        fail(
+            f"{carried} feed(s) of server accounts were left out of the export (each server "
+            "keeps its own list; export it there)"
+        )
     return 0
 
 

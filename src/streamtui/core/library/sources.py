@@ -241,9 +241,11 @@ class SourcesPart(LibraryBase):
         return SyncReport(source, stats, problems)
 
     def sync_all(self) -> Iterator[SyncReport]:
-        """Re-read every local source (feeds are fetched by :meth:`refresh`)."""
+        """Re-read every local source (feeds are fetched and accounts synced by
+        :meth:`refresh`)."""
+        local = (SourceKind.FOLDER, SourceKind.FILE, SourceKind.BUNDLED)
         for source in self.store.sources():
-            if source.kind is not SourceKind.FEED:
+            if source.kind in local:
                 yield self.sync(source)
 
     def _load_local(self, location: str) -> LoadResult | None:
