@@ -137,6 +137,14 @@ class AccountsPart(ItemsPart):
         rows = self._read("SELECT state FROM accounts WHERE id = ?", (account_id,))
         return str(rows[0][0]) if rows else ""
 
+    def listing_due(self, account_id: int) -> bool:
+        """Whether the next sync lists every unread and starred id whatever the backend says:
+        marks were pushed since the last listing (a backend's cheap look for changes there,
+        such as tt-rss's counters, compares with the state before that push, which another
+        client may have brought back)."""
+        rows = self._read("SELECT relist FROM accounts WHERE id = ?", (account_id,))
+        return bool(rows and rows[0][0])
+
     def finish_sync(
         self,
         account_id: int,
@@ -342,6 +350,7 @@ class AccountsPart(ItemsPart):
                 if str(remote) not in keep
             }  # fmt: skip
             self._settle(db, account_id, there, seen_at, stats)
+            db.execute("UPDATE accounts SET relist = 0 WHERE id = ?", (account_id,))
         stats.missing = frozenset((unread_set | starred_set) - known)
         return stats
 
@@ -471,6 +480,7 @@ class AccountsPart(ItemsPart):
         the server's. Marks queued after ``up_to`` stay. Returns how many marks went."""
         went = 0
         with self._write() as db:
+            db.execute("UPDATE accounts SET relist = 1 WHERE id = ?", (account_id,))
             for remote_id, axis, state in settled:
                 cursor = db.execute(
                     "DELETE FROM pending_marks WHERE account_id = ? AND remote_id = ? "

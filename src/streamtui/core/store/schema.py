@@ -96,7 +96,8 @@ CREATE TABLE accounts (
     added_at REAL NOT NULL,
     synced_at REAL,
     last_error TEXT NOT NULL DEFAULT '',
-    note TEXT NOT NULL DEFAULT ''
+    note TEXT NOT NULL DEFAULT '',
+    relist INTEGER NOT NULL DEFAULT 0  -- marks were pushed: list every id at the next sync
 );
 CREATE TABLE account_categories (
     account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,

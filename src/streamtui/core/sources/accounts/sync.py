@@ -5,8 +5,10 @@
    the watermark that says it is in (a sync killed at any moment resumes after it). An item
    already here settles its read and starred state against the marks queued here
    (core/sync/conflicts.py: the newer change wins).
-3. When the backend cannot tell that no older item changed there (``marks_changed``), the
-   lists of every unread and every starred id: every item here settles against them, so an
+3. When the backend cannot tell that no older item changed there (``marks_changed``), or
+   when marks were pushed since the last listing (a cheap look for changes, such as tt-rss's
+   counters, compared with the state before that push), the lists of every unread and every
+   starred id: every item here settles against them, so an
    item read elsewhere however old it is, and a star set there on any item, arrive here;
    listed items never pulled (a star on an old item) are pulled by id. A star gone from the
    list is checked first: an item the server forgot keeps its star here.
@@ -145,12 +147,13 @@ class AccountSync:
 
     async def _pull(self, started: float) -> None:
         state = SyncState.from_json(await self._db(self.store.account_state, self.account.id))
+        due = await self._db(self.store.listing_due, self.account.id)
         last = state
         async with _closing(self.backend.items_since(state)) as pages:
             async for page in pages:
                 await self._store(page.items, started, page.state.to_json())
                 last = page.state
-        if not last.marks_changed:
+        if not last.marks_changed and not due:
             return
         unread, starred = await asyncio.gather(
             self.backend.unread_ids(), self.backend.starred_ids()
