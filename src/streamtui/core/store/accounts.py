@@ -469,6 +469,14 @@ class AccountsPart(ItemsPart):
         )
         return [Queued(int(str(r[0])), str(r[1]), str(r[2]), float(str(r[3]))) for r in rows]
 
+    def mark_sent(self, account_id: int, up_to: int) -> None:
+        """The queued marks up to ``up_to`` are about to be sent (see conflicts.Pending)."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE pending_marks SET sent = 1 WHERE account_id = ? AND seq <= ?",
+                (account_id, up_to),
+            )
+
     def settle_pushed(
         self,
         account_id: int,
@@ -520,13 +528,18 @@ def _pending(
         return found
     rows = select_in(
         db,
-        "SELECT remote_id, kind, at, seq FROM pending_marks",
+        "SELECT remote_id, kind, at, seq, sent FROM pending_marks",
         "remote_id",
         list(remote_ids),
         where="account_id = ?",
         params=(account_id,),
     )
-    for remote_id, kind, at, _ in sorted(rows, key=lambda r: int(r[3])):
+    sent: dict[tuple[str, str], frozenset[bool]] = defaultdict(frozenset)
+    for remote_id, kind, at, _, was_sent in sorted(rows, key=lambda r: int(r[3])):
         axis = "read" if kind in KINDS["read"] else "starred"
-        found.setdefault(str(remote_id), {})[axis] = Pending(kind in ("read", "star"), float(at))
+        state = kind in ("read", "star")
+        key = (str(remote_id), axis)
+        if was_sent:
+            sent[key] = sent[key] | {state}
+        found.setdefault(str(remote_id), {})[axis] = Pending(state, float(at), sent[key])
     return found

@@ -129,7 +129,8 @@ CREATE TABLE pending_marks (
     item_id TEXT NOT NULL,
     remote_id TEXT NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('read', 'unread', 'star', 'unstar')),
-    at REAL NOT NULL
+    at REAL NOT NULL,
+    sent INTEGER NOT NULL DEFAULT 0  -- sent once, not acknowledged yet
 );
 CREATE INDEX pending_marks_by_account ON pending_marks (account_id, remote_id);
 """

@@ -16,6 +16,11 @@ away from ``seen``, it now agrees with a server that changed too. They disagree 
 side changed it twice (read, then unread again) while the other changed it once; then the
 side whose last change is newer wins. A state unchanged there never overrides a queued mark
 (it is sent); with nothing queued, the state there is taken, so the two never drift apart.
+
+A change there that a mark of this side, sent and not yet acknowledged, would explain (read
+sent, then unread here, and the server now says read) is taken as that mark, whose
+acknowledgement a crash kept from being stored: it never beats the later mark here, which
+would undo the user's last change.
 """
 
 from __future__ import annotations
@@ -25,10 +30,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Pending:
-    """The latest mark queued here on one axis of one item: the state it sets, and when."""
+    """The latest mark queued here on one axis of one item: the state it sets, and when;
+    ``sent``: the states of the queued marks of this axis already sent once (a crash, or a
+    connection lost, kept their acknowledgement from being written)."""
 
     state: bool
     at: float
+    sent: frozenset[bool] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +63,8 @@ def settle(
         return Settled(there, there)
     if pending is None or pending.state == there:
         return Settled(there, there, drop=pending is not None)
-    if pending.at > there_at:  # the change here is newer: it stays queued, and wins
+    if there in pending.sent or pending.at > there_at:
+        # the change there is this side's own mark (sent, its acknowledgement lost to a
+        # crash), or older than the latest one here: the latest one here goes out
         return Settled(here, there)
     return Settled(there, there, drop=True)

@@ -235,6 +235,7 @@ class AccountSync:
         marks = [Mark(q.remote_id, MarkKind(q.kind)) for q in queued]
         up_to = queued[-1].seq
         latest = {(m.item_id, m.kind.axis): m.kind.sets for m in marks}
+        await self._db(self.store.mark_sent, self.account.id, up_to)
         missing = 0
         async with _closing(self.backend.push(marks)) as pushes:
             async for pushed in pushes:
