@@ -390,3 +390,13 @@ def test_a_refresh_syncs_accounts_beside_local_sources(there: ServerThere, tmp_p
     finally:
         there.up()
     assert summary.failed == 1 and summary.failures[0].startswith("work: ")
+
+
+def test_adding_directly_a_feed_an_account_carries_says_so(
+    there: ServerThere, tmp_path: Path
+) -> None:
+    k = there.feed(1)
+    library = added(library_at(tmp_path), there)
+    with pytest.raises(StreamtuiError, match="account 'work' carries it already"):
+        library.add_source(there.site.feed_url(k))
+    assert [s.name for s in library.sources() if s.kind is SourceKind.FEED] == []

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from streamtui.core.credentials import Credential
 from streamtui.core.errors import DuplicateSourceError, SourceError, StreamtuiError
 from streamtui.core.library.sources import SourcesPart
+from streamtui.core.library.tree import SourceTree, source_tree
 from streamtui.core.models import Account, AccountReport, RefreshEvent, Source, SourceKind
 from streamtui.core.text.redact import origin, without_login
 from streamtui.core.text.sanitize import excerpt, sanitize
@@ -41,6 +42,11 @@ class AccountsPart(SourcesPart):
     def accounts(self) -> list[Account]:
         """Every account, with its last sync, its error and the marks waiting to be sent."""
         return self.store.accounts()
+
+    def source_tree(self) -> SourceTree:
+        """The sources as the sidebar groups them: each account with its categories and
+        feeds, local sources under their OPML folders, each group with its counts."""
+        return source_tree(self.store.sources(), self.store.accounts())
 
     def find_account(self, reference: str) -> Account:
         """An account by its name (case-insensitive) or number."""
@@ -86,7 +92,9 @@ class AccountsPart(SourcesPart):
         except StreamtuiError:
             self.store.remove_account(account.id)
             raise
-        return account, self.sync_accounts([account.name], limits=limits)[0]
+        report = self.sync_accounts([account.name], limits=limits)[0]
+        report.covered = tuple(s.name for s in self.store.sources() if s.covered == account.name)
+        return account, report
 
     def remove_account(self, reference: str) -> Account:
         """Remove an account here: its sources, items, queue and kept login (nothing is
