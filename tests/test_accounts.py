@@ -267,6 +267,7 @@ def test_the_newer_star_wins_both_ways_on_one_item(there: ServerThere, tmp_path:
         ("malformed", "not valid JSON"),
         ("huge", "larger than"),
         ("slow", "timed out"),
+        ("401", "password"),
     ],
 )
 def test_a_failing_server_is_one_line_on_the_account_and_loses_nothing(
@@ -277,7 +278,7 @@ def test_a_failing_server_is_one_line_on_the_account_and_loses_nothing(
     title = f"Feed {k} item 1"
     library.mark_read([row(library, title).id])
     server = there.server.http
-    if fault in ("500", "503"):
+    if fault in ("500", "503", "401"):
         server.inject(status=int(fault))
     elif fault == "malformed":
         server.inject(malformed=True)
@@ -400,3 +401,15 @@ def test_adding_directly_a_feed_an_account_carries_says_so(
     with pytest.raises(StreamtuiError, match="account 'work' carries it already"):
         library.add_source(there.site.feed_url(k))
     assert [s.name for s in library.sources() if s.kind is SourceKind.FEED] == []
+
+
+def test_removing_an_account_feed_unsubscribes_it_on_the_server(
+    there: ServerThere, tmp_path: Path
+) -> None:
+    k = there.feed(1)
+    library = added(library_at(tmp_path), there)
+    removed = library.remove_source(f"Feed {k}")
+    assert removed.account == "work"
+    assert there.server.store.feed_by_url(there.site.feed_url(k)) is None
+    library.sync_accounts()
+    assert f"Feed {k}" not in library.source_names().values()

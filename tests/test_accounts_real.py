@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from accountsync import FeverThere, There, TtrssThere, here, library_at, row, source_of
+from streamtui.core.errors import StreamtuiError
 from streamtui.core.fetch import Limits
 from streamtui.core.library import Library
 from support.servers.coldsweat import Coldsweat
@@ -169,3 +170,18 @@ def test_newsboat_agrees_with_streamtui_on_tiny_tiny_rss(
     newsboat.mark_read(theirs)
     library.sync_accounts()
     assert here(library, theirs) == (True, False)
+
+
+def test_fever_says_plainly_that_it_cannot_add_or_remove_feeds(
+    coldsweat: Coldsweat, coldsweat_relay: Relay, feed_site: FeedSite, tmp_path: Path
+) -> None:
+    there = FeverThere(coldsweat, coldsweat_relay, feed_site)
+    k = there.feed(1)
+    library = account(library_at(tmp_path), there)
+    why = library.why_no_subscriptions("home")
+    assert "cannot add or remove feeds" in why
+    with pytest.raises(StreamtuiError, match="cannot add or remove feeds"):
+        library.subscribe("home", feed_site.feed_url(0))
+    with pytest.raises(StreamtuiError, match="cannot add or remove feeds"):
+        library.remove_source(f"Feed {k}")
+    assert f"Feed {k}" in library.source_names().values()

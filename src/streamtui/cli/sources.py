@@ -33,7 +33,8 @@ def add(library: Library, args: argparse.Namespace) -> int:
 
 def remove(library: Library, args: argparse.Namespace) -> int:
     source = library.remove_source(args.source)
-    print(f"removed {sanitize(source.name)!r}")
+    where = f" (unsubscribed on {sanitize(source.account)})" if source.account else ""
+    print(f"removed {sanitize(source.name)!r}{where}")
     return 0
 
 

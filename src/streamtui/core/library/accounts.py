@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from streamtui.core.credentials import Credential
@@ -22,11 +23,13 @@ from streamtui.core.urls import web_problem
 
 if TYPE_CHECKING:
     from streamtui.core.fetch import Limits
+    from streamtui.core.parse.pool import Parser
     from streamtui.core.sources.accounts.reader import AccountReader
     from streamtui.core.sources.accounts.sync import AccountSync
     from streamtui.core.sync.backend import Backend
 
 KINDS = ("greader", "ttrss", "miniflux", "fever")
+T = TypeVar("T")
 
 
 class UnknownAccountError(StreamtuiError):
@@ -77,7 +80,7 @@ class AccountsPart(SourcesPart):
         shown = sanitize(name or urlsplit(url).hostname or kind) or kind
         given = Credential(user, secret, origin(url))
         backend = self._backend(kind, shown, url, given, limits)
-        asyncio.run(_login(backend))  # AuthError, ServerDown...: one line, nothing kept
+        _run(_login(backend))  # AuthError, ServerDown...: one line, nothing kept
         same = next((a for a in self.store.accounts() if a.key == key), None)
         if same is not None:
             self.credentials.put("account", same.name, backend.credential)
@@ -124,10 +127,11 @@ class AccountsPart(SourcesPart):
         )
         ids = {account.id for account in chosen}
         sources = [s for s in self.store.sources(counted=False) if s.account_id in ids]
-        reader = self.account_reader(chosen, limits)
-        Refresh(self.store, [reader], clock=self._clock).run(
-            sources, progress or (lambda event: None), cancel
-        )
+        with self._parsing() as parser:
+            reader = self.account_reader(chosen, limits, parser)
+            Refresh(self.store, [reader], clock=self._clock).run(
+                sources, progress or (lambda event: None), cancel
+            )
         return [
             reader.reports.get(a.id) or AccountReport(a, error=f"{a.name}: not synced (stopped)")
             for a in chosen
@@ -170,7 +174,7 @@ class AccountsPart(SourcesPart):
                 )
             category_id = matches[0]
         backend = self._open(account, limits)
-        feed_id = asyncio.run(_subscribe(backend, url, category_id))
+        feed_id = _run(_subscribe(backend, url, category_id))
         report = self.sync_accounts([account.name], limits=limits)[0]
         source_id = self.store.account_feeds(account.id).get(feed_id)
         source = next((s for s in self.store.sources() if s.id == source_id), None)
@@ -180,6 +184,15 @@ class AccountsPart(SourcesPart):
             )
         return source, report
 
+    def remove_source(self, reference: str) -> Source:
+        """Remove a source with its items (and its password); a feed of a server account is
+        unsubscribed on its server first (SyncError, one line, when that fails: nothing is
+        removed then; Fever's API cannot, and says so)."""
+        source = self.find_source(reference)
+        if source.kind is SourceKind.ACCOUNT:
+            return self.unsubscribe(str(source.id))
+        return super().remove_source(reference)
+
     def unsubscribe(self, reference: str, *, limits: Limits | None = None) -> Source:
         """Remove an account's feed through its server, then here (its items go)."""
         source = self.find_source(reference)
@@ -188,26 +201,34 @@ class AccountsPart(SourcesPart):
         account = next(a for a in self.store.accounts() if a.id == source.account_id)
         remote = {sid: rid for rid, sid in self.store.account_feeds(account.id).items()}
         backend = self._open(account, limits)
-        asyncio.run(_unsubscribe(backend, remote[source.id]))
+        _run(_unsubscribe(backend, remote[source.id]))
         self.store.remove_source(source.id)
         return source
 
     # -- the pieces -------------------------------------------------------------------------
 
-    def account_reader(self, accounts: Sequence[Account], limits: Limits | None) -> AccountReader:
-        """The refresh pipeline's reader of these accounts (core/sources/accounts)."""
+    def account_reader(
+        self, accounts: Sequence[Account], limits: Limits | None, parser: Parser
+    ) -> AccountReader:
+        """The refresh pipeline's reader of these accounts (core/sources/accounts); their
+        pages are read by ``parser`` (the worker pool the refresh holds)."""
         from streamtui.core.sources.accounts.reader import AccountReader
 
-        return AccountReader(accounts, lambda account: self._account_sync(account, limits))
+        return AccountReader(accounts, lambda account: self._account_sync(account, limits, parser))
 
-    def _account_sync(self, account: Account, limits: Limits | None) -> AccountSync:
+    def _account_sync(self, account: Account, limits: Limits | None, parser: Parser) -> AccountSync:
         from streamtui.core.sources.accounts.sync import AccountSync
 
         def keep(credential: Credential) -> None:
             self.credentials.put("account", account.name, credential)
 
         return AccountSync(
-            self.store, account, self._open(account, limits), clock=self._clock, keep=keep
+            self.store,
+            account,
+            self._open(account, limits),
+            clock=self._clock,
+            keep=keep,
+            parser=parser,
         )
 
     def _open(self, account: Account, limits: Limits | None) -> Backend:
@@ -226,6 +247,17 @@ class AccountsPart(SourcesPart):
         return open_backend(
             kind, name, url, credential, limits=limits or Limits(), event_hooks=self.sync_hooks
         )
+
+
+def _run(work: Coroutine[object, object, T]) -> T:
+    """Run ``work`` to its end: on this thread, or, when this thread runs an event loop
+    already (a caller that should have used a worker), on a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with ThreadPoolExecutor(1, thread_name_prefix="account") as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 def _checked(kind: str, url: str, user: str) -> tuple[str, str, str]:

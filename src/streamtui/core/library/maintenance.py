@@ -52,8 +52,8 @@ class MaintenancePart(AccountsPart):
         )  # each source once, however often it was named
         wanted = {s.account_id for s in chosen if s.account_id is not None}
         accounts = [a for a in self.store.accounts() if sources is None or a.id in wanted]
-        accounts_reader = self.account_reader(accounts, limits)
         with self._feed_urls(limits) as feeds:
+            accounts_reader = self.account_reader(accounts, limits, feeds.parser)
             readers = (LocalPages(self._bundled, PoolParser(self)), feeds, accounts_reader)
             summary = Refresh(self.store, readers, clock=self._clock).run(
                 chosen, progress or (lambda event: None), cancel

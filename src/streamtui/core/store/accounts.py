@@ -339,16 +339,38 @@ class AccountsPart(ItemsPart):
         stats = RemoteStats()
         unread_set, starred_set = set(unread), set(starred)
         with self._write() as db:
-            rows = db.execute(
-                "SELECT item_id, remote_id FROM remote_items WHERE account_id = ?", (account_id,)
-            ).fetchall()
-            known = {str(remote) for _, remote in rows}
-            there = {
-                str(item_id): (str(remote), str(remote) not in unread_set,
-                               str(remote) in starred_set, None)
-                for item_id, remote in rows
-                if str(remote) not in keep
-            }  # fmt: skip
+            queued = {
+                str(row[0])
+                for row in db.execute(
+                    "SELECT DISTINCT remote_id FROM pending_marks WHERE account_id = ?",
+                    (account_id,),
+                )
+            }
+            known: set[str] = set()
+            there: dict[str, tuple[str, bool, bool, float | None]] = {}
+            for item_id, remote, seen_read, seen_starred, read, starred_here in db.execute(
+                "SELECT r.item_id, r.remote_id, r.server_read, r.server_starred, i.read, "
+                "i.starred FROM remote_items r JOIN items i ON i.id = r.item_id "
+                "WHERE r.account_id = ?",
+                (account_id,),
+            ):
+                remote = str(remote)
+                known.add(remote)
+                if remote in keep:
+                    continue
+                now = (remote not in unread_set, remote in starred_set)
+                # only what changed there, drifted here, or waits to be sent is settled:
+                # a listing of 20,000 ids where nothing changed reads each row once
+                if (
+                    now != (bool(seen_read), bool(seen_starred))
+                    or remote in queued
+                    or now
+                    != (
+                        bool(read),
+                        bool(starred_here),
+                    )
+                ):
+                    there[str(item_id)] = (remote, *now, None)
             self._settle(db, account_id, there, seen_at, stats)
             db.execute("UPDATE accounts SET relist = 0 WHERE id = ?", (account_id,))
         stats.missing = frozenset((unread_set | starred_set) - known)

@@ -33,6 +33,7 @@ from typing import TypeVar
 from streamtui.core.credentials import Credential
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.models import Account, AccountReport
+from streamtui.core.parse.pool import Parser
 from streamtui.core.sources.accounts.items import to_items
 from streamtui.core.sources.accounts.lock import AccountBusy, hold
 from streamtui.core.store import RemoteEntry, RemoteFeedRow, RemoteStats, StoreProtocol
@@ -46,6 +47,8 @@ from streamtui.core.text.sanitize import excerpt, sanitize
 T = TypeVar("T")
 WAIT = 120.0
 """How long a sync waits for another sync of the same account (the app's, a command's)."""
+CONVERTING = 2
+"""Pages read (converted) at once while the next ones are pulled."""
 MISSING_PULL = 5_000
 """At most this many listed items never pulled are pulled by id in one sync (the rest at
 the next): a first look at an account with a long history stays bounded."""
@@ -71,6 +74,7 @@ class AccountSync:
         *,
         clock: Callable[[], float],
         keep: Callable[[Credential], None],
+        parser: Parser | None = None,
         wait: float = WAIT,
     ) -> None:
         self.store = store
@@ -78,6 +82,7 @@ class AccountSync:
         self.backend = backend
         self.clock = clock
         self.keep = keep
+        self.parser = parser
         self.wait = wait
         self.outcome = Outcome(AccountReport(account))
         self._kept = backend.credential
@@ -149,10 +154,21 @@ class AccountSync:
         state = SyncState.from_json(await self._db(self.store.account_state, self.account.id))
         due = await self._db(self.store.listing_due, self.account.id)
         last = state
-        async with _closing(self.backend.items_since(state)) as pages:
-            async for page in pages:
-                await self._store(page.items, started, page.state.to_json())
-                last = page.state
+        converting: list[tuple[asyncio.Future[list[RemoteEntry]], str]] = []
+        try:
+            async with _closing(self.backend.items_since(state)) as pages:
+                async for page in pages:
+                    # read in the workers while the next page comes; stored in order, each
+                    # page with the watermark that says it is in
+                    converting.append((self._convert(page.items, started), page.state.to_json()))
+                    last = page.state
+                    while len(converting) > CONVERTING:
+                        await self._write(*converting.pop(0), started)
+            while converting:
+                await self._write(*converting.pop(0), started)
+        finally:
+            for future, _ in converting:
+                future.cancel()
         if not last.marks_changed and not due:
             return
         unread, starred = await asyncio.gather(
@@ -174,7 +190,7 @@ class AccountSync:
         if missing:
             async with _closing(self.backend.items(missing)) as batches:
                 async for batch in batches:
-                    await self._store(batch, started, None)
+                    await self._write(self._convert(batch, started), None, started)
 
     async def _forgotten(self, vanished: Collection[str]) -> frozenset[str]:
         """Of the items seen starred that the starred list no longer names, those the server
@@ -192,23 +208,42 @@ class AccountSync:
             )
         return gone
 
-    async def _store(self, items: Sequence[RemoteItem], started: float, state: str | None) -> None:
-        entries: list[RemoteEntry] = []
-        if items:
-            if not self._relisted and any(item.feed_id not in self._feeds for item in items):
-                self._relisted = True
-                await self._lists()  # subscribed there since the list was read
-            made = await self._thread(to_items, items, self.account.key, self._bases, started)
-            for remote, item in zip(items, made, strict=True):
-                source_id = self._feeds.get(remote.feed_id)
-                if source_id is None:
-                    source_id = await self._other()
-                changed = remote.changed.timestamp() if remote.changed is not None else None
-                entries.append(
-                    RemoteEntry(source_id, item, remote.id, remote.read, remote.starred, changed)
+    def _convert(
+        self, items: Sequence[RemoteItem], started: float
+    ) -> asyncio.Future[list[RemoteEntry]]:
+        """The entries of a page, made on a thread (the feed parser's workers for a large
+        page: items.py), started now."""
+        return asyncio.ensure_future(self._entries(items, started))
+
+    async def _entries(self, items: Sequence[RemoteItem], started: float) -> list[RemoteEntry]:
+        if not items:
+            return []
+        if not self._relisted and any(item.feed_id not in self._feeds for item in items):
+            self._relisted = True
+            await self._lists()  # subscribed there since the list was read
+        made = await self._thread(to_items, items, self.account.key, started, self.parser)
+        entries = []
+        for remote in items:
+            source_id = self._feeds.get(remote.feed_id)
+            if source_id is None:
+                source_id = await self._other()
+            changed = remote.changed.timestamp() if remote.changed is not None else None
+            entries.append(
+                RemoteEntry(
+                    source_id, made[remote.id], remote.id, remote.read, remote.starred, changed
                 )
+            )
+        return entries
+
+    async def _write(
+        self, entries: asyncio.Future[list[RemoteEntry]], state: str | None, started: float
+    ) -> None:
         stats = await self._db(
-            self.store.store_remote, self.account.id, entries, seen_at=started, state=state
+            self.store.store_remote,
+            self.account.id,
+            await entries,
+            seen_at=started,
+            state=state,
         )
         self._count(stats)
 
