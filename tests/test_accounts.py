@@ -271,8 +271,16 @@ def test_the_newer_star_wins_both_ways_on_one_item(there: ServerThere, tmp_path:
     ],
 )
 def test_a_failing_server_is_one_line_on_the_account_and_loses_nothing(
-    there: ServerThere, tmp_path: Path, fault: str, words: str
+    tmp_path: Path, feed_site: FeedSite, fault: str, words: str
 ) -> None:
+    """Against the Miniflux test server (each backend's own handling of every fault is
+    tested in test_sync_clients_api.py): one line on the account, the queue and what is
+    stored kept, all sent once the server answers again."""
+    with MinifluxServer() as miniflux:
+        check_fault(ServerThere(miniflux, feed_site), tmp_path, fault, words)
+
+
+def check_fault(there: ServerThere, tmp_path: Path, fault: str, words: str) -> None:
     k = there.feed(2)
     library = added(library_at(tmp_path), there)
     title = f"Feed {k} item 1"

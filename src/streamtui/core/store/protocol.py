@@ -30,8 +30,9 @@ from streamtui.core.models import (
 )
 
 if TYPE_CHECKING:
-    from streamtui.core.store.accounts import Queued, RemoteEntry, RemoteFeedRow, RemoteStats
+    from streamtui.core.store.accounts import RemoteFeedRow
     from streamtui.core.store.marks import PriorRead
+    from streamtui.core.store.remote import Queued, RemoteEntry, RemoteStats
 
 
 class StoreProtocol(Protocol):
