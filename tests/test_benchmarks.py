@@ -38,6 +38,8 @@ SMOKE = [
     pytest.param(["state_cases.py", "--quick", "--only", "imports,deleted,opml"], id="state-cases"),
     pytest.param(["import_scale.py", "--smoke"], id="import-scale"),
     pytest.param(["sync_clients.py", "--smoke"], id="sync-clients"),
+    pytest.param(["sync.py", "--smoke"], id="sync"),
+    pytest.param(["sync_kills.py", "--trials", "2"], id="sync-kills"),
 ]
 
 

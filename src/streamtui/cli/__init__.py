@@ -4,6 +4,7 @@
 - reading.py: preview, list, search, sources
 - sources.py: add, remove, rename, refresh, import, export, cleanup, retention
 - marks.py: star, unstar, mark-read, mark-unread
+- accounts.py: account add, list and remove; sync; the push after marking
 - output.py: what is printed, and error lines
 """
 
@@ -15,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from streamtui import stdio
-from streamtui.cli import marks, reading, sources
+from streamtui.cli import accounts, marks, reading, sources
 from streamtui.cli.output import fail, warn
 from streamtui.cli.parser import build_parser
 from streamtui.core import paths
@@ -40,6 +41,8 @@ VERBS: dict[str, Verb] = {
     "export": sources.export,
     "cleanup": sources.cleanup,
     "retention": sources.retention,
+    "account": accounts.account,
+    "sync": accounts.sync,
 }
 READING = ("list", "search", "mark-read", "mark-unread", "star", "unstar", "sources")
 """The verbs whose output follows the files on disk: local sources are re-read first."""

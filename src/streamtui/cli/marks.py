@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from streamtui.cli.accounts import push_after_marking
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library
 from streamtui.core.models import View
@@ -13,6 +14,7 @@ def star(library: Library, args: argparse.Namespace) -> int:
     starred = args.command == "star"
     changed = library.set_starred(library.resolve_ids(args.ids), starred)
     print(f"{'starred' if starred else 'unstarred'} {changed.count} item(s)")
+    push_after_marking(library)
     return 0
 
 
@@ -27,10 +29,12 @@ def mark_read(library: Library, args: argparse.Namespace) -> int:
     else:
         changed = library.mark_read(library.resolve_ids(args.ids), True)
     print(f"marked {changed.count} item(s) read")
+    push_after_marking(library)
     return 0
 
 
 def mark_unread(library: Library, args: argparse.Namespace) -> int:
     changed = library.mark_read(library.resolve_ids(args.ids), False)
     print(f"marked {changed.count} item(s) unread")
+    push_after_marking(library)
     return 0

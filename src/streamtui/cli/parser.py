@@ -87,7 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     remove = verb("remove", "remove a source and its items (other sources keep their state)")
     remove.add_argument("source", metavar="SOURCE", help="name, number or path")
 
-    refresh = verb("refresh", "re-read local sources and fetch feeds (exit 1 if any failed)")
+    refresh = verb(
+        "refresh",
+        "re-read local sources, fetch feeds and sync server accounts (exit 1 if any failed)",
+    )
     refresh.add_argument("sources", nargs="*", metavar="SOURCE", help="only these sources")
 
     importing = verb("import", "add the feeds of an OPML file or a list of URLs")
@@ -122,6 +125,62 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="keep at most N items of this feed (0: no limit; default: config)",
     )
+
+    accounts = verb(
+        "account",
+        "server accounts (Tiny Tiny RSS, Miniflux, Google Reader API servers such as "
+        "FreshRSS, Fever): their feeds, read state and stars, synced both ways",
+    )
+    account_verbs = accounts.add_subparsers(dest="account_command", metavar="VERB")
+    account_verbs.required = True
+
+    def account_verb(name: str, help_text: str) -> argparse.ArgumentParser:
+        return account_verbs.add_parser(
+            name, help=help_text, description=help_text, parents=[common]
+        )
+
+    adding = account_verb(
+        "add",
+        "log in to a server and add the account (the password is asked on the terminal, "
+        "without echo, unless an option gives it); then sync it",
+    )
+    adding.add_argument("kind", metavar="KIND", help="greader | ttrss | miniflux | fever")
+    adding.add_argument(
+        "url",
+        metavar="URL",
+        help="the server's address (FreshRSS: .../api/greader.php or .../api/fever.php; "
+        "Miniflux: its root; tt-rss: its root or .../api/)",
+    )
+    adding.add_argument("--user", required=True, metavar="NAME", help="the user name")
+    adding.add_argument("--name", metavar="N", help="the account's name (default: the host)")
+    given = adding.add_mutually_exclusive_group()
+    given.add_argument(
+        "--password-command",
+        metavar="CMD",
+        help="a program that prints the password (its first line), e.g. 'pass show rss'; "
+        "split into words as a shell would, never run through one",
+    )
+    given.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
+    listing_accounts = account_verb(
+        "list", "the accounts: kind, URL, user, last sync, changes waiting, error"
+    )
+    listing_accounts.add_argument("--json", action="store_true", help="one JSON object per line")
+    removing = account_verb(
+        "remove",
+        "remove an account here with its feeds, items and kept login (the server is not "
+        "changed; local sources stay)",
+    )
+    removing.add_argument("name", metavar="NAME", help="the account's name or number")
+
+    syncing = verb(
+        "sync",
+        "pull what changed on the servers and send what changed here (exit 1 if any failed)",
+    )
+    syncing.add_argument("accounts", nargs="*", metavar="ACCOUNT", help="only these accounts")
 
     sources = verb("sources", "list sources with their unread counts")
     sources.add_argument("--json", action="store_true", help="one JSON object per line")

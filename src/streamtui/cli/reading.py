@@ -102,11 +102,20 @@ def sources(library: Library, args: argparse.Namespace) -> int:
                     "gone": source.gone,
                     "retry_at": iso(source.retry_at) if source.retry_at else None,
                     "password_stored": source.login,
+                    "account": sanitize(source.account) or None,
+                    "feed_url": sanitize(source.feed_url) or None,
+                    "covered_by": sanitize(source.covered) or None,
                 }
             )
         else:
+            if source.account_id is not None:  # its feed's own URL, and whose it is
+                location = (
+                    f"{sanitize(source.feed_url) or '-'}  (account {sanitize(source.account)})"
+                )
             error = f"  ! {redact_text(last_error)}" if last_error else ""
             warning = f"  (warning: {sanitize(source.warning)})" if source.warning else ""
+            if source.covered:
+                warning += f"  (read through account {sanitize(source.covered)!r})"
             print(
                 f"{source.id:>3}  {cell(name, 24)} {source.unread:>5} unread / "
                 f"{source.total:<5} {updated(source.updated_at)}  {location}{error}{warning}"

@@ -33,7 +33,8 @@ def add(library: Library, args: argparse.Namespace) -> int:
 
 def remove(library: Library, args: argparse.Namespace) -> int:
     source = library.remove_source(args.source)
-    print(f"removed {sanitize(source.name)!r}")
+    where = f" (unsubscribed on {sanitize(source.account)})" if source.account else ""
+    print(f"removed {sanitize(source.name)!r}{where}")
     return 0
 
 
@@ -130,6 +131,12 @@ def export(library: Library, args: argparse.Namespace) -> int:
         fail(
             f"the password of {left_out} feed(s) was left out of the export "
             f"(it stays in {library.credentials.where})"
+        )
+    carried = library.account_feeds_left_out()
+    if carried:
+        fail(
+            f"{carried} feed(s) of server accounts were left out of the export (each server "
+            "keeps its own list; export it there)"
         )
     return 0
 

@@ -13,6 +13,8 @@ class SourceKind(StrEnum):
     FILE = "file"
     BUNDLED = "bundled"
     FEED = "feed"
+    ACCOUNT = "account"
+    """A feed of a server account: the server fetches it, streamtui syncs it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,15 @@ class Source:
     credential store): the credential keeps that key as its scope (store/passwords.py)."""
     renaming: bool = False
     """The feed gives most of its items new ids at every fetch (its warning says more)."""
+    account_id: int | None = None
+    """The server account whose feed this is (kind ACCOUNT); None for every other source."""
+    account: str = ""
+    """That account's name."""
+    feed_url: str = ""
+    """An account feed's own URL, as the server gives it (its location is the account's)."""
+    covered: str = ""
+    """A feed URL subscribed here that an account also carries: that account's name. It is
+    not fetched while the account carries it (its items would come twice)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +320,55 @@ class Undone:
     count: int
     changes: Changes = field(default_factory=Changes, compare=False)
     """The change itself (bulk: the screen reads what it shows again)."""
+
+
+# -- server accounts (issue 14: core/sources/accounts, store/accounts.py) -----------------
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A server account (Tiny Tiny RSS, Miniflux, a Google Reader or Fever server): its feeds
+    are sources of kind ACCOUNT, and read state and stars go both ways. Its secret is in the
+    credential store under ("account", name), never here."""
+
+    id: int
+    name: str
+    kind: str
+    """greader, ttrss, miniflux or fever (core/sync.KINDS)."""
+    url: str
+    user: str
+    key: str
+    """What its item ids are made from (its kind, URL and user as first added)."""
+    synced_at: datetime | None = None
+    """When its last complete sync ended."""
+    last_error: str = ""
+    """Why its last sync failed, one line ("" once one succeeds)."""
+    note: str = ""
+    """What its last sync has to say besides (marks dropped for items the server forgot)."""
+    pending: int = 0
+    """Marks and stars made here and not yet acknowledged by the server."""
+
+
+@dataclass(slots=True)
+class AccountReport:
+    """What syncing one account did."""
+
+    account: Account
+    added: int = 0
+    """Items new here (on feeds new or old)."""
+    changed: int = 0
+    """Items whose read or starred state changed here because it changed there."""
+    pushed: int = 0
+    """Marks acknowledged by the server."""
+    pending: int = 0
+    """Marks still waiting (the server was down, or a push has a bound)."""
+    requests: int = 0
+    error: str = ""
+    note: str = ""
+    feeds: int = 0
+    """Feeds the account has after the sync."""
+    covered: tuple[str, ...] = ()
+    """Names of sources subscribed directly that this account carries too."""
 
 
 # -- retention: how many of a feed's items are kept (the rules: store/retention.py) ----------

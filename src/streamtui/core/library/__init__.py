@@ -20,6 +20,7 @@ from streamtui.core.library.marks import MarksPart
 from streamtui.core.library.sources import BUNDLED_NAME, SyncReport
 from streamtui.core.library.stream import MIN_ID_PREFIX, StreamPart
 from streamtui.core.library.subscriptions import ImportReport, SubscriptionsPart
+from streamtui.core.library.tree import Group, source_tree
 from streamtui.core.sources.local import BUNDLED_LOCATION
 from streamtui.core.store import Store
 
@@ -27,10 +28,12 @@ __all__ = [
     "BUNDLED_LOCATION",
     "BUNDLED_NAME",
     "MIN_ID_PREFIX",
+    "Group",
     "ImportReport",
     "Library",
     "SyncReport",
     "open_library",
+    "source_tree",
 ]
 
 

@@ -7,8 +7,8 @@ from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING
 
 from streamtui.core.errors import SourceError
+from streamtui.core.library.accounts import AccountsPart
 from streamtui.core.library.base import PoolParser
-from streamtui.core.library.sources import SourcesPart
 from streamtui.core.models import (
     CleanupReport,
     RefreshEvent,
@@ -22,11 +22,13 @@ from streamtui.core.text.sanitize import sanitize
 
 if TYPE_CHECKING:
     from streamtui.core.fetch import Limits
+    from streamtui.core.models import AccountReport
+    from streamtui.core.sources.accounts.reader import AccountReader
 
 AUTO_CLEANUP_LIMIT = 20_000
 
 
-class MaintenancePart(SourcesPart):
+class MaintenancePart(AccountsPart):
     """Refreshing, retention and the database's upkeep."""
 
     def refresh(
@@ -37,19 +39,35 @@ class MaintenancePart(SourcesPart):
         *,
         limits: Limits | None = None,
     ) -> RefreshSummary:
-        """Re-read local sources and fetch feeds (refresh/run.py); each result is stored as
-        it arrives. ``limits`` bounds the fetches (tests and benchmarks pass short ones)."""
+        """Re-read local sources, fetch feeds and sync server accounts (refresh/run.py);
+        each result is stored as it arrives. A whole refresh syncs every account (one with
+        no feed yet too), one of some sources the accounts of those. An account that
+        failed counts as one failure, its line in ``failures``. ``limits`` bounds the
+        fetches (tests and benchmarks pass short ones)."""
         self.store.check_writable()  # read-only: nothing fetched could be kept
         from streamtui.core.refresh.run import Refresh
 
         chosen = list(
             {s.id: s for s in (self.store.sources() if sources is None else sources)}.values()
         )  # each source once, however often it was named
+        wanted = {s.account_id for s in chosen if s.account_id is not None}
+        accounts = [a for a in self.store.accounts() if sources is None or a.id in wanted]
         with self._feed_urls(limits) as feeds:
-            readers = (LocalPages(self._bundled, PoolParser(self)), feeds)
+            accounts_reader = self.account_reader(accounts, limits, feeds.parser)
+            readers = (LocalPages(self._bundled, PoolParser(self)), feeds, accounts_reader)
             summary = Refresh(self.store, readers, clock=self._clock).run(
                 chosen, progress or (lambda event: None), cancel
             )
+        counted = {s.id for s in chosen}
+        for report in accounts_reader.reports.values():
+            if report.error:
+                summary.failed += 1
+                summary.failures.append(report.error)
+            else:  # items of feeds new to this refresh (the others were in its events)
+                new = sum(
+                    n for sid, n in _added(accounts_reader, report).items() if sid not in counted
+                )
+                summary.added += new
         fed = [source.id for source in chosen if source.kind is SourceKind.FEED]
         if fed:
             self.store.check_writable()  # the file went away during the refresh: say so
@@ -98,3 +116,7 @@ class MaintenancePart(SourcesPart):
 
     def checkpoint(self) -> None:
         self.store.checkpoint()
+
+
+def _added(reader: AccountReader, report: AccountReport) -> dict[int, int]:
+    return reader.added.get(report.account.id, {})

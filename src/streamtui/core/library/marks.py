@@ -23,8 +23,9 @@ class MarksPart(LibraryBase):
         """Mark items read or unread; returns what changed (one write, then the changed
         rows read back: the same few statements whatever the library holds). Several ids at
         once can be undone (one item's toggle is its own undo)."""
-        at = self._clock() if read else None
-        priors = self.store.change_read(item_ids, read, at=at)
+        now = self._clock()
+        at = now if read else None
+        priors = self.store.change_read(item_ids, read, at=at, when=now)
         if len(item_ids) > 1 and priors:
             self._remember(
                 f"mark {_items(len(priors))} {'read' if read else 'unread'}",
@@ -49,12 +50,12 @@ class MarksPart(LibraryBase):
     def set_starred(self, item_ids: Sequence[str], starred: bool) -> Changes:
         """Star or unstar items; returns what changed. Starred items are never cleaned up
         (a local item whose file is gone stays). Several ids can be undone."""
-        changed = self.store.set_starred(item_ids, starred)
+        changed = self.store.set_starred(item_ids, starred, when=self._clock())
         if len(item_ids) > 1 and changed:
             self._remember(
                 f"{'star' if starred else 'unstar'} {_items(len(changed))}",
                 # Items changed again since keep their new state.
-                lambda: len(self.store.set_starred(changed, not starred)),
+                lambda: len(self.store.set_starred(changed, not starred, when=self._clock())),
             )
         count = len(changed)
         return Changes(

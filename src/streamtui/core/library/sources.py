@@ -241,9 +241,11 @@ class SourcesPart(LibraryBase):
         return SyncReport(source, stats, problems)
 
     def sync_all(self) -> Iterator[SyncReport]:
-        """Re-read every local source (feeds are fetched by :meth:`refresh`)."""
+        """Re-read every local source (feeds are fetched and accounts synced by
+        :meth:`refresh`)."""
+        local = (SourceKind.FOLDER, SourceKind.FILE, SourceKind.BUNDLED)
         for source in self.store.sources():
-            if source.kind is not SourceKind.FEED:
+            if source.kind in local:
                 yield self.sync(source)
 
     def _load_local(self, location: str) -> LoadResult | None:
@@ -271,6 +273,14 @@ class SourcesPart(LibraryBase):
         for location, key, name in self.store.feed_addresses() if known is None else known:
             if wanted in (feed_identity(location), feed_identity(key)):
                 raise SourceError(excerpt(url), f"already subscribed as {excerpt(name, 60)!r}")
+        if known is None:  # a feed a server account carries: its items would come twice
+            for source in self.store.sources(counted=False):
+                if source.feed_url and feed_identity(source.feed_url) == wanted:
+                    raise SourceError(
+                        excerpt(url),
+                        f"account {excerpt(source.account, 40)!r} carries it already "
+                        f"(as {excerpt(source.name, 60)!r})",
+                    )
 
 
 def _local_target(target: str) -> str:

@@ -90,6 +90,11 @@ class SubscriptionsPart(LibraryBase):
         )  # one outline per folder
         return write_opml(Subscription(s.location, s.name, s.folder) for s in feeds)
 
+    def account_feeds_left_out(self) -> int:
+        """How many feeds of server accounts an export leaves out (their servers keep the
+        list, and an account's feed is no address to subscribe to elsewhere)."""
+        return sum(1 for s in self.store.sources(counted=False) if s.kind is SourceKind.ACCOUNT)
+
     def passwords_left_out(self) -> int:
         """How many feeds have a password that an export leaves out."""
         sources = self.store.sources(counted=False)

@@ -24,7 +24,7 @@ from streamtui.core.models import (
     SyncStats,
     Update,
 )
-from streamtui.core.refresh.readers import Failed, FeedRead, Got, Job, Loaded, Skipped
+from streamtui.core.refresh.readers import Failed, FeedRead, Got, Job, Loaded, Skipped, Written
 from streamtui.core.text.redact import redact_text, without_login
 from streamtui.core.text.sanitize import sanitize
 
@@ -49,6 +49,8 @@ class Decision:
     network: bool = False
     """Failed without a connection: written at the end of the refresh, unless nearly every
     feed failed so (:func:`network_down`)."""
+    stats: SyncStats | None = None
+    """What the reader wrote itself (readers.Written): reported as a write's would be."""
 
 
 def decide(job: Job, got: Got, now: float, taken: Collection[str]) -> Decision:
@@ -59,6 +61,8 @@ def decide(job: Job, got: Got, now: float, taken: Collection[str]) -> Decision:
         return Decision(outcome="skipped", message=got.reason)
     if isinstance(got, Failed):
         return failure(source, got)
+    if isinstance(got, Written):
+        return Decision(stats=got.stats)
     if isinstance(got, Loaded):
         if got.result is None:  # the same files as last time: nothing read
             return Decision(outcome="unchanged")
@@ -127,6 +131,7 @@ def event(source: Source, decision: Decision, stats: SyncStats | None) -> Refres
         return RefreshEvent(
             source, decision.outcome, message=decision.message, network=decision.network
         )
+    stats = stats if stats is not None else decision.stats
     changed = stats is not None and bool(stats.added or stats.updated or stats.removed)
     added = stats.added if stats is not None else 0
     return RefreshEvent(source, "updated" if changed else "unchanged", added=added)
@@ -158,6 +163,8 @@ def is_due(source: Source, now: float) -> str:
     """Why a source is not read now ("" when it is due)."""
     if source.gone:
         return "gone (HTTP 410); not polled any more"
+    if source.covered:
+        return f"read through account {source.covered!r}, which carries the same feed"
     if source.retry_at is not None and dates.stamp(source.retry_at) > now:
         return f"deferred by the server until {dates.clamp(source.retry_at):%Y-%m-%d %H:%M} UTC"
     return ""

@@ -3,8 +3,8 @@ fetches what its sources hold (``fetch``, yielding each as it arrives), then mak
 it (``parse``). A refresh gives it :class:`Job` s and a :class:`Run`; what comes back is a
 :data:`Got`, which the pure decision step (decide.py) turns into an update.
 
-The kinds today: local pages, folders and feed files (sources/local.py) and feed URLs
-(sources/feedurl.py). A server account will be one more reader, in sources/accounts/.
+The kinds today: local pages, folders and feed files (sources/local.py), feed URLs
+(sources/feedurl.py) and the feeds of server accounts (sources/accounts/reader.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from streamtui.core.models import FeedState, LoadResult, ParsedFeed, Source
+from streamtui.core.models import FeedState, LoadResult, ParsedFeed, Source, SyncStats
 
 if TYPE_CHECKING:  # httpx and the fetch code load only when a feed is fetched
     from streamtui.core.fetch import Fetched
@@ -81,7 +81,16 @@ class Skipped:
     reason: str
 
 
-Got = Loaded | FeedRead | Failed | Skipped
+@dataclass(frozen=True, slots=True)
+class Written:
+    """The reader stored what it read itself, ``stats`` for this source: a server account's
+    sync must keep each page with its watermark (and the marks it settles) in one
+    transaction, which no per-source update can say. Only the event is left to report."""
+
+    stats: SyncStats
+
+
+Got = Loaded | FeedRead | Failed | Skipped | Written
 
 
 class Reader(Protocol[T]):

@@ -31,7 +31,7 @@ class LocalPages:
         self.parser = parser
 
     def takes(self, source: Source) -> bool:
-        return source.kind is not SourceKind.FEED
+        return source.kind in (SourceKind.FOLDER, SourceKind.FILE, SourceKind.BUNDLED)
 
     async def fetch(self, jobs: Sequence[Job], run: Run) -> AsyncIterator[tuple[Job, Got]]:
         loop = asyncio.get_running_loop()

@@ -11,15 +11,19 @@ One :class:`Store` over one database file, made of parts that each read one topi
 - views.py: counts, windows, positions and next unread of a view; articles; search results
 - hits.py: the ranked ids of query views, cached (rows.py: a view's filters in SQL)
 - search.py: the full-text index; retention.py: which feed items go, and the cleanup
+- accounts.py: server accounts and their feeds; remote.py: their items' server state and the
+  queue of marks made here
 - protocol.py: what the Library needs of a store (:class:`StoreProtocol`)
 """
 
 from __future__ import annotations
 
-from streamtui.core.store.items import SEQ_SPAN, ItemsPart
+from streamtui.core.store.accounts import AccountsPart, RemoteFeedRow
+from streamtui.core.store.items import SEQ_SPAN
 from streamtui.core.store.marks import MarksPart, PriorRead
 from streamtui.core.store.opening import Opening, make_private
 from streamtui.core.store.protocol import StoreProtocol
+from streamtui.core.store.remote import Queued, RemoteEntry, RemotePart, RemoteStats
 from streamtui.core.store.retention import RetentionPart
 from streamtui.core.store.schema import MIGRATIONS
 from streamtui.core.store.sources import CHURN_FETCHES, SourcesPart
@@ -30,12 +34,16 @@ __all__ = [
     "MIGRATIONS",
     "SEQ_SPAN",
     "PriorRead",
+    "Queued",
+    "RemoteEntry",
+    "RemoteFeedRow",
+    "RemoteStats",
     "Store",
     "StoreProtocol",
     "make_private",
 ]
 
 
-class Store(Opening, SourcesPart, ItemsPart, MarksPart, ViewsPart, RetentionPart):
+class Store(Opening, SourcesPart, AccountsPart, RemotePart, MarksPart, ViewsPart, RetentionPart):
     """The database of one library (see the parts above): open it with :meth:`open`,
     :meth:`open_or_recover` or :meth:`memory`."""

@@ -6,13 +6,14 @@ storage is written down in one place (a second store, say for tests, would imple
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from streamtui.core.errors import DatabaseGoneError, DuplicateSourceError, StoreError
 from streamtui.core.models import (
+    Account,
     Article,
     CleanupReport,
     FeedState,
@@ -29,7 +30,9 @@ from streamtui.core.models import (
 )
 
 if TYPE_CHECKING:
+    from streamtui.core.store.accounts import RemoteFeedRow
     from streamtui.core.store.marks import PriorRead
+    from streamtui.core.store.remote import Queued, RemoteEntry, RemoteStats
 
 
 class StoreProtocol(Protocol):
@@ -95,12 +98,68 @@ class StoreProtocol(Protocol):
 
     # read state and stars
     def change_read(
-        self, item_ids: Sequence[str], read: bool, *, at: float | None = None
+        self,
+        item_ids: Sequence[str],
+        read: bool,
+        *,
+        at: float | None = None,
+        when: float | None = None,
     ) -> list[PriorRead]: ...
     def change_view_read(self, view: View, *, at: float | None = None) -> list[PriorRead]: ...
     def restore_read(self, priors: Sequence[PriorRead], *, read: bool, at: float | None) -> int: ...
-    def set_starred(self, item_ids: Sequence[str], starred: bool) -> list[str]: ...
+    def set_starred(
+        self, item_ids: Sequence[str], starred: bool, *, when: float | None = None
+    ) -> list[str]: ...
     def starred_count(self) -> int: ...
+
+    # server accounts (store/accounts.py)
+    def add_account(self, name: str, kind: str, url: str, user: str, key: str) -> Account: ...
+    def accounts(self) -> list[Account]: ...
+    def account_state(self, account_id: int) -> str: ...
+    def listing_due(self, account_id: int) -> bool: ...
+    def finish_sync(
+        self,
+        account_id: int,
+        *,
+        error: str,
+        note: str = "",
+        synced_at: float | None = None,
+        state: str | None = None,
+    ) -> None: ...
+    def remove_account(self, account_id: int) -> None: ...
+    def store_account_feeds(
+        self,
+        account_id: int,
+        categories: Sequence[tuple[str, str]],
+        feeds: Sequence[RemoteFeedRow],
+    ) -> dict[str, int]: ...
+    def other_feed(self, account_id: int, account_name: str) -> int: ...
+    def account_feeds(self, account_id: int) -> dict[str, int]: ...
+    def account_categories(self, account_id: int) -> list[tuple[str, str]]: ...
+    def store_remote(
+        self,
+        account_id: int,
+        entries: Sequence[RemoteEntry],
+        *,
+        seen_at: float,
+        state: str | None = None,
+    ) -> RemoteStats: ...
+    def apply_listing(
+        self,
+        account_id: int,
+        unread: Collection[str],
+        starred: Collection[str],
+        *,
+        seen_at: float,
+        keep: Collection[str] = (),
+    ) -> RemoteStats: ...
+    def vanished_stars(self, account_id: int, starred: Collection[str]) -> list[str]: ...
+    def pending(self, account_id: int, limit: int | None = None) -> list[Queued]: ...
+    def mark_sent(self, account_id: int, up_to: int) -> None: ...
+    def settle_pushed(
+        self, account_id: int, up_to: int, settled: Iterable[tuple[str, str, bool]]
+    ) -> int: ...
+    def remote_ids(self, item_ids: Sequence[str]) -> dict[str, tuple[int, str]]: ...
 
     # views
     def count(self, view: View) -> int: ...

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from streamtui.core import dates
@@ -16,6 +17,7 @@ from streamtui.core.store.connection import Database
 from streamtui.core.store.naming import NamePicker, name_key
 from streamtui.core.store.passwords import LOGIN_SCOPED
 from streamtui.core.store.sql import select_in
+from streamtui.core.urls import feed_identity
 
 CHURN_FETCHES = 3
 """Fetches in a row that replace most of a feed's items before its source says so."""
@@ -123,14 +125,17 @@ class SourcesPart(Database):
                 counts[int(str(source_id))] = (int(str(unread)), int(str(total)))
         result = []
         for found in self._read(
-            "SELECT id, name, kind, location, updated_at, last_error, key, folder, warning, "
-            f"gone, retry_at, login, churn FROM sources "
-            f"{'' if only is None else f'WHERE id IN ({marks})'} "
-            "ORDER BY id",
+            "SELECT s.id, s.name, s.kind, s.location, s.updated_at, s.last_error, s.key, "
+            "s.folder, s.warning, s.gone, s.retry_at, s.login, s.churn, s.account_id, "
+            "s.feed_url, coalesce(a.name, '') FROM sources s "
+            "LEFT JOIN accounts a ON a.id = s.account_id "
+            f"{'' if only is None else f'WHERE s.id IN ({marks})'} "
+            "ORDER BY s.id",
             chosen,
         ):
             source_id, name, kind, location, updated_at, last_error = found[:6]
-            key, folder, warning, gone, retry_at, login, churn = found[6:]
+            key, folder, warning, gone, retry_at, login, churn = found[6:13]
+            account_id, feed_url, account = found[13:]
             sid = int(str(source_id))
             unread, total = counts.get(sid, (0, 0))
             result.append(
@@ -151,9 +156,41 @@ class SourcesPart(Database):
                     login=bool(login),
                     scoped=login == LOGIN_SCOPED,
                     renaming=int(str(churn)) >= CHURN_FETCHES,
+                    account_id=None if account_id is None else int(str(account_id)),
+                    account=str(account),
+                    feed_url=str(feed_url),
                 )
             )
-        return result
+        return self._covered(result, only is None)
+
+    def _covered(self, sources: list[Source], whole: bool) -> list[Source]:
+        """Mark the feeds subscribed directly that an account also carries (by the feed
+        URL's identity, core/urls.py): their items would otherwise come twice."""
+        if not any(s.kind is SourceKind.FEED for s in sources):
+            return sources
+        if whole:
+            carried = [(s.feed_url, s.account) for s in sources if s.account_id is not None]
+        else:
+            carried = [
+                (str(url), str(name))
+                for url, name in self._read(
+                    "SELECT s.feed_url, a.name FROM sources s JOIN accounts a "
+                    "ON a.id = s.account_id"
+                )
+            ]
+        if not carried:
+            return sources
+        by_identity = {feed_identity(url): name for url, name in carried if url}
+        return [
+            replace(
+                s,
+                covered=by_identity.get(feed_identity(s.location))
+                or by_identity.get(feed_identity(s.key), ""),
+            )
+            if s.kind is SourceKind.FEED
+            else s
+            for s in sources
+        ]
 
     def feed_states(self, source_ids: Collection[int]) -> dict[int, FeedState]:
         """What the next read of each source needs (one query for a whole refresh)."""

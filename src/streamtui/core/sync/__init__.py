@@ -24,10 +24,12 @@ last state seen; a queued mark made here before that time loses to it, one made 
 and is pushed. Marks are states (read, unread, star, unstar), never toggles, so a mark sent
 twice (a crash between the server's answer and dropping it from the queue) does no harm.
 
-A sync: push the queue (each :class:`~.models.Pushed` batch dropped from the queue as it is
-acknowledged), then ``items_since`` page by page, then, when the last page says
-``marks_changed``, ``unread_ids`` and ``starred_ids`` (and ``items`` for ids never pulled,
-such as stars set there on old items) to bring every state here.
+A sync (core/sources/accounts/sync.py): ``items_since`` page by page, then, when the last
+page says ``marks_changed`` (or marks were pushed since the last listing), ``unread_ids``
+and ``starred_ids`` (and ``items`` for ids never pulled, such as stars set there on old
+items) to bring every state here, settling each against the queue (conflicts.py); then the
+queue is pushed, each :class:`~.models.Pushed` batch dropped from it as it is acknowledged.
+Pulling first lets a queued mark meet a newer change there before it could overwrite it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,12 @@
-"""The sources sidebar: "All" and every source with its unread count."""
+"""The sources sidebar: "All", "Starred", then every source with its unread count, grouped
+as the Library's tree groups them (core/library/tree.py): each server account with its
+categories and feeds, local sources under their OPML folders, each group with its unread
+total; Enter (or ``l``) on a group folds or unfolds it. Without any folder or account the
+list is flat, as it always was."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import suppress
 from typing import Any, ClassVar
 
@@ -11,20 +16,32 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from streamtui.core.models import Source
+from streamtui.core.library import Group, source_tree
+from streamtui.core.models import Account, Source
 from streamtui.core.text import redact_text
 from streamtui.ui.format import safe
 
 ALL = "all"
 STARRED = "starred"
+GROUP = "group:"
+INDENT = "  "
 
 
 RENAMING = "gives its items new ids at every fetch"
 
 
-def _prompt(name: str, unread: int | None, error: str = "", renaming: bool = False) -> Content:
+def _prompt(
+    name: str,
+    unread: int | None,
+    error: str = "",
+    renaming: bool = False,
+    *,
+    depth: int = 0,
+    covered: str = "",
+) -> Content:
     """Name and unread count (None: not counted yet); a failing source says why on a
-    second line, and a feed that renames its items says that (`sources` says more)."""
+    second line, and a feed that renames its items says that (`sources` says more); a feed
+    that an account also carries says it is read through the account."""
     if unread is None:
         count = Content("")
     else:
@@ -32,12 +49,36 @@ def _prompt(name: str, unread: int | None, error: str = "", renaming: bool = Fal
     flag = Content.styled(" !", "bold $error") if error else Content("")
     if renaming and not error:
         flag = Content.styled(" ~", "bold $warning")
-    prompt = Content.assemble(safe(name), flag, count)
+    if covered and not error:
+        flag = Content.styled(" =", "bold $warning")
+    indent = INDENT * depth
+    prompt = Content.assemble(indent, safe(name), flag, count)
     if error:
         shown = safe(redact_text(error))  # errors quote URLs: never with a password
-        prompt = Content.assemble(prompt, "\n", shown.stylize("$error"))
+        prompt = Content.assemble(prompt, "\n", indent, shown.stylize("$error"))
+    elif covered:
+        note = safe(f"read through account {covered!r}").stylize("$warning")
+        prompt = Content.assemble(prompt, "\n", indent, note)
     elif renaming:
-        prompt = Content.assemble(prompt, "\n", Content.styled(RENAMING, "$warning"))
+        prompt = Content.assemble(prompt, "\n", indent, Content.styled(RENAMING, "$warning"))
+    return prompt
+
+
+def _group_prompt(group: Group, depth: int, folded: bool, counted: bool) -> Content:
+    """A group's line: folded or not, its name, its unread total; an account's error below."""
+    mark = "▸ " if folded else "▾ "
+    count = (
+        Content.styled(f" {group.unread}", "bold $accent" if group.unread else "dim")
+        if counted
+        else Content("")
+    )
+    style = "bold $secondary" if group.account is not None else "bold"
+    flag = Content.styled(" !", "bold $error") if group.error else Content("")
+    indent = INDENT * depth
+    prompt = Content.assemble(indent, mark, safe(group.title).stylize(style), flag, count)
+    if group.error:
+        shown = safe(redact_text(group.error)).stylize("$error")
+        prompt = Content.assemble(prompt, "\n", indent, INDENT, shown)
     return prompt
 
 
@@ -68,11 +109,23 @@ class SourcesSidebar(OptionList):
     class RenameRequested(Chosen):
         pass
 
+    class GroupToggled(Message):
+        """A group (an account, a category, a folder) was folded or unfolded."""
+
+        def __init__(self, key: str, folded: bool) -> None:
+            super().__init__()
+            self.key = key
+            self.folded = folded
+
     def __init__(self, *options: Option, **settings: Any) -> None:
         super().__init__(*options, **settings)
         self._unread: dict[int, int] = {}
         """Each shown source's unread count, for the "All" total."""
         self._sources: dict[int, Source] = {}
+        self._accounts: list[Account] = []
+        self._grouped = False
+        self.folded: set[str] = set()
+        """The keys of the groups folded (kept across redraws)."""
         self.counted = False
         """The unread counts are shown (they follow the first drawing)."""
         self.starred = 0
@@ -80,10 +133,13 @@ class SourcesSidebar(OptionList):
 
     def _highlighted_source(self) -> int | None:
         option_id = self.highlighted_id()
-        return None if option_id in (None, ALL, STARRED) else int(option_id)
+        if option_id in (None, ALL, STARRED) or option_id.startswith(GROUP):
+            return None
+        return int(option_id)
 
     def highlighted_id(self) -> str | None:
-        """The id of the highlighted entry ("all", "starred" or a source's number)."""
+        """The id of the highlighted entry ("all", "starred", "group:<key>" or a source's
+        number)."""
         if self.highlighted is None:
             return None
         return self.get_option_at_index(self.highlighted).id
@@ -111,42 +167,98 @@ class SourcesSidebar(OptionList):
         starred: int = 0,
         on_starred: bool = False,
         counted: bool = True,
+        accounts: Sequence[Account] | None = None,
     ) -> None:
-        """ "All", "Starred" (with how many), then every source; ``selected`` highlighted.
-        Without ``counted`` the unread counts are left out (they follow)."""
+        """ "All", "Starred" (with how many), then every source, grouped; ``selected``
+        highlighted. Without ``counted`` the unread counts are left out (they follow).
+        ``accounts`` (Library.accounts()) give each account's group its error line and show
+        an account with no feed yet; without them the last ones given stay."""
+        if accounts is not None:
+            self._accounts = list(accounts)
         self._unread = {source.id: source.unread for source in sources}
         self._sources = {source.id: source for source in sources}
+        self._grouped = bool(self._accounts) or any(
+            s.folder or s.account_id is not None for s in sources
+        )
         self.counted, self.starred = counted, starred
+        wanted = STARRED if on_starred else ALL if selected is None else str(selected)
+        self._draw(wanted)
+
+    def _draw(self, wanted: str) -> None:
+        counted = self.counted
         unread = sum(self._unread.values()) if counted else None
         options = [
             Option(_prompt("All", unread), id=ALL),
-            Option(_starred_prompt(starred), id=STARRED),
+            Option(_starred_prompt(self.starred), id=STARRED),
         ]
-        options += [
-            Option(
-                _prompt(s.name, s.unread if counted else None, s.last_error, s.renaming),
-                id=str(s.id),
+        tree = source_tree(list(self._sources.values()), self._accounts)
+        for row in tree.rows(self.folded):
+            if row.group is not None:
+                folded = row.group.key in self.folded
+                prompt = _group_prompt(row.group, row.depth, folded, counted)
+                options.append(Option(prompt, id=row.key))
+                continue
+            s = row.source
+            assert s is not None
+            prompt = _prompt(
+                s.name,
+                s.unread if counted else None,
+                s.last_error,
+                s.renaming,
+                depth=row.depth,
+                covered=s.covered,
             )
-            for s in sources
-        ]
+            options.append(Option(prompt, id=row.key))
         self.set_options(options)
-        wanted = STARRED if on_starred else ALL if selected is None else str(selected)
+        if not wanted.startswith(GROUP) and wanted not in (ALL, STARRED):
+            with suppress(ValueError):  # a source in a folded group: its group instead
+                hidden = tree.group_of(int(wanted))
+                folded_in = [g for g in hidden if g.key in self.folded]
+                if folded_in:
+                    wanted = GROUP + folded_in[0].key
         try:
             self.highlighted = self.get_option_index(wanted)
         except Exception:  # the source went away: fall back to All
             self.highlighted = 0
 
     def update_sources(self, sources: list[Source]) -> None:
-        """Redraw the entries of ``sources`` (counted) and the "All" total, leaving the
-        others as they are."""
+        """Redraw the entries of ``sources`` (counted), the totals of the groups that hold
+        them and the "All" total, leaving the others as they are."""
+        sources = [s for s in sources if s.id in self._sources]  # added since: drawn next time
         for source in sources:
-            with suppress(OptionDoesNotExist):  # added since the sidebar was filled
-                self.replace_option_prompt(
-                    str(source.id),
-                    _prompt(source.name, source.unread, source.last_error, source.renaming),
-                )
-                self._unread[source.id] = source.unread
-                self._sources[source.id] = source
+            self._unread[source.id] = source.unread
+            self._sources[source.id] = source
+        if self._grouped:
+            tree = source_tree(list(self._sources.values()), self._accounts)
+            depths = {row.key: row.depth for row in tree.rows(self.folded)}
+        else:  # the flat list: no tree to make at each key press
+            depths = {str(source.id): 0 for source in sources}
+        for source in sources:
+            key = str(source.id)
+            if key in depths:
+                with suppress(OptionDoesNotExist):  # added since the sidebar was filled
+                    self.replace_option_prompt(
+                        key,
+                        _prompt(
+                            source.name,
+                            source.unread,
+                            source.last_error,
+                            source.renaming,
+                            depth=depths[key],
+                            covered=source.covered,
+                        ),
+                    )
+        if not self._grouped:
+            self.replace_option_prompt(ALL, _prompt("All", sum(self._unread.values())))
+            return
+        changed = {source.id for source in sources}
+        for group in tree.groups():
+            key = GROUP + group.key
+            if key in depths and _holds(group, changed):
+                with suppress(OptionDoesNotExist):
+                    self.replace_option_prompt(
+                        key, _group_prompt(group, depths[key], group.key in self.folded, True)
+                    )
         self.replace_option_prompt(ALL, _prompt("All", sum(self._unread.values())))
 
     def shown(self, source_id: int) -> Source | None:
@@ -164,10 +276,29 @@ class SourcesSidebar(OptionList):
         self.starred = count
         self.replace_option_prompt(STARRED, _starred_prompt(count))
 
+    def toggle_group(self, key: str) -> None:
+        """Fold or unfold a group (``key`` without the "group:" of its option id); the
+        highlight stays on it."""
+        folded = key not in self.folded
+        if folded:
+            self.folded.add(key)
+        else:
+            self.folded.discard(key)
+        self._draw(GROUP + key)
+        self.post_message(self.GroupToggled(key, folded))
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         option_id = event.option.id
-        if option_id == STARRED:
+        if option_id is not None and option_id.startswith(GROUP):
+            self.toggle_group(option_id.removeprefix(GROUP))
+        elif option_id == STARRED:
             self.post_message(self.Chosen(None, starred=True))
         else:
             self.post_message(self.Chosen(None if option_id in (None, ALL) else int(option_id)))
+
+
+def _holds(group: Group, source_ids: set[int]) -> bool:
+    return any(s.id in source_ids for s in group.sources) or any(
+        _holds(child, source_ids) for child in group.groups
+    )

@@ -1,3 +1,9 @@
-"""Server accounts (a feed server that keeps the subscriptions and read state) will go here:
-one module a kind of server, each reading its feeds behind the same interface as the other
-kinds of source (see the refresh pipeline), so that adding one edits no pipeline code."""
+"""Server accounts (Tiny Tiny RSS, Miniflux, Google Reader API servers, Fever) as one more
+kind of source in the refresh pipeline (issue 14):
+
+- reader.py: the pipeline's reader of account feeds; it syncs each account once
+- sync.py: one sync of one account: its feeds, what is new there, every id's state when
+  needed, then the marks queued here (core/sync speaks each server's API)
+- items.py: a page of a server's items read as a JSON Feed by the feed parser
+- lock.py: one sync of an account at a time, across threads and processes
+"""
