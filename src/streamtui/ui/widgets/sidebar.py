@@ -64,8 +64,12 @@ def _prompt(
     return prompt
 
 
-def _group_prompt(group: Group, depth: int, folded: bool, counted: bool) -> Content:
-    """A group's line: folded or not, its name, its unread total; an account's error below."""
+def _group_prompt(
+    group: Group, depth: int, folded: bool, counted: bool, status: str = ""
+) -> Content:
+    """A group's line: folded or not, its name, its unread total; below it, an account's
+    one line: what it is doing (``status``: syncing, sending marks), else its last error
+    (with the marks still waiting to be sent)."""
     mark = "▸ " if folded else "▾ "
     count = (
         Content.styled(f" {group.unread}", "bold $accent" if group.unread else "dim")
@@ -76,8 +80,15 @@ def _group_prompt(group: Group, depth: int, folded: bool, counted: bool) -> Cont
     flag = Content.styled(" !", "bold $error") if group.error else Content("")
     indent = INDENT * depth
     prompt = Content.assemble(indent, mark, safe(group.title).stylize(style), flag, count)
-    if group.error:
-        shown = safe(redact_text(group.error)).stylize("$error")
+    if status:
+        shown = safe(status).stylize("italic $accent")
+        prompt = Content.assemble(prompt, "\n", indent, INDENT, shown)
+    elif group.error:
+        line = group.error
+        waiting = group.account.pending if group.account is not None else 0
+        if waiting:
+            line = f"{line} ({waiting} change(s) to send)"
+        shown = safe(redact_text(line)).stylize("$error")  # never a password, however it came
         prompt = Content.assemble(prompt, "\n", indent, INDENT, shown)
     return prompt
 
@@ -130,6 +141,9 @@ class SourcesSidebar(OptionList):
         """The unread counts are shown (they follow the first drawing)."""
         self.starred = 0
         """The number of starred items shown."""
+        self.status: dict[int, str] = {}
+        """What each account is doing now ("syncing…"), by account id: shown on its line
+        in place of its last error."""
 
     def _highlighted_source(self) -> int | None:
         option_id = self.highlighted_id()
@@ -195,7 +209,9 @@ class SourcesSidebar(OptionList):
         for row in tree.rows(self.folded):
             if row.group is not None:
                 folded = row.group.key in self.folded
-                prompt = _group_prompt(row.group, row.depth, folded, counted)
+                prompt = _group_prompt(
+                    row.group, row.depth, folded, counted, self._status_of(row.group)
+                )
                 options.append(Option(prompt, id=row.key))
                 continue
             s = row.source
@@ -257,9 +273,77 @@ class SourcesSidebar(OptionList):
             if key in depths and _holds(group, changed):
                 with suppress(OptionDoesNotExist):
                     self.replace_option_prompt(
-                        key, _group_prompt(group, depths[key], group.key in self.folded, True)
+                        key,
+                        _group_prompt(
+                            group,
+                            depths[key],
+                            group.key in self.folded,
+                            True,
+                            self._status_of(group),
+                        ),
                     )
         self.replace_option_prompt(ALL, _prompt("All", sum(self._unread.values())))
+
+    # -- accounts ----------------------------------------------------------------------------
+
+    def _status_of(self, group: Group) -> str:
+        return self.status.get(group.account.id, "") if group.account is not None else ""
+
+    def highlighted_account(self) -> tuple[Account, str | None] | None:
+        """The account the highlighted entry belongs to (the account itself, one of its
+        categories or one of its feeds) and the category it is in (None: none)."""
+        option_id = self.highlighted_id()
+        if option_id is None or option_id in (ALL, STARRED):
+            return None
+        if option_id.startswith(GROUP + "account:"):
+            number, _, category = option_id.removeprefix(GROUP + "account:").partition("/")
+            account_id, folder = int(number), category or None
+        elif option_id.startswith(GROUP):
+            return None  # a local folder
+        else:
+            source = self._sources.get(int(option_id))
+            if source is None or source.account_id is None:
+                return None
+            account_id, folder = source.account_id, source.folder or None
+        account = next((a for a in self._accounts if a.id == account_id), None)
+        return None if account is None else (account, folder)
+
+    @property
+    def accounts(self) -> list[Account]:
+        """The accounts last given."""
+        return list(self._accounts)
+
+    def update_accounts(self, accounts: Sequence[Account] | None = None) -> None:
+        """Redraw the accounts' own lines (their error, their status) with ``accounts``
+        (None: the last ones given), leaving every other entry as it is."""
+        if accounts is not None:
+            self._accounts = list(accounts)
+        tree = source_tree(list(self._sources.values()), self._accounts)
+        if {g.account.id for g in tree.root.groups if g.account is not None} != {
+            a.id for a in self._accounts
+        } or not self._grouped:  # an account came or went: every line moves
+            self._grouped = bool(self._accounts) or self._grouped
+            self._draw(self.highlighted_id() or ALL)
+            return
+        for group in tree.root.groups:
+            if group.account is None:
+                continue
+            with suppress(OptionDoesNotExist):
+                self.replace_option_prompt(
+                    GROUP + group.key,
+                    _group_prompt(
+                        group, 0, group.key in self.folded, self.counted, self._status_of(group)
+                    ),
+                )
+
+    def set_status(self, account_ids: Sequence[int], status: str) -> None:
+        """Show what these accounts are doing ("": done; their error shows again)."""
+        for account_id in account_ids:
+            if status:
+                self.status[account_id] = status
+            else:
+                self.status.pop(account_id, None)
+        self.update_accounts()
 
     def shown(self, source_id: int) -> Source | None:
         """The source an entry shows (None: not in the sidebar)."""
