@@ -191,9 +191,9 @@ async def test_a_mark_is_pushed_within_seconds_and_waits_while_the_server_is_dow
         there.down()
         await pilot.press("s")  # a star, stored at once
         assert library.row(first.id).starred  # type: ignore[union-attr]
-        await until(pilot, lambda: "change(s) to send" in account_line(app), 15)
+        await until(pilot, lambda: "to send" in account_line(app), 15)
         line = account_line(app).split("\n")[1]
-        assert "work" in line and "1 change(s) to send" in line
+        assert line.strip().startswith("1 to send · ")
         assert library.accounts()[0].pending == 1
         assert not there.state(first.title)[1]
         there.up()  # a later try sends it, without a key
@@ -227,8 +227,12 @@ async def test_an_account_error_is_one_line_on_it_and_never_a_secret(
         await until(pilot, lambda: not app.main.refreshing.running)
         await pilot.pause()
         lines = account_line(app).split("\n")
-        assert len(lines) == 2 and lines[1].strip().startswith("work"), lines
-        assert library.accounts()[0].last_error in lines[1]
+        assert len(lines) == 2, lines  # the account's name, then one line
+        error = library.accounts()[0].last_error
+        assert error.startswith("work: ") and lines[1].strip()  # the name is said above
+        assert lines[1].strip().rstrip("…") in error
+        assert len(lines[1]) <= app.query_one(SourcesSidebar).scrollable_content_region.width
+        assert any(t == error for t in toasts(app))  # the whole line, once
         shown = screen_text(app)
         assert "Traceback" not in shown and "internal error" not in shown
         for secret in secrets:

@@ -65,11 +65,12 @@ def _prompt(
 
 
 def _group_prompt(
-    group: Group, depth: int, folded: bool, counted: bool, status: str = ""
+    group: Group, depth: int, folded: bool, counted: bool, status: str = "", width: int = 0
 ) -> Content:
     """A group's line: folded or not, its name, its unread total; below it, an account's
     one line: what it is doing (``status``: syncing, sending marks), else its last error
-    (with the marks still waiting to be sent)."""
+    (after how many changes wait to be sent), cut to ``width`` cells (0: not cut) so that it
+    stays one line (the whole of it: the toast of ``r``, ``streamtui account list``)."""
     mark = "▸ " if folded else "▾ "
     count = (
         Content.styled(f" {group.unread}", "bold $accent" if group.unread else "dim")
@@ -80,17 +81,20 @@ def _group_prompt(
     flag = Content.styled(" !", "bold $error") if group.error else Content("")
     indent = INDENT * depth
     prompt = Content.assemble(indent, mark, safe(group.title).stylize(style), flag, count)
+    room = max(8, width - len(indent + INDENT)) if width else 0
     if status:
         shown = safe(status).stylize("italic $accent")
-        prompt = Content.assemble(prompt, "\n", indent, INDENT, shown)
     elif group.error:
-        line = group.error
+        line = group.error.removeprefix(f"{group.title}: ")  # said just above
         waiting = group.account.pending if group.account is not None else 0
         if waiting:
-            line = f"{line} ({waiting} change(s) to send)"
+            line = f"{waiting} to send · {line}"
         shown = safe(redact_text(line)).stylize("$error")  # never a password, however it came
-        prompt = Content.assemble(prompt, "\n", indent, INDENT, shown)
-    return prompt
+    else:
+        return prompt
+    if room and shown.cell_length > room:
+        shown = shown.truncate(room, ellipsis=True)
+    return Content.assemble(prompt, "\n", indent, INDENT, shown)
 
 
 def _starred_prompt(count: int) -> Content:
@@ -210,7 +214,12 @@ class SourcesSidebar(OptionList):
             if row.group is not None:
                 folded = row.group.key in self.folded
                 prompt = _group_prompt(
-                    row.group, row.depth, folded, counted, self._status_of(row.group)
+                    row.group,
+                    row.depth,
+                    folded,
+                    counted,
+                    self._status_of(row.group),
+                    self._width(),
                 )
                 options.append(Option(prompt, id=row.key))
                 continue
@@ -280,11 +289,20 @@ class SourcesSidebar(OptionList):
                             group.key in self.folded,
                             True,
                             self._status_of(group),
+                            self._width(),
                         ),
                     )
         self.replace_option_prompt(ALL, _prompt("All", sum(self._unread.values())))
 
     # -- accounts ----------------------------------------------------------------------------
+
+    def _width(self) -> int:
+        """The cells a line has (0 before the first layout: nothing is cut then)."""
+        return self.scrollable_content_region.width
+
+    def on_resize(self) -> None:
+        if self._accounts:  # the accounts' lines are cut to the width
+            self.update_accounts()
 
     def _status_of(self, group: Group) -> str:
         return self.status.get(group.account.id, "") if group.account is not None else ""
@@ -332,7 +350,12 @@ class SourcesSidebar(OptionList):
                 self.replace_option_prompt(
                     GROUP + group.key,
                     _group_prompt(
-                        group, 0, group.key in self.folded, self.counted, self._status_of(group)
+                        group,
+                        0,
+                        group.key in self.folded,
+                        self.counted,
+                        self._status_of(group),
+                        self._width(),
                     ),
                 )
 
