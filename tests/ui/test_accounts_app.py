@@ -11,14 +11,17 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 
 from streamtui.core.library import Library
+from streamtui.core.models import AccountReport
 from streamtui.ui import accounts as ui_accounts
 from streamtui.ui.app import StreamApp
 from streamtui.ui.screens.dialogs import AddSourceScreen, ConfirmScreen
@@ -238,3 +241,32 @@ async def test_an_account_error_is_one_line_on_it_and_never_a_secret(
         for secret in secrets:
             assert secret not in shown
             assert all(secret not in t for t in toasts(app))
+
+
+async def test_quitting_during_a_push_to_a_slow_server_does_not_wait_for_it(
+    tmp_path: Path, server: GReaderServer, feed_site: FeedSite
+) -> None:
+    """The app's end waits for its worker threads (asyncio's executor): the push must stop
+    when the app goes, not when the server answers."""
+    library, _, k = await account_library(tmp_path, server, feed_site)
+    returned = threading.Event()
+    sync = library.sync_accounts
+
+    def syncing(*args: Any, **options: Any) -> list[AccountReport]:
+        try:
+            return sync(*args, **options)
+        finally:
+            returned.set()
+
+    library.sync_accounts = syncing  # type: ignore[method-assign]  # seen, not replaced
+    app = StreamApp(library, sync_on_start=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        app.main.show_source(row(library, f"Feed {k} item 1").source_id)
+        await pilot.pause()
+        server.http.inject(delay=30)  # every request hangs
+        await pilot.press("m")
+        await until(pilot, lambda: "sending" in account_line(app), 10)
+        await pilot.press("q")
+    assert await asyncio.to_thread(returned.wait, 5), "the push outlived the app"
+    assert library.accounts()[0].pending == 1  # kept for the next run
