@@ -69,7 +69,7 @@ def _group_prompt(
 ) -> Content:
     """A group's line: folded or not, its name, its unread total; below it, an account's
     one line: what it is doing (``status``: syncing, sending marks), else its last error
-    (after how many changes wait to be sent), cut to ``width`` cells (0: not cut) so that it
+    (then how many changes wait to be sent), cut to ``width`` cells (0: not cut) so that it
     stays one line (the whole of it: the toast of ``r``, ``streamtui account list``)."""
     mark = "▸ " if folded else "▾ "
     count = (
@@ -87,8 +87,8 @@ def _group_prompt(
     elif group.error:
         line = group.error.removeprefix(f"{group.title}: ")  # said just above
         waiting = group.account.pending if group.account is not None else 0
-        if waiting:
-            line = f"{waiting} to send · {line}"
+        if waiting:  # after the reason: a narrow sidebar cuts this first
+            line = f"{line} · {waiting} to send"
         shown = safe(redact_text(line)).stylize("$error")  # never a password, however it came
     else:
         return prompt

@@ -198,6 +198,8 @@ class AccountsPart(SourcesPart):
         self._flush_progress(final=True)
         self.refreshing.finish()
         self._synced(message)
+        with self.guard():
+            self._show_unread()  # the list's subtitle said how far the sync was
         outcome = message.outcome
         if isinstance(outcome, str):
             self.error(outcome)
