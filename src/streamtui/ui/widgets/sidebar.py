@@ -145,6 +145,8 @@ class SourcesSidebar(OptionList):
         """The unread counts are shown (they follow the first drawing)."""
         self.starred = 0
         """The number of starred items shown."""
+        self._drawn_accounts: set[int] = set()
+        """The accounts whose groups the last full drawing holds."""
         self.status: dict[int, str] = {}
         """What each account is doing now ("syncing…"), by account id: shown on its line
         in place of its last error."""
@@ -210,6 +212,7 @@ class SourcesSidebar(OptionList):
             Option(_starred_prompt(self.starred), id=STARRED),
         ]
         tree = source_tree(list(self._sources.values()), self._accounts)
+        self._drawn_accounts = {g.account.id for g in tree.root.groups if g.account is not None}
         for row in tree.rows(self.folded):
             if row.group is not None:
                 folded = row.group.key in self.folded
@@ -336,13 +339,13 @@ class SourcesSidebar(OptionList):
         (None: the last ones given), leaving every other entry as it is."""
         if accounts is not None:
             self._accounts = list(accounts)
-        tree = source_tree(list(self._sources.values()), self._accounts)
-        if {g.account.id for g in tree.root.groups if g.account is not None} != {
-            a.id for a in self._accounts
-        } or not self._grouped:  # an account came or went: every line moves
-            self._grouped = bool(self._accounts) or self._grouped
+        if {a.id for a in self._accounts} != self._drawn_accounts:  # one came or went:
+            self._grouped = bool(self._accounts) or self._grouped  # every line moves
             self._draw(self.highlighted_id() or ALL)
             return
+        if not self._accounts:  # nothing to redraw
+            return
+        tree = source_tree(list(self._sources.values()), self._accounts)
         for group in tree.root.groups:
             if group.account is None:
                 continue
@@ -361,6 +364,8 @@ class SourcesSidebar(OptionList):
 
     def set_status(self, account_ids: Sequence[int], status: str) -> None:
         """Show what these accounts are doing ("": done; their error shows again)."""
+        if not account_ids:
+            return
         for account_id in account_ids:
             if status:
                 self.status[account_id] = status
