@@ -7,13 +7,11 @@ import os
 import pickle
 import pty
 import stat
-import struct
 import subprocess
 import sys
 import termios
 import threading
 import time
-import zlib
 from pathlib import Path
 
 import pytest
@@ -33,6 +31,7 @@ from streamtui.ui.images.terminal import (
     query_terminal,
     resolve,
 )
+from support.images import bomb, png_declaring
 
 RED, BLUE, GREEN = (255, 0, 0), (0, 0, 255), (0, 255, 0)
 
@@ -48,27 +47,6 @@ def halves(width: int = 200, height: int = 100) -> bytes:
     image = Image.new("RGB", (width, height), RED)
     image.paste(BLUE, (width // 2, 0, width, height))
     return encoded(image)
-
-
-def png_declaring(width: int, height: int, idat: bytes = b"") -> bytes:
-    """A PNG whose header declares ``width`` x ``height`` and whose data is ``idat``."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data)
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
-    )
-
-
-def bomb(side: int) -> bytes:
-    """A real greyscale PNG of ``side`` x ``side`` zero pixels: tiny on disk, huge decoded."""
-    compressor = zlib.compressobj(9)
-    row = bytes(side + 1)  # filter byte 0, then the pixels
-    parts = [compressor.compress(row) for _ in range(side)]
-    return png_declaring(side, side, b"".join(parts) + compressor.flush())
 
 
 # --- decoding ---------------------------------------------------------------------------------
