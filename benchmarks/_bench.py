@@ -27,6 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from tests.support.store import merge_items
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RELAY = HERE / "_relay.py"
@@ -237,10 +239,9 @@ def fill_store(data_dir: Path, urls: Sequence[str], per_feed: int, *, seed: int 
     """Subscribe to ``urls`` and store ``per_feed`` generated stories for each, through the
     store's own API, exactly as a refresh of :func:`feed_set` would have stored them (same ids,
     titles, bodies, search text), without fetching or parsing. Returns the item count."""
-    from streamtui.core.feeds import item_id
-    from streamtui.core.models import Item, SourceKind
+    from streamtui.core.models import SUMMARY_CHARS, Item, SourceKind
+    from streamtui.core.parse.entries import item_id
     from streamtui.core.store import Store
-    from streamtui.core.streamtext import SUMMARY_CHARS
 
     store = Store.open(data_dir / "streamtui.db")
     store.set_meta("default_source_added", "1")
@@ -261,7 +262,7 @@ def fill_store(data_dir: Path, urls: Sequence[str], per_feed: int, *, seed: int 
                 )
                 for story in stories(number, per_feed, seed=seed)
             ]
-            store.merge_items(source.id, items)
+            merge_items(store, source.id, items)
             total += len(items)
     finally:
         store.close()

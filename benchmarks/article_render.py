@@ -37,9 +37,9 @@ from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Markdown
 
-from streamtui.core.feeds import parse_feed
-from streamtui.core.htmlrender import render_html
 from streamtui.core.models import Article, Row
+from streamtui.core.parse.feed import parse_feed
+from streamtui.core.text.render import render_html
 from streamtui.ui.widgets.article import ArticleView
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "feeds"

@@ -91,7 +91,7 @@ class Parse:
 def parse(data: bytes) -> Parse:
     """``data`` through a FeedParser with the default limits; the worker watched from /proc."""
     from streamtui.core.errors import SourceError
-    from streamtui.core.feeds import FeedParser
+    from streamtui.core.parse.pool import FeedParser
 
     seen: dict[int, tuple[float, int, int]] = {}
     stop = threading.Event()
@@ -281,7 +281,9 @@ def main() -> None:
             )
             shutil.rmtree(folder / f"run{run}", ignore_errors=True)
         print(keys.line("keys during the big refresh", times), "", keys.verdict(times, None, 0.1))
-        failed |= not times or bench.Figures(tuple(times)).p95 > 0.1
+        # Timing targets fail a full run only: a smoke run (the suite's) checks that the
+        # measurement works, on a machine whose load says nothing about the app.
+        failed |= not times or (not args.smoke and bench.Figures(tuple(times)).p95 > 0.1)
 
         server.files[path] = keys.stub(path)
         # The quit needs a parse that lasts: in a smoke run too.
@@ -294,7 +296,7 @@ def main() -> None:
             f"{quit.after_cpu:.2f} s CPU used by them after q; orphans: {quit.orphans or 'none'}",
             flush=True,
         )
-        failed |= bool(quit.orphans) or quit.gone > 2.0
+        failed |= bool(quit.orphans) or (not args.smoke and quit.gone > 2.0)
     sys.exit(1 if failed else 0)
 
 

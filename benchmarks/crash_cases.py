@@ -38,8 +38,8 @@ from _reliability import Row, report  # noqa: E402
 
 from escapes import Terminal  # noqa: E402
 from feedserver import FeedServer, feed  # noqa: E402
-from streamtui.core.htmlrender import render_html  # noqa: E402
-from streamtui.core.htmltext import html_to_text  # noqa: E402
+from streamtui.core.text.htmltext import html_to_text  # noqa: E402
+from streamtui.core.text.render import render_html  # noqa: E402
 from test_app_resilience import CRASHING  # noqa: E402
 from test_dates import ZONES, json_extremes, old_database, rss_extremes  # noqa: E402
 from tmuxapp import TmuxApp  # noqa: E402

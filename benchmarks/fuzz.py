@@ -51,10 +51,10 @@ from pathlib import Path
 from _reliability import Row, report
 
 from streamtui.core.errors import SourceError
-from streamtui.core.feeds import FeedParser, ParsedFeed
-from streamtui.core.models import SourceKind
-from streamtui.core.sanitize import sanitize
-from streamtui.core.store import Merge, Store
+from streamtui.core.models import ParsedFeed, SourceChange, SourceKind, Update
+from streamtui.core.parse.pool import FeedParser
+from streamtui.core.store import Store
+from streamtui.core.text.sanitize import sanitize
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FULL = 100_000
@@ -306,8 +306,8 @@ class Pipeline:
         except SourceError as error:
             if "took longer" in error.reason or "parser process stopped" in error.reason:
                 outcome.slow = error.reason
-            try:  # as Refresher._note_failure stores it
-                self.store.update_source(source_id, last_error=sanitize(error.reason))
+            try:  # as a refresh keeps a failure (refresh/decide.py)
+                self.store.change_source(source_id, SourceChange(last_error=sanitize(error.reason)))
             except Exception as failure:
                 outcome.crash = f"storing the error: {failure!r}"
             return
@@ -315,10 +315,10 @@ class Pipeline:
             outcome.crash = f"parse: {error!r}"
             return
         name = f"{feed.title} ({source_id})" if feed.title else f"untitled {source_id}"
-        state = {"warning": feed.warning, "site_url": feed.link, "last_error": ""}
-        try:  # as Refresher._store merges it (the feed's title names the source)
-            (stored,) = self.store.merge_many(
-                [Merge(source_id, feed.items, state, whole=True, rename=lambda _: name)]
+        change = SourceChange(warning=feed.warning, site_url=feed.link, last_error="")
+        try:  # as a refresh stores it (the feed's title names the source)
+            (stored,) = self.store.apply(
+                [Update(source_id, change, feed.items, whole=True, rename=lambda _: name)]
             )
             if isinstance(stored, Exception):
                 raise stored

@@ -45,6 +45,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))  # the loopback server of the tests
 
 from _reliability import Row, report  # noqa: E402
+from tests.support.store import update_source  # noqa: E402
 
 from feedserver import (  # noqa: E402
     PROXY_VARIABLES,
@@ -63,8 +64,11 @@ from feedserver import (  # noqa: E402
 )
 from streamtui.core.fetch import Limits  # noqa: E402
 from streamtui.core.library import Library  # noqa: E402
-from streamtui.core.models import Source, SourceKind  # noqa: E402
-from streamtui.core.refresh import RefreshEvent  # noqa: E402
+from streamtui.core.models import (  # noqa: E402
+    RefreshEvent,
+    Source,
+    SourceKind,
+)
 from streamtui.core.store import Store  # noqa: E402
 
 REAL = Limits()
@@ -171,7 +175,7 @@ def one(library: Library, server: FeedServer, case: Case, folder: Path, limits: 
                 return Outcome(problems=["not run: the openssl command is not installed"])
             context = self_signed_context(folder)
             server = stack.enter_context(FeedServer(ssl_context=context))
-            library.store.update_source(source.id, location=server.url("/feed.xml"))
+            update_source(library.store, source.id, location=server.url("/feed.xml"))
         server.route("/feed.xml", case.handler())
         events = timed_refresh(library, limits, outcome)
     (now,) = library.sources(only=[source.id])

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import _bench as bench
+from tests.support.store import update_source
 
 from streamtui.core.models import SourceKind, View
 from streamtui.core.store import Store
@@ -148,11 +149,11 @@ def prepare(folder: Path, server: bench.FeedServer, size: int, new_feeds: int) -
     try:
         paths = {server.url(path): path for path in stored}
         for source in store.sources():
-            store.update_source(source.id, etag=etag(server.files[paths[source.location]]))
+            update_source(store, source.id, etag=etag(server.files[paths[source.location]]))
         for number, path in enumerate(new):
             url = server.url(path)
             source = store.add_source(f"New feed {number}", SourceKind.FEED, url, key=url)
-            store.update_source(source.id, etag=etag(server.files[path]))
+            update_source(store, source.id, etag=etag(server.files[path]))
         order = [prefix(row.title) for row in store.rows(View(), 0, ORDER_ROWS)]
     finally:
         store.close()

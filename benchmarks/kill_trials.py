@@ -266,7 +266,7 @@ READ_ONLY = r"""
 import json, sys
 from pathlib import Path
 from streamtui.core.library import open_library
-from streamtui.core.store import ReadOnlyError
+from streamtui.core.errors import ReadOnlyError
 library, message = open_library(Path(sys.argv[1]))
 rows = library.rows(library.view(), 0, 100)
 try:

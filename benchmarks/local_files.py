@@ -30,7 +30,7 @@ from _reliability import Row, report
 
 from streamtui.core.errors import FileReadError
 from streamtui.core.files import read_text
-from streamtui.core.streamtext import load_source
+from streamtui.core.sources.pages import load_source
 
 DEADLINE = 0.5
 SECRET = "SECRET-OUTSIDE-THE-ROOT"

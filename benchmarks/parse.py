@@ -5,28 +5,28 @@ Run: .venv/bin/python benchmarks/parse.py [--sizes 100,1000] [--repeat 5] [--cor
      [--feeds 200 --items 100] [--fast-repeat 3] [--refresh-repeat 3] [--smoke]
 
 1. feedparser, items/s and MB/s, with our settings (``sanitize_html=False,
-   resolve_relative_uris=False``, as ``core/feeds.py`` ``_run_feedparser`` calls it) against its
+   resolve_relative_uris=False``, as ``parse/feed.py`` ``_run_feedparser`` calls it) against its
    defaults, on generated RSS feeds of 100 and 1,000 items (``_bench.feed_set``) and on the
    largest RSS/Atom feeds of ``../shared/corpus/feeds`` (skipped with a message when absent).
    The same bytes go to both, wrapped in a stream as ``_run_feedparser`` does.
 2. ``parse_feed`` end to end through feedparser (the fast path off: our decoding pass and
    defusing, feedparser, then our items: plain summaries, sanitising, ids and the search text),
    items/s on the same inputs.
-3. The fast path (``core/fastfeed.py``) against feedparser, on every RSS/Atom/RDF feed of the
+3. The fast path (``core/parse/fast.py``) against feedparser, on every RSS/Atom/RDF feed of the
    corpus and on ``--feeds`` x ``--items`` generated feeds (the refresh benchmark's): how many
    documents it accepts; the raw parse (feedparser as ``_run_feedparser`` calls it against
    ``fastfeed.parse``, on the same prepared bytes of the accepted documents); and ``parse_feed``
    end to end with ``feeds.FAST_PATH`` off (feedparser for everything, as before) and on
    (feedparser for what the fast path is not sure of). Items/s and the ratio.
-4. A cold refresh in process: a ``Refresher`` over ``--feeds`` x ``--items`` served by the
-   loopback ``FeedServer`` into an empty store, with the work measured from the outside (the
-   store's and parser's methods are wrapped on the instances; nothing in src/ changes): wall
-   time; CPU of the event-loop thread (fetching, hashing), of the process's other threads (the
-   store's writer thread and the pool's pickling) and of the parse workers (from /proc); time
-   in ``merge_many`` (the writer's transactions) and in its FTS5 index writes; and, apart, the
-   fetch alone and the CPU seconds of ``parse_feed`` on every body in this process (with the
-   fast path and without). The server
-   runs in a process of its own here, so that it takes no CPU time or GIL from what is measured.
+4. A cold refresh in process: a ``Refresh`` (refresh/run.py) over ``--feeds`` x ``--items`` served
+   by the loopback ``FeedServer`` into an empty store, with the work measured from the outside (the
+   store's and parser's methods are wrapped on the instances; nothing in src/ changes): wall time;
+   CPU of the event-loop thread (fetching, hashing), of the process's other threads (the store's
+   writer thread and the pool's pickling) and of the parse workers (from /proc); time in ``apply``
+   (the writer's transactions) and in its FTS5 index writes; and, apart, the fetch alone and the CPU
+   seconds of ``parse_feed`` on every body in this process (with the fast path and without). The
+   server runs in a process of its own here, so that it takes no CPU time or GIL from what is
+   measured.
 
 Sections 1 and 2 count CPU seconds of this process (``time.process_time``): the machine is
 shared, and wall time would also count other processes' turns. Figures are medians with the
@@ -50,18 +50,24 @@ from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import ParamSpec, TypeVar
+from unittest import mock
 
 import feedparser  # type: ignore[import-untyped]
 from _bench import FeedServer, Figures, feed_set, machine, workspace
 from feedparser.encodings import convert_to_utf8  # type: ignore[import-untyped]
 
-from streamtui.core import fastfeed
-from streamtui.core import feeds as feeds_module
-from streamtui.core.feeds import FeedParser, defuse, parse_feed
-from streamtui.core.fetch import Conditional, FetchError, Limits, fetch_all
-from streamtui.core.models import SourceKind
-from streamtui.core.refresh import Refresher, RefreshEvent
+from streamtui.core.credentials import CredentialStore
+from streamtui.core.fetch import Conditional, FetchError, HttpFetcher, Limits, fetch_all
+from streamtui.core.models import RefreshEvent, SourceKind
+from streamtui.core.parse import fast as fastfeed
+from streamtui.core.parse import feed as feeds_module
+from streamtui.core.parse.defuse import defuse
+from streamtui.core.parse.feed import parse_feed
+from streamtui.core.parse.pool import FeedParser
+from streamtui.core.refresh.run import Refresh
+from streamtui.core.sources.feedurl import FeedUrls
 from streamtui.core.store import Store
+from streamtui.core.store import search as store_search
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "feeds"
 OURS: dict[str, bool] = {"sanitize_html": False, "resolve_relative_uris": False}
@@ -303,7 +309,6 @@ class Breakdown:
     parse_calls: Meter
     merge: Meter
     index: Meter
-    source_writes: Meter
     items: int
 
 
@@ -325,12 +330,12 @@ def refresh_once(folder: Path, urls: Sequence[str]) -> Breakdown:
     """A cold refresh (empty store, new parser pool) with its parts measured."""
     store = subscribed_store(folder, urls)
     parser = FeedParser()
-    parse_calls, merge, index, source_writes = Meter(), Meter(), Meter(), Meter()
-    # Instance attributes shadow the methods the Refresher calls: wrapped from the outside.
+    parse_calls, merge, index = Meter(), Meter(), Meter()
+    # Instance attributes shadow the methods the Refresh calls: wrapped from the outside.
     parser.parse = parse_calls.wrap(parser.parse)  # type: ignore[method-assign]
-    store.merge_many = merge.wrap(store.merge_many)  # type: ignore[method-assign]
-    store._index = index.wrap(store._index)  # type: ignore[method-assign]
-    store.update_source = source_writes.wrap(store.update_source)  # type: ignore[method-assign]
+    store.apply = merge.wrap(store.apply)  # type: ignore[method-assign]
+    patch = mock.patch.object(store_search, "index_items", index.wrap(store_search.index_items))
+    patch.start()
     worker_cpu: dict[int, float] = {}
 
     def progress(event: RefreshEvent) -> None:
@@ -341,7 +346,8 @@ def refresh_once(folder: Path, urls: Sequence[str]) -> Breakdown:
     try:
         sources = store.sources()
         wall, loop_cpu, process_cpu = time.perf_counter(), time.thread_time(), time.process_time()
-        summary = Refresher(store, parser).run(sources, progress)
+        readers = [FeedUrls(HttpFetcher(), parser, CredentialStore.in_memory())]
+        summary = Refresh(store, readers).run(sources, progress)
         wall = time.perf_counter() - wall
         loop_cpu = time.thread_time() - loop_cpu
         process_cpu = time.process_time() - process_cpu
@@ -350,6 +356,7 @@ def refresh_once(folder: Path, urls: Sequence[str]) -> Breakdown:
             raise RuntimeError(f"the refresh failed: {summary.failures[:3]}")
         items = int(str(store._read("SELECT count(*) FROM items")[0][0]))
     finally:
+        patch.stop()
         parser.close()
         store.close()
     return Breakdown(
@@ -361,13 +368,12 @@ def refresh_once(folder: Path, urls: Sequence[str]) -> Breakdown:
         parse_calls=parse_calls,
         merge=merge,
         index=index,
-        source_writes=source_writes,
         items=items,
     )
 
 
 async def fetch_only(urls: Sequence[str]) -> tuple[int, int]:
-    """Fetch every URL as the Refresher does (same limits), storing nothing."""
+    """Fetch every URL as a refresh does (same limits), storing nothing."""
     count = size = 0
     requests = [(url, url, Conditional()) for url in urls]
     async for _url, result in fetch_all(requests, limits=Limits()):
@@ -482,11 +488,11 @@ def refresh_share(feeds: int, items: int, repeat: int) -> None:
         "fetching and sha256 of bodies",
     )
     row(
-        "merge_many (writer thread), wall",
+        "apply (writer thread), wall",
         merge.s(),
         f"{runs[0].merge.calls} transactions (feeds ready together share one)",
     )
-    row("merge_many, CPU", median_of(runs, lambda r: r.merge.cpu).s())
+    row("apply (the writer), CPU", median_of(runs, lambda r: r.merge.cpu).s())
     row(
         "  of which FTS5 index_items, wall",
         median_of(runs, lambda r: r.index.wall).s(),
@@ -498,14 +504,9 @@ def refresh_share(feeds: int, items: int, repeat: int) -> None:
         median_of(runs, lambda r: 1000 * r.index.cpu / max(1, r.items)).ms() + " per 1,000 items",
     )
     row(
-        "  update_source",
-        median_of(runs, lambda r: r.source_writes.wall).s(),
-        f"{runs[0].source_writes.calls} transactions",
-    )
-    row(
         "other threads' CPU",
         median_of(runs, lambda r: r.other_threads_cpu).s(),
-        "the writer (merge_many above) and the pool's threads (pickling)",
+        "the writer (apply above) and the pool's threads (pickling)",
     )
     row("fetch alone", fetch.s(), f"{count} feeds, {size / 1e6:.1f} MB, no parse, no store")
     merge_cpu = median_of(runs, lambda r: r.merge.cpu).median

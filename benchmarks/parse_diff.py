@@ -4,7 +4,7 @@ Run: .venv/bin/python benchmarks/parse_diff.py [--fuzz 2000] [--shuffles 5000] [
 (and as the "parse" part of ``reliability.py``: 20,000 fuzz inputs and 100,000 shuffles, or
 1,000 and 5,000 with ``--quick``)
 
-For every document the fast path (``core/fastfeed.py``) accepts, ``parse_feed`` with it and
+For every document the fast path (``core/parse/fast.py``) accepts, ``parse_feed`` with it and
 without it (``feeds.FAST_PATH``) must give the same outcome: the same ``ParsedFeed`` (title,
 link, warning, version and every ``Item``: id, title, summary, body, link, html flag,
 enclosures, date and dated flag, search text) or the same error; and the same ``_Entry`` for each
@@ -51,8 +51,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fuzz
 from _reliability import Row
 
-from streamtui.core import fastfeed, feeds
 from streamtui.core.errors import SourceError
+from streamtui.core.parse import fast as fastfeed
+from streamtui.core.parse import feed as feeds
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 TESTS = SHARED / "feedparser-tests"

@@ -25,9 +25,11 @@ from itertools import accumulate
 from pathlib import Path
 from unittest.mock import patch
 
-from streamtui.core import paths, search
+from tests.support.store import merge_items, sync_items
+
+from streamtui.core import paths
 from streamtui.core.models import Item, SourceKind, View
-from streamtui.core.store import Store
+from streamtui.core.store import Store, search
 
 RARE = "quetzal"
 """Put in the titles of 20 items and nowhere else."""
@@ -99,15 +101,15 @@ def fill(store: Store, count: int, words: Words) -> None:
     for item in make_items(count // 2, words, html=True, prefix="f"):
         batch.append(item)
         if len(batch) == 5_000:
-            store.merge_items(feed.id, batch)
+            merge_items(store, feed.id, batch)
             batch = []
     if batch:
-        store.merge_items(feed.id, batch)
+        merge_items(store, feed.id, batch)
     plain = list(make_items(count - count // 2, words, html=False, prefix="p"))
-    store.sync_items(folder.id, plain, fingerprint="bench")
+    sync_items(store, folder.id, plain, fingerprint="bench")
     starred = [f"p{n:08x}" for n in range(0, count - count // 2, 97)]
     store.set_starred(starred, True)
-    store.set_read([f"f{n:08x}" for n in range(0, count // 2, 2)], True)
+    store.change_read([f"f{n:08x}" for n in range(0, count // 2, 2)], True)
 
 
 def timed(call: Callable[[], object], repeat: int) -> list[float]:
@@ -129,7 +131,7 @@ def first_screen(store: Store, make: Callable[[float], View]) -> Callable[[], ob
     window of rows."""
 
     def run() -> object:
-        store._slots.clear()  # a view never seen: each key typed changes the query
+        store.hits.reset()  # a view never seen: each key typed changes the query
         view = make(time.time())
         return store.count(view), store.rows(view, 0, 128)
 
@@ -181,10 +183,10 @@ def merge_cost(store: Store, words: Words, repeat: int) -> None:
             source = store.add_source(name, SourceKind.FEED, f"https://m.example/{name}")
             items = list(make_items(1_000, words, html=True, prefix=f"{name}-"))
             changed = [replace(item, body=item.body + "<p>update</p>") for item in items]
-            skip = staticmethod(lambda db, items: None)
-            with patch.object(Store, "_index", skip) if not indexing else nullcontext():
-                times.append(timed(partial(store.merge_items, source.id, items), 1)[0])
-                updates.append(timed(partial(store.merge_items, source.id, changed), 1)[0])
+            skip = lambda db, items: None  # noqa: E731
+            with patch.object(search, "index_items", skip) if not indexing else nullcontext():
+                times.append(timed(partial(merge_items, store, source.id, items), 1)[0])
+                updates.append(timed(partial(merge_items, store, source.id, changed), 1)[0])
             store.remove_source(source.id)
         print(f"  1,000 new items   {label:<18} {summary(times)}")
         print(f"  1,000 changed     {label:<18} {summary(updates)}")

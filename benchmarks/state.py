@@ -40,7 +40,7 @@ def mark_one(db: Path, item_ids: list[str], count: int) -> bench.Figures:
     try:
         for item_id in chosen:
             began = time.perf_counter()
-            assert library.mark_read([item_id]) == [item_id]
+            assert library.mark_read([item_id]).ids == (item_id,)
             times.append(time.perf_counter() - began)
     finally:
         library.close()
@@ -55,7 +55,7 @@ def mark_all(pristine: Path, work: Path, size: int) -> tuple[float, float]:
         began = time.perf_counter()
         changed = library.mark_view_read(View())
         marked = time.perf_counter() - began
-        assert len(changed) == size, (len(changed), size)
+        assert changed.count == size, (changed.count, size)
         began = time.perf_counter()
         assert library.undo() is not None
         undone = time.perf_counter() - began

@@ -41,7 +41,7 @@ sys.path.insert(0, str(bench.ROOT / "tests"))  # the loopback server of the test
 import streamtui
 from feedserver import FeedServer, Reply, Request
 from streamtui.core.library import Library
-from streamtui.core.retention import Retention
+from streamtui.core.models import Retention
 from streamtui.core.store import Store
 
 PYTHON = sys.executable
@@ -105,7 +105,8 @@ MARKER = r"""
 import sys, time
 from pathlib import Path
 from streamtui.core.library import Library
-from streamtui.core.store import DatabaseGoneError, Store
+from streamtui.core.errors import DatabaseGoneError
+from streamtui.core.store import Store
 library = Library(Store.open(Path(sys.argv[1])))
 ids = [row.id for row in library.rows(library.view(), 0, 100_000)]
 print("ready", flush=True)

@@ -14,6 +14,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tests.support.store import sync_items
+
 from streamtui.core.library import Library
 from streamtui.core.models import Item, SourceKind
 from streamtui.core.store import Store
@@ -36,7 +38,7 @@ def fill(db: Path, count: int) -> None:
         )
         for n in range(count)
     ]
-    store.sync_items(source.id, items, fingerprint="bench")
+    sync_items(store, source.id, items, fingerprint="bench")
     store.close()
 
 

@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from tests.support.store import merge_items, update_source
+
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 
@@ -466,7 +468,8 @@ class Scenario:
             SourceKind.FEED,
             "http://127.0.0.1:9/old.xml",  # nothing listens: the refresh fails, rows stay
         )
-        library.store.merge_items(
+        merge_items(
+            library.store,
             source.id,
             [
                 Item(
@@ -482,7 +485,7 @@ class Scenario:
                 )
             ],
         )
-        library.store.update_source(source.id, last_error="Old error " + " ".join(lines[-6:]))
+        update_source(library.store, source.id, last_error="Old error " + " ".join(lines[-6:]))
 
 
 class FeedServerLike(Protocol):

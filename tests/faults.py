@@ -27,7 +27,7 @@ from streamtui.core.store import Store
 library = Library(Store.open(Path(sys.argv[1])))  # marks as the app does: m, or opening
 print("ready", flush=True)
 for item_id in sys.stdin.read().split():
-    if library.mark_read([item_id]) == [item_id]:
+    if library.mark_read([item_id]).ids == (item_id,):
         sys.stdout.write(item_id + "\n")  # acknowledged: the commit returned
         sys.stdout.flush()
 library.close()

@@ -242,7 +242,7 @@ def old_database(path: Path, sources: list[tuple[str, str, str]]) -> dict[str, l
     as the old code did (relative links resolved against the URL, password and all), some
     read and starred, fetch state rewritten a few times (old copies of the row in free
     space), and a -wal left behind holding the last changes. Returns each key's item ids."""
-    from streamtui.core.feeds import parse_feed
+    from streamtui.core.parse.feed import parse_feed
     from streamtui.core.store import MIGRATIONS, SEQ_SPAN
 
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,7 @@ SMOKE = [
     pytest.param(["memory.py", "--smoke"], marks=TMUX, id="memory"),
     pytest.param(["refresh.py", "--smoke", "--no-newsboat"], id="refresh"),
     pytest.param(["parse.py", "--smoke"], id="parse"),
+    pytest.param(["parse_pool.py", "--smoke"], id="parse-pool"),
     pytest.param(["state.py", "--smoke"], id="state"),
     pytest.param(["stream_list.py", "--sizes", "200", "--repeat", "1", "--moves", "5"], id="list"),
     pytest.param(["search.py", "2000", "--repeat", "1"], id="search"),
@@ -36,6 +37,7 @@ SMOKE = [
     pytest.param(["reliability.py", "--quick", "--only", "files"], id="reliability"),
     pytest.param(["state_cases.py", "--quick", "--only", "imports,deleted,opml"], id="state-cases"),
     pytest.param(["import_scale.py", "--smoke"], id="import-scale"),
+    pytest.param(["sync_clients.py", "--smoke"], id="sync-clients"),
 ]
 
 
@@ -46,6 +48,8 @@ def test_benchmark_runs_at_a_tiny_size(command: list[str], tmp_path: Path) -> No
         "STREAMTUI_DATA_DIR": str(tmp_path / "data"),
         "STREAMTUI_CONFIG_DIR": str(tmp_path / "config"),
         "TMPDIR": str(tmp_path),
+        # the checkout's root, for tests.support (an editable install has it already)
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / command[0]), *command[1:]],

@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.support.store import feed_state, last_error
 
 from feedserver import FeedServer, feed
 from feedserver import feed_server_fixture as feed_server_fixture  # the feed_server fixture
 from streamtui.core.library import Library
-from streamtui.core.models import SourceKind, View
-from streamtui.core.refresh import RefreshSummary
+from streamtui.core.models import RefreshSummary, SourceKind, View
 from streamtui.core.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -48,7 +48,7 @@ def test_an_80000_item_10_mib_feed_loads_through_a_refresh(
     summary = library.refresh([source])
     assert (summary.updated, summary.failed, summary.failures) == (1, 0, [])
     assert store.count(View(source_id=source.id)) == ITEMS
-    assert store.last_error(source.id) == ""
+    assert last_error(store, source.id) == ""
 
 
 def test_a_cancelled_refresh_stops_the_parse_and_stores_nothing(
@@ -77,8 +77,8 @@ def test_a_cancelled_refresh_stops_the_parse_and_stores_nothing(
     assert sum(after.get(pid, 0.0) - used for pid, used in before.items()) < 0.2
     # Nothing half-stored, no error, and the next refresh fetches the feed again.
     assert store.count(View(source_id=source.id)) == 0
-    assert store.last_error(source.id) == ""
-    assert store.feed_state(source.id).content_hash == ""
+    assert last_error(store, source.id) == ""
+    assert feed_state(store, source.id).content_hash == ""
     # The parser works again afterwards.
     feed_server.route("/small.xml", feed(SMALL))
     small = store.add_source("small", SourceKind.FEED, feed_server.url("/small.xml"), key="s")

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.support.store import merge_items
 
 from conftest import make_item
 from feedserver import FeedServer, feed
@@ -184,7 +185,8 @@ def make_app(data: Path, **config: object) -> StreamApp:
     store = Store.open(data / "streamtui.db")
     source = store.add_source("Links", SourceKind.FEED, "https://example.org/feed.xml")
     enclosure = Enclosure("https://example.org/episode.mp3", "audio/mpeg", 1)
-    store.merge_items(
+    merge_items(
+        store,
         source.id,
         [make_item("i-1", "One", link=URL, enclosures=(enclosure,), published=1_700_000_000)],
     )
@@ -326,7 +328,8 @@ def loopback_library(root: Path, server: FeedServer) -> None:
     store = Store.open(root / "data" / "streamtui.db")
     store.set_meta("default_source_added", "1")
     source = store.add_source("Loopback", SourceKind.FEED, server.url("/feed.xml"))
-    store.merge_items(
+    merge_items(
+        store,
         source.id,
         [
             make_item("i-1", "Story with a page", link=server.url("/page.html"), published=2e9),

@@ -27,9 +27,9 @@ from streamtui import cli
 from streamtui.core.config import ConfigError, load_config
 from streamtui.core.library import Library
 from streamtui.core.models import SourceKind
-from streamtui.core.sanitize import QUOTE_LIMIT, excerpt
+from streamtui.core.sources.feedurl import FeedChoiceError
 from streamtui.core.store import Store
-from streamtui.core.subscribe import FeedChoiceError
+from streamtui.core.text.sanitize import QUOTE_LIMIT, excerpt
 from test_feed_sources import rss
 from test_ui_feeds import add_through_dialog, dialog_message, make_app
 

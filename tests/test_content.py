@@ -9,8 +9,8 @@ import pytest
 from streamtui.core import paths
 from streamtui.core.library import BUNDLED_LOCATION, Library
 from streamtui.core.models import Item, LoadResult
+from streamtui.core.sources.pages import load_source, normalize_title
 from streamtui.core.store import Store
-from streamtui.core.streamtext import load_source, normalize_title
 
 
 @pytest.fixture(scope="module")

@@ -14,14 +14,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.support.store import last_error
 
 from feedserver import FeedServer
 from feedserver import feed as served
 from feedserver import feed_server_fixture as feed_server_fixture  # the feed_server fixture
 from streamtui.core.errors import SourceError
-from streamtui.core.feeds import FeedParser, ParsedFeed, parse_feed
 from streamtui.core.library import Library
-from streamtui.core.models import SourceKind, View
+from streamtui.core.models import ParsedFeed, SourceKind, View
+from streamtui.core.parse.feed import parse_feed
+from streamtui.core.parse.pool import FeedParser
 from streamtui.core.store import Store
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -185,7 +187,7 @@ def test_the_corpus_and_known_crashers_through_one_refresh(
     summary = library.refresh()  # anything raised fails the test
     assert summary.failed == len(REJECTED) + len(CRASHERS)
     for source in store.sources():
-        items, error = store.count(View(source_id=source.id)), store.last_error(source.id)
+        items, error = store.count(View(source_id=source.id)), last_error(store, source.id)
         if source.name in REJECTED:
             assert items == 0 and error.startswith(REJECTED[source.name]), (source.name, error)
         elif source.name in CRASHERS:

@@ -21,9 +21,10 @@ import pytest
 import streamtui
 from feedserver import FeedServer, Reply, Request, rss
 from feedserver import feed_server_fixture as feed_server_fixture  # the feed_server fixture
+from streamtui.core.errors import DatabaseGoneError
 from streamtui.core.library import Library
 from streamtui.core.models import SourceKind
-from streamtui.core.store import DatabaseGoneError, Store
+from streamtui.core.store import Store
 from streamtui.ui.app import StreamApp
 from streamtui.ui.screens.dialogs import ConfirmScreen
 

@@ -15,16 +15,17 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from tests.support.store import add_source_with_items, merge_items
 
 from escapes import Terminal
 from feedserver import FeedServer, feed
 from feedserver import feed_server_fixture as feed_server_fixture  # the feed_server fixture
 from streamtui.core import dates
-from streamtui.core.feeds import parse_feed
 from streamtui.core.library import Library
 from streamtui.core.models import SourceKind
+from streamtui.core.parse.feed import parse_feed
+from streamtui.core.sources.pages import load_source
 from streamtui.core.store import Store
-from streamtui.core.streamtext import load_source
 from streamtui.ui.app import StreamApp
 from streamtui.ui.format import long_date, short_date
 from streamtui.ui.widgets.article import ArticleView
@@ -186,8 +187,8 @@ def old_database(path: Path, rss: str) -> None:
     """A database holding the extremes, then the raw times an old version could leave."""
     store = Store.open(path)
     items = parse_feed(rss.encode(), source_key="k", url="http://127.0.0.1/", seen_at=SEEN).items
-    store.add_source_with_items(
-        "Extremes", SourceKind.FEED, "http://127.0.0.1/x", items, fingerprint=""
+    add_source_with_items(
+        store, "Extremes", SourceKind.FEED, "http://127.0.0.1/x", items, fingerprint=""
     )
     store.close()
     with sqlite3.connect(path) as db:
@@ -223,7 +224,7 @@ def test_the_store_reads_any_stored_time(tmp_path: Path) -> None:
         items = parse_feed(
             rss_extremes().encode(), source_key="k", url="http://127.0.0.1/", seen_at=SEEN
         ).items
-        store.merge_items(source.id, items)
+        merge_items(store, source.id, items)
         assert all(in_range(row.published) for row in library.rows(view, 0, 100))
     finally:
         library.close()
@@ -305,7 +306,7 @@ async def test_the_app_starts_on_extreme_dates(tmp_path: Path, zone: str) -> Non
     old_database(path, rss_extremes())
     store = Store.open(path)
     items = parse_feed(json_extremes().encode(), source_key="j", url="", seen_at=SEEN).items
-    store.add_source_with_items("J", SourceKind.FEED, "http://127.0.0.1/j", items, fingerprint="")
+    add_source_with_items(store, "J", SourceKind.FEED, "http://127.0.0.1/j", items, fingerprint="")
     app = StreamApp(Library(store, bundled=tmp_path / "none"), sync_on_start=False)
     async with app.run_test(size=(120, 40)) as pilot:
         stream = app.query_one(StreamList)

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from streamtui.core.htmlrender import MAX_DEPTH, MAX_INDENT, render_html
-from streamtui.core.htmltext import html_to_text
+from streamtui.core.text.htmltext import html_to_text
+from streamtui.core.text.render import MAX_DEPTH, MAX_INDENT, render_html
 from streamtui.ui.widgets.article import Page, block_piece, layout
 
 

@@ -1,4 +1,4 @@
-"""The fast parse path (core/fastfeed.py) against feedparser's: the same items, or "not sure".
+"""The fast parse path (core/parse/fast.py) against feedparser's: the same items, or "not sure".
 
 The differential tests run ``benchmarks/parse_diff.py`` on the shared corpus (skipped with the
 reason when it is absent), on every file of feedparser's own test suite, and on a fixed slice of
@@ -17,8 +17,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import parse_diff
 
-from streamtui.core import fastfeed, feeds
-from streamtui.core.feeds import defuse, parse_feed
+from streamtui.core.parse import fast as fastfeed
+from streamtui.core.parse import feed as feeds
+from streamtui.core.parse.defuse import defuse
+from streamtui.core.parse.feed import parse_feed
 
 SEEN = datetime(2026, 3, 1, tzinfo=UTC)
 FEEDS = parse_diff.SHARED / "feeds"
@@ -232,10 +234,10 @@ def test_entities_never_expand_on_the_fast_path(document: bytes) -> None:
 def test_without_the_fast_path_feeds_still_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     """A feedparser without the helpers fastfeed reuses: feedparser reads every feed."""
     expected = parse_feed(RSS, source_key="k", url="https://e.example/", seen_at=SEEN)
-    import streamtui.core
+    import streamtui.core.parse
 
-    monkeypatch.setitem(sys.modules, "streamtui.core.fastfeed", None)  # import fails
-    monkeypatch.delattr(streamtui.core, "fastfeed")
+    monkeypatch.setitem(sys.modules, "streamtui.core.parse.fast", None)  # import fails
+    monkeypatch.delattr(streamtui.core.parse, "fast")
     parsed = parse_feed(RSS, source_key="k", url="https://e.example/", seen_at=SEEN)
     assert parsed == expected
 

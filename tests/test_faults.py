@@ -29,11 +29,10 @@ import pytest
 
 from faults import fresh_copy, migrate_until, schema, schema_at, v2_database
 from streamtui import cli
-from streamtui.core import store as store_module
-from streamtui.core.errors import StoreError
+from streamtui.core.errors import ReadOnlyError, StoreError
 from streamtui.core.library import Library
 from streamtui.core.models import SourceKind, View
-from streamtui.core.store import MIGRATIONS, ReadOnlyError, Store
+from streamtui.core.store import MIGRATIONS, Store, opening, sql
 
 PYTHON = sys.executable
 
@@ -110,7 +109,7 @@ long = threading.Thread(target=refresh_like)
 if hold:
     long.start()
 for item_id in ids:
-    assert library.mark_read([item_id]) == [item_id], item_id
+    assert library.mark_read([item_id]).ids == (item_id,), item_id
     time.sleep(0.002)
 if hold:
     long.join()
@@ -172,7 +171,7 @@ def write_lock(db: Path) -> Iterator[None]:
 def test_a_write_that_waited_too_long_says_so_clearly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(store_module, "BUSY_SECONDS", 0.2)
+    monkeypatch.setattr(sql, "BUSY_SECONDS", 0.2)
     data = tmp_path / "data"
     ids = stored(data, pages(tmp_path / "news", 3))
     db = data / "streamtui.db"
@@ -192,7 +191,7 @@ async def test_the_app_shows_a_failed_write_as_a_message_and_keeps_going(
 ) -> None:
     from streamtui.ui.app import StreamApp
 
-    monkeypatch.setattr(store_module, "BUSY_SECONDS", 0.2)
+    monkeypatch.setattr(sql, "BUSY_SECONDS", 0.2)
     data = tmp_path / "data"
     stored(data, pages(tmp_path / "news", 3))
     db = data / "streamtui.db"
@@ -224,7 +223,7 @@ def test_opening_waits_for_another_instance_that_is_migrating(
 ) -> None:
     """A second instance started during an upgrade (23 s per 100k items) waits for it
     rather than failing after the busy timeout."""
-    monkeypatch.setattr(store_module, "BUSY_SECONDS", 0.2)
+    monkeypatch.setattr(sql, "BUSY_SECONDS", 0.2)
     db = tmp_path / "data" / "streamtui.db"
     v2_database(db, 10)
     with write_lock(db):
@@ -356,7 +355,7 @@ def test_recovering_twice_in_one_second_keeps_both_corrupt_copies(
         def now(cls, tz: object = None) -> Frozen:
             return cls(2026, 1, 2, 3, 4, 5)
 
-    monkeypatch.setattr(store_module, "datetime", Frozen)
+    monkeypatch.setattr(opening, "datetime", Frozen)
     db = tmp_path / "data" / "streamtui.db"
     db.parent.mkdir()
     for garbage in (b"first garbage\x00" * 300, b"second garbage\x00" * 300):
@@ -418,7 +417,7 @@ READ_ONLY_LIBRARY = r"""
 import json, sys
 from pathlib import Path
 from streamtui.core.library import open_library
-from streamtui.core.store import ReadOnlyError
+from streamtui.core.errors import ReadOnlyError
 library, message = open_library(Path(sys.argv[1]))
 rows = library.rows(library.view(), 0, 1000)
 found = {"message": message, "read_only": library.read_only,

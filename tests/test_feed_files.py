@@ -13,11 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.support.store import add_source_with_items
 
 from streamtui.core.errors import SourceError
-from streamtui.core.feedfile import feed_format, is_html_document, local_path
 from streamtui.core.library import Library
 from streamtui.core.models import SourceKind
+from streamtui.core.sources.feedfile import feed_format, is_html_document, local_path
 from streamtui.core.store import Store
 from streamtui.ui.app import StreamApp
 from streamtui.ui.widgets.sidebar import SourcesSidebar
@@ -185,13 +186,13 @@ def test_a_feed_file_added_before_the_fix_is_read_again_as_a_feed(
 ) -> None:
     """What the bug stored (one item with the raw XML, a stat fingerprint of the old kind)
     is replaced on the next read, without the file changing."""
-    from streamtui.core.streamtext import load_source
+    from streamtui.core.sources.pages import load_source
 
     path = (files / "feed.atom").resolve()
     old = load_source(str(path), path)
     assert old is not None and old.items[0].title.startswith("<?xml")
-    source, _ = library.store.add_source_with_items(
-        "feed", SourceKind.FILE, str(path), old.items, fingerprint=old.fingerprint
+    source, _ = add_source_with_items(
+        library.store, "feed", SourceKind.FILE, str(path), old.items, fingerprint=old.fingerprint
     )
     library.refresh([library.find_source(str(source.id))])
     assert titles(library, source.id) == ["Atom one"]

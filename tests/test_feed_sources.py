@@ -13,8 +13,8 @@ from streamtui.cli import main
 from streamtui.core.errors import SourceError
 from streamtui.core.library import Library
 from streamtui.core.models import SourceKind, View
+from streamtui.core.sources.feedurl import FeedChoiceError
 from streamtui.core.store import Store
-from streamtui.core.subscribe import FeedChoiceError
 
 
 def rss(*numbers: int, title: str = "Loopback news") -> str:

@@ -20,17 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streamtui.core.errors import SourceError
-from streamtui.core.feeds import (
-    FeedParser,
-    ParsedFeed,
-    defuse,
-    find_feed_links,
-    item_id,
-    looks_like_html,
-    parse_feed,
-)
-from streamtui.core.htmltext import html_to_text
-from streamtui.core.models import Enclosure, Item
+from streamtui.core.models import Enclosure, Item, ParsedFeed
+from streamtui.core.parse.defuse import defuse
+from streamtui.core.parse.entries import item_id
+from streamtui.core.parse.feed import parse_feed
+from streamtui.core.parse.pages import find_feed_links, looks_like_html
+from streamtui.core.parse.pool import FeedParser
+from streamtui.core.text.htmltext import html_to_text
 
 SEEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 URL = "https://example.com/feeds/main.xml"
@@ -994,3 +990,67 @@ def test_a_cancelled_parse_ends_at_once_and_stops_its_worker() -> None:
         assert [str(e) for e in outcomes] == [f"{URL}: the parse was cancelled"] * 2
         assert not _alive(worker)
         assert len(parser.parse(RSS2.encode(), source_key="s", seen_at=SEEN).items) == 2
+
+
+@pytest.mark.parametrize("stop", ["cancel", "time limit"])
+def test_a_stopped_parse_stops_its_own_worker_only(stop: str) -> None:
+    """A cancel or an overrun stopped every worker (ProcessPoolExecutor could not stop one):
+    the parse beside it was killed and parsed again from the start. With pebble's pool the
+    other worker and its parse go on."""
+    slow = big_feed(60_000)  # about 7 s of parsing
+    steady = big_feed(15_000)  # about 2 s
+    cancel = threading.Event()
+    outcomes: dict[str, object] = {}
+    with FeedParser(workers=2, timeout=120) as parser:
+        for _ in range(4):  # both workers up
+            parser.parse(RSS2.encode(), source_key="s", seen_at=SEEN)
+        deadline = time.monotonic() + 10
+        while len(parser.worker_pids()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = set(parser.worker_pids())
+        assert len(workers) == 2
+        if stop == "time limit":
+            parser.timeout, parser.seconds_per_mib = 1.0, 0.0
+
+        def stopped() -> None:
+            try:
+                parser.parse(slow, source_key="s", url=URL, seen_at=SEEN, cancel=cancel)
+            except SourceError as error:
+                outcomes["stopped"] = error.reason
+
+        def beside() -> None:
+            try:
+                outcomes["beside"] = parser.parse(steady, source_key="s", url=URL, seen_at=SEEN)
+            except SourceError as error:
+                outcomes["beside"] = error.reason
+
+        threads = [threading.Thread(target=stopped), threading.Thread(target=beside)]
+        threads[0].start()
+        time.sleep(0.3)  # the slow one holds its worker, with its time limit, first
+        parser.timeout = 120.0
+        threads[1].start()
+        time.sleep(0.7)
+        if stop == "cancel":
+            cancel.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert isinstance(outcomes["beside"], ParsedFeed)
+        assert len(outcomes["beside"].items) == 15_000
+        assert outcomes["stopped"] in (CANCELLED_REASON, "took longer than 1 s to parse")
+        survivors = {pid for pid in workers if _alive_now(pid)}
+        assert len(survivors) == 1  # the worker of the parse beside it was left alone
+        assert survivors <= set(parser.worker_pids())
+
+
+CANCELLED_REASON = "the parse was cancelled"
+
+
+def _alive_now(pid: int) -> bool:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # a stopped worker may take a moment to go
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        time.sleep(0.05)
+    return True

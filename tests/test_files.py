@@ -16,7 +16,7 @@ import pytest
 from streamtui.core.errors import FileReadError
 from streamtui.core.files import iter_stream_files, read_bytes, read_text
 from streamtui.core.models import LoadResult
-from streamtui.core.streamtext import load_source
+from streamtui.core.sources.pages import load_source
 
 WritePage = Callable[..., Path]  # the write_page fixture of conftest.py
 

@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import fuzz
+from tests.support.store import update_source
 
 
 def _clean(totals: fuzz.Totals, saved: Path) -> None:
@@ -46,7 +47,7 @@ def test_the_check_sees_a_stored_control(tmp_path: Path) -> None:
     pipeline = fuzz.Pipeline(tmp_path, workers=1)
     try:
         source = pipeline.store.add_source("x", fuzz.SourceKind.FEED, "https://x.example/")
-        pipeline.store.update_source(source.id, warning="bad \x1b]52;c;eA==\x07")
+        update_source(pipeline.store, source.id, warning="bad \x1b]52;c;eA==\x07")
         assert pipeline._stored_controls(source.id)
     finally:
         pipeline.close()

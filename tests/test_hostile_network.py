@@ -19,6 +19,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+from tests.support.store import update_source
 
 from feedserver import (
     FeedServer,
@@ -35,11 +36,10 @@ from feedserver import (
     self_signed_context,
     status,
 )
-from streamtui.core.feeds import binary_kind
 from streamtui.core.fetch import Limits
 from streamtui.core.library import Library
-from streamtui.core.models import Source, SourceKind
-from streamtui.core.refresh import RefreshEvent, RefreshSummary
+from streamtui.core.models import RefreshEvent, RefreshSummary, Source, SourceKind
+from streamtui.core.parse.pages import binary_kind
 from streamtui.core.store import Store
 
 # A drip of one byte a second never trips a 1.5 s read timeout: only the 3 s total ends it.
@@ -209,7 +209,7 @@ def test_a_self_signed_certificate_fails_on_its_source(
     context: ssl.SSLContext = self_signed_context(tmp_path)
     with FeedServer(ssl_context=context) as secure:
         secure.route("/feed.xml", feed(rss(1, 2, 3)))
-        library.store.update_source(source.id, location=secure.url("/feed.xml"))  # it moved
+        update_source(library.store, source.id, location=secure.url("/feed.xml"))  # it moved
         events: list[RefreshEvent] = []
         _, elapsed = bounded_refresh(library, library.sources(only=[source.id]), events.append)
     assert elapsed < LIMITS.total + SLACK

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streamtui.core.htmlrender import Block, Document, Link, render_html, text_document
-from streamtui.core.links import base_for, refusal, resolve
-from streamtui.core.sanitize import sanitize
+from streamtui.core.text.links import base_for, refusal, resolve
+from streamtui.core.text.render import Block, Document, Link, render_html, text_document
+from streamtui.core.text.sanitize import sanitize
 
 BASE = "https://site.example/blog/post.html"
 

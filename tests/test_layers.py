@@ -73,8 +73,8 @@ def test_the_checker_sees_lazy_and_from_imports(tmp_path: Path) -> None:
 
 IMPORT_CHECK = """
 import json, sys
-import streamtui.core.library, streamtui.core.store, streamtui.core.streamtext
-import streamtui.core.files, streamtui.core.sanitize, streamtui.core.paths, streamtui.cli
+import streamtui.core.library, streamtui.core.store, streamtui.core.sources.pages
+import streamtui.core.files, streamtui.core.text.sanitize, streamtui.core.paths, streamtui.cli
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("textual", "rich"))
 print(json.dumps(loaded))
 """

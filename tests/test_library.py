@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.support.store import sync_items
 
 from streamtui.core.errors import SourceError, UnknownItemError, UnknownSourceError
 from streamtui.core.library import BUNDLED_LOCATION, BUNDLED_NAME, Library
-from streamtui.core.models import Item, Source, SourceKind, Undone, View
-from streamtui.core.store import Store, SyncStats
+from streamtui.core.models import Item, Source, SourceKind, SyncStats, Undone, View
+from streamtui.core.store import Store
 
 WritePage = Callable[..., Path]  # the write_page fixture of conftest.py
 
@@ -201,7 +202,7 @@ def item(item_id: str) -> Item:
 
 def test_resolve_ids_by_full_id_and_unique_prefix(library: Library) -> None:
     source = library.store.add_source("s", SourceKind.FOLDER, "/s")
-    library.store.sync_items(source.id, [item("abcdef0123"), item("abcdef4567"),
+    sync_items(library.store, source.id, [item("abcdef0123"), item("abcdef4567"),
                                          item("0123456789")], fingerprint="")  # fmt: skip
     assert library.resolve_ids(["abcdef0123", "abcdef4", "012345"]) == [
         "abcdef0123", "abcdef4567", "0123456789",
@@ -232,7 +233,7 @@ def test_sync_keeps_read_state_across_a_body_edit(
     source, _ = library.add_source(str(news))
     lead = row_by_title(library, "Lead story")
     teaser = row_by_title(library, "A teaser")
-    assert library.mark_read([lead, teaser]) == [lead, teaser]
+    assert library.mark_read([lead, teaser]).ids == (lead, teaser)
     write_page(news, "front.txt",
                PAGE.replace("First paragraph.", "A rewritten, longer first paragraph.\n\nNew."),
                mtime=1_700_000_500)  # fmt: skip
@@ -310,9 +311,9 @@ def test_mark_view_read_and_unread(library: Library, news: Path, tmp_path: Path)
     (tmp_path / "empty").mkdir()
     source, _ = library.add_source(str(news))
     library.add_source(str(tmp_path / "empty"))
-    assert len(library.mark_view_read(library.view(source.id))) == 3
+    assert library.mark_view_read(library.view(source.id)).count == 3
     lead = row_by_title(library, "Lead story")
-    assert library.mark_read([lead], False) == [lead]
+    assert library.mark_read([lead], False).ids == (lead,)
     assert library.count(library.view(unread_only=True)) == 1
     assert library.next_unread(library.view(), None) == lead
     assert library.position(library.view(), lead) == 1
@@ -351,12 +352,12 @@ def test_sources_value_objects(library: Library, news: Path) -> None:
 def test_star_toggle_starred_view_and_count(library: Library, news: Path) -> None:
     library.add_source(str(news))
     lead, other = row_by_title(library, "Lead story"), row_by_title(library, "Other story")
-    assert library.set_starred([lead], True) == [lead]
-    assert library.set_starred([lead], True) == []
+    assert library.set_starred([lead], True).ids == (lead,)
+    assert library.set_starred([lead], True).ids == ()
     assert library.starred_count() == 1
-    assert library.set_starred([other], True) == [other]
+    assert library.set_starred([other], True).ids == (other,)
     assert titles(library, library.view(starred=True)) == ["Other story", "Lead story"]
-    assert library.set_starred([other], False) == [other]
+    assert library.set_starred([other], False).ids == (other,)
     assert titles(library, library.view(starred=True)) == ["Lead story"]
     assert library.starred_count() == 1
     assert library.undo_description() is None  # one item at a time: its own undo
@@ -439,7 +440,7 @@ def test_mark_all_read_then_undo_restores_exactly(
     library.mark_read([row_by_title(library, "Lead story")])
     before = read_state(library)
     assert library.undo() is None and library.undo_description() is None
-    assert len(library.mark_view_read(library.view())) == 3
+    assert library.mark_view_read(library.view()).count == 3
     assert library.undo_description() == "mark all read"
     assert library.undo() == Undone("mark all read", 3)
     assert read_state(library) == before
@@ -457,7 +458,7 @@ def test_undo_goes_back_in_order(library: Library, news: Path, tmp_path: Path,
                                    row_by_title(library, "Other story")], True)  # fmt: skip
     assert library.undo_description() == "star 2 items"
     assert library.undo() == Undone("star 2 items", 2)
-    assert library.starred_count() == 0 and len(starred) == 2
+    assert library.starred_count() == 0 and starred.count == 2
     assert library.undo() == Undone("mark all read in search 'lead', news", 1)
     assert library.undo_description() == "mark all read in blog"
     assert library.count(library.view(unread_only=True)) == 3

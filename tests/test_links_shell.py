@@ -16,12 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.support.store import merge_items
 
 from conftest import make_item
 from streamtui.core.library import Library
-from streamtui.core.links import refusal
 from streamtui.core.models import Enclosure, SourceKind
 from streamtui.core.store import Store
+from streamtui.core.text.links import refusal
 from streamtui.ui.app import StreamApp, open_in_browser
 from streamtui.ui.widgets.stream_list import StreamList
 
@@ -107,7 +108,7 @@ def make_app(data: Path, tmp_path: Path) -> StreamApp:
         )
         for n, url in enumerate([hostile_web_url(tmp_path), *REFUSED])
     ]
-    store.merge_items(source.id, items)
+    merge_items(store, source.id, items)
     library = Library(store, bundled=data / "no-guide")
     return StreamApp(library, sync_on_start=False)  # the real opener: open_in_browser
 

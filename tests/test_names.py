@@ -22,13 +22,13 @@ import pytest
 
 import streamtui
 from faults import v2_database
-from streamtui.core import library as library_module
 from streamtui.core.library import Library
-from streamtui.core.models import SourceKind
-from streamtui.core.naming import NamePicker, name_key
-from streamtui.core.opml import MAX_FOLDER_DEPTH, read_subscriptions
-from streamtui.core.refresh import _better_name
-from streamtui.core.store import MIGRATIONS, Merge, Store
+from streamtui.core.library import subscriptions as library_module
+from streamtui.core.models import SourceKind, Update
+from streamtui.core.refresh.decide import better_name
+from streamtui.core.sources.opml import MAX_FOLDER_DEPTH, read_subscriptions
+from streamtui.core.store import MIGRATIONS, Store
+from streamtui.core.store.naming import NamePicker, name_key
 
 PYTHON = sys.executable
 SRC = str(Path(streamtui.__file__).resolve().parents[1])
@@ -140,10 +140,10 @@ def test_a_refresh_names_a_source_after_its_feed_as_it_saves(store: Store) -> No
     second = store.add_source(host, SourceKind.FEED, f"http://{host}/two")
     assert second.name == f"{host} (2)"
     store.rename_source(second.id, "Mine")  # the user renamed it during the refresh
-    outcomes = store.merge_many(
+    outcomes = store.apply(
         [
-            Merge(first.id, (), whole=True, rename=partial(_better_name, host, "daily")),
-            Merge(second.id, (), whole=True, rename=partial(_better_name, host, "Daily")),
+            Update(first.id, items=(), whole=True, rename=partial(better_name, host, "daily")),
+            Update(second.id, items=(), whole=True, rename=partial(better_name, host, "Daily")),
         ]
     )
     assert not [o for o in outcomes if isinstance(o, Exception)]
@@ -161,9 +161,9 @@ def test_an_import_is_one_transaction_of_a_few_statements_an_outline(
     library = Library(store)
     library.import_subscriptions(str(opml(tmp_path / "before.opml", 2000, "x", titles=1)))
     compared = []
-    identity = library_module._url_identity
+    identity = library_module.feed_identity
     monkeypatch.setattr(
-        library_module, "_url_identity", lambda url: compared.append(url) or identity(url)
+        library_module, "feed_identity", lambda url: compared.append(url) or identity(url)
     )
     stored = 2000
     for size in (200, 2000):

@@ -10,11 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.store import update_source
+
 from feedserver import FeedServer, feed
 from feedserver import feed_server_fixture as feed_server_fixture  # the feed_server fixture
-from streamtui.core import refresh
 from streamtui.core.library import Library
 from streamtui.core.models import SourceKind
+from streamtui.core.refresh.decide import network_down
 from streamtui.core.store import Store
 from streamtui.ui.app import StreamApp
 from streamtui.ui.widgets.sidebar import SourcesSidebar
@@ -42,10 +44,10 @@ def add_unreachable(store: Store, count: int) -> list[int]:
 
 
 def test_the_rule_takes_most_of_at_least_five_feeds() -> None:
-    assert refresh.network_down(4, ["name not resolved"] * 4) == ""  # too few to tell
+    assert network_down(4, ["name not resolved"] * 4) == ""  # too few to tell
     # 70 %: the feeds' own trouble
-    assert refresh.network_down(10, ["connection refused"] * 7) == ""
-    line = refresh.network_down(10, ["name not resolved"] * 7 + ["connection refused"])
+    assert network_down(10, ["connection refused"] * 7) == ""
+    line = network_down(10, ["name not resolved"] * 7 + ["connection refused"])
     assert line.startswith("the network looks down: 8 of 10 feeds could not be reached")
     assert "(name not resolved)" in line
 
@@ -55,7 +57,7 @@ def test_a_refresh_with_no_connection_anywhere_leaves_the_sources_lines_alone(
 ) -> None:
     store = Store.open(tmp_path / "streamtui.db")
     ids = add_unreachable(store, 8)
-    store.update_source(ids[0], last_error="HTTP 404 (not found)")  # what it said before
+    update_source(store, ids[0], last_error="HTTP 404 (not found)")  # what it said before
     library = Library(store, bundled=tmp_path / "none")
     summary = library.refresh()
     errors = {s.id: s.last_error for s in library.sources()}

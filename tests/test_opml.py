@@ -16,14 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streamtui.core.errors import SourceError
-from streamtui.core.opml import (
+from streamtui.core.sources.opml import (
     ImportList,
     Rejected,
     Subscription,
     read_subscriptions,
     write_opml,
 )
-from streamtui.core.sanitize import sanitize
+from streamtui.core.text.sanitize import sanitize
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 OPML_DIR = CORPUS / "opml"
@@ -470,6 +470,11 @@ CORPUS_FAILURES = {
 }
 
 
+CORPUS_DUPLICATES = {"nnw_subs.opml": 1}
+"""http://feed.katiefloyd.com and http://feed.katiefloyd.com/: the library took the second for
+a duplicate of the first as it stored them; the file's own duplicates are found alike now."""
+
+
 def _manifest_entries() -> dict[str, int]:
     with (CORPUS / "MANIFEST.tsv").open(encoding="utf-8", newline="") as manifest:
         rows = csv.DictReader(manifest, delimiter="\t")
@@ -488,9 +493,11 @@ def test_corpus_file_imports_or_fails_naming_the_file(path: Path) -> None:
         return
     assert path.name not in CORPUS_FAILURES
     # Every file that imports gives exactly the manifest's count (listparser's feeds), with
-    # nothing refused and no duplicates.
-    assert len(result.subscriptions) == expected
-    assert (result.rejected, result.duplicates) == ((), 0)
+    # nothing refused and no duplicates but the same feed twice by the one rule of
+    # core/urls.py (listparser counts both).
+    duplicates = CORPUS_DUPLICATES.get(path.name, 0)
+    assert len(result.subscriptions) == expected - duplicates
+    assert (result.rejected, result.duplicates) == ((), duplicates)
 
 
 @pytest.mark.skipif(not OPML_FILES, reason=f"the shared corpus is absent: {OPML_DIR} not found")

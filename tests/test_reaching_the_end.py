@@ -10,14 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.support.store import add_source_with_items
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from feedserver import FeedServer, feed
 from feedserver import feed_server_fixture as feed_server_fixture  # the feed_server fixture
-from streamtui.core.feeds import parse_feed
 from streamtui.core.library import Library
 from streamtui.core.models import SourceKind
+from streamtui.core.parse.feed import parse_feed
 from streamtui.core.store import Store
 from streamtui.ui.app import StreamApp
 from streamtui.ui.screens.help import HelpScreen
@@ -65,8 +66,8 @@ def make_app(tmp_path: Path) -> StreamApp:
         url="https://example.com/feed",
         seen_at=datetime(2026, 1, 1, tzinfo=UTC),
     ).items
-    store.add_source_with_items(
-        "Tech Podcast", SourceKind.FEED, "https://example.com/feed", items, fingerprint=""
+    add_source_with_items(
+        store, "Tech Podcast", SourceKind.FEED, "https://example.com/feed", items, fingerprint=""
     )
     return StreamApp(Library(store, bundled=tmp_path / "none"), sync_on_start=False)
 

@@ -20,15 +20,16 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+from tests.support.store import update_source
 
 from feedserver import FeedServer, Reply, Request
 from feedserver import feed_server_fixture as feed_server_fixture  # the feed_server fixture
 from streamtui.cli import main
-from streamtui.core import library as library_module
 from streamtui.core.library import Library
-from streamtui.core.models import SourceKind
-from streamtui.core.retention import Retention, SourceRetention, candidate_query
+from streamtui.core.library import maintenance as library_module
+from streamtui.core.models import Retention, SourceKind, SourceRetention
 from streamtui.core.store import CHURN_FETCHES, Store
+from streamtui.core.store.retention import candidate_query
 
 DAY = 86_400.0
 
@@ -406,7 +407,7 @@ async def test_the_sidebar_shows_a_source_warning(library: Library, tmp_path: Pa
     quiet, _ = library.add_source(str(folder), "Quiet")
     noisy = library.store.add_source("Noisy", SourceKind.FEED, "http://127.0.0.1:9/n")
     other = library.store.add_source("Other", SourceKind.FEED, "http://127.0.0.1:9/o")
-    library.store.update_source(other.id, warning="document declared as us-ascii")
+    update_source(library.store, other.id, warning="document declared as us-ascii")
     with library.store._write() as db:
         db.execute("UPDATE sources SET churn = ? WHERE id = ?", (CHURN_FETCHES, noisy.id))
     app = StreamApp(library, sync_on_start=False)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streamtui.core.sanitize import _clean, sanitize
+from streamtui.core.text.sanitize import _clean, sanitize
 
 EXAMPLES = int(os.environ.get("STREAMTUI_HYPOTHESIS_EXAMPLES", "3000"))
 property_settings = settings(

@@ -9,10 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.support.store import mark_view_read, merge_items, set_read, sync_items
 
 from streamtui.core.models import Item, Row, Source, SourceKind, View
-from streamtui.core.search import indexed_text, match_expression, terms
 from streamtui.core.store import Store
+from streamtui.core.text.htmltext import indexed_text
+from streamtui.core.text.query import match_expression, terms
 
 MakeItem = Callable[..., Item]
 T0 = 1_700_000_000
@@ -51,13 +53,13 @@ def index_sizes(store: Store) -> tuple[int, int, int]:
 def stories(store: Store, item: MakeItem) -> tuple[Source, Source]:
     """Two sources; "python" is in a title (t1), in bodies (b1, b2, x1) and in HTML markup."""
     one, two = add(store, "one"), add(store, "two", SourceKind.FEED)
-    store.sync_items(one.id, [
+    sync_items(store, one.id, [
         item("t1", "Python tips", published=T0, body="Some advice."),
         item("b1", "Snakes", published=T0 + 10, body="A python is a snake."),
         item("b2", "Reptiles", published=T0 + 20, body="The python again, and a lizard."),
         item("n1", "Nothing", published=T0 + 30, body="No match here."),
     ], fingerprint="1")  # fmt: skip
-    store.merge_items(two.id, [
+    merge_items(store, two.id, [
         item("x1", "News", published=T0 + 40, html=True,
              body='<div class="python"><p>Python <a href="https://e.example/">3.13</a></p></div>'),
         item("x2", "Markup only", published=T0 + 50, html=True,
@@ -102,7 +104,7 @@ def test_random_typing_never_raises(store: Store, stories: tuple[Source, Source]
 
 def test_syntax_typed_by_the_user_is_only_text(store: Store, item: MakeItem) -> None:
     source = add(store)
-    store.sync_items(source.id, [
+    sync_items(store, source.id, [
         item("a", "Not now", body="plain"),
         item("b", "Near the end", body="and or"),
         item("c", "Title: colons", body="x"),
@@ -126,7 +128,7 @@ def test_prefix_matches_as_the_user_types(store: Store, stories: tuple[Source, S
 
 def test_case_and_diacritics_are_folded(store: Store, item: MakeItem) -> None:
     source = add(store)
-    store.sync_items(source.id, [item("a", "Café CRÈME", body="Ünïcode")], fingerprint="")
+    sync_items(store, source.id, [item("a", "Café CRÈME", body="Ünïcode")], fingerprint="")
     for query in ("cafe", "CAFÉ", "creme", "unicode ", "ÜNI"):
         assert ids(store.search(query)) == ["a"], query
 
@@ -161,7 +163,7 @@ def test_title_matches_rank_above_text_matches_then_newest(
 
 def test_ties_go_to_the_newest(store: Store, item: MakeItem) -> None:
     source = add(store)
-    store.sync_items(source.id, [item(f"i{n}", "Same title", published=T0 + n, body="same")
+    sync_items(store, source.id, [item(f"i{n}", "Same title", published=T0 + n, body="same")
                                  for n in range(5)], fingerprint="")  # fmt: skip
     assert ids(store.search("same")) == ["i4", "i3", "i2", "i1", "i0"]
 
@@ -191,7 +193,7 @@ def test_resync_replaces_what_an_item_is_found_by(
     store: Store, stories: tuple[Source, Source], item: MakeItem
 ) -> None:
     one = stories[0]
-    store.sync_items(one.id, [
+    sync_items(store, one.id, [
         item("t1", "Python tips", published=T0, body="Some advice."),
         item("b1", "Serpents", published=T0 + 10, body="A boa is a snake."),  # edited
         item("n1", "Nothing", published=T0 + 30, body="No match here."),  # b2 is gone
@@ -208,7 +210,7 @@ def test_a_title_change_alone_is_reindexed(
     store: Store, stories: tuple[Source, Source], item: MakeItem
 ) -> None:
     two = stories[1]
-    store.merge_items(two.id, [item("x2", "Renamed headline", published=T0 + 50, html=True,
+    merge_items(store, two.id, [item("x2", "Renamed headline", published=T0 + 50, html=True,
         body='<div class="story"><a href="https://e.example/python">link</a></div>')])  # fmt: skip
     assert ids(store.search("headline")) == ["x2"] and store.search("markup") == []
 
@@ -217,7 +219,7 @@ def test_merge_updates_and_keeps_items_the_feed_dropped(
     store: Store, stories: tuple[Source, Source], item: MakeItem
 ) -> None:
     two = stories[1]
-    store.merge_items(two.id, [
+    merge_items(store, two.id, [
         item("x1", "News", published=T0 + 40, html=True, body="<p>Now about rust.</p>"),
     ])  # fmt: skip
     assert ids(store.search("rust")) == ["x1"]
@@ -242,7 +244,7 @@ def test_a_query_view_follows_new_items_and_other_connections(
 ) -> None:
     view = View(query="python")
     assert store.count(view) == 4
-    store.merge_items(stories[1].id, [item("x3", "More python", published=T0 + 90)])
+    merge_items(store, stories[1].id, [item("x3", "More python", published=T0 + 90)])
     assert store.count(view) == 5 and store.rows(view, 0, 1)[0].id == "x3"
     assert store.path is not None
     other = Store.open(store.path)
@@ -256,7 +258,7 @@ def test_a_query_view_follows_new_items_and_other_connections(
 
 def test_query_views_combine_every_filter(store: Store, stories: tuple[Source, Source]) -> None:
     one, two = stories
-    store.set_read(["b1"], True, at=T0)
+    set_read(store, ["b1"], True, at=T0)
     store.set_starred(["b2", "x1"], True)
     since = T0 + 1_000_000_000.0  # read before this moment: gone from unread-only views
     cases = {
@@ -280,7 +282,7 @@ def test_query_views_combine_every_filter(store: Store, stories: tuple[Source, S
 def test_position_rank_and_next_unread_in_a_query_view(
     store: Store, stories: tuple[Source, Source]
 ) -> None:
-    store.set_read(["x1"], True)
+    set_read(store, ["x1"], True)
     since = time.time() + 1
     for view in (View(query="python"), View(stories[0].id, query="pyth"),
                  View(None, True, since, query="python")):  # fmt: skip
@@ -305,7 +307,7 @@ def test_a_query_view_shows_read_items_until_rebuilt(
 ) -> None:
     view = View(None, True, time.time(), query="python")
     assert store.count(view) == 4
-    store.set_read(["t1"], True)
+    set_read(store, ["t1"], True)
     assert store.count(view) == 4  # read after the view was built
     assert store.count(View(None, True, time.time() + 1, query="python")) == 3
 
@@ -325,16 +327,16 @@ def test_unstarring_leaves_a_starred_query_view_at_once(
 def test_mark_view_read_of_a_query_view_marks_only_matches(
     store: Store, stories: tuple[Source, Source]
 ) -> None:
-    assert sorted(store.mark_view_read(View(stories[0].id, query="python"))) == [
+    assert sorted(mark_view_read(store, View(stories[0].id, query="python"))) == [
         "b1", "b2", "t1",
     ]  # fmt: skip
     assert {r.id for r in everything(store, View()) if r.read} == {"b1", "b2", "t1"}
-    assert store.mark_view_read(View(query="python")) == ["x1"]
+    assert mark_view_read(store, View(query="python")) == ["x1"]
 
 
 def test_search_cap_bounds_a_query_view(store: Store, item: MakeItem) -> None:
     source = add(store)
-    store.sync_items(source.id, [item(f"i{n}", f"Match {n}", published=T0 + n)
+    sync_items(store, source.id, [item(f"i{n}", f"Match {n}", published=T0 + n)
                                  for n in range(30)], fingerprint="")  # fmt: skip
     store.search_cap = 10
     view = View(query="match")
@@ -387,7 +389,7 @@ def test_feed_items_bring_their_search_text_from_the_parser(store: Store) -> Non
     """The parser makes the text in its own process; the store's writer uses it as is."""
     from datetime import UTC, datetime
 
-    from streamtui.core.feeds import parse_feed
+    from streamtui.core.parse.feed import parse_feed
 
     rss = (
         b"<rss version='2.0'><channel><title>T</title><item><guid>1</guid><title>Okapi</title>"
@@ -404,9 +406,9 @@ def test_feed_items_bring_their_search_text_from_the_parser(store: Store) -> Non
         == ("The okapi lives in forests")
     )
     source = add(store, "feed", SourceKind.FEED)
-    store.merge_items(source.id, [item])
+    merge_items(store, source.id, [item])
     assert ids(store.search("forests")) == [item.id]
-    store.merge_items(source.id, [replace_text(item, "giraffe")])  # the given text is indexed
+    merge_items(store, source.id, [replace_text(item, "giraffe")])  # the given text is indexed
     assert ids(store.search("giraffe")) == [item.id] and store.search("forests") == []
 
 

@@ -39,8 +39,8 @@ from streamtui.core.credentials import Credential, CredentialStore, login_from_u
 from streamtui.core.errors import CredentialError, SourceError, StreamtuiError
 from streamtui.core.fetch import FetchError, Limits, fetch_one
 from streamtui.core.library import Library
-from streamtui.core.redact import mask_passwords, redact_text, split_login
 from streamtui.core.store import Store
+from streamtui.core.text.redact import mask_passwords, redact_text, split_login
 
 FAST = Limits(connect=2, read=5, total=10)
 SECRET = "S3cr3t-wombat"
@@ -677,7 +677,7 @@ def test_the_real_app_in_a_terminal_never_writes_the_password(
 def test_a_read_only_library_refuses_a_password_before_keeping_it(
     tmp_path: Path, servers: SecretServers
 ) -> None:
-    from streamtui.core.store import ReadOnlyError
+    from streamtui.core.errors import ReadOnlyError
 
     store = Store.open(tmp_path / "data" / "streamtui.db")
     store.read_only = True
@@ -694,8 +694,8 @@ def test_a_migration_5_that_fails_half_way_is_done_again_whole(
     """The credential file is written before the database commits: a failure after it (a
     full disk, a kill) leaves the database at version 4, and the next start writes the same
     entries again and finishes."""
-    from streamtui.core import secrets_migration
     from streamtui.core.errors import StoreError
+    from streamtui.core.store import passwords as secrets_migration
 
     data = tmp_path / "data"
     urls = [f"https://{USER}:{IN_URL}@h{n}.example/feed" for n in range(3)]

@@ -9,12 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.support.store import feed_state, mark_view_read, set_read, sync_items, update_source
 
-from streamtui.core import store as store_module
 from streamtui.core.errors import StoreError
-from streamtui.core.models import Item, Row, Source, SourceKind, View
-from streamtui.core.store import MIGRATIONS, Store, SyncStats
-from streamtui.core.streamtext import load_source
+from streamtui.core.models import Item, Row, Source, SourceKind, SyncStats, View
+from streamtui.core.sources.pages import load_source
+from streamtui.core.store import MIGRATIONS, SEQ_SPAN, Store, schema
+from streamtui.core.store import search as store_search
 
 WritePage = Callable[..., Path]  # the write_page fixture of conftest.py
 
@@ -43,14 +44,14 @@ def db_path(tmp_path: Path) -> Path:
 def filled(store: Store, item: MakeItem) -> tuple[Source, Source]:
     """Two sources; equal dates inside a page are ordered by seq (page order)."""
     one, two = add(store, "one"), add(store, "two")
-    store.sync_items(one.id, [
+    sync_items(store, one.id, [
         item("a1", "A lead", published=T0 + 100),
         item("a2", "A teaser 1", published=T0 + 100, teaser=True, truncated=True),
         item("a3", "A teaser 2", published=T0 + 100, teaser=True),
         item("b1", "B lead", published=T0 + 300),
         item("c1", "C old", published=T0),
     ], fingerprint="f1")  # fmt: skip
-    store.sync_items(two.id, [
+    sync_items(store, two.id, [
         item("x1", "X lead", published=T0 + 200),
         item("x2", "X teaser", published=T0 + 200, teaser=True),
         item("y1", "Y same time as A", published=T0 + 100),
@@ -88,7 +89,7 @@ def test_bodies_live_only_in_the_bodies_table(
     list_columns = {r[1] for r in store._db.execute("PRAGMA table_info(items)")}
     assert not list_columns & {"body", "summary", "link", "path"}
     one = filled[0]
-    store.sync_items(one.id, [item("a1", "A lead", published=T0 + 100, body="Full\n\nbody",
+    sync_items(store, one.id, [item("a1", "A lead", published=T0 + 100, body="Full\n\nbody",
                                    summary="Sum", link="https://e.example/a", path="a.txt",
                                    encoding="cp1252")], fingerprint="f3")  # fmt: skip
     article = store.article("a1")
@@ -113,35 +114,35 @@ def test_reopening_the_file_gives_the_same_data_and_read_state(
 ) -> None:
     first = Store.open(db_path)
     source = add(first)
-    first.sync_items(source.id, [item("a"), item("b"), item("c")], fingerprint="fp")
-    first.set_read(["b"], True)
+    sync_items(first, source.id, [item("a"), item("b"), item("c")], fingerprint="fp")
+    set_read(first, ["b"], True)
     before = all_rows(first)
     first.close()
     again = Store.open(db_path)
     assert all_rows(again) == before
     assert [r.read for r in all_rows(again)] == [False, True, False]
-    assert again.fingerprint(source.id) == "fp"
+    assert feed_state(again, source.id).fingerprint == "fp"
     again.close()
 
 
 def test_sync_reports_what_changed(store: Store, item: MakeItem) -> None:
     source = add(store)
-    assert store.sync_items(source.id, [item("a"), item("b")], fingerprint="1") == SyncStats(2)
-    stats = store.sync_items(source.id, [item("a", "renamed"), item("c")], fingerprint="2",
+    assert sync_items(store, source.id, [item("a"), item("b")], fingerprint="1") == SyncStats(2)
+    stats = sync_items(store, source.id, [item("a", "renamed"), item("c")], fingerprint="2",
                              error="1 file(s) skipped")  # fmt: skip
     assert stats == SyncStats(added=1, updated=1, removed=1)
     assert titles(all_rows(store)) == ["renamed", "title c"]
-    assert store.sync_items(source.id, [item("a", "renamed"), item("c")],
+    assert sync_items(store, source.id, [item("a", "renamed"), item("c")],
                             fingerprint="2") == SyncStats()  # fmt: skip
-    assert store.fingerprint(source.id) == "2"
+    assert feed_state(store, source.id).fingerprint == "2"
 
 
 def test_two_instances_on_one_file_lose_nothing(db_path: Path, item: MakeItem) -> None:
     first, second = Store.open(db_path), Store.open(db_path)
     source = add(first)
-    first.sync_items(source.id, [item("a"), item("b")], fingerprint="")
-    assert second.set_read(["a"], True) == ["a"]
-    assert first.set_read(["b"], True) == ["b"]
+    sync_items(first, source.id, [item("a"), item("b")], fingerprint="")
+    assert set_read(second, ["a"], True) == ["a"]
+    assert set_read(first, ["b"], True) == ["b"]
     assert [r.read for r in all_rows(first)] == [True, True]
     assert [r.read for r in all_rows(second)] == [True, True]
     first.close()
@@ -170,7 +171,7 @@ def test_fresh_database_is_at_the_latest_version(db_path: Path) -> None:
 def test_reopening_does_not_rerun_migrations(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*MIGRATIONS, "CREATE TABLE extra (x)"])
+    monkeypatch.setattr(schema, "MIGRATIONS", [*MIGRATIONS, "CREATE TABLE extra (x)"])
     first = Store.open(db_path)
     first.set_meta("marker", "kept")
     first.close()
@@ -199,16 +200,16 @@ def test_failing_migration_leaves_the_old_version_intact(
 ) -> None:
     old = Store.open(db_path)
     source = add(old)
-    old.sync_items(source.id, [item("a")], fingerprint="")
-    old.set_read(["a"], True)
+    sync_items(old, source.id, [item("a")], fingerprint="")
+    set_read(old, ["a"], True)
     old.close()
     broken = "CREATE TABLE half_done (x); ALTER TABLE items ADD COLUMN y; THIS IS NOT SQL"
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*MIGRATIONS, broken])
+    monkeypatch.setattr(schema, "MIGRATIONS", [*MIGRATIONS, broken])
     with pytest.raises(StoreError, match="syntax error"):
         Store.open(db_path)
     assert user_version(db_path) == len(MIGRATIONS)
     assert "half_done" not in tables(db_path)
-    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS)
     reopened = Store.open(db_path)
     rows = all_rows(reopened)
     assert [(r.id, r.read) for r in rows] == [("a", True)]
@@ -243,9 +244,9 @@ def test_healthy_database_opens_without_a_message(db_path: Path) -> None:
 
 
 def test_set_read_returns_the_ids_that_changed(store: Store, filled: tuple[Source, Source]) -> None:
-    assert store.set_read(["a1", "x1", "unknown"], True) == ["a1", "x1"]
-    assert store.set_read(["a1", "b1"], True) == ["b1"]
-    assert store.set_read(["a1", "c1"], False) == ["a1"]
+    assert set_read(store, ["a1", "x1", "unknown"], True) == ["a1", "x1"]
+    assert set_read(store, ["a1", "b1"], True) == ["b1"]
+    assert set_read(store, ["a1", "c1"], False) == ["a1"]
     assert {r.id for r in all_rows(store) if r.read} == {"x1", "b1"}
 
 
@@ -253,22 +254,22 @@ def test_mark_view_read_returns_the_ids_it_marked(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
     one, two = filled
-    store.set_read(["x1"], True)
-    assert sorted(store.mark_view_read(View(two.id))) == ["x2", "y1"]
+    set_read(store, ["x1"], True)
+    assert sorted(mark_view_read(store, View(two.id))) == ["x2", "y1"]
     assert all(r.read for r in all_rows(store, View(two.id)))
     assert not any(r.read for r in all_rows(store, View(one.id)))
-    assert store.mark_view_read(View(two.id)) == []
-    assert len(store.mark_view_read(View())) == 5
+    assert mark_view_read(store, View(two.id)) == []
+    assert len(mark_view_read(store, View())) == 5
 
 
 def test_unread_view_keeps_items_read_after_since(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
-    store.set_read(["c1"], True)
+    set_read(store, ["c1"], True)
     time.sleep(0.01)
     view = View(None, True, time.time())
     assert store.count(view) == 7
-    store.set_read(["a1", "x1"], True)
+    set_read(store, ["a1", "x1"], True)
     assert store.count(view) == 7  # read after the view was built: still listed
     assert {r.id for r in all_rows(store, view) if r.read} == {"a1", "x1"}
     rebuilt = View(None, True, time.time() + 1)
@@ -288,7 +289,7 @@ def test_position_and_next_unread_agree_with_rows(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
     one, two = filled
-    store.set_read(["x1", "a2", "c1"], True)
+    set_read(store, ["x1", "a2", "c1"], True)
     since = time.time() + 1
     for view in [View(), View(one.id), View(two.id), View(None, True, since),
                  View(one.id, True, since)]:  # fmt: skip
@@ -309,20 +310,20 @@ def test_position_of_an_item_outside_the_view_is_none(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
     two = filled[1]
-    store.set_read(["b1"], True)
+    set_read(store, ["b1"], True)
     assert store.position(View(two.id), "a1") is None
     assert store.position(View(None, True, time.time() + 1), "b1") is None
 
 
 def test_sources_counts_unread_and_total(store: Store, filled: tuple[Source, Source]) -> None:
-    store.set_read(["a1", "b1"], True)
+    set_read(store, ["a1", "b1"], True)
     counts = {s.name: (s.unread, s.total) for s in store.sources()}
     assert counts == {"one": (3, 5), "two": (3, 3)}
 
 
 def test_sources_without_items(store: Store) -> None:
     source = add(store, "empty")
-    store.set_source_error(source.id, "no such file or folder")
+    update_source(store, source.id, last_error="no such file or folder", fingerprint="")
     [listed] = store.sources()
     assert (listed.name, listed.kind, listed.location) == ("empty", SourceKind.FOLDER,
                                                            "/sources/empty")  # fmt: skip
@@ -334,7 +335,7 @@ def test_removing_a_source_deletes_only_its_items(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
     one = filled[0]
-    store.set_read(["x1", "a1"], True)
+    set_read(store, ["x1", "a1"], True)
     store.remove_source(one.id)
     assert {r.id for r in all_rows(store)} == {"x1", "x2", "y1"}
     assert store.article("a1") is None
@@ -346,11 +347,11 @@ def test_removing_a_source_deletes_only_its_items(
 
 def test_item_that_vanishes_and_comes_back_is_still_read(store: Store, item: MakeItem) -> None:
     source = add(store)
-    store.sync_items(source.id, [item("a"), item("b")], fingerprint="1")
-    store.set_read(["a"], True)
-    store.sync_items(source.id, [item("b")], fingerprint="2")
+    sync_items(store, source.id, [item("a"), item("b")], fingerprint="1")
+    set_read(store, ["a"], True)
+    sync_items(store, source.id, [item("b")], fingerprint="2")
     assert store.row("a") is None
-    store.sync_items(source.id, [item("a"), item("b")], fingerprint="3")
+    sync_items(store, source.id, [item("a"), item("b")], fingerprint="3")
     assert [(r.id, r.read) for r in all_rows(store)] == [("a", True), ("b", False)]
 
 
@@ -358,13 +359,13 @@ def test_item_marked_unread_that_vanishes_again_comes_back_unread(
     store: Store, item: MakeItem
 ) -> None:
     source = add(store)
-    store.sync_items(source.id, [item("a")], fingerprint="1")
-    store.set_read(["a"], True)
-    store.sync_items(source.id, [], fingerprint="2")
-    store.sync_items(source.id, [item("a")], fingerprint="3")
-    store.set_read(["a"], False)
-    store.sync_items(source.id, [], fingerprint="4")
-    store.sync_items(source.id, [item("a")], fingerprint="5")
+    sync_items(store, source.id, [item("a")], fingerprint="1")
+    set_read(store, ["a"], True)
+    sync_items(store, source.id, [], fingerprint="2")
+    sync_items(store, source.id, [item("a")], fingerprint="3")
+    set_read(store, ["a"], False)
+    sync_items(store, source.id, [], fingerprint="4")
+    sync_items(store, source.id, [item("a")], fingerprint="5")
     assert store.row("a") is not None and not store.row("a").read  # type: ignore[union-attr]
 
 
@@ -375,7 +376,7 @@ TEASING_PAGE = "Front page\n\nBody.\n\nMore from this stream\n\nThe Big Story\n\
 
 def sync_folder(store: Store, source: Source, folder: Path) -> None:
     result = load_source(source.location, folder)
-    store.sync_items(source.id, result.items, fingerprint=result.fingerprint)
+    sync_items(store, source.id, result.items, fingerprint=result.fingerprint)
 
 
 def test_teaser_read_then_its_article_added_makes_the_article_read(
@@ -386,7 +387,7 @@ def test_teaser_read_then_its_article_added_makes_the_article_read(
     source = store.add_source("src", SourceKind.FOLDER, str(folder))
     sync_folder(store, source, folder)
     [teaser] = [r for r in all_rows(store) if r.teaser]
-    store.set_read([teaser.id], True)
+    set_read(store, [teaser.id], True)
 
     write_page(folder, "story.txt", "the big   story\n\nThe whole of it.\n")
     sync_folder(store, source, folder)
@@ -409,7 +410,7 @@ def read_story_in_folder(
     source = store.add_source("src", SourceKind.FOLDER, str(folder))
     sync_folder(store, source, folder)
     [article] = [r for r in all_rows(store) if r.title == "The Big Story"]
-    store.set_read([article.id], True)
+    set_read(store, [article.id], True)
 
     def removed() -> None:
         story.unlink()
@@ -429,7 +430,7 @@ def test_article_read_then_its_file_removed_leaves_the_teaser_read(
 
 def test_ids_with_prefix_treats_like_wildcards_literally(store: Store, item: MakeItem) -> None:
     source = add(store)
-    store.sync_items(source.id, [item("abc_%1"), item("abcX%2"), item("abcdef")],
+    sync_items(store, source.id, [item("abc_%1"), item("abcX%2"), item("abcdef")],
                      fingerprint="")  # fmt: skip
     assert store.ids_with_prefix("abc_") == ["abc_%1"]
     assert (
@@ -466,7 +467,7 @@ def v2_database(path: Path) -> None:
         """)  # fmt: skip
 
 
-SEQ = store_module.SEQ_SPAN
+SEQ = SEQ_SPAN
 
 
 def test_migration_3_indexes_the_items_already_stored(db_path: Path) -> None:
@@ -497,7 +498,7 @@ def test_an_interrupted_migration_3_leaves_version_2(
             raise sqlite3.OperationalError("disk I/O error")
         return body
 
-    monkeypatch.setattr(store_module.search, "indexed_text", failing)
+    monkeypatch.setattr(store_search, "indexed_text", failing)
     with pytest.raises(StoreError, match="disk I/O error"):
         Store.open(db_path)
     assert user_version(db_path) == 2
@@ -553,7 +554,7 @@ def test_starred_view_is_every_source_newest_first(
 ) -> None:
     two = filled[1]
     store.set_starred(["c1", "x2", "a3", "b1"], True)
-    store.set_read(["x2"], True, at=T0)
+    set_read(store, ["x2"], True, at=T0)
     starred = View(starred=True)
     assert [r.id for r in all_rows(store, starred)] == ["b1", "x2", "a3", "c1"]
     assert store.count(starred) == 4
@@ -563,7 +564,7 @@ def test_starred_view_is_every_source_newest_first(
     assert store.position(starred, "a3") == 2 and store.position(starred, "a1") is None
     assert store.next_unread(starred, "b1") == "a3"
     assert [row.id for row, _, _ in store.iter_articles(starred)] == ["b1", "x2", "a3", "c1"]
-    assert sorted(store.mark_view_read(starred)) == ["a3", "b1", "c1"]
+    assert sorted(mark_view_read(store, starred)) == ["a3", "b1", "c1"]
     assert store.row("a1") is not None and not store.row("a1").read  # type: ignore[union-attr]
 
 
@@ -579,10 +580,10 @@ def test_starred_view_reads_only_the_partial_index(store: Store) -> None:
 
 def test_a_starred_item_stays_when_its_file_is_gone(store: Store, item: MakeItem) -> None:
     source = add(store)
-    store.sync_items(source.id, [item("a"), item("b"), item("c")], fingerprint="1")
+    sync_items(store, source.id, [item("a"), item("b"), item("c")], fingerprint="1")
     store.set_starred(["b"], True)
-    store.set_read(["b"], True, at=T0)
-    stats = store.sync_items(source.id, [item("a")], fingerprint="2")
+    set_read(store, ["b"], True, at=T0)
+    stats = sync_items(store, source.id, [item("a")], fingerprint="2")
     assert stats == SyncStats(removed=1)
     assert [r.id for r in all_rows(store)] == ["a", "b"]
     kept = store.row("b")
@@ -592,7 +593,7 @@ def test_a_starred_item_stays_when_its_file_is_gone(store: Store, item: MakeItem
     article = store.article("b")
     assert article is not None and article.body == "body b"
     store.set_starred(["b"], False)
-    store.sync_items(source.id, [item("a")], fingerprint="3")
+    sync_items(store, source.id, [item("a")], fingerprint="3")
     assert store.row("b") is None
 
 
@@ -619,14 +620,14 @@ def read_state(store: Store) -> dict[str, tuple[int, float | None]]:
 def test_restore_read_puts_back_only_what_nothing_changed_since(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
-    store.set_read(["a1"], True, at=T0)
+    set_read(store, ["a1"], True, at=T0)
     before = read_state(store)
     priors = store.change_view_read(View(), at=T0 + 50)
     assert {p.item_id for p in priors} == set(before) - {"a1"}
     assert all(not p.read and p.read_at is None for p in priors)
-    store.set_read(["x1"], False)
-    store.set_read(["x1"], True, at=T0 + 60)  # read again since: keeps its new state
-    store.set_read(["x2"], False)  # marked unread since: stays so
+    set_read(store, ["x1"], False)
+    set_read(store, ["x1"], True, at=T0 + 60)  # read again since: keeps its new state
+    set_read(store, ["x2"], False)  # marked unread since: stays so
     assert store.restore_read(priors, read=True, at=T0 + 50) == 5
     after = read_state(store)
     assert after["x1"] == (1, T0 + 60) and after["x2"] == (0, None)
@@ -638,8 +639,8 @@ def test_restore_read_puts_back_only_what_nothing_changed_since(
 def test_change_read_of_read_items_remembers_when_they_were_read(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
-    store.set_read(["a1"], True, at=T0 + 1)
-    store.set_read(["b1"], True, at=T0 + 2)
+    set_read(store, ["a1"], True, at=T0 + 1)
+    set_read(store, ["b1"], True, at=T0 + 2)
     priors = store.change_read(["a1", "b1", "c1"], False)
     assert [(p.item_id, p.read, p.read_at) for p in priors] == [
         ("a1", True, T0 + 1), ("b1", True, T0 + 2),
@@ -687,7 +688,7 @@ def test_reads_do_not_wait_for_a_long_write(store: Store, filled: tuple[Source, 
 def test_marking_a_query_view_read_marks_its_unread_hits_only(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
-    store.set_read(["b1"], True, at=5.0)
+    set_read(store, ["b1"], True, at=5.0)
     priors = store.change_view_read(View(query="lead"), at=9.0)
     assert sorted(p.item_id for p in priors) == ["a1", "x1"]
     assert {r.id: r.read for r in all_rows(store)}["a1"]
@@ -698,13 +699,13 @@ def test_new_items_stored_together_take_kept_state_as_if_one_by_one(
     store: Store, item: MakeItem
 ) -> None:
     source = add(store)
-    store.sync_items(source.id, [item("s1", "Story"), item("n1", "Note")], fingerprint="1")
-    store.set_read(["s1"], True, at=7.0)
+    sync_items(store, source.id, [item("s1", "Story"), item("n1", "Note")], fingerprint="1")
+    set_read(store, ["s1"], True, at=7.0)
     store.set_starred(["n1"], True)
-    store.sync_items(source.id, [item("other", "Other")], fingerprint="2")  # s1 leaves
+    sync_items(store, source.id, [item("other", "Other")], fingerprint="2")  # s1 leaves
     # s1 comes back with a teaser that goes by s1 too: the story takes its kept state once,
     # the teaser its read state through the story stored just before it.
-    store.sync_items(source.id, [
+    sync_items(store, source.id, [
         item("s1", "Story"),
         item("t1", "Teaser", teaser=True, aliases=("s1",)),
         item("other", "Other"),
@@ -721,7 +722,7 @@ def test_sources_can_be_counted_for_a_few_or_not_at_all(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
     two = filled[1]
-    store.set_read(["x1"], True)
+    set_read(store, ["x1"], True)
     assert [(s.name, s.unread, s.total) for s in store.sources(only=[two.id])] == [("two", 2, 3)]
     assert [(s.name, s.unread, s.total) for s in store.sources(counted=False)] == [
         ("one", 0, 0), ("two", 0, 0),

@@ -13,7 +13,7 @@ import pytest
 
 from streamtui import cli
 from streamtui.core.models import Item, LoadResult
-from streamtui.core.streamtext import item_id, load_source, parse_page
+from streamtui.core.sources.pages import item_id, load_source, parse_page
 
 WritePage = Callable[..., Path]  # the write_page fixture of conftest.py
 

@@ -15,7 +15,7 @@ import pytest
 
 from escapes import PAYLOADS, Payload, Run, Scenario, leaked, scenario_run
 from streamtui.core.models import Article, Enclosure, Row
-from streamtui.core.sanitize import sanitize
+from streamtui.core.text.sanitize import sanitize
 from streamtui.ui.widgets.article import article_page, layout, piece_lines
 
 CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u061c]")

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 
-from streamtui.core.htmlrender import Link
 from streamtui.core.models import Article, Enclosure, Row
+from streamtui.core.text.render import Link
 from streamtui.ui.widgets.article import (
     PLACEHOLDER,
     ArticleView,

@@ -230,8 +230,7 @@ async def test_cancelling_the_dialog_while_fetching_adds_nothing(
 
 
 def test_refresh_progress_reloads_a_view_only_when_its_sources_gained_items() -> None:
-    from streamtui.core.models import Source, SourceKind
-    from streamtui.core.refresh import RefreshEvent
+    from streamtui.core.models import RefreshEvent, Source, SourceKind
     from streamtui.ui.messages import Progress
 
     def source(number: int) -> Source:

@@ -14,6 +14,7 @@ from html import escape
 from pathlib import Path
 
 import pytest
+from tests.support.store import merge_items, update_source
 from textual.command import CommandPalette
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
@@ -52,9 +53,10 @@ def make_app(data: Path, markup: str) -> StreamApp:
     store = Store.open(data / "streamtui.db")
     library = Library(store, bundled=data / "no-guide")
     source = store.add_source(f"{markup} src", SourceKind.FEED, "https://example.org/feed.xml")
-    store.update_source(source.id, last_error=f"{markup} err")
+    update_source(store, source.id, last_error=f"{markup} err")
     body = f"<p>{escape(markup)} body <a href='https://example.org/x'>{escape(markup)} link</a></p>"
-    store.merge_items(
+    merge_items(
+        store,
         source.id,
         [
             make_item(
@@ -77,7 +79,7 @@ def make_app(data: Path, markup: str) -> StreamApp:
         ],
     )
     other = store.add_source("Plain", SourceKind.FEED, "https://plain.example/feed.xml")
-    store.merge_items(other.id, [make_item("p-1", "Plain story", published=1_700_000_100)])
+    merge_items(store, other.id, [make_item("p-1", "Plain story", published=1_700_000_100)])
     return StreamApp(library, sync_on_start=False, opener=lambda url: None)
 
 

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.store import merge_items, update_source
+
 from conftest import make_item
 from streamtui.core.config import Config
 from streamtui.core.library import Library
@@ -34,8 +36,8 @@ def make_library(data: Path) -> Library:
     for number, name in enumerate(("Orchard", "Garden", "Meadow")):
         source = store.add_source(name, SourceKind.FEED, f"https://{number}.example/feed.xml")
         if number == 0:
-            store.merge_items(
-                source.id, [make_item(i, title, published=when) for i, title, when in ITEMS]
+            merge_items(
+                store, source.id, [make_item(i, title, published=when) for i, title, when in ITEMS]
             )
     return library
 
@@ -263,7 +265,7 @@ def test_only_another_connections_commits_count_as_changes_elsewhere(tmp_path: P
     assert not store.changed_elsewhere()  # the first call sets the mark
     source = store.add_source("a", SourceKind.FEED, "https://a.example/")
     with store.checkpoints_deferred():  # a refresh's writes and its checkpoint
-        store.update_source(source.id, last_error="x")
+        update_source(store, source.id, last_error="x")
     store.search("x")  # the reading connection's temporary tables
     assert not store.changed_elsewhere()
     other = Store.open(tmp_path / "streamtui.db")  # another process, as SQLite sees it

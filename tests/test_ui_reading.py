@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.support.store import merge_items
 
 from conftest import make_item
 from streamtui.core.config import load_config
@@ -48,7 +49,8 @@ def make_library(data: Path, *, hostile_name: str = "") -> Library:
     source = store.add_source(
         hostile_name or "Orchard", SourceKind.FEED, "https://example.org/feed.xml"
     )
-    store.merge_items(
+    merge_items(
+        store,
         source.id,
         [
             make_item(item_id, title, published=when, link=link, body=body, html=True)
@@ -56,7 +58,7 @@ def make_library(data: Path, *, hostile_name: str = "") -> Library:
         ],
     )
     other = store.add_source("Garden", SourceKind.FEED, "https://garden.example/feed.xml")
-    store.merge_items(other.id, [make_item("g-bean", "Bean diary", published=1_700_000_100)])
+    merge_items(store, other.id, [make_item("g-bean", "Bean diary", published=1_700_000_100)])
     return library
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from streamtui.core.errors import StreamtuiError
-from streamtui.core.sanitize import sanitize
+from streamtui.core.text.sanitize import sanitize
 
 TERMINAL_BROWSERS = frozenset(
     {

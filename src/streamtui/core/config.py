@@ -18,8 +18,8 @@ from pathlib import Path
 
 from streamtui.core.errors import FileReadError, StreamtuiError
 from streamtui.core.files import check_file_or_absent, read_bytes
-from streamtui.core.retention import Retention, check_limit
-from streamtui.core.sanitize import excerpt, sanitize
+from streamtui.core.models import Retention, check_limit
+from streamtui.core.text.sanitize import excerpt, sanitize
 
 CONFIG_NAME = "config.toml"
 MAX_CONFIG_BYTES = 64 * 1024
@@ -58,7 +58,7 @@ class Config:
     list_width: int = 0
     """The stream list's share of the list/article split, in percent; 0 is the default."""
     retention: Retention = field(default_factory=Retention)
-    """keep_days, max_items and unread_days: which feed items are kept (core/retention.py)."""
+    """keep_days, max_items and unread_days: which feed items are kept (store/retention.py)."""
     browser: tuple[str, ...] = ()
     """The program that opens links, as an argv list; "%u" is replaced by the URL (appended
     when no word holds it). Empty: $BROWSER, else Python's webbrowser."""

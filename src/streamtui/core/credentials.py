@@ -31,7 +31,7 @@ from typing import Literal, Protocol
 from streamtui.core import paths
 from streamtui.core.errors import CredentialError, FileReadError, FileWriteError
 from streamtui.core.files import display_path, read_bytes, replace_file
-from streamtui.core.redact import origin, split_login
+from streamtui.core.text.redact import origin, split_login
 
 Kind = Literal["feed", "account"]
 KINDS: tuple[Kind, ...] = ("feed", "account")

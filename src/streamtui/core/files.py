@@ -7,7 +7,6 @@ binary file, and BOM-aware decoding with a cp1252 fallback.
 
 from __future__ import annotations
 
-import codecs
 import errno
 import os
 import stat
@@ -17,18 +16,11 @@ from contextlib import suppress
 from pathlib import Path
 
 from streamtui.core.errors import FileReadError, FileWriteError
-from streamtui.core.sanitize import excerpt, sanitize
+from streamtui.core.text.decode import decode
+from streamtui.core.text.sanitize import excerpt, sanitize
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 STREAM_SUFFIXES = (".txt", ".md")
-
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 
 
 def display_path(path: Path | str) -> str:
@@ -166,25 +158,6 @@ def _kind(mode: int) -> str:
         if test(mode):
             return name
     return "a special file"
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode file bytes; returns the text and the name of the decoding used."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data[len(bom) :].decode(encoding), encoding
-            except UnicodeDecodeError:
-                replaced = data[len(bom) :].decode(encoding, "replace")
-                return replaced, f"{encoding} (with replacements)"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("utf-8", "replace"), "utf-8 (with replacements)"
 
 
 def read_text(path: Path, root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[str, str]:

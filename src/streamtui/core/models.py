@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
 
 
 class SourceKind(StrEnum):
@@ -21,6 +22,10 @@ class Enclosure:
     url: str
     type: str = ""
     length: int = 0
+
+
+SUMMARY_CHARS = 280
+"""The longest summary an item keeps (a page's first paragraph, a feed's description)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,19 @@ class Item:
     text: str | None = None
     """The text the search index holds besides the title, when the loader made it already
     (feeds do, in the parser processes, so that the store's writer never converts HTML)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """What a feed holds, as parsed (parse/feed.py): its title, site link and items."""
+
+    title: str
+    link: str
+    items: tuple[Item, ...]
+    warning: str = ""
+    """Why the feed is ill-formed although it loaded (feedparser's bozo message)."""
+    version: str = ""
+    """feedparser's format name (rss20, atom10...) or json1/json11 for JSON Feed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,20 +105,95 @@ class Source:
     """A password for this feed is in the credential store, under ("feed", key)."""
     scoped: bool = False
     """Its item ids were made from a key that held the password (a database older than the
-    credential store): the credential keeps that key as its scope (secrets_migration.py)."""
+    credential store): the credential keeps that key as its scope (store/passwords.py)."""
     renaming: bool = False
     """The feed gives most of its items new ids at every fetch (its warning says more)."""
 
 
 @dataclass(frozen=True, slots=True)
 class FeedState:
-    """What the next conditional GET of a feed needs to know."""
+    """What the next read of a source needs to know: a feed's validators for a conditional
+    GET, the hash of the body it last parsed and a permanent redirect seen; a local source's
+    fingerprint."""
 
     etag: str = ""
     last_modified: str = ""
     content_hash: str = ""
     redirect_url: str = ""
     redirect_count: int = 0
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NewSource:
+    """A source to add; ``name`` is the one wanted (a number is added when it is taken)."""
+
+    name: str
+    kind: SourceKind
+    location: str
+    folder: str = ""
+    key: str = ""
+    login: bool = False
+    """Its password is in the credential store, under ("feed", key)."""
+
+
+class Keep(Enum):
+    """A field of a :class:`SourceChange` left as it is stored."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+@dataclass(frozen=True, slots=True)
+class SourceChange:
+    """What a read of a source changes of its stored state (KEEP: left as it is)."""
+
+    etag: str | Keep = KEEP
+    last_modified: str | Keep = KEEP
+    content_hash: str | Keep = KEEP
+    redirect_url: str | Keep = KEEP
+    redirect_count: int | Keep = KEEP
+    warning: str | Keep = KEEP
+    last_error: str | Keep = KEEP
+    site_url: str | Keep = KEEP
+    location: str | Keep = KEEP
+    """A feed that moved for good (a permanent redirect seen a few refreshes in a row)."""
+    gone: bool | Keep = KEEP
+    retry_at: float | Keep | None = KEEP
+    updated_at: float | Keep = KEEP
+    """When the source was read (an update with items is stamped as it is written)."""
+    fingerprint: str | Keep = KEEP
+    login: bool | Keep = KEEP
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """One write decided for one source (refresh/decide.py), applied by the store: the
+    changes to its state and, when it was read, its items."""
+
+    source_id: int
+    change: SourceChange = field(default_factory=SourceChange)
+    items: tuple[Item, ...] | None = None
+    """The items read (None: nothing was read, the stored items stay as they are)."""
+    exact: bool = False
+    """The items are all the source holds (a local source): the others go, starred ones stay."""
+    whole: bool = False
+    """The items are all a feed carries now (a parsed fetch): retention keeps them, and a
+    fetch whose items are nearly all new counts towards churn."""
+    rename: Callable[[str], str] | None = None
+    """Given the source's name as stored when the update is written, the name it should
+    take ("" keeps it); the store makes it unique in that transaction."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStats:
+    """What an update did to a source's items."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +242,127 @@ class View:
 
 
 @dataclass(frozen=True, slots=True)
+class RefreshEvent:
+    """One source finished. ``outcome`` is updated, unchanged, failed or skipped; ``done``
+    counts the sources finished so far of ``total``."""
+
+    source: Source
+    outcome: str
+    added: int = 0
+    message: str = ""
+    done: int = 0
+    total: int = 0
+    network: bool = False
+    """Failed without a connection (see FetchError.network)."""
+
+
+@dataclass(slots=True)
+class RefreshSummary:
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    skipped: int = 0
+    added: int = 0
+    failures: list[str] = field(default_factory=list)
+    removed: int = 0
+    """Items the cleanup after the refresh removed (retention)."""
+    network_down: str = ""
+    """Set when nearly every feed failed without a connection (refresh/decide.py): one line
+    to show instead of a failure per feed."""
+
+    def count(self, event: RefreshEvent) -> None:
+        if event.outcome == "updated":
+            self.updated += 1
+        elif event.outcome == "unchanged":
+            self.unchanged += 1
+        elif event.outcome == "failed":
+            self.failed += 1
+            self.failures.append(f"{event.source.name}: {event.message}")
+        else:
+            self.skipped += 1
+        self.added += event.added
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a mark or a star changed, so that the screen redraws only that."""
+
+    count: int = 0
+    """How many items changed."""
+    ids: tuple[str, ...] = ()
+    """The items changed (none listed after an undo)."""
+    rows: tuple[Row, ...] = ()
+    """Those items as they are now; none when ``bulk``."""
+    unread: Mapping[int, int] = field(default_factory=dict)
+    """Each source's change of unread count, by source id."""
+    starred: int = 0
+    """The change of the number of starred items."""
+    bulk: bool = False
+    """Too many to list (a whole view marked read, an undo): the list reads its rows again."""
+
+
+@dataclass(frozen=True, slots=True)
 class Undone:
     """What :meth:`Library.undo` put back: its description and how many items it restored."""
 
     description: str
     count: int
+    changes: Changes = field(default_factory=Changes, compare=False)
+    """The change itself (bulk: the screen reads what it shows again)."""
+
+
+# -- retention: how many of a feed's items are kept (the rules: store/retention.py) ----------
+
+DAY = 86_400.0
+MAX_DAYS = 36_500
+"""SourceRetention above a hundred years (or that many items) are refused as typing mistakes."""
+MAX_ITEMS = 10_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """The config's limits, for every feed without its own (0: no limit)."""
+
+    keep_days: int = 0
+    """Items older than this many days go (newsboat's keep-articles-days; 0 keeps all)."""
+    max_items: int = 1000
+    """At most this many items a feed (newsboat's max-items, which keeps all by default)."""
+    unread_days: int = 14
+    """Unread items stay at least this many days after they arrived, whatever the limits."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRetention:
+    """One source's limits: its own, or None where the config's apply."""
+
+    keep_days: int | None = None
+    max_items: int | None = None
+
+    def over(self, defaults: Retention) -> tuple[int, int]:
+        """(keep_days, max_items) in force for the source."""
+        return (
+            defaults.keep_days if self.keep_days is None else self.keep_days,
+            defaults.max_items if self.max_items is None else self.max_items,
+        )
+
+
+@dataclass(slots=True)
+class CleanupReport:
+    removed: dict[str, int] = field(default_factory=dict)
+    """Items removed, by source name, in source order."""
+    freed_bytes: int = 0
+    """How much smaller the database became (after an incremental vacuum)."""
+    pending: bool = False
+    """The pass stopped at its limit: more items are due to go (at the next pass)."""
+
+    @property
+    def total(self) -> int:
+        return sum(self.removed.values())
+
+
+def check_limit(value: int, what: str) -> str:
+    """Why ``value`` cannot be a limit for ``what`` ("" when it can)."""
+    highest = MAX_DAYS if what == "days" else MAX_ITEMS
+    if value < 0 or value > highest:
+        return f"must be a whole number of {what} from 0 to {highest:,}"
+    return ""

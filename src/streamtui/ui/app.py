@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
@@ -26,14 +27,10 @@ from streamtui.core.browser import BrowserError, Launch, run_in_terminal
 from streamtui.core.browser import choose as choose_browser
 from streamtui.core.browser import start as start_browser
 from streamtui.core.config import Config
-from streamtui.core.errors import StreamtuiError
+from streamtui.core.errors import DatabaseGoneError, ReadOnlyError, StreamtuiError
 from streamtui.core.library import Library
-from streamtui.core.links import refusal
-from streamtui.core.models import Row, Source, View
-from streamtui.core.redact import redact_text
-from streamtui.core.sanitize import sanitize
-from streamtui.core.search import terms
-from streamtui.core.store import DatabaseGoneError, ReadOnlyError
+from streamtui.core.models import Changes, Row, Source, View
+from streamtui.core.text import redact_text, refusal, sanitize, terms
 from streamtui.ui.commands import ItemsProvider, SourcesProvider
 from streamtui.ui.format import safe
 from streamtui.ui.keys import KeyTable, described, keymap_for
@@ -54,7 +51,7 @@ from streamtui.ui.widgets.stream_list import StreamList
 from streamtui.ui.widgets.too_small import TOO_SMALL, TooSmallNotice, too_small
 
 if TYPE_CHECKING:
-    from streamtui.core.refresh import RefreshEvent, RefreshSummary
+    from streamtui.core.models import RefreshEvent, RefreshSummary
 
 FLUSH_SECONDS = 0.4
 """How often a running refresh's results are applied to the screen."""
@@ -366,8 +363,12 @@ class StreamApp(App[None]):
         )
         if kept is not None:
             self.sidebar.highlight(kept)
-        if not counted:
-            return
+        if counted:
+            self._show_unread()
+
+    def _show_unread(self) -> None:
+        """How many items of the view are unread, under the list."""
+        view = self.view
         if view.starred or view.query:  # the unread among what the view holds
             unread = self.library.count(
                 self.library.view(
@@ -375,7 +376,7 @@ class StreamApp(App[None]):
                 )
             )
         else:
-            unread = sum(s.unread for s in sources if view.source_id in (None, s.id))
+            unread = self.sidebar.unread(view.source_id)
         self.stream.border_subtitle = Content(f"{unread} unread")
 
     def _update_title(self, names: dict[int, str]) -> None:
@@ -494,11 +495,24 @@ class StreamApp(App[None]):
         return self.article.article.row.id if self.article.article else None
 
     def _set_read(self, item_id: str, read: bool) -> None:
-        self.library.mark_read([item_id], read)
-        row = self.library.row(item_id)
-        if row is not None:
+        self._show_changes(self.library.mark_read([item_id], read))
+
+    def _show_changes(self, changes: Changes) -> None:
+        """Redraw only what a mark or a star changed: its rows, and its sources' entries and
+        counts in the sidebar (a key press reads nothing more, however large the library)."""
+        for row in changes.rows:
             self.stream.update_row(row)
-        self._show_sources()
+        if not self.sidebar.counted:  # the counts are still to come, and will include it
+            return
+        changed = [
+            replace(source, unread=source.unread + delta)
+            for source_id, delta in changes.unread.items()
+            if (source := self.sidebar.shown(source_id)) is not None
+        ]
+        self.sidebar.update_sources(changed)
+        if changes.starred:
+            self.sidebar.update_starred(self.sidebar.starred + changes.starred)
+        self._show_unread()
 
     def _reading(self) -> bool:
         return self.focused is self.article and self.article.article is not None
@@ -577,11 +591,7 @@ class StreamApp(App[None]):
         if row is None:
             return
         with self._guard():
-            self.library.set_starred([row.id], not row.starred)
-            changed = self.library.row(row.id)
-            if changed is not None:
-                self.stream.update_row(changed)
-            self._show_sources()
+            self._show_changes(self.library.set_starred([row.id], not row.starred))
             self.notify("Unstarred." if row.starred else "Starred.", timeout=2)
 
     def action_mark_view_read(self) -> None:
@@ -594,14 +604,14 @@ class StreamApp(App[None]):
         with self._guard():
             changed = self.library.mark_view_read(view)
             self.stream.forget_rows()
-            self._show_sources()
-            if not changed:
+            self._show_changes(changed)
+            if not changed.count:
                 self.notify(f"Nothing unread in {where}.", timeout=3)
                 return
             keys = self._keys_for("app.undo")
             # Markup from our own words and numbers only: no feed text in this string.
             self.notify(
-                f"Marked {len(changed)} item(s) read in {where}. "
+                f"Marked {changed.count} item(s) read in {where}. "
                 f"[@click=app.undo]Undo[/] (or press {keys})",
                 timeout=8,
             )

@@ -7,7 +7,7 @@ from datetime import datetime
 from textual.content import Content
 
 from streamtui.core import dates
-from streamtui.core.sanitize import sanitize
+from streamtui.core.text import sanitize
 
 EMPTY_TITLE = "(empty)"
 

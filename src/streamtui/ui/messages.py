@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:  # the refresh module pulls in feedparser and httpx: not before first paint
-    from streamtui.core.refresh import RefreshEvent, RefreshSummary
+    from streamtui.core.models import RefreshEvent, RefreshSummary
 
 
 class RefreshProgressed(Message):

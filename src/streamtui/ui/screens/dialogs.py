@@ -17,8 +17,7 @@ from textual.widgets.option_list import Option
 
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.models import Source
-from streamtui.core.redact import mask_passwords, redact_text, redact_url
-from streamtui.core.sanitize import excerpt, sanitize
+from streamtui.core.text import excerpt, mask_passwords, redact_text, redact_url, sanitize
 from streamtui.ui.format import safe
 
 AddSource = Callable[[str, str | None], tuple[Source, int]]

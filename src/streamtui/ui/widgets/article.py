@@ -30,9 +30,8 @@ from textual.strip import Strip
 from textual.style import Style
 from textual.worker import get_current_worker
 
-from streamtui.core.htmlrender import Block, Document, Link, render_html, text_document
-from streamtui.core.links import base_for, resolve
 from streamtui.core.models import Article
+from streamtui.core.text import Block, Document, Link, base_for, render_html, resolve, text_document
 from streamtui.ui.format import long_date, safe, title_of
 
 LARGE_BODY = 64 * 1024
@@ -387,7 +386,7 @@ class ArticleView(ScrollView, can_focus=True):
 
     class LinkClicked(Message):
         """A link's text, its ``[n]`` or its entry in the list was clicked. The URL is the
-        feed's: ask :func:`~streamtui.core.links.refusal` before opening it."""
+        feed's: ask :func:`~streamtui.core.text.links.refusal` before opening it."""
 
         def __init__(self, number: int, url: str) -> None:
             super().__init__()

@@ -12,7 +12,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from streamtui.core.models import Source
-from streamtui.core.redact import redact_text
+from streamtui.core.text import redact_text
 from streamtui.ui.format import safe
 
 ALL = "all"
@@ -72,6 +72,11 @@ class SourcesSidebar(OptionList):
         super().__init__(*options, **settings)
         self._unread: dict[int, int] = {}
         """Each shown source's unread count, for the "All" total."""
+        self._sources: dict[int, Source] = {}
+        self.counted = False
+        """The unread counts are shown (they follow the first drawing)."""
+        self.starred = 0
+        """The number of starred items shown."""
 
     def _highlighted_source(self) -> int | None:
         option_id = self.highlighted_id()
@@ -110,6 +115,8 @@ class SourcesSidebar(OptionList):
         """ "All", "Starred" (with how many), then every source; ``selected`` highlighted.
         Without ``counted`` the unread counts are left out (they follow)."""
         self._unread = {source.id: source.unread for source in sources}
+        self._sources = {source.id: source for source in sources}
+        self.counted, self.starred = counted, starred
         unread = sum(self._unread.values()) if counted else None
         options = [
             Option(_prompt("All", unread), id=ALL),
@@ -139,7 +146,23 @@ class SourcesSidebar(OptionList):
                     _prompt(source.name, source.unread, source.last_error, source.renaming),
                 )
                 self._unread[source.id] = source.unread
+                self._sources[source.id] = source
         self.replace_option_prompt(ALL, _prompt("All", sum(self._unread.values())))
+
+    def shown(self, source_id: int) -> Source | None:
+        """The source an entry shows (None: not in the sidebar)."""
+        return self._sources.get(source_id)
+
+    def unread(self, source_id: int | None) -> int:
+        """The unread count shown for a source, or for all of them."""
+        if source_id is None:
+            return sum(self._unread.values())
+        return self._unread.get(source_id, 0)
+
+    def update_starred(self, count: int) -> None:
+        """Redraw the "Starred" entry with ``count``."""
+        self.starred = count
+        self.replace_option_prompt(STARRED, _starred_prompt(count))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from streamtui.core.models import Row
-from streamtui.core.sanitize import sanitize
+from streamtui.core.text import sanitize
 from streamtui.ui.format import short_date, title_of
 
 BLOCK = 128

@@ -1,0 +1,137 @@
+"""The command line, and the one place that wires real dependencies together.
+
+- parser.py: the verbs and their options
+- reading.py: preview, list, search, sources
+- sources.py: add, remove, rename, refresh, import, export, cleanup, retention
+- marks.py: star, unstar, mark-read, mark-unread
+- output.py: what is printed, and error lines
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from streamtui import stdio
+from streamtui.cli import marks, reading, sources
+from streamtui.cli.output import fail, warn
+from streamtui.cli.parser import build_parser
+from streamtui.core import paths
+from streamtui.core.errors import StreamtuiError
+from streamtui.core.library import Library, open_library
+from streamtui.core.store import Store, make_private
+
+Verb = Callable[[Library, argparse.Namespace], int]
+VERBS: dict[str, Verb] = {
+    "list": reading.listing,
+    "search": reading.search,
+    "sources": reading.sources,
+    "star": marks.star,
+    "unstar": marks.star,
+    "mark-read": marks.mark_read,
+    "mark-unread": marks.mark_unread,
+    "add": sources.add,
+    "remove": sources.remove,
+    "rename": sources.rename,
+    "refresh": sources.refresh,
+    "import": sources.import_list,
+    "export": sources.export,
+    "cleanup": sources.cleanup,
+    "retention": sources.retention,
+}
+READING = ("list", "search", "mark-read", "mark-unread", "star", "unstar", "sources")
+"""The verbs whose output follows the files on disk: local sources are re-read first."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    stdio.guard_descriptors()  # before anything opens a file
+    args = build_parser().parse_args(argv)
+    if args.command is not None and stdio.is_closed(sys.stdout):
+        fail("standard output is closed, so nothing could be printed; nothing was done")
+        return 1
+    real_stdout = sys.stdout
+    if args.command is not None:
+        sys.stdout = stdio.Output(real_stdout)
+    try:
+        code = _run(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        return code
+    except stdio.OutputError as error:
+        fail(str(error))
+        stdio.silence_stdout()
+    except StreamtuiError as error:
+        fail(str(error))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (``| head``); not an error worth a message.
+        stdio.silence_stdout()
+        return 0
+    except Exception as error:  # last line of defence: no traceback reaches the user
+        fail(f"internal error: {type(error).__name__}: {error}")
+    finally:
+        sys.stdout = real_stdout
+    return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command is None and (problem := stdio.terminal_problem()):
+        raise StreamtuiError(
+            f"the app needs a terminal and {problem}; without one, use the commands "
+            "(streamtui list, search, sources, refresh, add, import...; see streamtui --help)"
+        )
+    if args.command == "preview":
+        return reading.preview(args)
+    data_dir = paths.data_dir(getattr(args, "data_dir", None))
+    # Before anything opens the database: SQLite gives a new -wal and -shm its mode.
+    private = make_private(data_dir / paths.DB_NAME)
+    if Store.needs_upgrade(data_dir / paths.DB_NAME):
+        stdio.write_error(
+            "streamtui: upgrading the database (once; this takes a while with a long history)…"
+        )
+    library, message = open_library(data_dir)
+    message = "\n".join([*private, message] if message else private)
+    if message:
+        fail(message)
+    if args.command in ("refresh", "cleanup", "retention"):  # they apply the config's limits
+        from streamtui.core.config import load_config
+
+        try:
+            config = load_config(paths.config_dir(getattr(args, "config_dir", None)))
+        except StreamtuiError:
+            library.close()
+            raise
+        library.retention = config.retention
+    if not library.read_only:  # a read-only data directory: show what is stored
+        library.ensure_default_source()
+    if args.command is None:
+        return _launch(library, args, message)
+    if args.command in READING and not library.read_only:
+        for report in library.sync_all():  # what they show follows the files on disk
+            warn(report)
+    try:
+        return VERBS[args.command](library, args)
+    finally:
+        library.close()
+
+
+def _launch(library: Library, args: argparse.Namespace, message: str) -> int:
+    from streamtui.core.config import load_config
+    from streamtui.ui.app import StreamApp
+
+    config = load_config(paths.config_dir(getattr(args, "config_dir", None)))
+    library.retention = config.retention
+    for name in ("COLUMNS", "LINES"):  # an exported size would pin the app to it, deaf to
+        os.environ.pop(name, None)  # the terminal's own size and every resize
+    try:
+        app = StreamApp(library, startup_message=message, config=config)
+        app.run()
+    finally:
+        library.close()
+    code = app.return_code or 0  # 1 after a crash: never report success then
+    if code:
+        fail("the app stopped on an internal error (what Textual printed above says where)")
+    return code

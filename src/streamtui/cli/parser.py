@@ -1,0 +1,141 @@
+"""The command line's arguments: every verb and option, with its help text."""
+
+from __future__ import annotations
+
+import argparse
+
+from streamtui import __version__
+from streamtui.core import paths
+from streamtui.core.text import excerpt
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help=f"where the database lives (default: ${paths.DATA_ENV} or the "
+        "platform's user data directory)",
+    )
+    common.add_argument(
+        "--config-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help=f"where config.toml lives (default: ${paths.CONFIG_ENV} or the "
+        "platform's user config directory)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="streamtui",
+        parents=[common],
+        description="A keyboard-driven terminal newsreader. Without a command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"streamtui {__version__}")
+    verbs = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def verb(name: str, help_text: str) -> argparse.ArgumentParser:
+        return verbs.add_parser(name, help=help_text, description=help_text, parents=[common])
+
+    preview = verb("preview", "parse a source and print its items, storing nothing")
+    preview.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="a feed URL or file, a folder of stream pages or a stream text file",
+    )
+    preview.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    listing = verb("list", "print the stream, newest first")
+    listing.add_argument("--unread", action="store_true", help="only unread items")
+    listing.add_argument("--starred", action="store_true", help="only starred items")
+    listing.add_argument("--source", metavar="S", help="only this source (name or number)")
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    searching = verb(
+        "search",
+        "print the items matching words in their title or text, best first "
+        "(the last word may be the start of a word)",
+    )
+    searching.add_argument("query", nargs="+", metavar="WORD")
+    searching.add_argument("--source", metavar="S", help="only this source (name or number)")
+    searching.add_argument(
+        "--limit", type=_count, default=50, metavar="N", help="at most N items (default: 50)"
+    )
+    searching.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    star = verb("star", "star items (starred items are kept even when their file is gone)")
+    star.add_argument("ids", nargs="+", metavar="ID", help="item ids (or unique prefixes)")
+
+    unstar = verb("unstar", "unstar items")
+    unstar.add_argument("ids", nargs="+", metavar="ID", help="item ids (or unique prefixes)")
+
+    mark_read = verb("mark-read", "mark items read")
+    mark_read.add_argument("ids", nargs="*", metavar="ID", help="item ids (or unique prefixes)")
+    mark_read.add_argument("--all", action="store_true", help="every item (of --source)")
+    mark_read.add_argument("--source", metavar="S", help="with --all: only this source")
+
+    mark_unread = verb("mark-unread", "mark items unread")
+    mark_unread.add_argument("ids", nargs="+", metavar="ID", help="item ids (or unique prefixes)")
+
+    add = verb(
+        "add",
+        "add a source: a feed URL or a feed file (RSS, Atom, RDF, JSON Feed; file: URLs "
+        "too), a folder of stream pages or a stream text file",
+    )
+    add.add_argument("target", metavar="URL|PATH")
+    add.add_argument("--name", metavar="N", help="the name shown in the sidebar")
+
+    remove = verb("remove", "remove a source and its items (other sources keep their state)")
+    remove.add_argument("source", metavar="SOURCE", help="name, number or path")
+
+    refresh = verb("refresh", "re-read local sources and fetch feeds (exit 1 if any failed)")
+    refresh.add_argument("sources", nargs="*", metavar="SOURCE", help="only these sources")
+
+    importing = verb("import", "add the feeds of an OPML file or a list of URLs")
+    importing.add_argument("file", metavar="FILE", help="a file, a pipe, or - for standard input")
+
+    exporting = verb("export", "write feed subscriptions as OPML 2.0")
+    exporting.add_argument("file", nargs="?", metavar="FILE", help="default: standard output")
+
+    rename = verb("rename", "rename a source")
+    rename.add_argument("source", metavar="SOURCE")
+    rename.add_argument("name", metavar="NAME")
+
+    cleanup = verb(
+        "cleanup",
+        "remove the feed items that retention lets go (keep_days, max_items, unread_days; "
+        "never starred items, unread recent ones or what a feed still carries) and give "
+        "the space back",
+    )
+    cleanup.add_argument("sources", nargs="*", metavar="SOURCE", help="only these feeds")
+
+    keeping = verb(
+        "retention",
+        "show or set how long a feed's items are kept (default: the config's "
+        "keep_days and max_items)",
+    )
+    keeping.add_argument("source", metavar="SOURCE", help="a feed: name, number or URL")
+    keeping.add_argument(
+        "--days", metavar="N", help="remove items older than N days (0: no limit; default: config)"
+    )
+    keeping.add_argument(
+        "--max-items",
+        metavar="N",
+        help="keep at most N items of this feed (0: no limit; default: config)",
+    )
+
+    sources = verb("sources", "list sources with their unread counts")
+    sources.add_argument("--json", action="store_true", help="one JSON object per line")
+    return parser
+
+
+MAX_COUNT = 2**63 - 1
+
+
+def _count(text: str) -> int:
+    """argparse type of a count: a whole number, capped at SQLite's largest (a larger one
+    means everything; left as it is, SQLite would refuse it with an OverflowError)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{excerpt(text, 40)!r} is not a whole number") from None
+    return min(value, MAX_COUNT)

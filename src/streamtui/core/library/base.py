@@ -1,0 +1,193 @@
+"""What every part of the Library shares: the store, the credential store, the clock, the
+fetcher and the parser (the worker pool, started when first needed and stopped when idle)."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from streamtui.core import paths
+from streamtui.core.credentials import CredentialStore
+from streamtui.core.errors import DatabaseGoneError
+from streamtui.core.models import ParsedFeed, Retention
+from streamtui.core.store import StoreProtocol
+
+if TYPE_CHECKING:  # feedparser and httpx load only when a feed is touched
+    from streamtui.core.fetch import Fetcher, Limits
+    from streamtui.core.parse.pool import FeedParser, Parser
+    from streamtui.core.sources.feedurl import FeedUrls
+
+_REMEMBERED = "remembered."
+UNDO_DEPTH = 20
+"""Bulk changes that can be undone, newest first; kept in memory for the Library's life."""
+
+
+@dataclass(frozen=True, slots=True)
+class Undoable:
+    """A bulk change that can be undone: ``restore`` puts it back and says how many items."""
+
+    description: str
+    restore: Callable[[], int]
+
+
+class LibraryBase:
+    """The state of a :class:`~streamtui.core.library.Library`."""
+
+    def __init__(
+        self,
+        store: StoreProtocol,
+        *,
+        clock: Callable[[], float] = time.time,
+        bundled: Path | None = None,
+        credentials: CredentialStore | None = None,
+        retention: Retention | None = None,
+        fetcher: Fetcher | None = None,
+        parser: Parser | None = None,
+    ) -> None:
+        self.store = store
+        self.credentials = credentials or (
+            CredentialStore.beside(store.path) if store.path else CredentialStore.in_memory()
+        )
+        """Where feed passwords live (beside the database): never in the database itself."""
+        self._clock = clock
+        self.retention = retention or Retention()
+        """The config's limits on stored feed items (store/retention.py)."""
+        self._bundled = bundled or paths.bundled_content()
+        self._fetcher = fetcher
+        """What fetches feeds (None: httpx, within every limit; tests give a fake)."""
+        self._given_parser = parser
+        """What parses feeds (None: the worker pool, started when first needed)."""
+        self._parser: FeedParser | None = None
+        self._parser_lock = threading.Lock()
+        self._parser_users = 0
+        self._changes: deque[Undoable] = deque(maxlen=UNDO_DEPTH)
+        self._changes_lock = threading.Lock()
+
+    def remembered(self, setting: str) -> str:
+        """A setting the app kept from an earlier run (the theme picked in the palette, the
+        list width), or "". Kept in the database's meta table, never in config.toml."""
+        return self.store.meta(_REMEMBERED + setting) or ""
+
+    def remember(self, setting: str, value: str) -> None:
+        """Keep a setting for the next run (a read-only library keeps nothing)."""
+        if not self.read_only and self.remembered(setting) != value:
+            self.store.set_meta(_REMEMBERED + setting, value)
+
+    @property
+    def read_only(self) -> bool:
+        """Nothing can be saved (a read-only data directory, or the database file deleted
+        or replaced while open): browse only."""
+        return self.store.read_only or self.store.gone is not None
+
+    @property
+    def gone(self) -> DatabaseGoneError | None:
+        """Why nothing more is saved, once the database file was found deleted or replaced."""
+        return self.store.gone
+
+    @property
+    def database_path(self) -> Path | None:
+        return self.store.path
+
+    def check_database(self) -> None:
+        """Raise DatabaseGoneError when the database file was deleted or replaced since it
+        was opened (the app asks every few seconds; every save asks too)."""
+        self.store.check_file()
+
+    def restore_database(self) -> None:
+        """Write what the open database holds back to its deleted file; saving goes on."""
+        self.store.restore()
+
+    def _start_parser(self) -> FeedParser:
+        """The feed parser (call under the parser lock); its worker processes start at the
+        first parse, so a refresh that gets only 304s starts none."""
+        if self._parser is None:
+            from streamtui.core.parse.pool import FeedParser
+
+            self._parser = FeedParser(on_start=_start_resource_tracker)
+        return self._parser
+
+    @contextmanager
+    def _parsing(self) -> Iterator[Parser]:
+        """The parser for one job (a refresh, an added feed). When the last job running ends,
+        the workers stop: two idle workers hold about 50 MB between refreshes."""
+        if self._given_parser is not None:
+            yield self._given_parser
+            return
+        with self._parser_lock:
+            parser = self._start_parser()
+            self._parser_users += 1
+        try:
+            yield parser
+        finally:
+            with self._parser_lock:
+                self._parser_users -= 1
+                if not self._parser_users:
+                    parser.release()
+
+    @contextmanager
+    def _feed_urls(self, limits: Limits | None = None) -> Iterator[FeedUrls]:
+        """The reader of feed URLs for one job, with this library's fetcher and parser."""
+        from streamtui.core.fetch import HttpFetcher
+        from streamtui.core.sources.feedurl import FeedUrls
+
+        fetcher = self._fetcher or HttpFetcher()
+        with self._parsing() as parser:
+            yield FeedUrls(fetcher, parser, self.credentials, limits)
+
+    def close(self) -> None:
+        if self._parser is not None:
+            self._parser.close()
+            self._parser = None
+        self.store.close()
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with a real standard error.
+
+    The tracker is handed ``sys.stderr.fileno()``; inside the app Textual has replaced
+    sys.stderr with an object whose descriptor is not valid, and every worker process then
+    fails to start ("bad value(s) in fds_to_keep"). Started once here, it is reused.
+    """
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    try:
+        try:
+            valid = saved.fileno() >= 0
+        except (AttributeError, OSError, ValueError):
+            valid = False
+        if not valid and sys.__stderr__ is not None:
+            sys.stderr = sys.__stderr__
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = saved
+
+
+class PoolParser:
+    """The library's worker pool as a parser, entered for each parse (a local source that
+    holds no feed file never starts it)."""
+
+    def __init__(self, library: LibraryBase) -> None:
+        self._library = library
+
+    def parse(
+        self,
+        data: bytes,
+        *,
+        source_key: str,
+        url: str = "",
+        seen_at: datetime,
+        cancel: threading.Event | None = None,
+    ) -> ParsedFeed:
+        with self._library._parsing() as parser:
+            return parser.parse(
+                data, source_key=source_key, url=url, seen_at=seen_at, cancel=cancel
+            )

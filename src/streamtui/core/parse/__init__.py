@@ -1,0 +1,1 @@
+"""Parsing what sources hold: feeds (RSS, Atom, JSON Feed) and the pages that announce them."""

@@ -1,0 +1,41 @@
+"""The SQLite store: sources, the narrow list table, bodies, read state, search and retention.
+
+One :class:`Store` over one database file, made of parts that each read one topic:
+
+- connection.py: the two connections (one writes, one reads), transactions, the file watched
+- opening.py: opening, migrating, a corrupt file moved aside, a read-only folder, privacy
+- schema.py: every migration (passwords.py: the one that moved passwords out)
+- sources.py: adding, renaming, removing and listing sources, their fetch state
+- items.py: a local source's items made exact, a feed's merged, kept state
+- marks.py: read state and stars, and putting them back (undo)
+- views.py: counts, windows, positions and next unread of a view; articles; search results
+- hits.py: the ranked ids of query views, cached (rows.py: a view's filters in SQL)
+- search.py: the full-text index; retention.py: which feed items go, and the cleanup
+- protocol.py: what the Library needs of a store (:class:`StoreProtocol`)
+"""
+
+from __future__ import annotations
+
+from streamtui.core.store.items import SEQ_SPAN, ItemsPart
+from streamtui.core.store.marks import MarksPart, PriorRead
+from streamtui.core.store.opening import Opening, make_private
+from streamtui.core.store.protocol import StoreProtocol
+from streamtui.core.store.retention import RetentionPart
+from streamtui.core.store.schema import MIGRATIONS
+from streamtui.core.store.sources import CHURN_FETCHES, SourcesPart
+from streamtui.core.store.views import ViewsPart
+
+__all__ = [
+    "CHURN_FETCHES",
+    "MIGRATIONS",
+    "SEQ_SPAN",
+    "PriorRead",
+    "Store",
+    "StoreProtocol",
+    "make_private",
+]
+
+
+class Store(Opening, SourcesPart, ItemsPart, MarksPart, ViewsPart, RetentionPart):
+    """The database of one library (see the parts above): open it with :meth:`open`,
+    :meth:`open_or_recover` or :meth:`memory`."""

@@ -1,0 +1,229 @@
+"""Retention: which stored items of a feed go, so that no feed grows the store without bound.
+
+An item of a feed source is removed when it is older than ``keep_days`` (by its date) or is
+not among the ``max_items`` newest of its source, unless
+
+- it is starred (stars are never cleaned up);
+- the feed carried it at its latest fetch (removed, it would come back as new and unread);
+- it is unread and arrived less than ``unread_days`` ago; except on a feed that replaces most
+  of its items at every fetch (its source says so, sources.CHURN_FETCHES): what such a feed
+  dropped are its stories under old ids, and keeping them is what grew the store.
+
+Local sources (folders, files, the guide) hold exactly their files and are left alone.
+The limits follow newsboat's ``keep-articles-days`` (by date) and ``max-items`` (per feed,
+flagged articles kept beyond it, unread ones not); newsboat keeps everything by default, which
+is how a feed that renames its items every fetch grew a store by 95 MiB a refresh, so the
+count has a default here, high enough to keep years of an ordinary feed.
+
+A source's own limits (``streamtui retention``) override the config's. The SQL reads one
+source at a time through the order index by source (``source_id, published DESC, seq, id``):
+the age rule is a range of it, the count rule an OFFSET along it, so a pass that removes
+nothing reads the index once and no table row (measured in benchmarks/state_cases.py).
+The limits themselves are values (models.py).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+
+from streamtui.core.errors import StoreError
+from streamtui.core.models import DAY, CleanupReport, Retention, SourceRetention
+from streamtui.core.store import search
+from streamtui.core.store.connection import Database
+from streamtui.core.store.sources import CHURN_FETCHES
+from streamtui.core.store.sql import select_in
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """What protects an item of one source at one moment (see removable)."""
+
+    fetches: int
+    """The source's fetch count: an item marked with it is carried by the feed now."""
+    protect_unread: bool
+    unread_since: float
+    """Unread items that arrived at or after this moment stay."""
+    arrivals_since: float
+    """Items stored before arrivals were recorded count as arrived at this moment."""
+
+
+def candidates(
+    db: sqlite3.Connection, source_id: int, keep_days: int, max_items: int, now: float
+) -> list[str]:
+    """Ids of the source's items past its limits (older than ``keep_days``, or beyond its
+    ``max_items`` newest), before what protects them is looked at."""
+    query = candidate_query(source_id, keep_days, max_items, now)
+    return [] if query is None else [str(row[0]) for row in db.execute(*query)]
+
+
+def candidate_query(
+    source_id: int, keep_days: int, max_items: int, now: float
+) -> tuple[str, list[object]] | None:
+    """The SQL of :func:`candidates` and its parameters (None: no limit applies)."""
+    parts: list[str] = []
+    params: list[object] = []
+    if max_items:
+        parts.append(
+            "SELECT id FROM items INDEXED BY items_by_source WHERE source_id = ? "
+            "ORDER BY published DESC, seq, id LIMIT -1 OFFSET ?"
+        )
+        params += [source_id, max_items]
+    if keep_days:
+        parts.append(
+            "SELECT id FROM items INDEXED BY items_by_source WHERE source_id = ? AND published < ?"
+        )
+        params += [source_id, now - keep_days * DAY]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0], params
+    return " UNION ".join(f"SELECT * FROM ({part})" for part in parts), params
+
+
+_PROTECTED = "starred = 0 AND fetched != ? AND NOT (read = 0 AND ? AND max(added_at, ?) >= ?)"
+
+
+def removable(db: sqlite3.Connection, ids: Sequence[str], rules: Rules) -> list[str]:
+    """Those of ``ids`` that nothing protects (starred, carried, unread and recent)."""
+    params = (rules.fetches, int(rules.protect_unread), rules.arrivals_since, rules.unread_since)
+    return [
+        str(row[0])
+        for row in select_in(db, "SELECT id FROM items", "id", ids, where=_PROTECTED, params=params)
+    ]
+
+
+def remove(db: sqlite3.Connection, ids: Sequence[str]) -> None:
+    """Delete items with everything that hangs on them: search entries, kept state, bodies
+    and enclosures (the last two by their foreign keys)."""
+    search.forget(db, ids)
+    db.executemany("DELETE FROM kept_state WHERE item_id = ?", [(i,) for i in ids])
+    db.executemany("DELETE FROM items WHERE id = ?", [(i,) for i in ids])
+
+
+CLEANUP_BATCH = 1_000
+"""Items removed in one transaction at most by a cleanup."""
+
+
+class RetentionPart(Database):
+    """A source's limits, and the cleanup that applies them."""
+
+    def limits(self, source_id: int) -> SourceRetention:
+        rows = self._read("SELECT keep_days, max_items FROM sources WHERE id = ?", (source_id,))
+        if not rows:
+            return SourceRetention()
+        days, count = rows[0]
+        return SourceRetention(
+            None if days is None else int(str(days)), None if count is None else int(str(count))
+        )
+
+    def set_limits(self, source_id: int, limits: SourceRetention) -> None:
+        with self._write() as db:
+            db.execute(
+                "UPDATE sources SET keep_days = ?, max_items = ? WHERE id = ?",
+                (limits.keep_days, limits.max_items, source_id),
+            )
+
+    def cleanup(
+        self,
+        defaults: Retention,
+        *,
+        only: Collection[int] | None = None,
+        now: float | None = None,
+        limit: int | None = None,
+    ) -> CleanupReport:
+        """Remove the feed items that retention lets go (of the sources in ``only``), at
+        most ``limit`` of them, in transactions of at most CLEANUP_BATCH items (a key that
+        marks an item read waits for one of them at most); then give the space back when
+        the database can (auto_vacuum=INCREMENTAL). What is due is found on the reading
+        connection, and what protects an item is checked again in the transaction that
+        removes it: an item starred, marked unread or fetched meanwhile stays. A pass with
+        nothing due writes nothing."""
+        moment = time.time() if now is None else now
+        arrivals = float(self.meta("arrivals_since") or 0)
+        chosen = list(only or ())
+        marks = ", ".join("?" * len(chosen))
+        sources = self._read(
+            "SELECT id, name, keep_days, max_items FROM sources WHERE kind = 'feed' "
+            f"{'' if only is None else f'AND id IN ({marks})'} ORDER BY id",
+            chosen,
+        )
+        report = CleanupReport()
+        due: list[tuple[int, str, list[str]]] = []
+        for source_id, name, days, count in sources:
+            sid = int(str(source_id))
+            limits = SourceRetention(
+                None if days is None else int(str(days)), None if count is None else int(str(count))
+            )
+            with self._read_lock:
+                try:
+                    found = candidates(self._reader, sid, *limits.over(defaults), moment)
+                    rules = self._rules(self._reader, sid, defaults, moment, arrivals)
+                    if found and rules is not None:
+                        found = removable(self._reader, found, rules)
+                except sqlite3.Error as error:
+                    raise StoreError(f"{self.path or 'database'}: cannot read ({error})") from error
+            if found:
+                due.append((sid, str(name), found))
+        if not due:
+            return report
+        before = self.size_bytes()
+        budget = limit
+        with self.checkpoints_deferred():
+            for batch in _batches(due, CLEANUP_BATCH):
+                if budget is not None and budget <= 0:
+                    report.pending = True
+                    break
+                with self._write() as db:
+                    for sid, name, ids in batch:
+                        rules = self._rules(db, sid, defaults, moment, arrivals)
+                        going = [] if rules is None else removable(db, ids, rules)
+                        if budget is not None:
+                            going = going[:budget]
+                            budget -= len(going)
+                        remove(db, going)
+                        if going:
+                            report.removed[name] = report.removed.get(name, 0) + len(going)
+                    self.hits.changed()
+        if report.total:
+            self._incremental_vacuum()
+            report.freed_bytes = max(0, before - self.size_bytes())
+        return report
+
+    @staticmethod
+    def _rules(
+        db: sqlite3.Connection, source_id: int, defaults: Retention, now: float, arrivals: float
+    ) -> Rules | None:
+        found = db.execute(
+            "SELECT fetches, churn FROM sources WHERE id = ?", (source_id,)
+        ).fetchone()
+        if found is None:
+            return None
+        fetches, churn = int(found[0]), int(found[1])
+        return Rules(
+            fetches=fetches,
+            protect_unread=defaults.unread_days > 0 and churn < CHURN_FETCHES,
+            unread_since=now - defaults.unread_days * DAY,
+            arrivals_since=arrivals,
+        )
+
+
+def _batches(
+    due: Sequence[tuple[int, str, list[str]]], size: int
+) -> Iterator[list[tuple[int, str, list[str]]]]:
+    """``due`` (source id, name, item ids) cut into batches of about ``size`` items, a
+    source's ids split across batches when they are many."""
+    batch: list[tuple[int, str, list[str]]] = []
+    held = 0
+    for sid, name, ids in due:
+        for start in range(0, len(ids), size):
+            part = ids[start : start + size]
+            batch.append((sid, name, part))
+            held += len(part)
+            if held >= size:
+                yield batch
+                batch, held = [], 0
+    if batch:
+        yield batch
