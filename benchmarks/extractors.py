@@ -40,9 +40,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
 
-from support.article_pages import (  # noqa: E402
+from tests.support.article_pages import (  # noqa: E402
     article_pages,
     latin1_page,
     nested_divs,
@@ -130,7 +129,7 @@ def _count(html: str, tags: tuple[str, ...]) -> int:
 
 def child(repeat: int) -> dict[str, Any]:
     """Measure the extractor this interpreter has; the result as a JSON-ready dict."""
-    from streamtui.core.htmltext import html_to_text
+    from streamtui.core.text.htmltext import html_to_text
 
     base_mb = _vm_hwm_mb()
     name, version, extract, import_s = _which()
@@ -195,7 +194,7 @@ def child(repeat: int) -> dict[str, Any]:
 
 
 def _huge() -> bytes:
-    from support.article_pages import huge_page
+    from tests.support.article_pages import huge_page
 
     return huge_page(12 * 1024 * 1024)
 

@@ -36,9 +36,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
 
-from support.article_pages import article_pages, score, simple_page  # noqa: E402
+from tests.support.article_pages import article_pages, score, simple_page  # noqa: E402
 
 AREA = (80, 48)  # pixels: 80 columns x 24 rows of half blocks
 SIZES = (("PNG", 640, 480), ("JPEG", 1920, 1080), ("PNG", 2000, 2000), ("JPEG", 4000, 3000))
@@ -67,8 +66,8 @@ def near_cap_page() -> bytes:
 
 
 def extraction(repeat: int) -> None:
-    from streamtui.core.htmltext import html_to_text
     from streamtui.core.reader.extract import Extracted, extract_page
+    from streamtui.core.text.htmltext import html_to_text
 
     pages = article_pages()
     if not pages:
@@ -105,9 +104,9 @@ def extraction(repeat: int) -> None:
 def worker_memory() -> None:
     code = (
         "import sys, json\n"
-        f"sys.path.insert(0, {str(HERE)!r}); sys.path.insert(0, {str(HERE.parent / 'tests')!r})\n"
+        f"sys.path.insert(0, {str(HERE)!r})\n"
         "from reader import near_cap_page\n"
-        "from support.article_pages import article_pages\n"
+        "from tests.support.article_pages import article_pages\n"
         "def hwm():\n"
         "    for line in open('/proc/self/status'):\n"
         "        if line.startswith('VmHWM:'): return int(line.split()[1]) / 1024\n"

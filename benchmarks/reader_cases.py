@@ -23,18 +23,15 @@ import random
 import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent / "tests"))
 
 from _reliability import Row, report  # noqa: E402
-
-from support.article_pages import article_pages, hostile_pages, nested_divs  # noqa: E402
+from tests.support.article_pages import article_pages, hostile_pages, nested_divs  # noqa: E402
 
 DEADLINE = 30.0
 MEMORY_MB = 1024
@@ -50,8 +47,8 @@ def _limit(memory_mb: int) -> None:
 
 def check_page(body: bytes) -> str:
     """ "" when the page came out right; else "escape: ..." or a reason for a crash."""
-    from streamtui.core.htmlrender import render_html
     from streamtui.core.reader.extract import Extracted, Refused, extract_page
+    from streamtui.core.text.render import render_html
 
     result = extract_page(body, "https://example.org/page", "text/html")
     if isinstance(result, Refused):
@@ -105,8 +102,7 @@ def page_inputs(quick: bool) -> list[bytes]:
 
 def image_inputs(quick: bool) -> list[bytes]:
     from PIL import Image
-
-    from support.images import bomb, png_declaring
+    from tests.support.images import bomb, png_declaring
 
     rng = random.Random(17)
     samples = []
@@ -131,6 +127,8 @@ def image_inputs(quick: bool) -> list[bytes]:
 
 
 def run(case: str, check: Callable[[bytes], str], inputs: Iterable[bytes]) -> Row:
+    from pebble import ProcessExpired
+
     started = time.monotonic()
     tried = survived = crashes = escapes = 0
     notes: list[str] = []
@@ -138,16 +136,16 @@ def run(case: str, check: Callable[[bytes], str], inputs: Iterable[bytes]) -> Ro
     try:
         for data in inputs:
             tried += 1
+            future = pool.schedule(check, args=(data,), timeout=DEADLINE)
             try:
-                outcome = pool.submit(check, data).result(DEADLINE)
-            except FutureTimeout:
+                outcome = future.result()
+            except FutureTimeout:  # pebble stopped the worker; the pool starts another
                 outcome = "crash: over the deadline"
-                pool.shutdown(wait=False, cancel_futures=True)
-                _kill(pool)
-                pool = _pool()
-            except Exception as error:  # a dead worker or a check that raised
+            except ProcessExpired as error:
+                outcome = f"crash: the worker died ({error.exitcode})"
+            except Exception as error:  # a check that raised, or a broken pool
                 outcome = f"crash: {type(error).__name__}"
-                _kill(pool)
+                pool.stop()
                 pool = _pool()
             if not outcome:
                 survived += 1
@@ -158,27 +156,23 @@ def run(case: str, check: Callable[[bytes], str], inputs: Iterable[bytes]) -> Ro
             if outcome and len(notes) < 2:
                 notes.append(outcome)
     finally:
-        _kill(pool)
+        pool.stop()
+        pool.join()
     note = "; ".join(notes) or "each a result or a one-line reason"
     return Row(case, tried, survived, crashes, escapes, 0, time.monotonic() - started, note)
 
 
-def _pool() -> ProcessPoolExecutor:
+def _pool() -> Any:
     import multiprocessing
 
-    return ProcessPoolExecutor(
+    from pebble import ProcessPool
+
+    return ProcessPool(
         1,
-        mp_context=multiprocessing.get_context("forkserver"),
+        context=multiprocessing.get_context("forkserver"),
         initializer=_limit,
         initargs=(MEMORY_MB,),
     )
-
-
-def _kill(pool: ProcessPoolExecutor) -> None:
-    processes: Any = getattr(pool, "_processes", None) or {}
-    for process in list(processes.values()):
-        process.kill()
-    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def rows(quick: bool) -> list[Row]:

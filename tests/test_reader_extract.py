@@ -11,17 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from statistics import mean
 
 import pytest
-
-from streamtui.core.htmlrender import render_html
-from streamtui.core.htmltext import html_to_text
-from streamtui.core.reader.extract import (
-    MAX_MARKUP_CHARS,
-    Extracted,
-    Refused,
-    cut_scripts,
-    extract_page,
-)
-from support.article_pages import (
+from tests.support.article_pages import (
     Page,
     article_pages,
     corpus_available,
@@ -31,6 +21,16 @@ from support.article_pages import (
     score,
     simple_page,
 )
+
+from streamtui.core.reader.extract import (
+    MAX_MARKUP_CHARS,
+    Extracted,
+    Refused,
+    cut_scripts,
+    extract_page,
+)
+from streamtui.core.text.htmltext import html_to_text
+from streamtui.core.text.render import render_html
 
 URL = "https://example.org/story"
 STORY = (

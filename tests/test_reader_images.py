@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 from rich.console import Console
 from rich.segment import Segment
+from tests.support.images import bomb, png_declaring
 
 from streamtui.core.reader.cache import DiskCache, image_cache
 from streamtui.ui.images.blocks import UPPER_HALF, HalfBlocks, half_block_lines
@@ -31,7 +32,6 @@ from streamtui.ui.images.terminal import (
     query_terminal,
     resolve,
 )
-from support.images import bomb, png_declaring
 
 RED, BLUE, GREEN = (255, 0, 0), (0, 0, 255), (0, 255, 0)
 

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator, Mapping
 
 import pytest
+from tests.support.article_pages import simple_page
 
 from feedserver import (
     FeedServer,
@@ -22,7 +23,6 @@ from feedserver import (
 )
 from streamtui.core.fetch import FetchError, Limits
 from streamtui.core.reader.page import IMAGE_LIMITS, fetch_page_sync, page_client
-from support.article_pages import simple_page
 
 QUICK = Limits(connect=2, read=2, total=3, max_bytes=1024 * 1024)
 PAGE = simple_page("A page", "<p>" + "Words of the story. " * 40 + "</p>").encode()

@@ -60,7 +60,7 @@ class Page:
 
     @property
     def article_text(self) -> str:
-        from streamtui.core.htmltext import html_to_text
+        from streamtui.core.text.htmltext import html_to_text
 
         return html_to_text(self.article_html)
 
@@ -106,7 +106,7 @@ def article_pages() -> list[Page]:
         return []
     import feedparser
 
-    from streamtui.core.htmltext import html_to_text
+    from streamtui.core.text.htmltext import html_to_text
 
     pages: list[Page] = []
     for feed_name, count, least in PICKS:

@@ -39,17 +39,12 @@ from typing import TYPE_CHECKING
 
 from streamtui.core.errors import SourceError
 
-# One home for these rules: fetch.py's redirect check and error wording (the private names
-# become public, in fetch/client.py and fetch/errors.py, with the core's restructuring).
-from streamtui.core.fetch import (
-    USER_AGENT,
-    FetchError,
-    _refuse_unless_web,
-    _status_error,
-    _transport_error,
-)
+# One home for these rules: fetch's redirect check and error wording.
+from streamtui.core.fetch import USER_AGENT, FetchError
+from streamtui.core.fetch.client import refuse_unless_web
+from streamtui.core.fetch.errors import status_error, transport_error
 from streamtui.core.reader.names import FALLBACK, file_name, unique_path, url_name
-from streamtui.core.redact import without_login
+from streamtui.core.text.redact import without_login
 
 if TYPE_CHECKING:
     import httpx
@@ -164,7 +159,7 @@ def _client(limits: DownloadLimits) -> httpx.AsyncClient:
 
 def _refuse(url: str) -> None:
     try:
-        _refuse_unless_web(url, url)
+        refuse_unless_web(url, url)
     except FetchError as error:
         raise DownloadError(url, error.reason) from None
 
@@ -203,7 +198,7 @@ class _Job:
                     return result
                 have, validator = 0, ""
         except httpx.TransportError as error:
-            failure = _transport_error(self.url, error, client.timeout)
+            failure = transport_error(self.url, error, client.timeout)
             raise DownloadError(self.url, failure.reason) from error
         except httpx.InvalidURL as error:
             reason = "redirected to an address that is not an http(s) URL, which is not followed"
@@ -240,7 +235,7 @@ class _Job:
                     return await self._answer(response, have)
                 target = str(httpx.URL(current).join(response.headers["location"]))
                 try:
-                    _refuse_unless_web(self.url, target, location=response.headers["location"])
+                    refuse_unless_web(self.url, target, location=response.headers["location"])
                 except FetchError as error:
                     raise DownloadError(self.url, error.reason) from None
             current = without_login(target)
@@ -263,7 +258,7 @@ class _Job:
             length = response.headers.get("content-length", "")
             total = int(length) if length.isdigit() else None
             return await self._receive(response, 0, total)
-        raise DownloadError(self.url, _status_error(self.url, response).reason)
+        raise DownloadError(self.url, status_error(self.url, response).reason)
 
     async def _receive(self, response: httpx.Response, start: int, total: int | None) -> Downloaded:
         if response.headers.get("content-encoding", "identity").strip().lower() not in (

@@ -46,10 +46,11 @@ import logging
 import re
 from dataclasses import dataclass
 
-from streamtui.core.feeds import HTML_TYPES, binary_kind, looks_like_html
-from streamtui.core.files import decode
-from streamtui.core.htmltext import html_to_text
-from streamtui.core.sanitize import sanitize
+from streamtui.core.parse.entries import HTML_TYPES
+from streamtui.core.parse.pages import binary_kind, looks_like_html
+from streamtui.core.text.decode import decode
+from streamtui.core.text.htmltext import html_to_text
+from streamtui.core.text.sanitize import sanitize
 
 __all__ = [
     "MAX_MARKUP_CHARS",

@@ -18,7 +18,7 @@ from email.message import Message
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from streamtui.core.sanitize import sanitize
+from streamtui.core.text.sanitize import sanitize
 
 __all__ = ["MAX_NAME_BYTES", "file_name", "safe_name", "unique_path"]
 

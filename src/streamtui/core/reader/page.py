@@ -24,9 +24,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
-from streamtui.core.feeds import HTML_TYPES, binary_kind, looks_like_html
 from streamtui.core.fetch import Fetched, FetchError, Limits, fetch, new_client
-from streamtui.core.sanitize import sanitize
+from streamtui.core.parse.entries import HTML_TYPES
+from streamtui.core.parse.pages import binary_kind, looks_like_html
+from streamtui.core.text.sanitize import sanitize
 
 if TYPE_CHECKING:
     import httpx

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from streamtui.core.browser import Launch
 from streamtui.core.errors import StreamtuiError
-from streamtui.core.links import refusal
-from streamtui.core.sanitize import sanitize
+from streamtui.core.text.links import refusal
+from streamtui.core.text.sanitize import sanitize
 
 __all__ = [
     "DEFAULT_PLAYERS",
