@@ -22,6 +22,10 @@ class Enclosure:
     url: str
     type: str = ""
     length: int = 0
+    """Bytes, as the feed said (0: not said)."""
+    duration: int = 0
+    """Seconds of playing time, from ``itunes:duration`` or JSON Feed's
+    ``duration_in_seconds`` (0: not said)."""
 
 
 SUMMARY_CHARS = 280

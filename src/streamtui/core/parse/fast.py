@@ -6,7 +6,8 @@ UTF-8 by feedparser's own ``convert_to_utf8`` and defused) and returns a result 
 feedparser's for the keys that ``parse.feed._from_feedparser`` and ``parse.feed._parse_xml`` read:
 ``version``, ``feed`` (title, title_detail, link) and ``entries`` (id, link, title(_detail),
 summary(_detail), content, published/updated/created with their ``_parsed`` time tuples,
-enclosures). The rest of the pipeline is the same for both paths, so the items are too.
+enclosures, itunes_duration). The rest of the pipeline is the same for both paths, so the items
+are too.
 
 How: the XML parser of feedparser's strict path (the stdlib's expat, with the same namespace
 processing, so the same documents are well-formed and the same text comes out), driving a lean
@@ -63,6 +64,9 @@ VERSIONS = frozenset(
 """Formats accepted (feedparser's names); Atom 0.3 and CDF go to feedparser."""
 WANTED = frozenset({"id", "link", "title", "summary", "published", "updated", "created"})
 """Keys whose values are kept (the others feedparser fills are read by nobody here)."""
+KEPT = frozenset({"itunes_duration"})
+"""Keys of elements without a feedparser handler that are kept too: feedparser's generic
+start and pop store them (``itunes:duration``, the enclosures' playing time)."""
 READ_KEYS = WANTED | {
     "links", "content", "enclosures", "image", "textinput", "guidislink",
     *(f"{key}_detail" for key in ("title", "summary")),
@@ -332,7 +336,9 @@ class Builder:
         else:
             self._check_key(name.full)
             if attrs:
-                self.context()  # feedparser stores the attributes there: a key we never read
+                context = self.context()  # feedparser stores the attributes there
+                if name.full in KEPT:
+                    context[name.full] = dict(attrs)
             else:
                 self.push(name.full, 1)
 
@@ -489,7 +495,7 @@ class Builder:
         else:
             if element == "description":
                 element = "summary"
-            if element in WANTED:
+            if element in WANTED or element in KEPT:
                 depths = self.depths[-1]
                 old = depths.get(element)
                 if old is None or self.depth <= old:

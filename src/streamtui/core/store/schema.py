@@ -189,6 +189,11 @@ MIGRATIONS: list[Migration] = [
     passwords_out,
     # 6: unique case-folded names and the columns retention needs.
     _names_and_retention,
+    # 7: enclosure durations: each attachment's playing time in seconds (itunes:duration,
+    # JSON Feed's duration_in_seconds; 0: not said), shown with its type and size.
+    """
+    ALTER TABLE enclosures ADD COLUMN duration INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 
