@@ -26,6 +26,7 @@ from streamtui.core.reader.download import (
     DownloadError,
     DownloadLimits,
     Progress,
+    check_folder,
     default_download_dir,
     download_sync,
     part_paths,
@@ -344,3 +345,37 @@ def test_a_name_taken_after_it_was_chosen_is_not_overwritten(
     done = download_sync(feed_server.url("/ep.mp3"), folder)
     assert (folder / "ep.mp3").read_bytes() == b"theirs"
     assert done.path == folder / "ep (2).mp3" and done.path.read_bytes() == EPISODE
+
+
+def test_a_web_page_in_place_of_the_announced_audio_is_refused(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """A login or error page answered with 200: by its type, then by its first bytes (an
+    untyped one); nothing is left in the folder."""
+    page = b"<!DOCTYPE html><html><body>Please log in to listen</body></html>"
+    feed_server.route("/typed.mp3", lambda r: Reply(200, [("Content-Type", "text/html")], page))
+    feed_server.route("/untyped.mp3", lambda r: Reply(200, [], page))
+    folder = tmp_path / "episodes"
+    for path in ("/typed.mp3", "/untyped.mp3"):
+        with pytest.raises(DownloadError, match="a web page, not an audio file"):
+            download_sync(feed_server.url(path), folder, expect="audio/mpeg")
+    assert list(folder.iterdir()) == []
+    feed_server.route("/page.html", lambda r: Reply(200, [("Content-Type", "text/html")], page))
+    assert download_sync(feed_server.url("/page.html"), folder, expect="text/html").size > 0
+
+
+def test_a_folder_that_cannot_take_the_file_is_said_before_any_request(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    feed_server.route("/ep.mp3", ranged(EPISODE))
+    missing = tmp_path / "not-mounted" / "podcasts"
+    with pytest.raises(DownloadError, match="does not exist"):
+        check_folder(feed_server.url("/ep.mp3"), missing, create=False)
+    assert not missing.parent.exists()
+    check_folder(feed_server.url("/ep.mp3"), missing, create=True)
+    assert missing.is_dir() and list(missing.iterdir()) == []  # the probe file is gone
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    with pytest.raises(DownloadError, match="is not a folder"):
+        check_folder(feed_server.url("/ep.mp3"), a_file, create=True)
+    assert feed_server.requests_to("/ep.mp3") == []

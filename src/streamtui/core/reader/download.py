@@ -30,6 +30,7 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -43,8 +44,11 @@ from streamtui.core.errors import SourceError
 from streamtui.core.fetch import USER_AGENT, FetchError
 from streamtui.core.fetch.client import refuse_unless_web
 from streamtui.core.fetch.errors import status_error, transport_error
+from streamtui.core.parse.entries import HTML_TYPES
+from streamtui.core.parse.pages import looks_like_html
 from streamtui.core.reader.names import FALLBACK, file_name, unique_path, url_name
 from streamtui.core.text.redact import without_login
+from streamtui.core.text.sanitize import excerpt
 
 if TYPE_CHECKING:
     import httpx
@@ -54,6 +58,7 @@ __all__ = [
     "DownloadLimits",
     "Downloaded",
     "Progress",
+    "check_folder",
     "default_download_dir",
     "download",
     "download_sync",
@@ -123,19 +128,50 @@ async def download(
     on_progress: Callable[[Progress], None] | None = None,
     cancel: threading.Event | None = None,
     client: httpx.AsyncClient | None = None,
+    expect: str = "",
 ) -> Downloaded:
-    """Download ``url`` into ``folder`` (created if missing); DownloadError saying why not."""
+    """Download ``url`` into ``folder`` (created if missing); DownloadError saying why not.
+    ``expect``: the type the feed announced (``audio/mpeg``); a web page in its place (a
+    login or error page answered with 200) is refused, not saved as the episode."""
     _refuse(url)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise DownloadError(url, f"cannot create the folder {folder} ({_os(error)})") from error
+    check_folder(url, folder, create=True)
     async with contextlib.AsyncExitStack() as stack:
         if client is None:
             client = await stack.enter_async_context(_client(limits))
         job = _Job(url, folder, limits, on_progress, cancel)
+        job.expect = _media(expect)
         return await job.run(client)
     raise AssertionError("unreachable")  # pragma: no cover - the context manager returned
+
+
+def check_folder(url: str, folder: Path, *, create: bool) -> None:
+    """DownloadError unless files can be made in ``folder``: missing (and not to be created:
+    a folder the user chose, whose absence is a mistake, or a disk not mounted), not a
+    folder, or not writable (permissions, a read-only file system). A file is made and
+    removed to know: permission bits do not tell a read-only mount, or root's view."""
+    shown = excerpt(str(folder), 200)
+    if not folder.exists():
+        if not create:
+            raise DownloadError(
+                url,
+                f"the download folder {shown} does not exist (create it, or change "
+                "download_dir in config.toml)",
+            )
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            reason = f"cannot create the download folder {shown} ({_os(error)})"
+            raise DownloadError(url, reason) from error
+    if not folder.is_dir():
+        raise DownloadError(url, f"the download folder {shown} is not a folder")
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".streamtui-", suffix=".probe", dir=folder)
+    except OSError as error:
+        reason = f"cannot write in the download folder {shown} ({_os(error)})"
+        raise DownloadError(url, reason) from error
+    os.close(handle)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
 
 
 def download_sync(url: str, folder: Path, **options: object) -> Downloaded:
@@ -181,6 +217,8 @@ class _Job:
         self.limits = limits
         self.on_progress = on_progress
         self.cancel = cancel
+        self.expect = ""
+        """The media type the feed announced ("": anything is taken)."""
         self.part, self.meta = part_paths(folder, url)
         self.final = self.plain
         """The URL that answered, after redirects: its name is the file's (a tracker's
@@ -269,6 +307,7 @@ class _Job:
             raise DownloadError(self.url, reason)
         if total is not None and total > self.limits.max_bytes:
             raise self._too_large()
+        self._check_type(_media(response.headers.get("content-type", "")), b"")
         self._save_meta(response)
         mode = "ab" if start else "wb"
         received = start
@@ -279,6 +318,12 @@ class _Job:
                     file.truncate(start)
                 self._report(received, total, start)
                 async for chunk in _chunks(self.url, response, start):
+                    if received == 0:
+                        try:
+                            self._check_type("", chunk)
+                        except DownloadError:
+                            self._drop_part()  # emptied by "wb": nothing to resume
+                            raise
                     received += len(chunk)
                     if received > self.limits.max_bytes:
                         raise self._too_large()
@@ -317,6 +362,22 @@ class _Job:
             return Downloaded(target, size, start)
         raise DownloadError(self.url, f"cannot find a free name for {name} in {self.folder}")
 
+    def _check_type(self, answered: str, first: bytes) -> None:
+        """Refuse a web page where the feed announced a file of another type (a login or
+        error page that answers with 200): by its Content-Type, then by its first bytes."""
+        if not self.expect or self.expect in HTML_TYPES or self.expect.startswith("text/"):
+            return
+        if answered in HTML_TYPES or (first and looks_like_html(first[:4096])):
+            kind = self.expect.split("/", 1)[0]
+            what = {"audio": "an audio file", "video": "a video", "image": "an image"}.get(
+                kind, "a file"
+            )
+            reason = (
+                f"the server answered with a web page, not {what} "
+                f"({excerpt(self.expect, 60)}) as the feed announced"
+            )
+            raise DownloadError(self.url, reason)
+
     def _save_meta(self, response: httpx.Response) -> None:
         etag = response.headers.get("etag", "")
         strong = etag if etag and not etag.startswith("W/") else ""
@@ -328,11 +389,14 @@ class _Job:
         if self.on_progress is not None:
             self.on_progress(Progress(received, total, start))
 
-    def _too_large(self) -> DownloadError:
-        """The error for a file over the cap; its part is of no use and goes."""
+    def _drop_part(self) -> None:
         for path in (self.part, self.meta):
             with contextlib.suppress(OSError):
                 path.unlink()
+
+    def _too_large(self) -> DownloadError:
+        """The error for a file over the cap; its part is of no use and goes."""
+        self._drop_part()
         reason = f"the file is larger than the {self.limits.max_bytes / 1048576:g} MiB limit"
         return DownloadError(self.url, reason)
 
@@ -390,6 +454,10 @@ def _place(part: Path, target: Path) -> None:
         os.rename(part, target)
         return
     os.unlink(part)
+
+
+def _media(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
 
 
 def _os(error: OSError) -> str:
