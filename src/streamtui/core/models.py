@@ -112,6 +112,9 @@ class Source:
     credential store): the credential keeps that key as its scope (store/passwords.py)."""
     renaming: bool = False
     """The feed gives most of its items new ids at every fetch (its warning says more)."""
+    full_text: bool = False
+    """Each new item's web page is fetched and its article kept, after a refresh (for
+    feeds that carry only a summary)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +232,26 @@ class Article:
     enclosures: tuple[Enclosure, ...] = ()
     base: str = ""
     """The source's location, against which relative links in an HTML body resolve."""
+
+
+@dataclass(frozen=True, slots=True)
+class FullArticle:
+    """The article extracted from an item's web page (reader/extract.py), as stored: clean
+    HTML for the article renderer, which sanitises it and numbers its links; or, when there
+    is none, ``error``: one line saying why (not a web page, a paywall stub, a 404...)."""
+
+    item_id: str
+    url: str
+    """The page fetched (the item's link); the base of the article's relative links."""
+    fetched_at: datetime
+    title: str = ""
+    html: str = ""
+    error: str = ""
+    words: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,8 @@
 """The worker pool: :func:`~streamtui.core.parse.feed.parse_feed` run in worker processes
 with a time and a memory limit, never on the caller's thread (feedparser is slow, can raise on
-tiny inputs and expands what it is given without bounds)."""
+tiny inputs and expands what it is given without bounds). Extracting the article of a fetched
+web page (reader/extract.py: lxml and readability on a stranger's markup) runs in the same
+workers under the same limits (:meth:`FeedParser.extract`)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from multiprocessing.context import BaseContext
 from multiprocessing.queues import SimpleQueue
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pebble import ProcessExpired, ProcessFuture, ProcessPool
 
@@ -24,6 +26,11 @@ from streamtui.core.errors import SourceError
 from streamtui.core.models import ParsedFeed
 from streamtui.core.parse.entries import describe, label
 from streamtui.core.parse.feed import parse_feed
+
+if TYPE_CHECKING:
+    from streamtui.core.reader.extract import Extracted, Refused
+
+T = TypeVar("T")
 
 CANCELLED = "the parse was cancelled"
 """The reason a :meth:`FeedParser.parse` whose cancel event was set ends with."""
@@ -38,6 +45,13 @@ def _parse_in_worker(data: bytes, source_key: str, url: str, seen_at: datetime) 
         return parse_feed(data, source_key=source_key, url=url, seen_at=seen_at)
     except SourceError as error:
         return error.reason
+
+
+def _extract_in_worker(body: bytes, url: str, content_type: str) -> Extracted | Refused:
+    """extract_page in a worker (it never raises: a Refused says why there is no article)."""
+    from streamtui.core.reader.extract import extract_page
+
+    return extract_page(body, url, content_type)
 
 
 def _start_worker(memory_mb: int, started: SimpleQueue[int]) -> None:
@@ -132,7 +146,7 @@ class FeedParser:
         self._started: SimpleQueue[int] | None = None
         """Where each worker of the pool says its process id as it starts."""
         self._pids: set[int] = set()
-        self._running: set[ProcessFuture[ParsedFeed | str]] = set()
+        self._running: set[ProcessFuture[Any]] = set()
         self._closed = False
 
     def parse(
@@ -152,27 +166,60 @@ class FeedParser:
         would go on using a core until the parse ended.
         """
         source = label(url)
-        if not _acquire(self._slots, cancel):
-            raise SourceError(source, CANCELLED)
-        try:
-            outcome = self._run(source, (data, source_key, url, seen_at), cancel)
-        finally:
-            self._slots.release()
+        outcome = self._call(source, _parse_in_worker, (data, source_key, url, seen_at), cancel)
         if isinstance(outcome, str):
             raise SourceError(source, outcome)
         return outcome
 
+    def extract(
+        self,
+        body: bytes,
+        *,
+        url: str,
+        content_type: str = "",
+        cancel: threading.Event | None = None,
+    ) -> Extracted | Refused:
+        """The article of a fetched page (reader/extract.py) from a worker, within the time
+        and memory limits of a parse; a Refused with the reason when there is none, or when
+        the worker ran out of time or memory, or ``cancel`` stopped it."""
+        from streamtui.core.reader.extract import Refused
+
+        arguments = (body, url, content_type)
+        outcome: Extracted | Refused | str = self._call(
+            label(url), _extract_in_worker, arguments, cancel
+        )
+        if isinstance(outcome, str):
+            return Refused(_extraction_reason(outcome))
+        return outcome
+
+    def _call(
+        self,
+        source: str,
+        function: Callable[..., T | str],
+        arguments: tuple[Any, ...],
+        cancel: threading.Event | None,
+    ) -> T | str:
+        """``function(*arguments)`` in a worker, in one of the parse slots: its result, or
+        the reason it has none (a time limit, a cancel, a worker that died)."""
+        if not _acquire(self._slots, cancel):
+            return CANCELLED
+        try:
+            return self._run(source, function, arguments, cancel)
+        finally:
+            self._slots.release()
+
     def _run(
         self,
         source: str,
-        arguments: tuple[bytes, str, str, datetime],
+        function: Callable[..., T | str],
+        arguments: tuple[Any, ...],
         cancel: threading.Event | None,
-    ) -> ParsedFeed | str:
+    ) -> T | str:
         limit = self.time_limit(len(arguments[0]))
         for attempt in (1, 2):
             if cancel is not None and cancel.is_set():
                 return CANCELLED
-            pool, future = self._schedule(source, arguments, limit)
+            pool, future = self._schedule(source, function, arguments, limit)
             try:
                 return _result(future, cancel)
             except _Cancelled:
@@ -201,8 +248,12 @@ class FeedParser:
         return self.timeout + self.seconds_per_mib * size / (1024 * 1024)
 
     def _schedule(
-        self, source: str, arguments: tuple[bytes, str, str, datetime], limit: float
-    ) -> tuple[ProcessPool, ProcessFuture[ParsedFeed | str]]:
+        self,
+        source: str,
+        function: Callable[..., T | str],
+        arguments: tuple[Any, ...],
+        limit: float,
+    ) -> tuple[ProcessPool, ProcessFuture[T | str]]:
         broken = None
         with self._lock:
             if self._closed:
@@ -221,9 +272,7 @@ class FeedParser:
                     context=context,
                 )
             pool = self._pool
-            future: ProcessFuture[ParsedFeed | str] = pool.schedule(
-                _parse_in_worker, args=arguments, timeout=limit
-            )
+            future: ProcessFuture[T | str] = pool.schedule(function, args=arguments, timeout=limit)
             self._running.add(future)
         if broken is not None:
             broken.stop()
@@ -275,6 +324,17 @@ class FeedParser:
         self.close()
 
 
+def _extraction_reason(reason: str) -> str:
+    """A parse's failure in the words of an extraction."""
+    if reason == CANCELLED:
+        return "the extraction was cancelled"
+    if reason.startswith("took longer than"):
+        return "the page " + reason.replace("to parse", "to read as an article")
+    if reason.startswith("the parser process stopped"):
+        return "the page stopped its worker process (it may need too much memory)"
+    return reason.replace("the feed parser", "the extraction")
+
+
 class _Cancelled(Exception):
     pass
 
@@ -289,9 +349,7 @@ def _acquire(slots: threading.BoundedSemaphore, cancel: threading.Event | None) 
     return False
 
 
-def _result(
-    future: ProcessFuture[ParsedFeed | str], cancel: threading.Event | None
-) -> ParsedFeed | str:
+def _result(future: ProcessFuture[T | str], cancel: threading.Event | None) -> T | str:
     """The future's result (pebble ends it with TimeoutError at its time limit), or
     _Cancelled as soon as ``cancel`` is set."""
     if cancel is None:

@@ -116,12 +116,14 @@ _BANNER = re.compile(r"cookie|consent|gdpr", re.IGNORECASE)
 class Extracted:
     """The article of a page: ``html`` for ``render_html`` (not yet sanitised: the renderer
     does it), ``title`` sanitised ("" when the page names none), ``url`` the base of its
-    relative links, ``words`` its length."""
+    relative links, ``words`` its length, ``text`` its plain text, sanitised (what the
+    search index holds)."""
 
     url: str
     title: str
     html: str
     words: int
+    text: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +163,8 @@ def _extract(body: bytes, url: str, content_type: str) -> Extracted | Refused:
     if page.words == 0:
         return Refused("the page has no text")
     article = _readability(page.markup, url)
-    words = len(_WORD.findall(html_to_text(article)))
+    text = sanitize(html_to_text(article), multiline=True)
+    words = len(_WORD.findall(text))
     has_image = re.search(r"<img\b", article, re.IGNORECASE) is not None
     if paywalled and words < PAYWALL_WORDS:
         return Refused(
@@ -171,7 +174,8 @@ def _extract(body: bytes, url: str, content_type: str) -> Extracted | Refused:
         if page.link_words * 2 > page.words:
             return Refused("the page is a list of links (a home or index page), not an article")
         return Refused("the page holds no article (too little text outside its menus)")
-    return Extracted(url=url, title=_title(markup[:HEAD_CHARS]), html=article, words=words)
+    title = _title(markup[:HEAD_CHARS])
+    return Extracted(url=url, title=title, html=article, words=words, text=text)
 
 
 # --- what the bytes are -------------------------------------------------------------------

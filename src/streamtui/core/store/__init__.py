@@ -11,11 +11,13 @@ One :class:`Store` over one database file, made of parts that each read one topi
 - views.py: counts, windows, positions and next unread of a view; articles; search results
 - hits.py: the ranked ids of query views, cached (rows.py: a view's filters in SQL)
 - search.py: the full-text index; retention.py: which feed items go, and the cleanup
+- articles.py: full articles extracted from items' web pages, and the sources that want them
 - protocol.py: what the Library needs of a store (:class:`StoreProtocol`)
 """
 
 from __future__ import annotations
 
+from streamtui.core.store.articles import FullArticlesPart
 from streamtui.core.store.items import SEQ_SPAN, ItemsPart
 from streamtui.core.store.marks import MarksPart, PriorRead
 from streamtui.core.store.opening import Opening, make_private
@@ -36,6 +38,6 @@ __all__ = [
 ]
 
 
-class Store(Opening, SourcesPart, ItemsPart, MarksPart, ViewsPart, RetentionPart):
+class Store(Opening, SourcesPart, ItemsPart, MarksPart, ViewsPart, RetentionPart, FullArticlesPart):
     """The database of one library (see the parts above): open it with :meth:`open`,
     :meth:`open_or_recover` or :meth:`memory`."""

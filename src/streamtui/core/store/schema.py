@@ -194,6 +194,23 @@ MIGRATIONS: list[Migration] = [
     """
     ALTER TABLE enclosures ADD COLUMN duration INTEGER NOT NULL DEFAULT 0;
     """,
+    # 8: full articles (issue 16, store/articles.py): the article extracted from an item's
+    # web page, or why there is none, dropped with its item (the foreign key); a rowid table,
+    # as bodies are (a page's article takes kilobytes). A source's full_text says that its
+    # new items' pages are fetched after a refresh.
+    """
+    CREATE TABLE full_articles (
+        item_id TEXT PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        html TEXT NOT NULL,
+        text TEXT NOT NULL,  -- the article's plain text, as the search index holds it
+        words INTEGER NOT NULL,
+        fetched_at REAL NOT NULL,
+        error TEXT NOT NULL  -- one line: why there is no article ('' when there is one)
+    );
+    ALTER TABLE sources ADD COLUMN full_text INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 

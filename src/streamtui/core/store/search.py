@@ -60,28 +60,70 @@ def index_items(db: sqlite3.Connection, items: Iterable[Item]) -> None:
     other writes: FTS5 writes its pending terms to disk whenever a statement opens a
     savepoint (an INSERT OR REPLACE, a foreign key), so entries written between other
     writes make one tiny segment each, to be merged later (a 1,000-item merge into 10k
-    items measured 0.5 s that way against 0.33 s in a row, html_to_text included)."""
+    items measured 0.5 s that way against 0.33 s in a row, html_to_text included). An item
+    with a full article stored (store/articles.py) keeps the article's text in its entry."""
     items = list({item.id: item for item in items}.values())  # each once
+    full = _full_texts(db, [item.id for item in items])
+    index_entries(
+        db, [(item.id, item.title, _with(_text_of(item), full.get(item.id))) for item in items]
+    )
+
+
+def reindex(db: sqlite3.Connection, item_ids: Sequence[str]) -> None:
+    """Rewrite the entries of stored items from what is stored (their full article saved)."""
+    rows = select_in(
+        db,
+        "SELECT i.id, i.title, coalesce(b.summary, ''), coalesce(b.body, ''), "
+        "coalesce(b.html, 0), coalesce(f.text, '') FROM items i "
+        "LEFT JOIN bodies b ON b.item_id = i.id LEFT JOIN full_articles f ON f.item_id = i.id",
+        "i.id",
+        list(item_ids),
+    )
+    index_entries(
+        db,
+        [
+            (str(item_id), str(title), _with(indexed_text(summary, body, bool(html)), full))
+            for item_id, title, summary, body, html, full in rows
+        ],
+    )
+
+
+def _full_texts(db: sqlite3.Connection, item_ids: Sequence[str]) -> dict[str, str]:
+    """The text of the full articles stored for ``item_ids`` (none looked up while no item
+    has one: one tiny statement per write)."""
+    if not db.execute("SELECT 1 FROM full_articles WHERE text != '' LIMIT 1").fetchone():
+        return {}
+    return dict(select_in(db, "SELECT item_id, text FROM full_articles", "item_id", list(item_ids)))
+
+
+def _with(text: str, full: str | None) -> str:
+    return f"{text}\n{full}" if full else text
+
+
+def index_entries(db: sqlite3.Connection, entries: Sequence[tuple[str, str, str]]) -> None:
+    """Write (or rewrite) entries given as (item id, title, text)."""
     # Looked up together: a statement per item cost more than the index itself.
     known: dict[str, int] = dict(
         select_in(
-            db, "SELECT item_id, num FROM search_keys", "item_id", [item.id for item in items]
+            db,
+            "SELECT item_id, num FROM search_keys",
+            "item_id",
+            [item_id for item_id, _, _ in entries],
         )
     )
-    stale = [(known[item.id],) for item in items if item.id in known]
+    stale = [(known[item_id],) for item_id, _, _ in entries if item_id in known]
     (last,) = db.execute("SELECT coalesce(max(num), 0) FROM search_keys").fetchone()
     new_keys = []
-    for item in items:
-        if item.id not in known:
+    for item_id, _, _ in entries:
+        if item_id not in known:
             last += 1
-            known[item.id] = last
-            new_keys.append((last, item.id))
+            known[item_id] = last
+            new_keys.append((last, item_id))
     db.executemany("INSERT INTO search_keys (num, item_id) VALUES (?, ?)", new_keys)
-    rows = [(known[item.id], item) for item in items]
     db.executemany("DELETE FROM search_index WHERE rowid = ?", stale)
     db.executemany(
         "INSERT INTO search_index (rowid, title, text) VALUES (?, ?, ?)",
-        ((num, item.title, _text_of(item)) for num, item in rows),
+        ((known[item_id], title, text) for item_id, title, text in entries),
     )
 
 

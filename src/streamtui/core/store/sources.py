@@ -124,13 +124,13 @@ class SourcesPart(Database):
         result = []
         for found in self._read(
             "SELECT id, name, kind, location, updated_at, last_error, key, folder, warning, "
-            f"gone, retry_at, login, churn FROM sources "
+            f"gone, retry_at, login, churn, full_text FROM sources "
             f"{'' if only is None else f'WHERE id IN ({marks})'} "
             "ORDER BY id",
             chosen,
         ):
             source_id, name, kind, location, updated_at, last_error = found[:6]
-            key, folder, warning, gone, retry_at, login, churn = found[6:]
+            key, folder, warning, gone, retry_at, login, churn, full_text = found[6:]
             sid = int(str(source_id))
             unread, total = counts.get(sid, (0, 0))
             result.append(
@@ -151,6 +151,7 @@ class SourcesPart(Database):
                     login=bool(login),
                     scoped=login == LOGIN_SCOPED,
                     renaming=int(str(churn)) >= CHURN_FETCHES,
+                    full_text=bool(full_text),
                 )
             )
         return result
