@@ -102,6 +102,7 @@ def sources(library: Library, args: argparse.Namespace) -> int:
                     "gone": source.gone,
                     "retry_at": iso(source.retry_at) if source.retry_at else None,
                     "password_stored": source.login,
+                    "full_text": source.full_text,
                 }
             )
         else:
