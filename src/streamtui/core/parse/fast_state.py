@@ -29,6 +29,9 @@ VERSIONS = frozenset(
 """Formats accepted (feedparser's names); Atom 0.3 and CDF go to feedparser."""
 WANTED = frozenset({"id", "link", "title", "summary", "published", "updated", "created"})
 """Keys whose values are kept (the others feedparser fills are read by nobody here)."""
+KEPT = frozenset({"itunes_duration"})
+"""Keys of elements without a feedparser handler that are kept too: feedparser's generic
+start and pop store them (``itunes:duration``, the enclosures' playing time)."""
 READ_KEYS = WANTED | {
     "links", "content", "enclosures", "image", "textinput", "guidislink",
     *(f"{key}_detail" for key in ("title", "summary")),
@@ -195,7 +198,7 @@ class State:
         else:
             if element == "description":
                 element = "summary"
-            if element in WANTED:
+            if element in WANTED or element in KEPT:
                 depths = self.depths[-1]
                 old = depths.get(element)
                 if old is None or self.depth <= old:

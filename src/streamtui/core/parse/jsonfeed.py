@@ -67,7 +67,12 @@ def _from_json(item: Mapping[str, Any]) -> Entry:
         date=_json_date(raw_date),
         date_text=raw_date,
         enclosures=tuple(
-            (field_text(a, "url"), field_text(a, "mime_type"), a.get("size_in_bytes"))
+            (
+                field_text(a, "url"),
+                field_text(a, "mime_type"),
+                a.get("size_in_bytes"),
+                a.get("duration_in_seconds"),
+            )
             for a in mappings(item.get("attachments"))
         ),
     )

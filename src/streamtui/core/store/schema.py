@@ -262,6 +262,28 @@ MIGRATIONS: list[Migration] = [
     # 8: server accounts (issue 14): the accounts, their feeds as sources, the server's id
     # and last seen state of their items, and the queue of marks to send.
     _accounts,
+    # 9: enclosure durations: each attachment's playing time in seconds (itunes:duration,
+    # JSON Feed's duration_in_seconds; 0: not said), shown with its type and size.
+    """
+    ALTER TABLE enclosures ADD COLUMN duration INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 10: full articles (issue 16, store/articles.py): the article extracted from an item's
+    # web page, or why there is none, dropped with its item (the foreign key); a rowid table,
+    # as bodies are (a page's article takes kilobytes). A source's full_text says that its
+    # new items' pages are fetched after a refresh.
+    """
+    CREATE TABLE full_articles (
+        item_id TEXT PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        html TEXT NOT NULL,
+        text TEXT NOT NULL,  -- the article's plain text, as the search index holds it
+        words INTEGER NOT NULL,
+        fetched_at REAL NOT NULL,
+        error TEXT NOT NULL  -- one line: why there is no article ('' when there is one)
+    );
+    ALTER TABLE sources ADD COLUMN full_text INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 

@@ -187,9 +187,9 @@ class ViewsPart(Database):
         found = rows[0]
         name, summary, body, link, path, encoding = (str(v or "") for v in found[8:14])
         enclosures = tuple(
-            Enclosure(str(url), str(kind), int(str(length)))
-            for url, kind, length in self._read(
-                "SELECT url, type, length FROM enclosures WHERE item_id = ?", (item_id,)
+            Enclosure(str(url), str(kind), int(str(length)), int(str(duration)))
+            for url, kind, length, duration in self._read(
+                "SELECT url, type, length, duration FROM enclosures WHERE item_id = ?", (item_id,)
             )
         )
         return Article(

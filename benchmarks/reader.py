@@ -1,0 +1,274 @@
+"""Full articles and images (issue 16): extraction, image decode and draw, worker memory.
+
+Run: .venv/bin/python benchmarks/reader.py [--repeat 5] [--textual-image PYTHON]
+
+1. Extraction with the chosen extractor (``core/reader/extract.extract_page``, readability-lxml)
+   on the pages of ``tests/support/article_pages.py`` (23 corpus items inside page chrome of
+   our own): time per page, median and p95 (each page the median of ``--repeat`` runs, after
+   a warm-up), token recall and precision; and a page just under the 4 MiB markup cap.
+2. The peak memory of a worker doing the extraction: a child process (as the parser pool's
+   workers are) that extracts every page and then the near-cap page; its VmHWM before and
+   after, as benchmarks/hostile_net.py reads it.
+3. Images: decode (``ui/images/decode.decode_image``, Pillow) and first draw (the half-block
+   lines, and those lines written by a truecolor Rich console, what the terminal receives) for
+   a few sizes, into an 80 x 24 cell area (80 x 48 pixels).
+4. With ``--textual-image PYTHON`` (an interpreter whose environment has textual-image 0.12.0,
+   which streamtui does not depend on): its half-cell renderable on the same images and area,
+   the same way, and what importing it does on a terminal (a pty whose other end answers
+   nothing, as a terminal without graphics replies to neither of its queries): bytes written,
+   time taken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import pty
+import select
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.support.article_pages import article_pages, score, simple_page
+
+AREA = (80, 48)  # pixels: 80 columns x 24 rows of half blocks
+SIZES = (("PNG", 640, 480), ("JPEG", 1920, 1080), ("PNG", 2000, 2000), ("JPEG", 4000, 3000))
+
+
+def timed(function: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def near_cap_page() -> bytes:
+    from streamtui.core.reader.extract import MAX_MARKUP_CHARS
+
+    paragraph = "<p>" + "A sentence of the story that goes on for a while. " * 20 + "</p>"
+    count = (MAX_MARKUP_CHARS - 20_000) // len(paragraph)
+    return simple_page("Near the cap", paragraph * count).encode()
+
+
+def extraction(repeat: int) -> None:
+    from streamtui.core.reader.extract import Extracted, extract_page
+    from streamtui.core.text.htmltext import html_to_text
+
+    pages = article_pages()
+    if not pages:
+        print("1. extraction: the shared corpus is missing (../shared/corpus): skipped")
+        return
+    for page in pages:
+        extract_page(page.body, page.url, page.content_type)  # warm-up
+    seconds, recall, precision = [], [], []
+    for page in pages:
+        took, result = timed(lambda p=page: extract_page(p.body, p.url, p.content_type), repeat)
+        seconds.append(took)
+        if isinstance(result, Extracted):
+            got = score(page.article_text, html_to_text(result.html), page.title)
+            recall.append(got.recall)
+            precision.append(got.precision)
+    print(f"1. extraction (readability-lxml), {len(pages)} pages, median of {repeat} runs each")
+    print(
+        f"   time per page: median {statistics.median(seconds) * 1000:.1f} ms, "
+        f"p95 {pct(seconds, 0.95) * 1000:.1f} ms, max {max(seconds) * 1000:.1f} ms"
+    )
+    print(
+        f"   extracted {len(recall)}/{len(pages)}; token recall mean {statistics.mean(recall):.3f} "
+        f"(worst {min(recall):.2f}), precision mean {statistics.mean(precision):.3f} "
+        f"(worst {min(precision):.2f})"
+    )
+    big = near_cap_page()
+    took, result = timed(lambda: extract_page(big, "https://example.org/big", "text/html"), 1)
+    kind = type(result).__name__
+    print(
+        f"   a page just under the markup cap ({len(big) / 1048576:.1f} MiB): {took:.2f} s, {kind}"
+    )
+
+
+def worker_memory() -> None:
+    code = (
+        "import sys, json\n"
+        "from benchmarks.reader import near_cap_page\n"
+        "from tests.support.article_pages import article_pages\n"
+        "def hwm():\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith('VmHWM:'): return int(line.split()[1]) / 1024\n"
+        "from streamtui.core.reader.extract import extract_page\n"
+        "start = hwm()\n"
+        "extract_page(b'<html><body><p>warm</p></body></html>', 'https://e.org/')\n"
+        "loaded = hwm()\n"
+        "for p in article_pages(): extract_page(p.body, p.url, p.content_type)\n"
+        "pages = hwm()\n"
+        "extract_page(near_cap_page(), 'https://e.org/big', 'text/html')\n"
+        "print(json.dumps([start, loaded, pages, hwm()]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
+    if done.returncode != 0:
+        print(f"2. worker memory: the child failed: {done.stderr.strip().splitlines()[-1:]}")
+        return
+    start, loaded, pages, big = json.loads(done.stdout)
+    print(
+        f"2. worker peak memory (VmHWM): {start:.0f} MB at start, {loaded:.0f} MB with lxml "
+        f"and readability loaded, {pages:.0f} MB after the 23 pages, {big:.0f} MB after the "
+        "near-cap page (the parser workers' limit is 1024 MB)"
+    )
+
+
+def images_of(kind: str, width: int, height: int) -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width, height), (30, 60, 90))
+    draw = ImageDraw.Draw(image)
+    for step in range(0, width, max(1, width // 16)):
+        draw.rectangle((step, 0, step + width // 32, height), fill=(200, step % 256, 40))
+    out = io.BytesIO()
+    image.save(out, kind, **({"quality": 85} if kind == "JPEG" else {}))
+    return out.getvalue()
+
+
+def images(repeat: int) -> dict[str, Any]:
+    from rich.console import Console
+
+    from streamtui.ui.images.blocks import HalfBlocks, half_block_lines
+    from streamtui.ui.images.decode import Picture, decode_image
+
+    started = time.perf_counter()
+    import PIL.Image  # noqa: F401
+
+    pillow_import = time.perf_counter() - started
+    cells = f"{AREA[0]} x {AREA[1] // 2} cells"
+    print(f"3. images into {cells} (Pillow import {pillow_import * 1000:.0f} ms)")
+    figures = {}
+    for kind, width, height in SIZES:
+        data = images_of(kind, width, height)
+        decode_s, picture = timed(lambda d=data: decode_image(d, *AREA), repeat)
+        assert isinstance(picture, Picture)
+        lines_s, _ = timed(lambda p=picture: half_block_lines(p), repeat)
+
+        def draw(p: Picture = picture) -> str:
+            console = Console(file=io.StringIO(), force_terminal=True, color_system="truecolor")
+            console.print(HalfBlocks(p))
+            return console.file.getvalue()  # type: ignore[attr-defined]
+
+        draw_s, output = timed(draw, repeat)
+        label = f"{kind} {width}x{height} ({len(data) / 1024:.0f} KiB)"
+        figures[label] = {"data": data, "decode": decode_s, "draw": draw_s}
+        print(
+            f"   {label:28} decode {decode_s * 1000:6.1f} ms  lines {lines_s * 1000:5.2f} ms  "
+            f"first draw {draw_s * 1000:5.2f} ms  ({len(output) / 1024:.0f} KiB written)"
+        )
+    return figures
+
+
+TEXTUAL_IMAGE_CHILD = r"""
+import io, json, sys, time, statistics
+started = time.perf_counter()
+from textual_image.renderable.halfcell import Image as Halfcell
+imported = time.perf_counter() - started
+from rich.console import Console
+from PIL import Image
+out = {"import": imported, "rows": {}}
+for label, path in json.loads(sys.argv[1]).items():
+    data = open(path, "rb").read()
+    times = []
+    for _ in range(int(sys.argv[2])):
+        t = time.perf_counter()
+        console = Console(file=io.StringIO(), force_terminal=True, color_system="truecolor",
+                          width=80, height=24)
+        console.print(Halfcell(io.BytesIO(data), width=80))
+        times.append(time.perf_counter() - t)
+    out["rows"][label] = statistics.median(times)
+print(json.dumps(out))
+"""
+
+
+def textual_image(python: str, figures: dict[str, Any], repeat: int, folder: Path) -> None:
+    paths = {}
+    for number, (label, row) in enumerate(figures.items()):
+        path = folder / f"image-{number}"
+        path.write_bytes(row["data"])
+        paths[label] = str(path)
+    done = subprocess.run(
+        [python, "-c", TEXTUAL_IMAGE_CHILD, json.dumps(paths), str(repeat)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0:
+        print(f"4. textual-image: failed: {done.stderr.strip().splitlines()[-1:]}")
+        return
+    result = json.loads(done.stdout)
+    imported = f"import {result['import'] * 1000:.0f} ms, not a tty"
+    print(f"4. textual-image half cells, same images and area ({imported})")
+    for label, seconds in result["rows"].items():
+        ours = figures[label]["decode"] + figures[label]["draw"]
+        print(
+            f"   {label:28} decode+draw {seconds * 1000:7.1f} ms  (ours {ours * 1000:6.1f} ms, "
+            f"{seconds / ours:.1f}x)"
+        )
+    written, took = import_on_a_tty(python)
+    print(
+        f"   importing textual_image.renderable on a terminal that answers nothing: {took:.2f} s, "
+        f"and it wrote {len(written)} bytes to it: {written[:80]!r}"
+    )
+
+
+def import_on_a_tty(python: str) -> tuple[bytes, float]:
+    """Run ``import textual_image.renderable`` with a pty as its terminal; what it writes."""
+    pid, master = pty.fork()
+    if pid == 0:  # the child: its stdin and stdout are the pty
+        started = time.perf_counter()
+        os.execvp(python, [python, "-c", "import textual_image.renderable"])
+    started = time.perf_counter()
+    written = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 10)
+        if not ready:
+            break
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        written += chunk
+    os.waitpid(pid, 0)
+    os.close(master)
+    return written, time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--textual-image", metavar="PYTHON", default="")
+    args = parser.parse_args()
+    extraction(args.repeat)
+    worker_memory()
+    figures = images(args.repeat)
+    if args.textual_image:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            textual_image(args.textual_image, figures, args.repeat, Path(folder))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
