@@ -6,8 +6,8 @@ UTF-8 by feedparser's own ``convert_to_utf8`` and defused) and returns a result 
 feedparser's for the keys that ``parse.feed._from_feedparser`` and ``parse.feed._parse_xml`` read:
 ``version``, ``feed`` (title, title_detail, link) and ``entries`` (id, link, title(_detail),
 summary(_detail), content, published/updated/created with their ``_parsed`` time tuples,
-enclosures, itunes_duration). The rest of the pipeline is the same for both paths, so the items
-are too.
+enclosures, itunes_duration, authors). The rest of the pipeline is the same for both paths, so
+the items are too.
 
 How: the XML parser of feedparser's strict path (the stdlib's expat, with the same namespace
 processing, so the same documents are well-formed and the same text comes out), driving a lean
@@ -64,11 +64,13 @@ VERSIONS = frozenset(
 """Formats accepted (feedparser's names); Atom 0.3 and CDF go to feedparser."""
 WANTED = frozenset({"id", "link", "title", "summary", "published", "updated", "created"})
 """Keys whose values are kept (the others feedparser fills are read by nobody here)."""
-KEPT = frozenset({"itunes_duration"})
-"""Keys of elements without a feedparser handler that are kept too: feedparser's generic
-start and pop store them (``itunes:duration``, the enclosures' playing time)."""
+KEPT = frozenset({"itunes_duration", "author"})
+"""Entry keys kept too: ``itunes:duration`` (an element without a feedparser handler: its
+generic start and pop store it, the enclosures' playing time) and ``author`` (what the author
+handlers read back: see fast_handlers)."""
 READ_KEYS = WANTED | {
     "links", "content", "enclosures", "image", "textinput", "guidislink",
+    "author", "authors", "author_detail",
     *(f"{key}_detail" for key in ("title", "summary")),
     *(f"{key}_parsed" for key in ("published", "updated", "created")),
 }  # fmt: skip
@@ -174,6 +176,7 @@ class Builder:
         handlers index it again (tags, media credits...) and raise when it changed."""
         self.infeed = self.inentry = self.insource = self.inimage = self.intextinput = 0
         self.incontent = 0
+        self.inauthor = self.inpublisher = self.incontributor = 0
         self.svg = 0
         self.chapters = False
         self.has_content = 0
