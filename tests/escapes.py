@@ -586,8 +586,12 @@ def drive(scenario: Scenario, *, size: tuple[int, int] = (120, 40), step: float 
             _show(terminal, notes, keys, shows, step)
         # Page through every source: a folder's entry takes about six lines (its name, the
         # error of its skipped file), a feed's one.
+        # Each page waits for its own frame: on a loaded machine two page-downs could be
+        # drawn as one frame, and the entries between never reach the terminal.
         for _ in range(len(scenario.payloads) * 7 // 30 + 3):
+            since = terminal.mark()
             terminal.send(PAGE_DOWN)
+            terminal.wait_output(since, timeout=step)
             terminal.wait_quiet(0.15, timeout=step)
         # The last source (the old database's): rename, then remove it.
         _show(terminal, notes, END, b"", step)

@@ -488,10 +488,12 @@ def test_entity_expansion_is_bounded(make: Callable[[], bytes], encoding: str) -
     if encoding != "utf-8":
         data = data.decode().replace('encoding="utf-8"', f'encoding="{encoding}"').encode(encoding)
     tracemalloc.start()
-    started = time.perf_counter()
+    # CPU seconds of this process: the bound is for a runaway expansion (minutes), and other
+    # processes on a loaded machine do not count against it.
+    started = time.process_time()
     try:
         feed = parse(data)
-        elapsed = time.perf_counter() - started
+        elapsed = time.process_time() - started
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -835,9 +837,9 @@ def test_html_to_text_never_raises_nor_leaks_controls(html: str) -> None:
 def test_html_to_text_is_fast() -> None:
     html = "<p>Some <a href='/x'>text</a> here &amp; there, <em>emphasis</em>.</p>\n" * 15_000
     assert len(html) > 1_000_000
-    started = time.perf_counter()
+    started = time.process_time()  # CPU seconds: a loaded machine's other processes do not count
     text = html_to_text(html)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert text.count("\n\n") == 15_000 - 1
 
 
@@ -1054,3 +1056,17 @@ def _alive_now(pid: int) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def test_the_forkserver_writes_nowhere() -> None:
+    """A worker that fails before its initializer points its output at /dev/null prints a
+    traceback on the forkserver's standard error, the app's terminal (seen when a pool was
+    stopped while it replaced a worker): the forkserver's own output goes to /dev/null."""
+    with FeedParser(workers=1) as parser:
+        parser.parse(RSS2.encode(), source_key="s", seen_at=SEEN)
+        (worker,) = parser.worker_pids()
+        stat = Path(f"/proc/{worker}/stat").read_text()
+        forkserver = int(stat.rsplit(")", 1)[1].split()[1])
+        assert forkserver != os.getpid()  # the worker's parent is the forkserver, not us
+        for fd in (1, 2):
+            assert os.readlink(f"/proc/{forkserver}/fd/{fd}") == os.devnull

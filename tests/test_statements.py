@@ -122,6 +122,10 @@ async def test_a_mark_read_key_press_reads_nothing_but_its_row(
         await app.workers.wait_for_complete()
         await pilot.pause()
         sidebar = app.query_one(SourcesSidebar)
+        for _ in range(200):  # the counts arrive after the first frame: later on a loaded machine
+            if sidebar.counted:
+                break
+            await pilot.pause(0.05)
         stream = app.query_one(StreamList)
         app.set_focus(stream)
         row = stream.current

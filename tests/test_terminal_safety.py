@@ -125,7 +125,7 @@ def test_every_field_was_drawn(hostile_run: tuple[Scenario, Run]) -> None:
     assert [s for s in run.steps if "timing" not in s] == []
     for screen in (b"Open link", b"streamtui keys", b"Source:", b"Search", b"Removed"):
         assert screen in run.output, screen
-    assert run.seconds < 60, run.steps
+    assert run.seconds < 240, run.steps  # a hang guard (each step has its own), not a speed target
 
 
 def test_the_drive_covers_every_field(hostile_run: tuple[Scenario, Run]) -> None:

@@ -89,7 +89,14 @@ def _context() -> BaseContext:
     """forkserver where there is one (the app has threads, so never fork), else spawn."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__, "feedparser", "streamtui.core.parse.fast"])
+        context.set_forkserver_preload(
+            [
+                "streamtui.core.parse._forkserver_quiet",
+                __name__,
+                "feedparser",
+                "streamtui.core.parse.fast",
+            ]
+        )
         return context
     return multiprocessing.get_context("spawn")
 
