@@ -17,6 +17,9 @@ Run: .venv/bin/python benchmarks/reader.py [--repeat 5] [--textual-image PYTHON]
    the same way, and what importing it does on a terminal (a pty whose other end answers
    nothing, as a terminal without graphics replies to neither of its queries): bytes written,
    time taken.
+5. Full articles through the Library: each saved page served by a loopback server, fetched,
+   extracted in the parser's worker processes and stored, one key press at a time (median,
+   p95), then all of them as the background fetch after a refresh does.
 """
 
 from __future__ import annotations
@@ -254,6 +257,75 @@ def import_on_a_tty(python: str) -> tuple[bytes, float]:
     return written, time.perf_counter() - started
 
 
+def full_articles(count: int) -> None:
+    """Full articles through the Library as the article key gets them: a summary-only feed on
+    a loopback server whose items link to the saved pages; each item's page fetched, its
+    article extracted in the parser's worker processes and stored. One at a time (the pool
+    started and stopped for each, as a key press alone does), then all of them as the
+    background fetch after a refresh does (the pool held for the job)."""
+    import html
+    import tempfile
+
+    from streamtui.core.library import Library
+    from streamtui.core.store import Store
+    from tests.support.feedserver import FeedServer, Reply, feed
+
+    pages = article_pages() or [
+        type(
+            "P", (), {"body": simple_page(f"Page {n}", "<p>" + "A word. " * 400 + "</p>").encode()}
+        )
+        for n in range(count)
+    ]
+    with tempfile.TemporaryDirectory() as folder, FeedServer() as server:
+        for n, page in enumerate(pages):
+            body = page.body
+            server.route(
+                f"/p{n}", lambda r, body=body: Reply(200, [("Content-Type", "text/html")], body)
+            )
+
+        def channel(prefix: str) -> str:
+            items = "".join(
+                f"<item><title>{prefix}{n}</title><guid>{prefix}{n}</guid>"
+                f"<link>{html.escape(server.url(f'/p{n}'))}</link>"
+                "<description>s</description></item>"
+                for n in range(len(pages))
+            )
+            head = '<?xml version="1.0"?><rss version="2.0"><channel><title>S</title>'
+            return f"{head}{items}</channel></rss>"
+
+        server.route("/one.xml", feed(channel("one-")))
+        server.route("/all.xml", feed(channel("all-")))
+        library = Library(Store.open(Path(folder) / "s.db"))
+        try:
+            one, _ = library.add_feed(server.url("/one.xml"))
+            ids = [row.id for row in library.rows(library.view(one.id), 0, 1000)]
+            times = []
+            for item_id in ids:
+                started = time.perf_counter()
+                full = library.fetch_full_article(item_id).result()
+                times.append(time.perf_counter() - started)
+                assert full.ok, full.error
+            every, _ = library.add_feed(server.url("/all.xml"))
+            library.set_full_text(str(every.id), True)
+            started = time.perf_counter()
+            job = library.fetch_new_full_articles([every.id], newest=len(pages))
+            report = job.result() if job else None
+            whole = time.perf_counter() - started
+        finally:
+            library.close()
+    done = report.fetched if report else 0
+    print(f"5. full articles through the Library, {len(pages)} pages from a loopback server")
+    print(
+        "   one key press each (pool started for it): "
+        f"median {statistics.median(times) * 1000:.0f} ms, "
+        f"p95 {pct(times, 0.95) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms"
+    )
+    print(
+        f"   the background fetch after a refresh (pool held): {done} articles in {whole:.2f} s, "
+        f"{whole / max(1, done) * 1000:.0f} ms each"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -262,6 +334,7 @@ def main() -> int:
     extraction(args.repeat)
     worker_memory()
     figures = images(args.repeat)
+    full_articles(23)
     if args.textual_image:
         import tempfile
 

@@ -9,6 +9,9 @@ Run: .venv/bin/python benchmarks/reader_cases.py [--quick]
   limited to 1 GiB (as the parser's). Survived: an Extracted or a one-line Refused within
   30 s. A crash: an exception, a dead worker, a timeout. An escape: an ESC or BEL left in the
   title or in the document ``render_html`` makes of the article.
+- served: the same pages served by a loopback server as items' web pages, each through
+  ``Library.fetch_full_article`` (the fetch limits, extraction in the parser's workers, the
+  store); an escape is a control character in the article as ``show`` renders it.
 - images: decompression bombs, declared sizes over the cap, HTML, EPS, truncated and
   byte-mutated PNG, JPEG and GIF files through ``decode_image`` in the same kind of worker.
   Survived: a Picture that fits the area or a one-line Unreadable.
@@ -24,6 +27,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
 from typing import Any
 
 from benchmarks._reliability import Row, report
@@ -172,12 +176,80 @@ def _pool() -> Any:
     )
 
 
+def served(quick: bool) -> Row:
+    """The hostile pages (and mutated article pages) served by a loopback server as items'
+    web pages, each through Library.fetch_full_article: fetch with the feed limits, extraction
+    in the parser's workers, the store. Survived: an article or a one-line reason within the
+    fetch and parse limits; an escape: a control character in what the stored article
+    renders to."""
+    import html
+    import tempfile
+
+    from streamtui.core.fetch import Limits
+    from streamtui.core.library import Library
+    from streamtui.core.reader.sheet import article_sheet
+    from streamtui.core.store import Store
+    from tests.support.feedserver import FeedServer, Reply, feed
+
+    bodies = page_inputs(quick)[: 20 if quick else None]
+    started = time.monotonic()
+    tried = survived = crashes = escapes = 0
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory() as folder, FeedServer() as server:
+        for n, body in enumerate(bodies):
+            server.route(f"/p{n}", lambda r, b=body: Reply(200, [("Content-Type", "text/html")], b))
+        items = "".join(
+            f"<item><title>t{n}</title><guid>g{n}</guid>"
+            f"<link>{html.escape(server.url(f'/p{n}'))}</link></item>"
+            for n in range(len(bodies))
+        )
+        head = '<?xml version="1.0"?><rss version="2.0"><channel><title>S</title>'
+        server.route("/feed.xml", feed(f"{head}{items}</channel></rss>"))
+        library = Library(Store.open(Path(folder) / "s.db"))
+        library.page_limits = Limits(connect=5, read=10, total=20)
+        try:
+            source, _ = library.add_feed(server.url("/feed.xml"))
+            for row in library.rows(library.view(source.id), 0, 100_000):
+                tried += 1
+                outcome = ""
+                try:
+                    full = library.fetch_full_article(row.id).result(timeout=DEADLINE + 30)
+                    if not full.ok and "\n" in full.error:
+                        outcome = "crash: a reason of several lines"
+                    elif full.ok:
+                        sheet = article_sheet(library.article(row.id), full)
+                        texts = [
+                            sheet.title,
+                            sheet.notice,
+                            *(b.text for b in sheet.document.blocks),
+                        ]
+                        if any("\x1b" in text or "\x07" in text for text in texts):
+                            outcome = "escape: a control character reached the document"
+                except Exception as error:  # a future that raised or ran out of time
+                    outcome = f"crash: {type(error).__name__}"
+                if not outcome:
+                    survived += 1
+                elif outcome.startswith("escape"):
+                    escapes += 1
+                else:
+                    crashes += 1
+                if outcome and len(notes) < 2:
+                    notes.append(outcome)
+        finally:
+            library.close()
+    note = "; ".join(notes) or "each an article or a one-line reason"
+    seconds = time.monotonic() - started
+    return Row("hostile pages served to the Library's full article (issue 16)", tried, survived,
+               crashes, escapes, 0, seconds, note)  # fmt: skip
+
+
 def rows(quick: bool) -> list[Row]:
     return [
         run("hostile and mutated pages through extraction (issue 16)", check_page,
             page_inputs(quick)),
         run("bombs, lies and mutated images through decode (issue 16)", check_image,
             image_inputs(quick)),
+        served(quick),
     ]  # fmt: skip
 
 

@@ -47,6 +47,7 @@ def podcast(
 <pubDate>Mon, 06 Jan 2025 10:00:00 GMT</pubDate>
 <description><![CDATA[{body}]]></description>
 <enclosure url="{server.url(episode)}" type="{kind}" length="{len(EPISODE)}"/>
+<itunes:author>Ann Host</itunes:author>
 <itunes:duration>1:02:03</itunes:duration></item>
 </channel></rss>"""
 
@@ -95,6 +96,7 @@ def test_show_prints_the_article_as_the_pane_draws_it(
     lines = out.splitlines()
     assert lines[0] == "Episode one"
     assert lines[1].startswith("Cast  ·  ") and "2025-01-06" in lines[1]
+    assert (lines[1] + " " + lines[2]).endswith("  ·  Ann Host")  # wrapped at 40
     text = "\n".join(lines)
     flowing = " ".join(line.strip() for line in lines)
     assert "show notes [1]" in flowing and "[image: the cover] [2]" in flowing
@@ -113,6 +115,7 @@ def test_show_json_gives_the_links_and_attachments(
 ) -> None:
     record = json.loads(ok(capsys, "show", cast, "--json"))
     assert record["title"] == "Episode one" and record["full"] is False
+    assert record["author"] == "Ann Host"
     assert record["link"] == feed_server.url("/story")
     assert [link["number"] for link in record["links"]] == [1, 2]
     assert record["links"][1] == {

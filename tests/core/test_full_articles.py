@@ -317,7 +317,7 @@ def test_full_text_is_a_setting_of_feeds_only(library: Library, tmp_path: Path) 
         library.set_full_text("pages", True)
 
 
-def test_migration_8_adds_the_table_and_the_setting(tmp_path: Path) -> None:
+def test_migration_10_adds_the_table_and_the_setting(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     Store.open(path).close()
     with sqlite3.connect(path) as db:
@@ -326,3 +326,59 @@ def test_migration_8_adds_the_table_and_the_setting(tmp_path: Path) -> None:
         assert "full_text" in {row[1] for row in db.execute("PRAGMA table_info(sources)")}
         keys = db.execute("PRAGMA foreign_key_list(full_articles)").fetchall()
         assert [(k[2], k[6]) for k in keys] == [("items", "CASCADE")]
+
+
+def test_the_sheet_gives_the_pane_what_it_draws(feed_server: FeedServer, library: Library) -> None:
+    """Library.article_sheet: the feed's text, or the stored full article with its notice;
+    images are links with ``image`` set and their alt text as label."""
+    feed_server.route("/story", lambda request: Reply(200, [("Content-Type", "text/html")], PAGE))
+    ids = add(library, feed_server, [("a", feed_server.url("/story"))])
+    own = library.article_sheet(ids["a"])
+    assert own.title == "Story a" and own.notice == "" and own.link == feed_server.url("/story")
+    assert "Only the summary of a." in own.document.blocks[0].text
+    with pytest.raises(Exception, match="no full article \\(not fetched yet\\)"):
+        library.article_sheet(ids["a"], full=True)
+    assert fetched(library, ids["a"]).ok
+    sheet = library.article_sheet(ids["a"], full=True)
+    assert sheet.notice.startswith(f"The extracted web page {feed_server.url('/story')} (fetched")
+    images = [link for link in sheet.links if link.image]
+    assert [(link.url, link.label) for link in images] == [
+        (feed_server.url("/plan.png"), "the northern quay plan")
+    ]
+    assert (feed_server.url("/minutes"), False) in [(link.url, link.image) for link in sheet.links]
+
+
+def test_a_download_through_the_library_is_cancelled_at_once(
+    feed_server: FeedServer, library: Library, tmp_path: Path
+) -> None:
+    def slowly(request: object) -> Reply:
+        chunks: list[bytes | float] = [b"ID3" + bytes(65_533)] * 3 + [30.0, bytes(65_536)]
+        headers = [("Content-Type", "audio/mpeg"), ("Content-Length", str(4 * 65_536)),
+                   ("ETag", '"e1"')]  # fmt: skip
+        return Reply(200, headers, chunks)
+
+    feed_server.route("/ep.mp3", slowly)
+    text = rss([("a", feed_server.url("/story"))]).replace(
+        "</item>", f'<enclosure url="{feed_server.url("/ep.mp3")}" type="audio/mpeg"/></item>'
+    )
+    feed_server.route("/feed.xml", feed(text))
+    source, _ = library.add_feed(feed_server.url("/feed.xml"))
+    (row,) = library.rows(library.view(source.id), 0, 9)
+    folder = tmp_path / "episodes"
+    seen: list[int] = []
+    cancel = threading.Event()
+    job = library.download_enclosure(
+        row.id, download_dir="", on_progress=lambda p: seen.append(p.received), cancel=cancel
+    )
+    deadline = time.monotonic() + 10
+    while (not seen or seen[-1] < 3 * 65_536) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    started = time.monotonic()
+    cancel.set()
+    with pytest.raises(Exception, match="cancelled"):
+        job.result(timeout=5)
+    assert time.monotonic() - started < 1
+    default, create = library.download_folder()
+    assert create and default == tmp_path / "data" / "downloads"
+    assert [p.stat().st_size for p in default.glob("*.part")] == [3 * 65_536]  # kept to resume
+    assert not folder.exists()

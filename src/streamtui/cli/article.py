@@ -19,7 +19,7 @@ from streamtui.cli.output import emit, iso
 from streamtui.core import dates
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library
-from streamtui.core.reader.sheet import Sheet, article_sheet
+from streamtui.core.reader.sheet import Sheet
 from streamtui.core.text.document import Block, cells
 from streamtui.core.text.sanitize import sanitize
 
@@ -44,7 +44,7 @@ def show(library: Library, args: argparse.Namespace) -> int:
         if not full.ok:
             title = sanitize(article.row.title)[:80] or item_id[:10]
             raise StreamtuiError(f"{title}: no full article ({full.error})")
-    sheet = article_sheet(article, full)
+    sheet = library.article_sheet(item_id, full=args.full)
     if args.json:
         emit(sheet_json(item_id, sheet, full is not None))
     else:

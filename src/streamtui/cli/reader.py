@@ -7,7 +7,6 @@ import argparse
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from streamtui.cli.output import fail
@@ -26,28 +25,23 @@ REDRAW = 0.1
 
 
 def download(library: Library, args: argparse.Namespace) -> int:
-    from streamtui.core.reader.download import DownloadLimits, default_download_dir
-
     config: Config = args.loaded_config
     (item_id,) = library.resolve_ids([args.id])
     if args.number < 1:
         raise StreamtuiError(f"download: {args.number}: attachments are numbered from 1")
-    chosen = config.download_dir
-    folder = Path(chosen).expanduser() if chosen else default_download_dir(_data_dir(args))
     enclosure = library.enclosure(item_id, args.number)
-    limits = DownloadLimits(max_bytes=config.download_max_mb * 1024 * 1024)
+    folder, _create = library.download_folder(config.download_dir)
     terminal = sys.stderr is not None and sys.stderr.isatty()
-    shown = excerpt(sanitize(enclosure.url), 120)
     meter = _Meter(terminal)
     if not terminal:
+        shown = excerpt(sanitize(enclosure.url), 120)
         print(f"downloading {shown} into {sanitize(str(folder))}", flush=True)
     cancel = threading.Event()
     job = library.download_enclosure(
         item_id,
         args.number,
-        folder=folder,
-        create_folder=not chosen,
-        limits=limits,
+        download_dir=config.download_dir,
+        max_mb=config.download_max_mb,
         on_progress=meter.update,
         cancel=cancel,
     )
@@ -138,8 +132,3 @@ def wait_for_full_text(library: Library) -> None:
         f"full text: {report.fetched} article(s) fetched"
         + (f", {len(report.failed)} without one" if report.failed else "")
     )
-
-
-def _data_dir(args: argparse.Namespace) -> str | None:
-    given = getattr(args, "data_dir", None)
-    return str(given) if given else None

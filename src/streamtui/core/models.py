@@ -58,6 +58,8 @@ class Item:
     text: str | None = None
     """The text the search index holds besides the title, when the loader made it already
     (feeds do, in the parser processes, so that the store's writer never converts HTML)."""
+    author: str = ""
+    """Who wrote it, as the feed names them (several joined with ", "; "" when unnamed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +245,7 @@ class Article:
     enclosures: tuple[Enclosure, ...] = ()
     base: str = ""
     """The source's location, against which relative links in an HTML body resolve."""
+    author: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from streamtui.core.models import (
     Source,
     SourceKind,
 )
+from streamtui.core.store.articles import NEWEST
 from streamtui.core.text.links import base_for, resolve
 from streamtui.core.text.sanitize import sanitize
 
@@ -39,7 +40,8 @@ if TYPE_CHECKING:
     from streamtui.core.browser import Launch
     from streamtui.core.fetch import Fetched, FetchError, Limits
     from streamtui.core.parse.pool import FeedParser
-    from streamtui.core.reader.download import Downloaded, DownloadLimits, Progress
+    from streamtui.core.reader.download import Downloaded, Progress
+    from streamtui.core.reader.sheet import Sheet
 
 T = TypeVar("T")
 POLL = 0.05
@@ -129,12 +131,16 @@ class ReaderPart(MaintenancePart):
         return summary
 
     def fetch_new_full_articles(
-        self, source_ids: list[int] | None = None, *, cancel: threading.Event | None = None
+        self,
+        source_ids: list[int] | None = None,
+        *,
+        cancel: threading.Event | None = None,
+        newest: int = NEWEST,
     ) -> Future[FullTextReport] | None:
-        """Fetch, in the background, the full articles of the newest items of the sources
-        (of ``source_ids``) whose full-text setting is on and that have none stored; None
-        when there is nothing to fetch."""
-        wanted = self.store.wanting_full_text(source_ids)
+        """Fetch, in the background, the full articles of the ``newest`` items of the
+        sources (of ``source_ids``) whose full-text setting is on that have none stored;
+        None when there is nothing to fetch."""
+        wanted = self.store.wanting_full_text(source_ids, newest=newest)
         if not wanted:
             return None
         job = self._pool("article").submit(
@@ -148,12 +154,18 @@ class ReaderPart(MaintenancePart):
         return self._full_text_job
 
     def _fetch_many(self, item_ids: list[str], cancel: threading.Event | None) -> FullTextReport:
+        with self._extractor() as extractor:  # the workers stay up for the whole job
+            return self._fetch_each(item_ids, cancel, extractor)
+
+    def _fetch_each(
+        self, item_ids: list[str], cancel: threading.Event | None, extractor: FeedParser
+    ) -> FullTextReport:
         fetched, failed = 0, list[str]()
         for item_id in item_ids:
             if _stopped(cancel, self._closing):
                 return FullTextReport(fetched, tuple(failed), cancelled=True)
             try:
-                full = self._fetch_full(item_id, cancel)
+                full = self._fetch_full(item_id, cancel, extractor)
             except Cancelled:
                 return FullTextReport(fetched, tuple(failed), cancelled=True)
             except UnknownItemError:
@@ -166,7 +178,12 @@ class ReaderPart(MaintenancePart):
                 failed.append(f"{title[:80]}: {full.error}")
         return FullTextReport(fetched, tuple(failed))
 
-    def _fetch_full(self, item_id: str, cancel: threading.Event | None) -> FullArticle:
+    def _fetch_full(
+        self,
+        item_id: str,
+        cancel: threading.Event | None,
+        extractor: FeedParser | None = None,
+    ) -> FullArticle:
         from streamtui.core.fetch import FetchError
 
         url = self.page_url(item_id)
@@ -182,11 +199,11 @@ class ReaderPart(MaintenancePart):
             if _lasting(error):
                 self.store.save_full_article(full)
             return full
-        with self._extractor() as extractor:
+        with self._extractor(extractor) as pool:
             from streamtui.core.reader.worker import extract_in
 
             result = extract_in(
-                extractor,
+                pool,
                 fetched.body,
                 url=fetched.final_url or url,
                 content_type=fetched.content_type,
@@ -218,9 +235,12 @@ class ReaderPart(MaintenancePart):
         return await fetch_page(url, "page", limits=self.page_limits)
 
     @contextmanager
-    def _extractor(self) -> Iterator[FeedParser]:
+    def _extractor(self, held: FeedParser | None = None) -> Iterator[FeedParser]:
         """The parser's worker pool, for extractions (started when first needed, stopped
-        when the last job using it ends, as for parsing)."""
+        when the last job using it ends, as for parsing); ``held``: one a job holds already."""
+        if held is not None:
+            yield held
+            return
         with self._parser_lock:
             parser = self._start_parser()
             self._parser_users += 1
@@ -251,34 +271,65 @@ class ReaderPart(MaintenancePart):
         base = base_for(article.link, article.base)
         return Enclosure(resolve(enclosure.url, base), *_rest(enclosure))
 
+    def download_folder(self, download_dir: str = "") -> tuple[Path, bool]:
+        """Where attachments go, and whether that folder may be made: the config's
+        ``download_dir`` (which must exist: a disk not mounted is not filled in its place),
+        else the user's Downloads folder, else ``downloads`` in the data folder."""
+        from streamtui.core.reader.download import default_download_dir
+
+        if download_dir:
+            return Path(download_dir).expanduser(), False
+        data = self.store.path.parent if self.store.path is not None else None
+        return default_download_dir(str(data) if data is not None else None), True
+
     def download_enclosure(
         self,
         item_id: str,
         number: int = 1,
         *,
-        folder: Path,
-        create_folder: bool = True,
-        limits: DownloadLimits | None = None,
+        download_dir: str = "",
+        max_mb: int = 2048,
         on_progress: Callable[[Progress], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> Future[Downloaded]:
-        """Download an attachment into ``folder`` (created when missing with
-        ``create_folder``; a folder chosen in the config is not: a missing one is an error),
-        resuming a part left by an earlier attempt, off the caller's thread. The future
-        gives where the file is, or raises DownloadError (one line: a 404, a web page instead
-        of audio, too large, a full disk, a folder that is missing or cannot be written)."""
+        """Download attachment ``number`` of an item into the download folder (see
+        :meth:`download_folder`; ``download_dir`` and ``max_mb`` are the config's), resuming
+        a part left by an earlier attempt, off the caller's thread: ``on_progress`` is
+        called from that thread after every chunk, and ``cancel`` stops it (the part is kept
+        for next time). The future gives the Downloaded file, or raises DownloadError (one
+        line: an HTTP error, a web page instead of audio, too large, a full disk, a folder
+        that is missing or cannot be written) or Cancelled."""
         from streamtui.core.reader.download import DownloadLimits, check_folder, download
 
         enclosure = self.enclosure(item_id, number)
-        check_folder(enclosure.url, folder, create=create_folder)
-        chosen = limits or DownloadLimits()
+        folder, create = self.download_folder(download_dir)
+        limits = DownloadLimits(max_bytes=max_mb * 1024 * 1024)
 
-        def work() -> Coroutine[Any, Any, Downloaded]:
-            return download(
-                enclosure.url, folder, limits=chosen, on_progress=on_progress, expect=enclosure.type
+        async def work() -> Downloaded:
+            check_folder(enclosure.url, folder, create=create)
+            return await download(
+                enclosure.url, folder, limits=limits, on_progress=on_progress, expect=enclosure.type
             )
 
         return self._pool("download").submit(self._run, work, cancel)
+
+    def article_sheet(self, item_id: str, *, full: bool = False) -> Sheet:
+        """The article as the pane shows it, as plain data (reader/sheet.py): title, source,
+        date, author, link, the document (text blocks, numbered links; an image is a link
+        with ``image`` set, its ``label`` the alt text) and the attachments with type, size
+        and playing time; with ``full``, the stored full article's document and the line
+        saying it is the extracted page (StreamtuiError when none is stored: fetch it first).
+        Renders HTML: call it off the UI thread for a large body."""
+        from streamtui.core.reader.sheet import article_sheet
+
+        article = self.store.article(item_id)
+        if article is None:
+            raise UnknownItemError(f"{item_id}: no such item")
+        stored = self.store.full_article(item_id) if full else None
+        if full and (stored is None or not stored.ok):
+            why = stored.error if stored is not None else "not fetched yet"
+            raise StreamtuiError(f"{sanitize(article.row.title)[:80]}: no full article ({why})")
+        return article_sheet(article, stored)
 
     def player_launch(
         self,

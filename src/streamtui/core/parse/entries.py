@@ -60,6 +60,8 @@ class Entry:
     """(url, type, length, duration) as found; a duration of None: the entry's."""
     duration: object = None
     """The entry's ``itunes:duration`` as found: its enclosures' playing time."""
+    authors: tuple[str, ...] = ()
+    """Who wrote it, as found (names, else e-mail addresses)."""
     base: str = ""
     """xml:base in effect for the entry ("" when none): links resolve against it first."""
 
@@ -91,6 +93,7 @@ def entry_item(entry: Entry, context: Context) -> Item:
         enclosures=_enclosures(entry, base),
         dated=dated,
         text=text if text.strip() else "",  # made here, in the pool, not in the writer
+        author=_authors(entry.authors),
     )
 
 
@@ -139,6 +142,20 @@ def _enclosures(entry: Entry, base: str) -> tuple[Enclosure, ...]:
             seconds = _duration(entry.duration if duration is None else duration)
             found[url] = Enclosure(url, sanitize(kind), _length(length), seconds)
     return tuple(found.values())
+
+
+AUTHOR_LIMIT = 200
+"""Characters of an item's author line at most."""
+
+
+def _authors(found: tuple[str, ...]) -> str:
+    """The authors as one line: each once, sanitised, joined with ", " and clipped."""
+    names: list[str] = []
+    for name in found:
+        shown = sanitize(name)
+        if shown and shown not in names:
+            names.append(shown)
+    return clip(", ".join(names), AUTHOR_LIMIT)
 
 
 MAX_DURATION = 10 * 365 * 86_400

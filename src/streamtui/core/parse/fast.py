@@ -6,8 +6,8 @@ UTF-8 by feedparser's own ``convert_to_utf8`` and defused) and returns a result 
 feedparser's for the keys that ``parse.feed._from_feedparser`` and ``parse.feed._parse_xml`` read:
 ``version``, ``feed`` (title, title_detail, link) and ``entries`` (id, link, title(_detail),
 summary(_detail), content, published/updated/created with their ``_parsed`` time tuples,
-enclosures, itunes_duration). The rest of the pipeline is the same for both paths, so the items
-are too.
+enclosures, itunes_duration, authors). The rest of the pipeline is the same for both paths, so
+the items are too.
 
 How: the XML parser of feedparser's strict path (the stdlib's expat, with the same namespace
 processing, so the same documents are well-formed and the same text comes out), driving a lean

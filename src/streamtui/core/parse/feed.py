@@ -218,6 +218,10 @@ def _from_feedparser(entry: Any) -> Entry:
             for e in mappings(entry.get("enclosures"))
         ),
         duration=field_text(entry, "itunes_duration"),
+        authors=tuple(
+            field_text(detail, "name") or field_text(detail, "email")
+            for detail in mappings(entry.get("authors"))
+        ),
         base=_entry_base(entry),
     )
 

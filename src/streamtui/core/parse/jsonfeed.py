@@ -66,6 +66,10 @@ def _from_json(item: Mapping[str, Any]) -> Entry:
         body_html=bool(html_body),
         date=_json_date(raw_date),
         date_text=raw_date,
+        authors=tuple(
+            field_text(author, "name")
+            for author in [*mappings(item.get("authors")), *mappings([item.get("author")])]
+        ),
         enclosures=tuple(
             (
                 field_text(a, "url"),

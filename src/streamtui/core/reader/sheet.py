@@ -96,6 +96,7 @@ def article_sheet(article: Article, full: FullArticle | None = None) -> Sheet:
         attachments=attachments,
         notice=notice,
         path=sanitize(article.path),
+        author=sanitize(article.author),
     )
 
 

@@ -1,6 +1,6 @@
 """Full articles: the article extracted from an item's web page (issue 16), kept beside the item.
 
-A row of ``full_articles`` (migration 8) holds the extracted HTML, its title, its plain text and
+A row of ``full_articles`` (migration 10) holds the extracted HTML, its title, its plain text and
 when it was fetched, or the one line saying why there is none (``error``: a failure is kept
 too, so that the background fetch after a refresh does not ask the same page again and again;
 asking for it by hand fetches it again). The row hangs on its item by a foreign key: retention,

@@ -262,10 +262,12 @@ MIGRATIONS: list[Migration] = [
     # 8: server accounts (issue 14): the accounts, their feeds as sources, the server's id
     # and last seen state of their items, and the queue of marks to send.
     _accounts,
-    # 9: enclosure durations: each attachment's playing time in seconds (itunes:duration,
-    # JSON Feed's duration_in_seconds; 0: not said), shown with its type and size.
+    # 9: what the top of an article shows (issue 16): each attachment's playing time in
+    # seconds (itunes:duration, JSON Feed's duration_in_seconds; 0: not said) and the item's
+    # author ("" when the feed names none).
     """
     ALTER TABLE enclosures ADD COLUMN duration INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE bodies ADD COLUMN author TEXT NOT NULL DEFAULT '';
     """,
     # 10: full articles (issue 16, store/articles.py): the article extracted from an item's
     # web page, or why there is none, dropped with its item (the foreign key); a rowid table,
