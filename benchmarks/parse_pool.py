@@ -5,11 +5,12 @@ Run: .venv/bin/python benchmarks/parse_pool.py [--repeat 3] [--items 50000] [--s
 Three cases, each with 2 workers, timed on the caller's side with the public API only (so the
 same script measures the pool of an older checkout too):
 
-1. a cancel under load: two long parses run; one is cancelled after 1 s. How soon its call
-   returns, and how long the other takes (undisturbed, or killed with the pool and parsed
-   again from the start).
-2. a time limit under load: one parse overruns a 1 s limit while a shorter one runs: how long
-   the shorter one takes.
+1. a cancel under load: two long parses run; one is cancelled after 1 s (or a third of the
+   parse's time alone, when that is shorter: a fast machine must not finish first). How soon
+   its call returns, and how long the other takes (undisturbed, or killed with the pool and
+   parsed again from the start).
+2. a time limit under load: one parse overruns a 1 s limit (or a third of its time alone, when
+   shorter) while a shorter one runs: how long the shorter one takes.
 3. throughput: 300 small feeds (100 items) parsed by 4 threads: the pool's own cost per parse.
 """
 
@@ -73,7 +74,7 @@ def cancel_under_load(items: int) -> tuple[float, float, float]:
         other: dict[str, float | str] = {}
 
         def cancel_soon() -> None:
-            time.sleep(1.0)
+            time.sleep(min(1.0, float(alone["wall"]) / 3))
             first["cancelled_at"] = time.perf_counter()
             cancel.set()
 
@@ -92,19 +93,23 @@ def limit_under_load(items: int) -> tuple[float, float]:
     """(the shorter parse's wall next to one that overruns 1 s, its wall alone)."""
     with FeedParser(workers=2) as parser:
         parser.parse(rss(1), source_key="k", seen_at=SEEN)
-        shorter = rss(items // 3)
+        shorter, longer = rss(items // 3), rss(items)
         alone: dict[str, float | str] = {}
         timed_parse(parser, shorter, alone, None)
-        parser.timeout, parser.seconds_per_mib = 1.0, 0.0
+        whole: dict[str, float | str] = {}
+        timed_parse(parser, longer, whole, None)
+        parser.timeout, parser.seconds_per_mib = min(1.0, float(whole["wall"]) / 3), 0.0
         overrun: dict[str, float | str] = {}
         beside: dict[str, float | str] = {}
 
         def parse_shorter() -> None:
-            time.sleep(0.2)  # the overrun first, so that its limit falls during this parse
+            time.sleep(
+                parser.timeout / 5
+            )  # the overrun first, so that its limit falls during this parse
             parser.timeout = 120.0
             timed_parse(parser, shorter, beside, None)
 
-        run_threads(lambda: timed_parse(parser, rss(items), overrun, None), parse_shorter)
+        run_threads(lambda: timed_parse(parser, longer, overrun, None), parse_shorter)
         assert str(overrun["outcome"]).startswith("took longer"), overrun
         assert beside["outcome"] == "parsed", beside
         return float(beside["wall"]), float(alone["wall"])

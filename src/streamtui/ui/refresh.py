@@ -31,13 +31,13 @@ RELOAD_SECONDS = 1.0
 one key in twenty waited for it (p95 54 ms during a refresh)."""
 
 
-class RefreshProgressed(Message):
+class RefreshProgressed(Message, bubble=False):  # the screen that runs the refresh reads it
     def __init__(self, event: RefreshEvent) -> None:
         super().__init__()
         self.event = event
 
 
-class RefreshFinished(Message):
+class RefreshFinished(Message, bubble=False):
     def __init__(self, outcome: RefreshSummary | str) -> None:
         super().__init__()
         self.outcome = outcome  # the summary, or why the refresh as a whole failed
