@@ -13,7 +13,7 @@ from streamtui.cli.output import fail
 from streamtui.core.config import Config
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import FullTextReport, Library
-from streamtui.core.reader.sheet import size
+from streamtui.core.text.attachments import size
 from streamtui.core.text.sanitize import excerpt, sanitize
 
 if TYPE_CHECKING:

@@ -73,6 +73,8 @@ class ReaderPart(MaintenancePart):
         super().__init__(*args, **kwargs)
         self.page_limits: Limits | None = None
         """The limits of page fetches (None: the feed fetch limits; tests pass short ones)."""
+        self.image_limits: Limits | None = None
+        """The limits of image fetches (None: the feed's with the image cap)."""
         self._closing = threading.Event()
         self._pools: dict[str, ThreadPoolExecutor] = {}
         self._pools_lock = threading.Lock()
@@ -330,6 +332,31 @@ class ReaderPart(MaintenancePart):
             why = stored.error if stored is not None else "not fetched yet"
             raise StreamtuiError(f"{sanitize(article.row.title)[:80]}: no full article ({why})")
         return article_sheet(article, stored)
+
+    def fetch_image(self, url: str, *, cancel: threading.Event | None = None) -> Future[bytes]:
+        """An article image's bytes, off the caller's thread: from the image cache (in the
+        data folder, with its size cap) or fetched with the feed limits and the image cap
+        (reader/page.py: http and https only, an image type, 5 MiB), then kept in the cache.
+        The future raises FetchError (one line) or Cancelled. Decoding is the caller's."""
+        return self._pool("image").submit(self._image, url, cancel)
+
+    def _image(self, url: str, cancel: threading.Event | None) -> bytes:
+        from streamtui.core.reader.cache import image_cache
+        from streamtui.core.reader.page import fetch_page
+
+        folder = self.store.path.parent if self.store.path is not None else None
+        cache = image_cache(override=str(folder)) if folder is not None else None
+        data = cache.get(url) if cache is not None else None
+        if data is not None:
+            return data
+
+        async def get() -> Fetched:
+            return await fetch_page(url, "image", limits=self.image_limits)
+
+        body = self._run(get, cancel).body
+        if cache is not None:
+            cache.put(url, body)
+        return body
 
     def player_launch(
         self,

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from streamtui.core import dates
 from streamtui.core.models import Article, Enclosure, FullArticle
+from streamtui.core.text.attachments import describe
 from streamtui.core.text.document import Document, Link, text_document
 from streamtui.core.text.links import base_for, resolve
 from streamtui.core.text.render import render_html
@@ -102,27 +103,3 @@ def article_sheet(article: Article, full: FullArticle | None = None) -> Sheet:
 
 def _facts(enclosure: Enclosure) -> tuple[str, int, int]:
     return sanitize(enclosure.type), enclosure.length, enclosure.duration
-
-
-def describe(kind: str, length: int, duration: int) -> str:
-    """What is known of an attachment, in a few words ("" when nothing is)."""
-    return ", ".join(part for part in (sanitize(kind), size(length), playing(duration)) if part)
-
-
-def size(count: int) -> str:
-    """``11.8 MiB`` ("" for 0: not said)."""
-    if count <= 0:
-        return ""
-    for unit, step in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if count >= step:
-            return f"{count / step:.1f} {unit}"
-    return f"{count} bytes"
-
-
-def playing(seconds: int) -> str:
-    """``1:02:03`` or ``45:30`` ("" for 0: not said)."""
-    if seconds <= 0:
-        return ""
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
