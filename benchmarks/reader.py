@@ -20,11 +20,17 @@ Run: .venv/bin/python benchmarks/reader.py [--repeat 5] [--textual-image PYTHON]
 5. Full articles through the Library: each saved page served by a loopback server, fetched,
    extracted in the parser's worker processes and stored, one key press at a time (median,
    p95), then all of them as the background fetch after a refresh does.
+6. Key to repaint in the article pane while its images load: the app (headless, 120 x 40)
+   opens an article of ``--images`` pictures (640 x 480 PNGs, each answered after 50 ms by a
+   loopback server), and j and k presses are timed from the key to the next frame the app
+   hands to its display, while the pictures are fetched, decoded and drawn near the visible
+   lines; the same presses with ``images = "off"`` are the peer. Target: <= 16 ms median.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import io
 import json
 import os
@@ -326,15 +332,91 @@ def full_articles(count: int) -> None:
     )
 
 
+def key_repaint(count: int, presses: int) -> None:
+    """Section 6: key to repaint while the article's images load, against images off."""
+    print(f"6. key to repaint in the article pane, {count} images loading ({presses} presses)")
+    for setting in ("auto", "off"):
+        times, drawn = asyncio.run(_repaints(setting, count, presses))
+        print(
+            f"   images {setting:>4}: median {statistics.median(times):.1f} ms, "
+            f"p95 {pct(times, 0.95):.1f} ms, max {max(times):.1f} ms; "
+            f"{drawn} picture(s) drawn meanwhile"
+        )
+
+
+async def _repaints(setting: str, count: int, presses: int) -> tuple[list[float], int]:
+    import tempfile
+
+    from streamtui.core.config import Config
+    from streamtui.core.library import Library
+    from streamtui.core.models import SourceKind
+    from streamtui.core.store import Store
+    from streamtui.ui.app import StreamApp
+    from streamtui.ui.widgets.article import ArticleView
+    from tests.support.feedserver import FeedServer, Reply
+    from tests.support.items import make_item
+    from tests.support.store import merge_items
+
+    picture = images_of("PNG", 640, 480)
+    with tempfile.TemporaryDirectory() as folder, FeedServer() as server:
+        server.route("/p.png", lambda request: Reply(200, [("Content-Type", "image/png")],
+                                                     [0.05, picture]))  # fmt: skip
+        words = "<p>" + "Words of the story between the pictures. " * 12 + "</p>"
+        body = "".join(
+            f'{words}<p><img src="{server.url(f"/p.png?n={n}")}" alt="picture {n}"></p>'
+            for n in range(count)
+        )
+        store = Store.open(Path(folder) / "s.db")
+        source = store.add_source("S", SourceKind.FEED, "https://example.org/feed.xml")
+        merge_items(store, source.id, [make_item("i-1", "Pictures", body=body, html=True)])
+        library = Library(store, bundled=Path(folder) / "none")
+        app = StreamApp(library, sync_on_start=False, config=Config(images=setting))
+        frames: list[float] = []
+        display = app._display
+
+        def stamped(*args: Any, **kwargs: Any) -> Any:
+            frames.append(time.perf_counter())
+            return display(*args, **kwargs)
+
+        app._display = stamped  # type: ignore[method-assign]
+        times: list[float] = []
+        try:
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.press("enter")
+                await pilot.pause(0.2)
+                for n in range(presses):
+                    key = "j" if (n // 20) % 2 == 0 else "k"
+                    before = len(frames)
+                    started = time.perf_counter()
+                    await pilot.press(key)
+                    while len(frames) == before and time.perf_counter() - started < 2:
+                        await asyncio.sleep(0.0005)
+                    if len(frames) > before:
+                        times.append((frames[before] - started) * 1000)
+                    await pilot.pause(0.02)
+                pane = app.screen.query_one(ArticleView)
+                drawn = sum(1 for rows in pane._pictures.values() if rows)
+        finally:
+            library.close()
+        return times, drawn
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--textual-image", metavar="PYTHON", default="")
+    parser.add_argument("--images", type=int, default=12, help="section 6: images in the article")
+    parser.add_argument("--presses", type=int, default=120, help="section 6: key presses")
+    parser.add_argument("--only-keys", action="store_true", help="section 6 alone")
     args = parser.parse_args()
+    if args.only_keys:
+        key_repaint(args.images, args.presses)
+        return 0
     extraction(args.repeat)
     worker_memory()
     figures = images(args.repeat)
     full_articles(23)
+    key_repaint(args.images, args.presses)
     if args.textual_image:
         import tempfile
 
