@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import REPO_ROOT as ROOT
+
+ENV = {
+    **os.environ,
+    "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+}
 
 
 def test_the_reader_benchmark_runs() -> None:
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "reader.py"), "--repeat", "1"],
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "reader.py"),
+            "--repeat",
+            "1",
+            "--images",
+            "3",
+            "--presses",
+            "6",
+        ],
+        cwd=ROOT,
+        env=ENV,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    for section in ("1. extraction", "2. worker peak memory", "3. images"):
+    for section in ("1. extraction", "2. worker peak memory", "3. images", "6. key to repaint"):
         assert section in done.stdout
 
 
@@ -26,6 +42,8 @@ def test_the_reader_reliability_part_runs_clean() -> None:
     script = str(ROOT / "benchmarks" / "reliability.py")
     done = subprocess.run(
         [sys.executable, script, "--quick", "--only", "reader"],
+        cwd=ROOT,
+        env=ENV,
         capture_output=True,
         text=True,
         timeout=600,
