@@ -58,6 +58,7 @@ class StoryPart(LinksPart):
         # (Textual calls each class's on_mount: MainBase's runs after this one.) Images are
         # fetched through the Library (its cache, the feed limits, the image cap) unless the
         # config says ``images = "off"``; drawn as half blocks, which every terminal shows.
+        self.article.styles.border_subtitle_align = "left"  # downloads: clear of the toasts
         if self.settings.config.images != "off":
             self.article.image_source = self.library.fetch_image
 
