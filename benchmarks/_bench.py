@@ -339,12 +339,17 @@ class Newsboat:
 
 
 def streamtui_env(data_dir: Path, config_dir: Path) -> dict[str, str]:
-    return no_proxy_env(
+    """The app's environment: its own folders, and bytecode cached as an installed program
+    has it (with ``PYTHONDONTWRITEBYTECODE`` set, as on these machines, every start compiled
+    about 80 of our modules again: 0.16 s of CPU that no user pays)."""
+    env = no_proxy_env(
         STREAMTUI_DATA_DIR=str(data_dir),
         STREAMTUI_CONFIG_DIR=str(config_dir),
         COLORTERM="truecolor",
         TERM="tmux-256color",
     )
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def rss_kb(pid: int) -> tuple[int, int]:

@@ -73,6 +73,21 @@ def test_a_clean_quit_exits_zero(tmp_path: Path) -> None:
     assert status == 0
 
 
+@pytest.mark.parametrize("after", ["a", ":", "?", "/x"])
+def test_keys_typed_with_the_quit_are_dropped(tmp_path: Path, after: str) -> None:
+    """`q` and `a` arriving together (a fast typist, a paste) opened the add dialog on a
+    closing app: it found none of its widgets and the app ended in a traceback, exit 1."""
+    terminal = Terminal([sys.executable, "-m", "streamtui"], app_env(tmp_path), size=(100, 30))
+    try:
+        assert terminal.wait_for(b"All", timeout=30)
+        terminal.wait_quiet()
+        terminal.send("q" + after)  # one write: both keys in one read of the app's input
+    finally:
+        status = terminal.close(timeout=20)
+    assert b"Traceback" not in terminal.output, terminal.output[-1500:]
+    assert status == 0
+
+
 # -- a tiny terminal ---------------------------------------------------------------------------
 
 

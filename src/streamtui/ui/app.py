@@ -124,6 +124,14 @@ class StreamApp(App[None]):
         self.main.refreshing.stop()  # a running refresh stops within a tenth of a second
         self.exit()
 
+    async def on_event(self, event: events.Event) -> None:
+        """Once the app is ending, the keys and clicks still queued behind the one that ended
+        it are dropped: a dialog or the palette opened now would mount on a closing app and
+        find none of its widgets (``q`` then ``a`` typed together ended in a traceback)."""
+        if self._exit and isinstance(event, events.InputEvent):
+            return
+        await super().on_event(event)
+
     def on_unmount(self) -> None:
         self.main.refreshing.stop()  # however the app ends, a refresh does not outlive it
 

@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -148,6 +149,66 @@ def stop_process(process: subprocess.Popen[bytes] | None, grace: float = 5.0) ->
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=grace)
+
+
+_WATCHDOG = """
+import os, shutil, signal, sys
+groups, pid_files, root = [], [], sys.argv[1]
+for line in sys.stdin:  # until the process that started the server ends, however it ends
+    kind, _, value = line.strip().partition(" ")
+    if kind == "clear":  # the server was stopped the normal way
+        sys.exit(0)
+    (groups if kind == "group" else pid_files).append(value)
+for value in pid_files:  # a postmaster: SIGQUIT is its immediate shutdown
+    try:
+        with open(value) as file:
+            os.kill(int(file.readline()), signal.SIGQUIT)
+    except (OSError, ValueError):
+        pass
+for value in groups:
+    try:
+        os.killpg(int(value), signal.SIGKILL)
+    except OSError:
+        pass
+shutil.rmtree(root, ignore_errors=True)
+"""
+
+
+class Watchdog:
+    """A process in a session of its own that outlives the test process: when that process
+    ends without stopping its server (pytest killed by a timeout, kill -9, a crash), the pipe
+    to the watchdog closes, and the watchdog stops the server's processes and removes its
+    folder. A PostgreSQL started by ``pg_ctl`` is no child of ours and was left running."""
+
+    def __init__(self, root: Path) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, str(root)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+
+    def _say(self, line: str) -> None:
+        assert self._process.stdin is not None
+        with contextlib.suppress(OSError):
+            self._process.stdin.write(line.encode() + b"\n")
+            self._process.stdin.flush()
+
+    def group(self, pid: int) -> None:
+        """Kill this process group (a server started with ``start_new_session``)."""
+        self._say(f"group {pid}")
+
+    def postmaster(self, pid_file: Path) -> None:
+        """Shut down the PostgreSQL whose ``postmaster.pid`` this is."""
+        self._say(f"pg {pid_file}")
+
+    def close(self) -> None:
+        """The server was stopped: the watchdog ends without doing anything."""
+        self._say("clear")
+        assert self._process.stdin is not None
+        with contextlib.suppress(OSError):
+            self._process.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=5)
 
 
 def remove_tree(path: Path | None) -> None:

@@ -36,6 +36,7 @@ from xml.sax.saxutils import quoteattr
 from ._common import (
     OutboundTrap,
     ServerUnavailable,
+    Watchdog,
     base_env,
     free_port,
     remove_tree,
@@ -136,6 +137,7 @@ class Coldsweat:
         self.password = password
         self.port = free_port()
         self.trap = OutboundTrap()
+        self.watchdog = Watchdog(root)
         self._secret = secrets.token_hex(16)
         self._process: subprocess.Popen[bytes] | None = None
         self.started_in = 0.0
@@ -176,6 +178,7 @@ class Coldsweat:
         self._process = None
         self.trap.close()
         remove_tree(self.root)
+        self.watchdog.close()
 
     def __enter__(self) -> Coldsweat:
         return self
@@ -235,6 +238,7 @@ class Coldsweat:
             stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         log.close()
+        self.watchdog.group(self._process.pid)
         wait_for_port(self.port, time.monotonic() + 30, self._process)
 
     def log(self) -> str:

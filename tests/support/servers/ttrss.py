@@ -38,6 +38,7 @@ from ._common import (
     OutboundTrap,
     ServerUnavailable,
     ServiceUser,
+    Watchdog,
     base_env,
     free_port,
     remove_tree,
@@ -177,6 +178,7 @@ class TinyTinyRss:
         self.password = password
         self.port = 0
         self.trap = OutboundTrap()
+        self.watchdog = Watchdog(root)
         self.db_user = ServiceUser.pick("postgres")
         self.web_user = ServiceUser.pick("www-data", "nobody")
         self.socket_dir = root / "run"
@@ -228,6 +230,7 @@ class TinyTinyRss:
             self._pg_started = False
         self.trap.close()
         remove_tree(self.root)
+        self.watchdog.close()
 
     def __enter__(self) -> TinyTinyRss:
         return self
@@ -332,6 +335,7 @@ class TinyTinyRss:
         log = self.root / "pg.log"
         log.touch()
         self.db_user.own(log)
+        self.watchdog.postmaster(self.root / "pg" / "postmaster.pid")
         self._pg_ctl("start", "-w", "-t", "60", "-l", str(log))
         self._pg_started = True
 
@@ -421,4 +425,5 @@ class TinyTinyRss:
             **self.web_user.popen_args(),  # type: ignore[arg-type]
         )  # fmt: skip
         log.close()
+        self.watchdog.group(self._php.pid)
         wait_for_port(self.port, time.monotonic() + 20, self._php)

@@ -37,30 +37,43 @@ class UrlInput(Input):
         return self.highlighter(text) if self.highlighter is not None else text
 
 
+ADD_HINT = (
+    "A feed URL or feed file (RSS, Atom, RDF, JSON Feed), a web "
+    "page that links feeds, or a folder of stream pages or one page."
+)
+
+
 class AddSourceScreen(ModalScreen[Source | None]):
-    """Paste a feed URL or a path; it is fetched and parsed before it is saved."""
+    """Paste a feed URL or a path; it is fetched and parsed before it is saved. Also asks for
+    a feed to add through a server account (``title`` and ``hint`` say which; ``named``
+    False: the server names its feeds)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
 
-    def __init__(self, add: AddSource, undo: Callable[[Source], None]) -> None:
+    def __init__(
+        self,
+        add: AddSource,
+        undo: Callable[[Source], None],
+        *,
+        title: Content | None = None,
+        hint: str = ADD_HINT,
+        named: bool = True,
+    ) -> None:
         super().__init__()
         self._add = add
         self._undo = undo
+        self._title = title or Content.styled("Add a source", "bold")
+        self._hint = hint
+        self._named = named
         self._busy = False
         self._cancelled = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(Content.styled("Add a source", "bold"))
-            yield Static(
-                Content.styled(
-                    "A feed URL or feed file (RSS, Atom, RDF, JSON Feed), a web "
-                    "page that links feeds, or a folder of stream pages or one page.",
-                    "dim",
-                )
-            )
+            yield Static(self._title)
+            yield Static(Content.styled(self._hint, "dim"))
             yield UrlInput(placeholder="https://example.org/feed.xml", id="target")
             yield Input(placeholder="Name (optional)", id="name")
             yield LoadingIndicator(id="busy")
@@ -73,6 +86,7 @@ class AddSourceScreen(ModalScreen[Source | None]):
     def on_mount(self) -> None:
         self.query_one("#busy").display = False
         self.query_one("#choices").display = False
+        self.query_one("#name").display = self._named
         self.query_one("#target", Input).focus()
 
     @on(Input.Submitted)

@@ -64,8 +64,13 @@ def _prompt(
     return prompt
 
 
-def _group_prompt(group: Group, depth: int, folded: bool, counted: bool) -> Content:
-    """A group's line: folded or not, its name, its unread total; an account's error below."""
+def _group_prompt(
+    group: Group, depth: int, folded: bool, counted: bool, status: str = "", width: int = 0
+) -> Content:
+    """A group's line: folded or not, its name, its unread total; below it, an account's
+    one line: what it is doing (``status``: syncing, sending marks), else its last error
+    (then how many changes wait to be sent), cut to ``width`` cells (0: not cut) so that it
+    stays one line (the whole of it: the toast of ``r``, ``streamtui account list``)."""
     mark = "▸ " if folded else "▾ "
     count = (
         Content.styled(f" {group.unread}", "bold $accent" if group.unread else "dim")
@@ -76,10 +81,20 @@ def _group_prompt(group: Group, depth: int, folded: bool, counted: bool) -> Cont
     flag = Content.styled(" !", "bold $error") if group.error else Content("")
     indent = INDENT * depth
     prompt = Content.assemble(indent, mark, safe(group.title).stylize(style), flag, count)
-    if group.error:
-        shown = safe(redact_text(group.error)).stylize("$error")
-        prompt = Content.assemble(prompt, "\n", indent, INDENT, shown)
-    return prompt
+    room = max(8, width - len(indent + INDENT)) if width else 0
+    if status:
+        shown = safe(status).stylize("italic $accent")
+    elif group.error:
+        line = group.error.removeprefix(f"{group.title}: ")  # said just above
+        waiting = group.account.pending if group.account is not None else 0
+        if waiting:  # after the reason: a narrow sidebar cuts this first
+            line = f"{line} · {waiting} to send"
+        shown = safe(redact_text(line)).stylize("$error")  # never a password, however it came
+    else:
+        return prompt
+    if room and shown.cell_length > room:
+        shown = shown.truncate(room, ellipsis=True)
+    return Content.assemble(prompt, "\n", indent, INDENT, shown)
 
 
 def _starred_prompt(count: int) -> Content:
@@ -130,6 +145,11 @@ class SourcesSidebar(OptionList):
         """The unread counts are shown (they follow the first drawing)."""
         self.starred = 0
         """The number of starred items shown."""
+        self._drawn_accounts: set[int] = set()
+        """The accounts whose groups the last full drawing holds."""
+        self.status: dict[int, str] = {}
+        """What each account is doing now ("syncing…"), by account id: shown on its line
+        in place of its last error."""
 
     def _highlighted_source(self) -> int | None:
         option_id = self.highlighted_id()
@@ -192,10 +212,18 @@ class SourcesSidebar(OptionList):
             Option(_starred_prompt(self.starred), id=STARRED),
         ]
         tree = source_tree(list(self._sources.values()), self._accounts)
+        self._drawn_accounts = {g.account.id for g in tree.root.groups if g.account is not None}
         for row in tree.rows(self.folded):
             if row.group is not None:
                 folded = row.group.key in self.folded
-                prompt = _group_prompt(row.group, row.depth, folded, counted)
+                prompt = _group_prompt(
+                    row.group,
+                    row.depth,
+                    folded,
+                    counted,
+                    self._status_of(row.group),
+                    self._width(),
+                )
                 options.append(Option(prompt, id=row.key))
                 continue
             s = row.source
@@ -257,9 +285,93 @@ class SourcesSidebar(OptionList):
             if key in depths and _holds(group, changed):
                 with suppress(OptionDoesNotExist):
                     self.replace_option_prompt(
-                        key, _group_prompt(group, depths[key], group.key in self.folded, True)
+                        key,
+                        _group_prompt(
+                            group,
+                            depths[key],
+                            group.key in self.folded,
+                            True,
+                            self._status_of(group),
+                            self._width(),
+                        ),
                     )
         self.replace_option_prompt(ALL, _prompt("All", sum(self._unread.values())))
+
+    # -- accounts ----------------------------------------------------------------------------
+
+    def _width(self) -> int:
+        """The cells a line has (0 before the first layout: nothing is cut then)."""
+        return self.scrollable_content_region.width
+
+    def on_resize(self) -> None:
+        if self._accounts:  # the accounts' lines are cut to the width
+            self.update_accounts()
+
+    def _status_of(self, group: Group) -> str:
+        return self.status.get(group.account.id, "") if group.account is not None else ""
+
+    def highlighted_account(self) -> tuple[Account, str | None] | None:
+        """The account the highlighted entry belongs to (the account itself, one of its
+        categories or one of its feeds) and the category it is in (None: none)."""
+        option_id = self.highlighted_id()
+        if option_id is None or option_id in (ALL, STARRED):
+            return None
+        if option_id.startswith(GROUP + "account:"):
+            number, _, category = option_id.removeprefix(GROUP + "account:").partition("/")
+            account_id, folder = int(number), category or None
+        elif option_id.startswith(GROUP):
+            return None  # a local folder
+        else:
+            source = self._sources.get(int(option_id))
+            if source is None or source.account_id is None:
+                return None
+            account_id, folder = source.account_id, source.folder or None
+        account = next((a for a in self._accounts if a.id == account_id), None)
+        return None if account is None else (account, folder)
+
+    @property
+    def accounts(self) -> list[Account]:
+        """The accounts last given."""
+        return list(self._accounts)
+
+    def update_accounts(self, accounts: Sequence[Account] | None = None) -> None:
+        """Redraw the accounts' own lines (their error, their status) with ``accounts``
+        (None: the last ones given), leaving every other entry as it is."""
+        if accounts is not None:
+            self._accounts = list(accounts)
+        if {a.id for a in self._accounts} != self._drawn_accounts:  # one came or went:
+            self._grouped = bool(self._accounts) or self._grouped  # every line moves
+            self._draw(self.highlighted_id() or ALL)
+            return
+        if not self._accounts:  # nothing to redraw
+            return
+        tree = source_tree(list(self._sources.values()), self._accounts)
+        for group in tree.root.groups:
+            if group.account is None:
+                continue
+            with suppress(OptionDoesNotExist):
+                self.replace_option_prompt(
+                    GROUP + group.key,
+                    _group_prompt(
+                        group,
+                        0,
+                        group.key in self.folded,
+                        self.counted,
+                        self._status_of(group),
+                        self._width(),
+                    ),
+                )
+
+    def set_status(self, account_ids: Sequence[int], status: str) -> None:
+        """Show what these accounts are doing ("": done; their error shows again)."""
+        if not account_ids:
+            return
+        for account_id in account_ids:
+            if status:
+                self.status[account_id] = status
+            else:
+                self.status.pop(account_id, None)
+        self.update_accounts()
 
     def shown(self, source_id: int) -> Source | None:
         """The source an entry shows (None: not in the sidebar)."""

@@ -132,9 +132,13 @@ class MainBase(Guarded):
             )
         if not read_only:
             self.set_interval(DATABASE_CHECK_SECONDS, self.check_database)
+            self.start_pushing()
 
     def action_refresh(self, everything: bool, *, quiet: bool = False) -> None:
         raise NotImplementedError  # the sources part's
+
+    def start_pushing(self) -> None:
+        raise NotImplementedError  # the accounts part's: marks go to their servers
 
     def fit_width(self, width: int) -> None:
         """The terminal's width changed: the layout follows (once the panes are there)."""
@@ -225,6 +229,7 @@ class MainBase(Guarded):
             starred=self.library.starred_count(),
             on_starred=view.starred and not view.query,
             counted=counted,
+            accounts=self.library.accounts(),  # their groups, errors, feedless ones
         )
         if kept is not None:
             self.sidebar.highlight(kept)

@@ -57,19 +57,18 @@ class SourcesPart(MainBase):
 
     def on_sources_sidebar_remove_requested(self, message: SourcesSidebar.RemoveRequested) -> None:
         source = self._source(message.source_id)
-        if source is None:
-            return
+        if source is not None:
+            self._ask_removal(source)
+
+    def _ask_removal(self, source: Source) -> None:
+        """Confirm, then remove a local source (an account's feed: the accounts part)."""
 
         def answered(yes: bool | None) -> None:
             if not yes:
                 return
             with self.guard():
                 self.library.remove_source(str(source.id))
-                if self.view.source_id == source.id:
-                    self.view = self.library.view(None, unread_only=self.view.unread_only)
-                self._show_sources()
-                self._reload()
-                self.notify(f"Removed {source.name}.", markup=False, timeout=3)
+                self._removed(source, f"Removed {source.name}.")
 
         question = Content.assemble(
             "Remove ",
@@ -77,6 +76,14 @@ class SourcesPart(MainBase):
             f" and its {source.total} item(s)? Other sources keep their read state.",
         )
         self.app.push_screen(ConfirmScreen(question), answered)
+
+    def _removed(self, source: Source, said: str) -> None:
+        """A source is gone: the list leaves it, the sidebar loses it."""
+        if self.view.source_id == source.id:
+            self.view = self.library.view(None, unread_only=self.view.unread_only)
+        self._show_sources()
+        self._reload()
+        self.notify(said, markup=False, timeout=3)
 
     def on_sources_sidebar_rename_requested(self, message: SourcesSidebar.RenameRequested) -> None:
         source = self._source(message.source_id)
