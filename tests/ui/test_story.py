@@ -392,3 +392,27 @@ async def test_the_full_text_key_turns_the_feeds_setting_on_and_off(tmp_path: Pa
             assert not library.sources()[0].full_text
     finally:
         library.close()
+
+
+async def test_quitting_while_an_image_hangs_is_at_once(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """An image whose server never answers holds nothing up: not the article, not quitting."""
+    from tests.support.feedserver import hang
+
+    feed_server.route("/plan.png", hang())
+    app, library = make_app(tmp_path, [image_item(feed_server)])
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("enter")
+            deadline = time.monotonic() + 10
+            while not feed_server.requests_to("/plan.png") and time.monotonic() < deadline:
+                await pilot.pause(0.05)
+            assert "[image: the quay plan]" in drawn(pane(app))
+            await pilot.press("J", "K")  # keys still work meanwhile
+            started = time.monotonic()
+            app.exit()
+        library.close()  # as the command line does once the app has ended
+        assert time.monotonic() - started < 5
+    finally:
+        library.close()
