@@ -17,12 +17,13 @@ Run: .venv/bin/python benchmarks/reliability.py [--quick] [--only NAME,...]
 - ux: what a new user tripped over (issue 12), with the real app: quitting during a refresh
 - crash: dates at the ends of time in many zones, a tiny terminal, deep lists, a crash's exit
 - sync: kill -9 during a server account's marks, pulls and pushes (issue 14)
+- reader: hostile and mutated pages through extraction, bombs and mutated images through decode
 
 Each part is also a script of its own (``pty_escapes.py``, ``fuzz.py``, ``hostile_net.py``,
 ``kill_trials.py``, ``local_files.py``, ``cli_inputs.py``, ``secrets_files.py``,
-``state_cases.py``, ``crash_cases.py``, ``parse_diff.py``, ``sync_kills.py``) with its own
-options. The exit
-status is 1 when any case was not clean: a crash, an escape (a secret shown) or a lost mark.
+``state_cases.py``, ``crash_cases.py``, ``parse_diff.py``, ``sync_kills.py``,
+``reader_cases.py``) with its own options. The exit status is 1 when any case was not clean: a
+crash, an escape (a secret shown) or a lost mark.
 ``--quick`` runs each part at a small size (about a minute in all); the full run takes much
 longer (see benchmarks/README.md).
 """
@@ -90,6 +91,7 @@ PARTS: dict[str, Callable[[bool], list[Row]]] = {
     "ux": script_rows("ux_trials"),
     "crash": script_rows("crash_cases"),
     "sync": script_rows("sync_kills"),
+    "reader": script_rows("reader_cases"),
 }
 
 

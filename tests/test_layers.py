@@ -279,12 +279,14 @@ def test_importing_core_and_cli_loads_no_textual_or_rich(tmp_path: Path) -> None
     assert list(cwd.iterdir()) == []
 
 
-def test_first_paint_needs_neither_feedparser_nor_httpx() -> None:
-    """The app module and the command line load feed code only when a feed is touched."""
+def test_first_paint_needs_neither_feedparser_nor_httpx_nor_pillow() -> None:
+    """The app module and the command line load feed code only when a feed is touched, and
+    Pillow only when an article's image is decoded."""
     code = (
         "import sys, streamtui.cli, streamtui.ui.app\n"
         "heavy = sorted(m for m, module in sys.modules.items()\n"
-        "               if m.split('.')[0] in ('feedparser', 'httpx') and module is not None)\n"
+        "               if m.split('.')[0] in ('feedparser', 'httpx', 'PIL')\n"
+        "               and module is not None)\n"
         "print(','.join(heavy))\n"
     )
     result = subprocess.run(

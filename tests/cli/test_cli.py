@@ -158,7 +158,8 @@ def test_sources_json_and_text(capsys: pytest.CaptureFixture[str], news: Path) -
     news_row = rows[1]
     assert set(news_row) == {"id", "name", "kind", "location", "unread", "total", "updated",
                              "last_error", "folder", "warning", "gone", "retry_at",
-                             "password_stored", "account", "feed_url", "covered_by"}  # fmt: skip
+                             "password_stored", "account", "feed_url", "covered_by",
+                             "full_text"}  # fmt: skip
     assert (news_row["kind"], news_row["location"], news_row["unread"], news_row["total"]) == (
         "folder", str(news.resolve()), 3, 3,
     )  # fmt: skip

@@ -73,3 +73,39 @@ def test_line_of_finds_dotted_and_quoted_keys() -> None:
     assert line_of(text, "keymap", "app.star") == 3
     assert line_of(text, "keymap", "list.down") == 5
     assert line_of(text, "keymap", "app.help") is None
+
+
+def test_the_reader_settings(tmp_path: Path) -> None:
+    """download_dir, download_max_mb, player, player_terminal and images (issue 16)."""
+    assert (Config().download_dir, Config().download_max_mb, Config().images) == ("", 2048, "auto")
+    (tmp_path / "config.toml").write_text(
+        'download_dir = "~/Podcasts"\ndownload_max_mb = 500\nplayer = ["mpv", "--no-video", "%u"]\n'
+        'player_terminal = true\nimages = "blocks"\n'
+    )
+    config = load_config(tmp_path)
+    assert config.download_dir == "~/Podcasts" and config.download_max_mb == 500
+    assert config.player == ("mpv", "--no-video", "%u") and config.player_terminal is True
+    assert config.images == "blocks"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('download_dir = "Podcasts"\n', "download_dir must be an absolute path"),
+        ('download_dir = "/tmp/\\u001b[2Jx"\n', "download_dir holds control characters"),
+        ("download_max_mb = 0\n", "download_max_mb must be a whole number of MiB of at least 1"),
+        ('download_max_mb = "big"\n', "download_max_mb must be a whole number"),
+        ('player = "mpv %u"\n', "player must be a list of words such as"),
+        ("player = []\n", "player must be a list of words"),
+        ('player = ["\\u001b]52;c;x\\u0007"]\n', "player holds control characters"),
+        ("player_terminal = true\n", "player_terminal goes with player"),
+        ('images = "sixel"\n', "images must be one of 'auto', 'off', 'blocks'"),
+    ],
+)
+def test_bad_reader_settings_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "config.toml").write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert message in str(caught.value)
+    assert "config.toml, line 1:" in str(caught.value)
+    assert "\x1b" not in str(caught.value) and "\x07" not in str(caught.value)

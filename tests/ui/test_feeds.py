@@ -12,7 +12,7 @@ import pytest
 from textual.widgets import Input, OptionList, Static
 
 from streamtui.core.library import Library
-from streamtui.core.models import Article
+from streamtui.core.models import Article, FullArticle
 from streamtui.core.store import Store
 from streamtui.ui.app import StreamApp
 from streamtui.ui.article.page import Page
@@ -180,9 +180,11 @@ async def test_a_large_html_body_renders_off_the_ui_thread(
     threads: list[bool] = []
     real = article_module.article_page
 
-    def recording(article: Article, stop: Callable[[], bool] | None = None) -> Page:
+    def recording(
+        article: Article, stop: Callable[[], bool] | None = None, *, full: FullArticle | None = None
+    ) -> Page:
         threads.append(threading.current_thread() is threading.main_thread())
-        return real(article, stop)
+        return real(article, stop, full=full)
 
     monkeypatch.setattr(article_module, "article_page", recording)
     async with app.run_test(size=(140, 36)) as pilot:

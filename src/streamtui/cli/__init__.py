@@ -5,6 +5,7 @@
 - sources.py: add, remove, rename, refresh, import, export, cleanup, retention
 - marks.py: star, unstar, mark-read, mark-unread
 - accounts.py: account add, list and remove; sync; the push after marking
+- article.py: show (an article as the pane draws it); reader.py: download, full-text
 - output.py: what is printed, and error lines
 """
 
@@ -16,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from streamtui import stdio
-from streamtui.cli import accounts, marks, reading, sources
+from streamtui.cli import accounts, article, marks, reader, reading, sources
 from streamtui.cli.output import fail, warn
 from streamtui.cli.parser import build_parser
 from streamtui.core import paths
@@ -43,8 +44,13 @@ VERBS: dict[str, Verb] = {
     "retention": sources.retention,
     "account": accounts.account,
     "sync": accounts.sync,
+    "show": article.show,
+    "download": reader.download,
+    "full-text": reader.full_text,
 }
-READING = ("list", "search", "mark-read", "mark-unread", "star", "unstar", "sources")
+CONFIGURED = ("refresh", "cleanup", "retention", "download")
+"""The verbs that read config.toml: retention's limits, the download folder and cap."""
+READING = ("list", "search", "mark-read", "mark-unread", "star", "unstar", "sources", "show")
 """The verbs whose output follows the files on disk: local sources are re-read first."""
 
 
@@ -99,7 +105,7 @@ def _run(args: argparse.Namespace) -> int:
     message = "\n".join([*private, message] if message else private)
     if message:
         fail(message)
-    if args.command in ("refresh", "cleanup", "retention"):  # they apply the config's limits
+    if args.command in CONFIGURED:
         from streamtui.core.config import load_config
 
         try:
@@ -108,6 +114,7 @@ def _run(args: argparse.Namespace) -> int:
             library.close()
             raise
         library.retention = config.retention
+        args.loaded_config = config
     if not library.read_only:  # a read-only data directory: show what is stored
         library.ensure_default_source()
     if args.command is None:

@@ -181,6 +181,47 @@ def build_parser() -> argparse.ArgumentParser:
         "pull what changed on the servers and send what changed here (exit 1 if any failed)",
     )
     syncing.add_argument("accounts", nargs="*", metavar="ACCOUNT", help="only these accounts")
+    showing = verb(
+        "show",
+        "print an item as the article pane shows it: title, source, date, text with numbered "
+        "links, the link list and the attachments",
+    )
+    showing.add_argument("id", metavar="ID", help="an item id (or a unique prefix)")
+    showing.add_argument(
+        "--full",
+        action="store_true",
+        help="the article extracted from the item's web page (fetched first when not stored)",
+    )
+    showing.add_argument(
+        "--width",
+        type=_count,
+        metavar="N",
+        help="wrap at N columns (default: the terminal's width, else 80)",
+    )
+    showing.add_argument("--json", action="store_true", help="one JSON object")
+
+    downloading = verb(
+        "download",
+        "download an item's attachment (a podcast episode) into download_dir, resuming a "
+        "download that was interrupted",
+    )
+    downloading.add_argument("id", metavar="ID", help="an item id (or a unique prefix)")
+    downloading.add_argument(
+        "number",
+        nargs="?",
+        type=_count,
+        default=1,
+        metavar="N",
+        help="which attachment (default: the first)",
+    )
+
+    full = verb(
+        "full-text",
+        "show or set whether each new item of a feed has its web page fetched after a "
+        "refresh and its article kept (for feeds that carry only a summary)",
+    )
+    full.add_argument("source", metavar="SOURCE", help="a feed: name, number or URL")
+    full.add_argument("state", nargs="?", choices=("on", "off"), help="on or off")
 
     sources = verb("sources", "list sources with their unread counts")
     sources.add_argument("--json", action="store_true", help="one JSON object per line")

@@ -105,6 +105,7 @@ def sources(library: Library, args: argparse.Namespace) -> int:
                     "account": sanitize(source.account) or None,
                     "feed_url": sanitize(source.feed_url) or None,
                     "covered_by": sanitize(source.covered) or None,
+                    "full_text": source.full_text,
                 }
             )
         else:

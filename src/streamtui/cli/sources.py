@@ -10,6 +10,7 @@ from pathlib import Path
 
 from streamtui import stdio
 from streamtui.cli.output import fail, warn
+from streamtui.cli.reader import wait_for_full_text
 from streamtui.core import paths
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library
@@ -58,6 +59,7 @@ def refresh(library: Library, args: argparse.Namespace) -> int:
         + f"; {summary.added} new item(s)"
         + (f", {summary.removed} old item(s) removed" if summary.removed else "")
     )
+    wait_for_full_text(library)
     return 1 if summary.failed else 0
 
 

@@ -39,7 +39,14 @@ KNOWN = (
     "unread_days",
     "browser",
     "browser_terminal",
+    "download_dir",
+    "download_max_mb",
+    "player",
+    "player_terminal",
+    "images",
 )
+IMAGES = ("auto", "off", "blocks")
+DOWNLOAD_MAX_MB = 2048
 
 
 class ConfigError(StreamtuiError):
@@ -65,6 +72,19 @@ class Config:
     browser_terminal: bool | None = None
     """Whether ``browser`` draws in the terminal (the app suspends itself while it runs);
     None: judged by the program's name."""
+    download_dir: str = ""
+    """Where attachments are downloaded ("~" expanded); empty: the user's Downloads folder,
+    else ``downloads`` in the data folder. A folder named here must exist."""
+    download_max_mb: int = DOWNLOAD_MAX_MB
+    """The largest attachment downloaded, in MiB."""
+    player: tuple[str, ...] = ()
+    """The program that plays attachments, as an argv list ("%u": the file or URL); empty:
+    mpv, mplayer, cvlc or mpg123 when installed, else the desktop's opener."""
+    player_terminal: bool | None = None
+    """Whether ``player`` uses the terminal (the app suspends itself); None: by its name."""
+    images: str = "auto"
+    """Images in articles: "auto" (graphics where the terminal has them, else half blocks),
+    "blocks" (always half blocks) or "off" (``[image: alt]``)."""
     path: str = field(default="", compare=False)
     text: str = field(default="", repr=False, compare=False)
 
@@ -126,8 +146,13 @@ def _parse(path: Path, text: str) -> Config:
         theme=_text(blank, data, "theme"),
         list_width=_list_width(blank, data),
         retention=_retention(blank, data),
-        browser=_browser(blank, data),
-        browser_terminal=_browser_terminal(blank, data),
+        browser=_argv(blank, data, "browser", '["w3m", "%u"]'),
+        browser_terminal=_program_terminal(blank, data, "browser"),
+        download_dir=_folder(blank, data, "download_dir"),
+        download_max_mb=_download_max(blank, data),
+        player=_argv(blank, data, "player", '["mpv", "%u"]'),
+        player_terminal=_program_terminal(blank, data, "player"),
+        images=_choice(blank, data, "images", IMAGES),
         path=shown,
         text=text,
     )
@@ -168,39 +193,67 @@ def _list_width(config: Config, data: dict[str, object]) -> int:
     return value
 
 
-def _browser(config: Config, data: dict[str, object]) -> tuple[str, ...]:
+def _argv(config: Config, data: dict[str, object], key: str, sample: str) -> tuple[str, ...]:
     """``browser = ["w3m", "%u"]``: a list of words, never a command line for a shell."""
-    value = data.get("browser", [])
-    example = 'a list of words such as ["w3m", "%u"] (it is run without a shell)'
-    if not isinstance(value, list) or ("browser" in data and not value):
-        raise config.error(f"browser must be {example}, not {sanitize(repr(value))}", key="browser")
+    value = data.get(key, [])
+    example = f"a list of words such as {sample} (it is run without a shell)"
+    if not isinstance(value, list) or (key in data and not value):
+        raise config.error(f"{key} must be {example}, not {sanitize(repr(value))}", key=key)
     for word in value:
         if not isinstance(word, str) or not word:
             raise config.error(
-                f"browser must be {example}; {sanitize(repr(word))} is not a word", key="browser"
+                f"{key} must be {example}; {sanitize(repr(word))} is not a word", key=key
             )
         if _CONTROLS.search(word):
-            raise config.error("browser holds control characters", key="browser")
+            raise config.error(f"{key} holds control characters", key=key)
     if value and not value[0].strip():
-        raise config.error("browser's first word must name a program", key="browser")
+        raise config.error(f"{key}'s first word must name a program", key=key)
     return tuple(value)
 
 
-def _browser_terminal(config: Config, data: dict[str, object]) -> bool | None:
-    if "browser_terminal" not in data:
+def _program_terminal(config: Config, data: dict[str, object], program: str) -> bool | None:
+    key = f"{program}_terminal"
+    if key not in data:
         return None
-    value = data["browser_terminal"]
+    value = data[key]
     if not isinstance(value, bool):
+        raise config.error(f"{key} must be true or false, not {sanitize(repr(value))}", key=key)
+    if program not in data:
         raise config.error(
-            f"browser_terminal must be true or false, not {sanitize(repr(value))}",
-            key="browser_terminal",
-        )
-    if "browser" not in data:
-        raise config.error(
-            "browser_terminal goes with browser (it says whether that program needs the terminal)",
-            key="browser_terminal",
+            f"{key} goes with {program} (it says whether that program needs the terminal)",
+            key=key,
         )
     return value
+
+
+def _folder(config: Config, data: dict[str, object], key: str) -> str:
+    value = _text(config, data, key).strip()
+    if "\x00" in value or _CONTROLS.search(value):
+        raise config.error(f"{key} holds control characters", key=key)
+    if value and not Path(value).expanduser().is_absolute():
+        raise config.error(
+            f"{key} must be an absolute path (or start with ~), not {sanitize(repr(value))}",
+            key=key,
+        )
+    return value
+
+
+def _download_max(config: Config, data: dict[str, object]) -> int:
+    what = "a whole number of MiB of at least 1"
+    value = _whole(config, data, "download_max_mb", what, DOWNLOAD_MAX_MB)
+    if value < 1 or value > 1 << 30:
+        raise config.error(f"download_max_mb must be {what}, not {value}", key="download_max_mb")
+    return value
+
+
+def _choice(config: Config, data: dict[str, object], key: str, choices: tuple[str, ...]) -> str:
+    value = data.get(key, choices[0])
+    if value not in choices:
+        raise config.error(
+            f"{key} must be one of {', '.join(map(repr, choices))}, not {sanitize(repr(value))}",
+            key=key,
+        )
+    return str(value)
 
 
 def _text(config: Config, data: dict[str, object], key: str) -> str:

@@ -24,6 +24,10 @@ class Enclosure:
     url: str
     type: str = ""
     length: int = 0
+    """Bytes, as the feed said (0: not said)."""
+    duration: int = 0
+    """Seconds of playing time, from ``itunes:duration`` or JSON Feed's
+    ``duration_in_seconds`` (0: not said)."""
 
 
 SUMMARY_CHARS = 280
@@ -54,6 +58,8 @@ class Item:
     text: str | None = None
     """The text the search index holds besides the title, when the loader made it already
     (feeds do, in the parser processes, so that the store's writer never converts HTML)."""
+    author: str = ""
+    """Who wrote it, as the feed names them (several joined with ", "; "" when unnamed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +125,9 @@ class Source:
     covered: str = ""
     """A feed URL subscribed here that an account also carries: that account's name. It is
     not fetched while the account carries it (its items would come twice)."""
+    full_text: bool = False
+    """Each new item's web page is fetched and its article kept, after a refresh (for
+    feeds that carry only a summary)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +245,27 @@ class Article:
     enclosures: tuple[Enclosure, ...] = ()
     base: str = ""
     """The source's location, against which relative links in an HTML body resolve."""
+    author: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FullArticle:
+    """The article extracted from an item's web page (reader/extract.py), as stored: clean
+    HTML for the article renderer, which sanitises it and numbers its links; or, when there
+    is none, ``error``: one line saying why (not a web page, a paywall stub, a 404...)."""
+
+    item_id: str
+    url: str
+    """The page fetched (the item's link); the base of the article's relative links."""
+    fetched_at: datetime
+    title: str = ""
+    html: str = ""
+    error: str = ""
+    words: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
 
 
 @dataclass(frozen=True, slots=True)

@@ -133,7 +133,7 @@ async def fetch(
     server that drips one byte a second (never tripping the read timeout) still ends.
     ``login`` (or a password in ``url``) is sent as Basic auth to its own origin only.
     """
-    _refuse_unless_web(url, url)
+    refuse_unless_web(url, url)
     if login is None:
         from streamtui.core.credentials import login_from_url
 
@@ -225,7 +225,7 @@ def _redirect_target(url: str, current: str, location: str) -> str:
         target = str(httpx.URL(current).join(location))
     except (httpx.InvalidURL, ValueError) as error:  # ValueError: IDNA's UnicodeError
         raise FetchError(url, "redirects", _invalid(location)) from error
-    _refuse_unless_web(url, target, location=location)
+    refuse_unless_web(url, target, location=location)
     return target
 
 
@@ -286,7 +286,7 @@ def _same_origin(one: str, other: str) -> bool:
     return bool(origin(one)) and origin(one) == origin(other)
 
 
-def _refuse_unless_web(url: str, target: str, *, location: str | None = None) -> None:
+def refuse_unless_web(url: str, target: str, *, location: str | None = None) -> None:
     """Raise "refused" unless ``target`` is an http or https URL with a host (the rule:
     core/urls.py), as httpx parses it."""
     import httpx

@@ -7,6 +7,7 @@ stars and undo. One :class:`Library` class, made of parts by topic:
 - stream.py: views, rows, positions, articles, search
 - marks.py: read state, stars and undo, each returning what it changed
 - maintenance.py: refreshing, retention and cleanup, the database file
+- reader.py: full articles (fetched, extracted, stored), enclosures downloaded and played
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from streamtui.core import paths
 from streamtui.core.files import check_file_or_absent, check_folder_or_absent
 from streamtui.core.library.maintenance import MaintenancePart
 from streamtui.core.library.marks import MarksPart
+from streamtui.core.library.reader import Cancelled, FullTextReport, ReaderPart
 from streamtui.core.library.sources import BUNDLED_NAME, SyncReport
 from streamtui.core.library.stream import MIN_ID_PREFIX, StreamPart
 from streamtui.core.library.subscriptions import ImportReport, SubscriptionsPart
@@ -28,6 +30,8 @@ __all__ = [
     "BUNDLED_LOCATION",
     "BUNDLED_NAME",
     "MIN_ID_PREFIX",
+    "Cancelled",
+    "FullTextReport",
     "Group",
     "ImportReport",
     "Library",
@@ -37,7 +41,7 @@ __all__ = [
 ]
 
 
-class Library(MaintenancePart, SubscriptionsPart, StreamPart, MarksPart):
+class Library(ReaderPart, MaintenancePart, SubscriptionsPart, StreamPart, MarksPart):
     """Everything a user can do, over one store (see the parts above)."""
 
 

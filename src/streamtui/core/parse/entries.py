@@ -56,8 +56,12 @@ class Entry:
     body_html: bool = False
     date: datetime | None = None
     date_text: str = ""
-    enclosures: tuple[tuple[str, str, object], ...] = ()
-    """(url, type, length) as found."""
+    enclosures: tuple[tuple[str, str, object, object], ...] = ()
+    """(url, type, length, duration) as found; a duration of None: the entry's."""
+    duration: object = None
+    """The entry's ``itunes:duration`` as found: its enclosures' playing time."""
+    authors: tuple[str, ...] = ()
+    """Who wrote it, as found (names, else e-mail addresses)."""
     base: str = ""
     """xml:base in effect for the entry ("" when none): links resolve against it first."""
 
@@ -89,6 +93,7 @@ def entry_item(entry: Entry, context: Context) -> Item:
         enclosures=_enclosures(entry, base),
         dated=dated,
         text=text if text.strip() else "",  # made here, in the pool, not in the writer
+        author=_authors(entry.authors),
     )
 
 
@@ -131,11 +136,47 @@ def _when(date: datetime | None, seen_at: datetime) -> tuple[datetime, bool]:
 
 def _enclosures(entry: Entry, base: str) -> tuple[Enclosure, ...]:
     found: dict[str, Enclosure] = {}
-    for href, kind, length in entry.enclosures:
+    for href, kind, length, duration in entry.enclosures:
         url = sanitize(resolve(base, href))
         if url and url not in found:
-            found[url] = Enclosure(url=url, type=sanitize(kind), length=_length(length))
+            seconds = _duration(entry.duration if duration is None else duration)
+            found[url] = Enclosure(url, sanitize(kind), _length(length), seconds)
     return tuple(found.values())
+
+
+AUTHOR_LIMIT = 200
+"""Characters of an item's author line at most."""
+
+
+def _authors(found: tuple[str, ...]) -> str:
+    """The authors as one line: each once, sanitised, joined with ", " and clipped."""
+    names: list[str] = []
+    for name in found:
+        shown = sanitize(name)
+        if shown and shown not in names:
+            names.append(shown)
+    return clip(", ".join(names), AUTHOR_LIMIT)
+
+
+MAX_DURATION = 10 * 365 * 86_400
+"""Ten years of playing time: anything longer is garbage, not said."""
+_CLOCK = re.compile(r"(?:(\d{1,7}):)?(?:(\d{1,7}):)?(\d{1,9})(?:[.,]\d*)?")
+
+
+def _duration(value: object) -> int:
+    """Seconds of playing time from what a feed wrote: ``itunes:duration`` as seconds
+    ("3600"), MM:SS or HH:MM:SS (fractions dropped), or a number; 0 when missing or garbage."""
+    seconds = 0
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = int(value) if math.isfinite(value) else 0
+    elif isinstance(value, str):
+        found = _CLOCK.fullmatch(value.strip())
+        if found:
+            hours, minutes, rest = found.groups()
+            if minutes is None and hours is not None:  # MM:SS
+                hours, minutes = None, hours
+            seconds = int(hours or 0) * 3600 + int(minutes or 0) * 60 + int(rest)
+    return seconds if 0 < seconds <= MAX_DURATION else 0
 
 
 def _length(value: object) -> int:

@@ -6,7 +6,8 @@ UTF-8 by feedparser's own ``convert_to_utf8`` and defused) and returns a result 
 feedparser's for the keys that ``parse.feed._from_feedparser`` and ``parse.feed._parse_xml`` read:
 ``version``, ``feed`` (title, title_detail, link) and ``entries`` (id, link, title(_detail),
 summary(_detail), content, published/updated/created with their ``_parsed`` time tuples,
-enclosures). The rest of the pipeline is the same for both paths, so the items are too.
+enclosures, itunes_duration, authors). The rest of the pipeline is the same for both paths, so
+the items are too.
 
 How: the XML parser of feedparser's strict path (the stdlib's expat, with the same namespace
 processing, so the same documents are well-formed and the same text comes out), driving a lean
@@ -42,7 +43,7 @@ from feedparser.sanitizer import replace_doctype  # type: ignore[import-untyped]
 from feedparser.urls import _urljoin, make_safe_absolute_uri  # type: ignore[import-untyped]
 
 from streamtui.core.parse.fast_handlers import END, START, Start
-from streamtui.core.parse.fast_state import XHTML, State, Unsure
+from streamtui.core.parse.fast_state import KEPT, XHTML, State, Unsure
 
 READ_ELEMENTS = frozenset(
     {"title", "link", "description", "summary", "content", "id", "published", "updated", "created"}
@@ -278,7 +279,9 @@ class Builder(State):
         else:
             self._check_key(name.full)
             if attrs:
-                self.context()  # feedparser stores the attributes there: a key we never read
+                context = self.context()  # feedparser stores the attributes there
+                if name.full in KEPT:
+                    context[name.full] = dict(attrs)
             else:
                 self.push(name.full, 1)
 

@@ -8,7 +8,9 @@ do something not modelled, they raise :class:`Unsure` and feedparser reads the d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from functools import partial
 
 from feedparser.datetimes import _parse_date  # type: ignore[import-untyped]
 from feedparser.mixin import _FeedParserMixin  # type: ignore[import-untyped]
@@ -396,13 +398,7 @@ for _names, _key in (
         START[_name], END[_name] = _dates(_key)
 for _names, _key, _expecting in (
     (("category", "dc_subject", "media_category", "itunes_category", "keywords"), "category", 1),
-    (("author", "managingeditor", "dc_author", "dc_creator", "itunes_author"), "author", 1),
     (("webmaster", "dc_publisher"), "publisher", 1),
-    (("itunes_owner",), "publisher", 0),
-    (("contributor",), "contributor", 0),
-    (("name", "itunes_name", "dc_contributor"), "name", 0),
-    (("email", "itunes_email"), "email", 0),
-    (("url", "uri", "homepage"), "href", 1),
     (("language", "dc_language"), "language", 1),
     (("generator",), "generator", 1),
     (("width",), "width", 0),
@@ -430,3 +426,154 @@ for _names, _key in (
         START[_name], END[_name] = _construct(_key)
 for _name in ("itunes_keywords", "itunes_block", "itunes_explicit", "media_keywords"):
     END[_name] = _generic_end(_name)  # no start handler: the generic start pushed the name
+
+
+# -- authors ------------------------------------------------------------------------------------
+# feedparser's _start_author and _end_author (author, dc:creator, itunes:author...), the name,
+# e-mail and URL inside one (and inside itunes:owner, a contributor), and _sync_author_detail,
+# which reads an e-mail address out of an author's text: ported as they are, quirks included
+# (a name saved before an author's own text is synced from the previous author), so that the
+# ``authors`` both paths give are the same. parse/feed.py clips what feedparser searches.
+
+AUTHOR_CHARS = 1000
+"""As parse/feed.py's clipping of feedparser's author search (the same value)."""
+_EMAIL = re.compile(
+    r"(([a-zA-Z0-9\_\-\.\+]+)@((\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.)|(([a-zA-Z0-9\-]+\.)+))"
+    r"([a-zA-Z]{2,4}|[0-9]{1,3})(\]?))(\?subject=\S+)?"
+)
+
+
+def _start_author(b: State, attrs: dict[str, str]) -> None:
+    context = b.context()
+    b.held.append(context)
+    b.inauthor = 1
+    b.push("author", 1)
+    context.setdefault("authors", []).append({})
+
+
+def _end_author(b: State) -> None:
+    b.pop("author")
+    b.inauthor = 0
+    if b.held.pop() is not b.context():
+        raise Unsure
+    _sync_author(b)
+
+
+def _start_owner(b: State, attrs: dict[str, str]) -> None:
+    b.held.append(b.context())
+    b.inpublisher = 1
+    b.push("publisher", 0)
+
+
+def _end_owner(b: State) -> None:
+    b.pop("publisher")
+    b.inpublisher = 0
+    if b.held.pop() is not b.context():
+        raise Unsure  # (its publisher sync touches no author key)
+
+
+def _start_contributor(b: State, attrs: dict[str, str]) -> None:
+    b.held.append(b.context())
+    b.incontributor = 1
+    b.push("contributor", 0)
+
+
+def _end_contributor(b: State) -> None:
+    b.pop("contributor")
+    b.incontributor = 0
+    if b.held.pop() is not b.context():
+        raise Unsure
+
+
+def _start_dc_contributor(b: State, attrs: dict[str, str]) -> None:
+    b.held.append(b.context())
+    b.incontributor = 1
+    b.push("name", 0)
+
+
+def _end_dc_contributor(b: State) -> None:
+    _end_part(b, "name", "name")
+    b.incontributor = 0
+
+
+def _start_part(name: str, expecting: int) -> Start:
+    def start(b: State, attrs: dict[str, str]) -> None:
+        b.held.append(b.context())
+        b.push(name, expecting)
+
+    return start
+
+
+def _end_part(b: State, element: str, key: str) -> None:
+    """feedparser's _end_name, _end_email and _end_url: the value saved to the author (or
+    to the publisher, which writes the authors too) when inside one."""
+    value = b.pop(element)
+    if b.held.pop() is not b.context():
+        raise Unsure
+    if b.inpublisher and key != "href":
+        _save_author(b, key, value, "publisher")
+    elif b.inauthor:
+        _save_author(b, key, value)
+
+
+def _save_author(b: State, key: str, value: object, prefix: str = "author") -> None:
+    context = b.context()
+    context.setdefault(prefix + "_detail", {})[key] = value
+    _sync_author(b)
+    context.setdefault("authors", [{}])[-1][key] = value
+
+
+def _sync_author(b: State) -> None:
+    context = b.context()
+    value = context.get("author")
+    if isinstance(value, str) and len(value) > AUTHOR_CHARS:
+        context["author"] = value = value[:AUTHOR_CHARS]
+    authors = context.get("authors", [{}])
+    if not isinstance(authors, list) or not authors or not isinstance(authors[-1], dict):
+        raise Unsure  # an element of that name stored text there: feedparser raises
+    detail: dict[str, object] = authors[-1]
+    if detail:
+        name, email = detail.get("name"), detail.get("email")
+        if name and email:
+            context["author"] = f"{name} ({email})"
+        elif name:
+            context["author"] = name
+        elif email:
+            context["author"] = email
+        return
+    if not value:
+        return
+    if not isinstance(value, str):
+        raise Unsure
+    author, found = value, None
+    match = _EMAIL.search(author)
+    if match:
+        found = match.group(0)
+        author = author.replace(found, "").replace("()", "").replace("<>", "")
+        author = author.replace("&lt;&gt;", "").strip()
+        if author and author[0] == "(":
+            author = author[1:]
+        if author and author[-1] == ")":
+            author = author[:-1]
+        author = author.strip()
+    if author or found:
+        context.setdefault("author_detail", detail)
+    if author:
+        detail["name"] = author
+    if found:
+        detail["email"] = found
+
+
+for _name in ("author", "managingeditor", "dc_author", "dc_creator", "itunes_author"):
+    START[_name], END[_name] = _start_author, _end_author
+START["itunes_owner"], END["itunes_owner"] = _start_owner, _end_owner
+START["contributor"], END["contributor"] = _start_contributor, _end_contributor
+START["dc_contributor"], END["dc_contributor"] = _start_dc_contributor, _end_dc_contributor
+for _names, _element, _key, _expecting in (
+    (("name", "itunes_name"), "name", "name", 0),
+    (("email", "itunes_email"), "email", "email", 0),
+    (("url", "uri", "homepage"), "href", "href", 1),
+):
+    for _name in _names:
+        START[_name] = _start_part(_element, _expecting)
+        END[_name] = partial(_end_part, element=_element, key=_key)

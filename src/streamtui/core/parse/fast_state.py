@@ -29,8 +29,13 @@ VERSIONS = frozenset(
 """Formats accepted (feedparser's names); Atom 0.3 and CDF go to feedparser."""
 WANTED = frozenset({"id", "link", "title", "summary", "published", "updated", "created"})
 """Keys whose values are kept (the others feedparser fills are read by nobody here)."""
+KEPT = frozenset({"itunes_duration", "author"})
+"""Entry keys kept too: ``itunes:duration`` (an element without a feedparser handler: its
+generic start and pop store it, the enclosures' playing time) and ``author`` (what the author
+handlers read back: see fast_handlers)."""
 READ_KEYS = WANTED | {
     "links", "content", "enclosures", "image", "textinput", "guidislink",
+    "author", "authors", "author_detail",
     *(f"{key}_detail" for key in ("title", "summary")),
     *(f"{key}_parsed" for key in ("published", "updated", "created")),
 }  # fmt: skip
@@ -79,6 +84,7 @@ class State:
         handlers index it again (tags, media credits...) and raise when it changed."""
         self.infeed = self.inentry = self.insource = self.inimage = self.intextinput = 0
         self.incontent = 0
+        self.inauthor = self.inpublisher = self.incontributor = 0
         self.svg = 0
         self.chapters = False
         self.has_content = 0
@@ -195,7 +201,7 @@ class State:
         else:
             if element == "description":
                 element = "summary"
-            if element in WANTED:
+            if element in WANTED or element in KEPT:
                 depths = self.depths[-1]
                 old = depths.get(element)
                 if old is None or self.depth <= old:

@@ -214,8 +214,13 @@ def _from_feedparser(entry: Any) -> Entry:
         date=date,
         date_text=date_text,
         enclosures=tuple(
-            (field_text(e, "href"), field_text(e, "type"), e.get("length"))
+            (field_text(e, "href"), field_text(e, "type"), e.get("length"), None)
             for e in mappings(entry.get("enclosures"))
+        ),
+        duration=field_text(entry, "itunes_duration"),
+        authors=tuple(
+            field_text(detail, "name") or field_text(detail, "email")
+            for detail in mappings(entry.get("authors"))
         ),
         base=_entry_base(entry),
     )

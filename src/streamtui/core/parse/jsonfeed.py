@@ -66,8 +66,17 @@ def _from_json(item: Mapping[str, Any]) -> Entry:
         body_html=bool(html_body),
         date=_json_date(raw_date),
         date_text=raw_date,
+        authors=tuple(
+            field_text(author, "name")
+            for author in [*mappings(item.get("authors")), *mappings([item.get("author")])]
+        ),
         enclosures=tuple(
-            (field_text(a, "url"), field_text(a, "mime_type"), a.get("size_in_bytes"))
+            (
+                field_text(a, "url"),
+                field_text(a, "mime_type"),
+                a.get("size_in_bytes"),
+                a.get("duration_in_seconds"),
+            )
             for a in mappings(item.get("attachments"))
         ),
     )

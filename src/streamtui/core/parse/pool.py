@@ -1,6 +1,8 @@
 """The worker pool: :func:`~streamtui.core.parse.feed.parse_feed` run in worker processes
 with a time and a memory limit, never on the caller's thread (feedparser is slow, can raise on
-tiny inputs and expands what it is given without bounds)."""
+tiny inputs and expands what it is given without bounds). Extracting the article of a fetched
+web page (reader/extract.py: lxml and readability on a stranger's markup) runs in the same
+workers under the same limits (:meth:`FeedParser.extract`)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from multiprocessing.context import BaseContext
 from multiprocessing.queues import SimpleQueue
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from pebble import ProcessExpired, ProcessFuture, ProcessPool
 
@@ -24,6 +26,8 @@ from streamtui.core.errors import SourceError
 from streamtui.core.models import ParsedFeed
 from streamtui.core.parse.entries import describe, label
 from streamtui.core.parse.feed import parse_feed
+
+T = TypeVar("T")
 
 CANCELLED = "the parse was cancelled"
 """The reason a :meth:`FeedParser.parse` whose cancel event was set ends with."""
@@ -139,7 +143,7 @@ class FeedParser:
         self._started: SimpleQueue[int] | None = None
         """Where each worker of the pool says its process id as it starts."""
         self._pids: set[int] = set()
-        self._running: set[ProcessFuture[ParsedFeed | str]] = set()
+        self._running: set[ProcessFuture[Any]] = set()
         self._closed = False
 
     def parse(
@@ -159,27 +163,41 @@ class FeedParser:
         would go on using a core until the parse ended.
         """
         source = label(url)
-        if not _acquire(self._slots, cancel):
-            raise SourceError(source, CANCELLED)
-        try:
-            outcome = self._run(source, (data, source_key, url, seen_at), cancel)
-        finally:
-            self._slots.release()
+        outcome = self.run(source, _parse_in_worker, (data, source_key, url, seen_at), cancel)
         if isinstance(outcome, str):
             raise SourceError(source, outcome)
         return outcome
 
+    def run(
+        self,
+        source: str,
+        function: Callable[..., T | str],
+        arguments: tuple[Any, ...],
+        cancel: threading.Event | None,
+    ) -> T | str:
+        """``function(*arguments)`` in a worker, in one of the parse slots, with a parse's time
+        and memory limits: its result, or the reason it has none (a time limit, a cancel, a
+        worker that died). ``function`` must be importable by the workers (a module's
+        function) and return a picklable value; reader/extract.py runs extraction this way."""
+        if not _acquire(self._slots, cancel):
+            return CANCELLED
+        try:
+            return self._run(source, function, arguments, cancel)
+        finally:
+            self._slots.release()
+
     def _run(
         self,
         source: str,
-        arguments: tuple[bytes, str, str, datetime],
+        function: Callable[..., T | str],
+        arguments: tuple[Any, ...],
         cancel: threading.Event | None,
-    ) -> ParsedFeed | str:
+    ) -> T | str:
         limit = self.time_limit(len(arguments[0]))
         for attempt in (1, 2):
             if cancel is not None and cancel.is_set():
                 return CANCELLED
-            pool, future = self._schedule(source, arguments, limit)
+            pool, future = self._schedule(source, function, arguments, limit)
             try:
                 return _result(future, cancel)
             except _Cancelled:
@@ -208,8 +226,12 @@ class FeedParser:
         return self.timeout + self.seconds_per_mib * size / (1024 * 1024)
 
     def _schedule(
-        self, source: str, arguments: tuple[bytes, str, str, datetime], limit: float
-    ) -> tuple[ProcessPool, ProcessFuture[ParsedFeed | str]]:
+        self,
+        source: str,
+        function: Callable[..., T | str],
+        arguments: tuple[Any, ...],
+        limit: float,
+    ) -> tuple[ProcessPool, ProcessFuture[T | str]]:
         broken = None
         with self._lock:
             if self._closed:
@@ -228,9 +250,7 @@ class FeedParser:
                     context=context,
                 )
             pool = self._pool
-            future: ProcessFuture[ParsedFeed | str] = pool.schedule(
-                _parse_in_worker, args=arguments, timeout=limit
-            )
+            future: ProcessFuture[T | str] = pool.schedule(function, args=arguments, timeout=limit)
             self._running.add(future)
         if broken is not None:
             broken.stop()
@@ -296,9 +316,7 @@ def _acquire(slots: threading.BoundedSemaphore, cancel: threading.Event | None) 
     return False
 
 
-def _result(
-    future: ProcessFuture[ParsedFeed | str], cancel: threading.Event | None
-) -> ParsedFeed | str:
+def _result(future: ProcessFuture[T | str], cancel: threading.Event | None) -> T | str:
     """The future's result (pebble ends it with TimeoutError at its time limit), or
     _Cancelled as soon as ``cancel`` is set."""
     if cancel is None:

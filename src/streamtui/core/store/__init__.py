@@ -13,12 +13,14 @@ One :class:`Store` over one database file, made of parts that each read one topi
 - search.py: the full-text index; retention.py: which feed items go, and the cleanup
 - accounts.py: server accounts and their feeds; remote.py: their items' server state and the
   queue of marks made here
+- articles.py: full articles extracted from items' web pages, and the sources that want them
 - protocol.py: what the Library needs of a store (:class:`StoreProtocol`)
 """
 
 from __future__ import annotations
 
 from streamtui.core.store.accounts import AccountsPart, RemoteFeedRow
+from streamtui.core.store.articles import FullArticlesPart
 from streamtui.core.store.items import SEQ_SPAN
 from streamtui.core.store.marks import MarksPart, PriorRead
 from streamtui.core.store.opening import Opening, make_private
@@ -44,6 +46,15 @@ __all__ = [
 ]
 
 
-class Store(Opening, SourcesPart, AccountsPart, RemotePart, MarksPart, ViewsPart, RetentionPart):
+class Store(
+    Opening,
+    SourcesPart,
+    AccountsPart,
+    RemotePart,
+    MarksPart,
+    ViewsPart,
+    RetentionPart,
+    FullArticlesPart,
+):
     """The database of one library (see the parts above): open it with :meth:`open`,
     :meth:`open_or_recover` or :meth:`memory`."""

@@ -253,13 +253,14 @@ class ItemsPart(Database):
     def _write_body(db: sqlite3.Connection, item: Item) -> None:
         db.execute(
             "INSERT OR REPLACE INTO bodies (item_id, summary, body, link, path, encoding,"
-            " aliases, html) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " aliases, html, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             _body_row(item),
         )
         db.execute("DELETE FROM enclosures WHERE item_id = ?", (item.id,))
         db.executemany(
-            "INSERT OR IGNORE INTO enclosures (item_id, url, type, length) VALUES (?, ?, ?, ?)",
-            [(item.id, e.url, e.type, e.length) for e in item.enclosures],
+            "INSERT OR IGNORE INTO enclosures (item_id, url, type, length, duration)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(item.id, e.url, e.type, e.length, e.duration) for e in item.enclosures],
         )
 
     @staticmethod
@@ -341,12 +342,17 @@ class ItemsPart(Database):
         db.executemany("DELETE FROM kept_state WHERE item_id = ?", taken)
         db.executemany(
             "INSERT OR REPLACE INTO bodies (item_id, summary, body, link, path, encoding,"
-            " aliases, html) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " aliases, html, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [_body_row(item) for item, _ in fresh],
         )
         db.executemany(
-            "INSERT OR IGNORE INTO enclosures (item_id, url, type, length) VALUES (?, ?, ?, ?)",
-            [(item.id, e.url, e.type, e.length) for item, _ in fresh for e in item.enclosures],
+            "INSERT OR IGNORE INTO enclosures (item_id, url, type, length, duration)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                (item.id, e.url, e.type, e.length, e.duration)
+                for item, _ in fresh
+                for e in item.enclosures
+            ],
         )
 
 
@@ -367,6 +373,10 @@ def _churn_note(churn: int, new: int, carried: int) -> str:
 
 def _digest(item: Item) -> str:
     parts = (item.summary, item.body, item.link, item.path, item.encoding, *item.aliases)
+    if any(e.duration for e in item.enclosures) or item.author:
+        # Only then: an item stored before durations and authors were kept is rewritten once
+        # when its feed gives one (and every other item keeps its digest).
+        parts += (item.author, *(f"{e.url}\x00{e.duration}" for e in item.enclosures))
     return hashlib.blake2b(
         "\x00".join(parts).encode("utf-8", "surrogatepass"), digest_size=12
     ).hexdigest()
@@ -382,6 +392,7 @@ def _body_row(item: Item) -> tuple[object, ...]:
         item.encoding,
         " ".join(item.aliases),
         int(item.html),
+        item.author,
     )
 
 

@@ -146,6 +146,41 @@ def _accounts(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
+def _add_column(db: sqlite3.Connection, table: str, column: str, declaration: str) -> None:
+    """Add a column unless the table has it (a database whose version was set back by hand,
+    as a test of an earlier step does, is left as it is instead of failing)."""
+    if not any(row[1] == column for row in db.execute(f"PRAGMA table_info({table})")):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
+
+def _whole_story_head(db: sqlite3.Connection) -> None:
+    """Step 9: attachments' playing time, items' author."""
+    _add_column(db, "enclosures", "duration", "INTEGER NOT NULL DEFAULT 0")
+    _add_column(db, "bodies", "author", "TEXT NOT NULL DEFAULT ''")
+
+
+_FULL_ARTICLES = """
+    CREATE TABLE full_articles (
+        item_id TEXT PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        html TEXT NOT NULL,
+        text TEXT NOT NULL,  -- the article's plain text, as the search index holds it
+        words INTEGER NOT NULL,
+        fetched_at REAL NOT NULL,
+        error TEXT NOT NULL  -- one line: why there is no article ('' when there is one)
+    );
+"""
+
+
+def _full_articles(db: sqlite3.Connection) -> None:
+    """Step 10: the full_articles table and a source's full_text setting, once each."""
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'full_articles'").fetchone():
+        for statement in sql.statements(_FULL_ARTICLES):
+            db.execute(statement)
+    _add_column(db, "sources", "full_text", "INTEGER NOT NULL DEFAULT 0")
+
+
 Migration = str | Callable[[sqlite3.Connection], None]
 """A script, or a function for a step that needs Python; each runs in one transaction."""
 
@@ -262,6 +297,15 @@ MIGRATIONS: list[Migration] = [
     # 8: server accounts (issue 14): the accounts, their feeds as sources, the server's id
     # and last seen state of their items, and the queue of marks to send.
     _accounts,
+    # 9: what the top of an article shows (issue 16): each attachment's playing time in
+    # seconds (itunes:duration, JSON Feed's duration_in_seconds; 0: not said) and the item's
+    # author ("" when the feed names none).
+    _whole_story_head,
+    # 10: full articles (issue 16, store/articles.py): the article extracted from an item's
+    # web page, or why there is none, dropped with its item (the foreign key); a rowid table,
+    # as bodies are (a page's article takes kilobytes). A source's full_text says that its
+    # new items' pages are fetched after a refresh.
+    _full_articles,
 ]
 
 

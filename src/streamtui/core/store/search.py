@@ -145,12 +145,17 @@ def index_pending(db: sqlite3.Connection, texts: Texts, limit: int | None = None
         return 0
     rows: list[tuple[int, str, str]] = []
     missing: list[tuple[int, str]] = []
+    kept_ids: dict[int, str] = {}
     for num, item_id in keys:
         kept = texts.pop(num, None)
         if kept is not None and kept[0] == item_id:
             rows.append((num, kept[1], kept[2]))
+            kept_ids[num] = item_id
         else:
             missing.append((num, item_id))
+    full = _full_texts(db, list(kept_ids.values()))
+    if full:  # an item rewritten by a refresh keeps its stored full article's words
+        rows = [(num, title, _with(text, full.get(kept_ids[num], ""))) for num, title, text in rows]
     if missing:
         rows += _stored_texts(db, missing)
     db.executemany("INSERT INTO search_index (rowid, title, text) VALUES (?, ?, ?)", rows)
@@ -164,17 +169,60 @@ def index_pending(db: sqlite3.Connection, texts: Texts, limit: int | None = None
 def _stored_texts(
     db: sqlite3.Connection, keys: Sequence[tuple[int, str]]
 ) -> list[tuple[int, str, str]]:
+    """The entries' text made again from what is stored: the title, the summary and body as
+    text, and the full article's text when one is stored (store/articles.py)."""
     nums = dict((item_id, num) for num, item_id in keys)
     return [
-        (nums[item_id], title, indexed_text(summary, body, bool(html)))
-        for item_id, title, summary, body, html in select_in(
+        (nums[item_id], title, _with(indexed_text(summary, body, bool(html)), full))
+        for item_id, title, summary, body, html, full in select_in(
             db,
             "SELECT i.id, i.title, coalesce(b.summary, ''), coalesce(b.body, ''), "
-            "coalesce(b.html, 0) FROM items i LEFT JOIN bodies b ON b.item_id = i.id",
+            "coalesce(b.html, 0), coalesce(f.text, '') FROM items i "
+            "LEFT JOIN bodies b ON b.item_id = i.id "
+            "LEFT JOIN full_articles f ON f.item_id = i.id",
             "i.id",
             list(nums),
         )
     ]
+
+
+def _full_texts(db: sqlite3.Connection, item_ids: Sequence[str]) -> dict[str, str]:
+    """The text of the full articles stored for ``item_ids`` (none looked up while no item
+    has one: one tiny statement per write)."""
+    if (
+        not item_ids
+        or not db.execute("SELECT 1 FROM full_articles WHERE text != '' LIMIT 1").fetchone()
+    ):
+        return {}
+    return {
+        str(item_id): str(text)
+        for item_id, text in select_in(
+            db, "SELECT item_id, text FROM full_articles", "item_id", list(item_ids)
+        )
+    }
+
+
+def _with(text: str, full: str) -> str:
+    return f"{text}\n{full}" if full else text
+
+
+def reindex(db: sqlite3.Connection, item_ids: Sequence[str]) -> None:
+    """Write the entries of stored items again from what is stored (a full article saved or
+    dropped): their old entries go, they get new keys above every other, and the pending
+    entries are written now, from the stored text."""
+    known = [
+        num for _, num in select_in(db, "SELECT item_id, num FROM search_keys", "item_id", item_ids)
+    ]
+    _delete_entries(db, known)
+    db.executemany("DELETE FROM search_keys WHERE num = ?", [(num,) for num in known])
+    stored = [str(found[0]) for found in select_in(db, "SELECT id FROM items", "id", item_ids)]
+    (last,) = db.execute("SELECT coalesce(max(num), 0) FROM search_keys").fetchone()
+    last = max(int(last), watermark(db))
+    db.executemany(
+        "INSERT INTO search_keys (num, item_id) VALUES (?, ?)",
+        [(last + number, item_id) for number, item_id in enumerate(stored, start=1)],
+    )
+    index_pending(db, {})
 
 
 def forget(db: sqlite3.Connection, item_ids: Sequence[str]) -> None:

@@ -127,7 +127,7 @@ class SourcesPart(Database):
         for found in self._read(
             "SELECT s.id, s.name, s.kind, s.location, s.updated_at, s.last_error, s.key, "
             "s.folder, s.warning, s.gone, s.retry_at, s.login, s.churn, s.account_id, "
-            "s.feed_url, coalesce(a.name, '') FROM sources s "
+            "s.feed_url, coalesce(a.name, ''), s.full_text FROM sources s "
             "LEFT JOIN accounts a ON a.id = s.account_id "
             f"{'' if only is None else f'WHERE s.id IN ({marks})'} "
             "ORDER BY s.id",
@@ -135,7 +135,7 @@ class SourcesPart(Database):
         ):
             source_id, name, kind, location, updated_at, last_error = found[:6]
             key, folder, warning, gone, retry_at, login, churn = found[6:13]
-            account_id, feed_url, account = found[13:]
+            account_id, feed_url, account, full_text = found[13:]
             sid = int(str(source_id))
             unread, total = counts.get(sid, (0, 0))
             result.append(
@@ -159,6 +159,7 @@ class SourcesPart(Database):
                     account_id=None if account_id is None else int(str(account_id)),
                     account=str(account),
                     feed_url=str(feed_url),
+                    full_text=bool(full_text),
                 )
             )
         return self._covered(result, only is None)

@@ -176,8 +176,8 @@ class ViewsPart(Database):
         """The item with its body: the one query that reads the bodies table."""
         rows = self._read(
             f"SELECT {prefixed(ROW_COLUMNS)}, s.name, b.summary, b.body, b.link, b.path, "
-            "b.encoding, coalesce(b.html, 0), coalesce(nullif(s.feed_url, ''), s.location) "
-            "FROM items i "
+            "b.encoding, coalesce(b.html, 0), coalesce(nullif(s.feed_url, ''), s.location), "
+            "coalesce(b.author, '') FROM items i "
             "JOIN sources s ON s.id = i.source_id "
             "LEFT JOIN bodies b ON b.item_id = i.id WHERE i.id = ?",
             (item_id,),
@@ -187,9 +187,9 @@ class ViewsPart(Database):
         found = rows[0]
         name, summary, body, link, path, encoding = (str(v or "") for v in found[8:14])
         enclosures = tuple(
-            Enclosure(str(url), str(kind), int(str(length)))
-            for url, kind, length in self._read(
-                "SELECT url, type, length FROM enclosures WHERE item_id = ?", (item_id,)
+            Enclosure(str(url), str(kind), int(str(length)), int(str(duration)))
+            for url, kind, length, duration in self._read(
+                "SELECT url, type, length, duration FROM enclosures WHERE item_id = ?", (item_id,)
             )
         )
         return Article(
@@ -203,6 +203,7 @@ class ViewsPart(Database):
             html=bool(found[14]),
             enclosures=enclosures,
             base=without_login(str(found[15] or "")),
+            author=str(found[16]),
         )
 
     def iter_articles(self, view: View) -> Iterator[tuple[Row, str, str]]:

@@ -5,10 +5,12 @@
 - htmltext.py: HTML to plain text (summaries, the search index)
 - document.py, render.py, tables.py, elements.py: feed HTML as a document for the article
 - links.py: resolving links, and which may be opened
+- attachments.py: an attachment's type, size and playing time in a few words
 - decode.py: bytes to text (a byte-order mark, UTF-8, cp1252)
 - query.py: what the user types to search, and the words to mark
 """
 
+from streamtui.core.text.attachments import describe
 from streamtui.core.text.document import Block, Document, Link, StyleSpan, text_document
 from streamtui.core.text.links import base_for, refusal, resolve
 from streamtui.core.text.query import terms
@@ -22,6 +24,7 @@ __all__ = [
     "Link",
     "StyleSpan",
     "base_for",
+    "describe",
     "excerpt",
     "mask_passwords",
     "redact_text",

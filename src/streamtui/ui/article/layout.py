@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from rich.cells import cell_len, get_character_cell_size
+from rich.segment import Segment
 from textual.content import Content
 
 from streamtui.ui.article.page import EMPTY, Page, bars
@@ -22,6 +23,8 @@ class Line:
     body: Content
     scrolls: bool = False
     """Drawn shifted by the horizontal scroll (an unwrapped line); the prefix stays."""
+    cells: tuple[Segment, ...] | None = None
+    """A row of an image, drawn as it is (prefix and body unused)."""
 
     @property
     def plain(self) -> str:
@@ -57,8 +60,13 @@ def layout(page: Page, width: int) -> Layout:
         count += piece.gap and count > 0
         firsts.append(count)
         text = piece.content.plain
-        if piece.rule:
-            breaks: list[int] = [0]
+        if piece.picture:
+            breaks: list[int] = list(range(len(piece.picture)))
+            widest = max(
+                widest, *(sum(segment.cell_length for segment in row) for row in piece.picture)
+            )
+        elif piece.rule:
+            breaks = [0]
         elif piece.wrap:
             room = width - max(
                 _fit(piece.first, width).cell_length, _fit(piece.rest, width).cell_length
@@ -114,6 +122,8 @@ def _breaks(line: str, width: int) -> list[int]:
 def piece_lines(layout: Layout, index: int) -> list[Line]:
     """The lines of one piece, cut from its text with their styles."""
     piece = layout.page.pieces[index]
+    if piece.picture:
+        return [Line(EMPTY, EMPTY, cells=row) for row in piece.picture]
     first, rest = _fit(piece.first, layout.width), _fit(piece.rest, layout.width)
     if piece.rule:
         room = max(1, layout.width - first.cell_length)
@@ -130,6 +140,8 @@ def page_text(page: Page, width: int) -> str:
     """The page's plain text unwrapped: a paragraph a line, with prefixes and blank lines."""
     lines: list[str] = []
     for piece in page.pieces:
+        if piece.picture:
+            continue  # drawn in cells; its ``[image: alt]`` is in the text above it
         if piece.gap and lines:
             lines.append(bars(piece.quote).plain.rstrip())
         if piece.rule:

@@ -8,16 +8,27 @@ Change how an article is drawn here (what it shows, its styles); ``layout.py`` w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rich.cells import cell_len
+from rich.segment import Segment
 from textual.content import Content, Span
 from textual.style import Style
 
-from streamtui.core.models import Article
-from streamtui.core.text import Block, Document, Link, base_for, render_html, resolve, text_document
+from streamtui.core import dates
+from streamtui.core.models import Article, FullArticle
+from streamtui.core.text import (
+    Block,
+    Document,
+    Link,
+    base_for,
+    describe,
+    render_html,
+    resolve,
+    text_document,
+)
 from streamtui.ui.format import long_date, safe, title_of
 
 MAX_URL_SHOWN = 300
@@ -67,6 +78,8 @@ class Piece:
     """A horizontal rule across the pane (``content`` is unused)."""
     quote: int = 0
     """Blockquote depth: a blank line between two quoted pieces keeps their bars."""
+    picture: tuple[tuple[Segment, ...], ...] = ()
+    """An image drawn in cells, a row each (``content`` unused): see :func:`with_pictures`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,19 +88,37 @@ class Page:
 
     pieces: tuple[Piece, ...]
     links: tuple[Link, ...] = ()
+    images: tuple[tuple[int, int], ...] = ()
+    """(piece index, link number) of each image of the body, in order: the piece whose text
+    holds its ``[image: alt]``, under which the image is drawn once loaded."""
 
 
-def article_page(article: Article, stop: Callable[[], bool] | None = None) -> Page:
+def article_page(
+    article: Article,
+    stop: Callable[[], bool] | None = None,
+    *,
+    full: FullArticle | None = None,
+) -> Page:
     """The article as pieces: header, body (HTML rendered, or plain paragraphs), links.
-    ``stop`` may end the HTML parse early (see :func:`render_html`)."""
+    ``stop`` may end the HTML parse early (see :func:`render_html`). With ``full`` (a stored
+    full article), the body is the extracted web page's, under a line saying so."""
     base = base_for(article.link, article.base)
     row = article.row
     pieces = [
         Piece(Content.styled(title_of(row.title), "bold"), gap=False),
         Piece(_meta_line(article), gap=False),
+        *_head(article, base),
     ]
     links: tuple[Link, ...] = ()
-    if row.teaser:
+    images: tuple[tuple[int, int], ...] = ()
+    if full is not None and full.ok:
+        pieces.append(Piece(Content.styled(full_notice(full), NOTICE_STYLE)))
+        document = render_html(
+            full.html, base_for(full.url, resolve(article.link, base)), stop=stop
+        )
+        images = _add_blocks(pieces, document)
+        links = document.links
+    elif row.teaser:
         if article.summary:
             pieces.append(Piece(safe(article.summary)))
         pieces.append(Piece(Content.styled(TEASER_NOTICE, NOTICE_STYLE)))
@@ -100,7 +131,7 @@ def article_page(article: Article, stop: Callable[[], bool] | None = None) -> Pa
             document = text_document(article.body)
         if document.cut:
             pieces.append(Piece(Content.styled(_cut_notice(document), NOTICE_STYLE)))
-        pieces.extend(block_piece(block) for block in document.blocks)
+        images = _add_blocks(pieces, document)
         links = document.links
     else:
         pieces.append(Piece(Content.styled(EMPTY_NOTICE, NOTICE_STYLE)))
@@ -109,16 +140,84 @@ def article_page(article: Article, stop: Callable[[], bool] | None = None) -> Pa
         for n, e in enumerate(article.enclosures, 1)
     )
     pieces.extend(_footer(article, base, links))
-    return Page(tuple(pieces), links)
+    return Page(tuple(pieces), links, images)
+
+
+def _add_blocks(pieces: list[Piece], document: Document) -> tuple[tuple[int, int], ...]:
+    """Add the document's blocks as pieces; where its images are (piece, link number)."""
+    images: list[tuple[int, int]] = []
+    for block in document.blocks:
+        images.extend(
+            (len(pieces), span.link)
+            for span in block.spans
+            if span.style == "image" and span.link > 0
+        )
+        pieces.append(block_piece(block))
+    return tuple(images)
+
+
+def with_pictures(page: Page, pictures: Mapping[int, tuple[tuple[Segment, ...], ...]]) -> Page:
+    """``page`` with each drawn image (by its link number) under the piece naming it; the
+    ``[image: alt]`` text stays. Each image is drawn once (the first place naming it)."""
+    if not pictures:
+        return page
+    after: dict[int, list[int]] = {}
+    placed: set[int] = set()
+    for index, number in page.images:
+        if number in pictures and pictures[number] and number not in placed:
+            placed.add(number)
+            after.setdefault(index, []).append(number)
+    pieces: list[Piece] = []
+    moved: dict[int, int] = {}
+    for index, piece in enumerate(page.pieces):
+        moved[index] = len(pieces)
+        pieces.append(piece)
+        for number in after.get(index, ()):
+            pieces.append(
+                Piece(EMPTY, wrap=False, gap=True, quote=piece.quote, picture=pictures[number])
+            )
+    images = tuple((moved[index], number) for index, number in page.images)
+    return Page(tuple(pieces), page.links, images)
+
+
+def full_notice(full: FullArticle) -> str:
+    """The line over an extracted page: what it is, from where, when."""
+    when = dates.local(full.fetched_at).strftime("%Y-%m-%d %H:%M")
+    return f"The extracted web page (fetched {when}), not the feed's text."
 
 
 def _meta_line(article: Article) -> Content:
     return Content.assemble(
         safe(article.source_name).stylize("$accent"),
+        *((("  ·  ", "dim"), safe(article.author)) if article.author else ()),
         ("  ·  ", "dim"),
         (long_date(article.row.published), "dim"),
         *((("  ·  ", "dim"), safe(article.path).stylize("dim")) if article.path else ()),
     )
+
+
+def _head(article: Article, base: str) -> list[Piece]:
+    """Under the title: the item's link and each attachment with what is known of it (type,
+    size, playing time), so that a podcast episode says what it is before its notes."""
+    pieces = []
+    if article.link:
+        link = safe(_shown_url(resolve(article.link, base))).stylize("$text-muted")
+        pieces.append(Piece(link, gap=False))
+    for number, enclosure in enumerate(article.enclosures, 1):
+        facts = describe(enclosure.type, enclosure.length, enclosure.duration)
+        name = resolve(enclosure.url, base).split("?")[0].rstrip("/").rpartition("/")[2]
+        label = f"Attachment {number}: " if len(article.enclosures) > 1 else "Attachment: "
+        line = Content.assemble(
+            (label, "dim"),
+            safe(name or enclosure.url[:MAX_URL_SHOWN]).stylize(MARKER_STYLE),
+            Content.assemble("  (", safe(facts), ")").stylize("dim") if facts else "",
+        )
+        pieces.append(Piece(line, gap=False))
+    return pieces
+
+
+def _shown_url(url: str) -> str:
+    return url if len(url) <= MAX_URL_SHOWN else url[:MAX_URL_SHOWN] + "…"
 
 
 def _cut_notice(document: Document) -> str:

@@ -37,15 +37,16 @@ class LinkScreen(ModalScreen[int | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = LINK_PROMPT_KEYS
 
-    def __init__(self, links: Sequence[NumberedLink]) -> None:
+    def __init__(self, links: Sequence[NumberedLink], *, title: str = "Open link") -> None:
         super().__init__()
+        self._title = title
         self._links = list(links)
         self._numbers = {number for number, _, _ in links}
 
     def compose(self) -> ComposeResult:
         last = max(self._numbers)
         with Vertical(id="dialog"):
-            yield Static(Content.styled(f"Open link 1–{last}", "bold"))
+            yield Static(Content.styled(f"{self._title} 1–{last}", "bold"))
             with VerticalScroll(id="link-list"):
                 yield Static(links_content(self._links), markup=False)
             yield Input(placeholder="number, then Enter", type="integer", id="number")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -23,7 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
-from streamtui.core.models import Article
+from streamtui.core.models import Article, FullArticle
 from streamtui.core.text import Link
 from streamtui.ui.article.layout import Layout, Line, gap_line, layout, page_text, piece_lines
 from streamtui.ui.article.page import (
@@ -32,7 +34,11 @@ from streamtui.ui.article.page import (
     Page,
     article_page,
     preparing_page,
+    with_pictures,
 )
+
+Rows = tuple[tuple[Segment, ...], ...]
+ImageSource = Callable[[str], "Future[bytes]"]
 
 LARGE_BODY = 64 * 1024
 """Bodies larger than this (characters) are parsed and laid out off the UI thread."""
@@ -40,6 +46,12 @@ CACHED_PIECES = 256
 REMEMBERED = 500
 """Items whose scroll position the pane remembers."""
 EMPTY_CLASS = "-empty"
+IMAGE_ROWS = 24
+"""The most rows an image takes (48 pixels of half blocks)."""
+IMAGE_COLUMNS = 120
+"""The most columns an image takes (the pane's width when narrower)."""
+IMAGE_SECONDS = 60.0
+"""The longest wait for an image's bytes (its fetch has the feed limits: 30 s in all)."""
 """The pane's class while no article is open: the wide layout gives its room to the list."""
 
 
@@ -72,6 +84,8 @@ class ArticleView(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, classes=EMPTY_CLASS)
         self.article: Article | None = None
+        self.full: FullArticle | None = None
+        """The extracted web page shown instead of the feed's text (None: the feed's)."""
         self._page = PLACEHOLDER_PAGE
         self._layout = layout(PLACEHOLDER_PAGE, 0)
         self._laid_out = False
@@ -79,6 +93,15 @@ class ArticleView(ScrollView, can_focus=True):
         self._positions: OrderedDict[str, int] = OrderedDict()
         self._restore: int | None = None
         self._preparing = False
+        self._base = PLACEHOLDER_PAGE
+        """The page without its images (``_page`` is it with the images drawn so far)."""
+        self.image_source: ImageSource | None = None
+        """Where image bytes come from (the Library's cached fetch); None: images off, their
+        ``[image: alt]`` only."""
+        self._pictures: dict[int, Rows] = {}
+        """The open page's images drawn so far, by link number (empty rows: failed)."""
+        self._generation = 0
+        """Counts pages and widths: a picture decoded for an older one is dropped."""
 
     # -- what the app calls -----------------------------------------------------------------
 
@@ -87,23 +110,31 @@ class ArticleView(ScrollView, can_focus=True):
         """The numbered links of the open article (numbers from 1), attachments last."""
         return self._page.links
 
-    def show(self, article: Article) -> None:
-        """Show an article where the reader left it. A large HTML body is parsed and laid
-        out in a worker thread, so opening one never freezes the screen."""
+    def show(self, article: Article, *, full: FullArticle | None = None) -> None:
+        """Show an article where the reader left it (with ``full``, its extracted web page
+        instead of the feed's text). A large HTML body is parsed and laid out in a worker
+        thread, so opening one never freezes the screen."""
         self._remember()
-        self.article = article
+        self.article, self.full = article, full if full is not None and full.ok else None
         self.remove_class(EMPTY_CLASS)
-        self._restore = self._positions.get(article.row.id, 0)
-        self._preparing = len(article.body) > LARGE_BODY and not article.row.teaser
+        self._restore = self._positions.get(self._place(), 0)
+        size = len(self.full.html) if self.full is not None else len(article.body)
+        self._preparing = size > LARGE_BODY and (self.full is not None or not article.row.teaser)
         if self._preparing:
             self._set_page(preparing_page(article), scroll_to=0)
-            self._prepare(article, self._width())
+            self._prepare(article, self.full, self._width())
         else:
-            self._set_page(article_page(article), scroll_to=self._restore)
+            self._set_page(article_page(article, full=self.full), scroll_to=self._restore)
+
+    def _place(self) -> str:
+        """The key of the reading position: the item, or its extracted page."""
+        assert self.article is not None
+        item_id = self.article.row.id
+        return f"{item_id}#full" if self.full is not None else item_id
 
     def clear(self) -> None:
         self._remember()
-        self.article, self._preparing = None, False
+        self.article, self.full, self._preparing = None, None, False
         self.add_class(EMPTY_CLASS)
         self._set_page(PLACEHOLDER_PAGE, scroll_to=0)
 
@@ -153,6 +184,10 @@ class ArticleView(ScrollView, can_focus=True):
         return max(region, 1) if self.size.width else 0
 
     def _set_page(self, page: Page, *, scroll_to: int | None) -> None:
+        if page is not self._base:  # a new page: its images are still to load
+            self._base, self._pictures = page, {}
+            self._generation += 1
+        page = with_pictures(page, self._pictures)
         self._page = page
         width = self._width()
         if width:
@@ -170,19 +205,23 @@ class ArticleView(ScrollView, can_focus=True):
         # forced: the scrollbars of the new size are not there before the next layout
         self.scroll_to(0, scroll_to or 0, animate=False, force=True, immediate=True)
         self.refresh()
+        self._load_near()
 
     @work(thread=True, exclusive=True, group="article")
-    def _prepare(self, article: Article, width: int) -> None:
+    def _prepare(self, article: Article, full: FullArticle | None, width: int) -> None:
         worker = get_current_worker()
-        page = article_page(article, stop=lambda: worker.is_cancelled)
+        page = article_page(article, stop=lambda: worker.is_cancelled, full=full)
         new = layout(page, width) if width and not worker.is_cancelled else None
         if not worker.is_cancelled:  # another article was opened meanwhile
-            self.app.call_from_thread(self._prepared, article, page, new)
+            self.app.call_from_thread(self._prepared, article, full, page, new)
 
-    def _prepared(self, article: Article, page: Page, new: Layout | None) -> None:
-        if self.article is not article:  # the reader has moved on meanwhile
+    def _prepared(
+        self, article: Article, full: FullArticle | None, page: Page, new: Layout | None
+    ) -> None:
+        if self.article is not article or self.full is not full:  # the reader moved on
             return
-        self._page, self._preparing = page, False
+        self._base, self._page, self._preparing = page, page, False
+        self._pictures, self._generation = {}, self._generation + 1
         if new is not None and new.width == self._width():
             self._apply(new, self._restore)
         else:
@@ -197,14 +236,77 @@ class ArticleView(ScrollView, can_focus=True):
             # lay it out where the reader left it
             self._apply(layout(self._page, width), self._restore)
         elif width != self._layout.width:  # the same page at a new width: keep the place
+            if self._pictures:  # drawn for the old width: drawn again when near
+                self._pictures, self._generation = {}, self._generation + 1
+                self._page = self._base
             self._apply(layout(self._page, width), None)
+
+    # -- images -----------------------------------------------------------------------------
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if round(old_value) != round(new_value):
+            self._load_near()
+
+    def _load_near(self) -> None:
+        """Start loading the images within a screen of the visible lines (an image far
+        below is fetched only when the reader scrolls near it)."""
+        source = self.image_source
+        if source is None or self.article is None or self._preparing or not self._page.images:
+            return
+        layout_ = self._layout
+        if layout_.page is not self._page or len(layout_.firsts) != len(self._page.pieces):
+            return
+        height = max(self.size.height, 1)
+        top, bottom = self.scroll_offset.y - height, self.scroll_offset.y + 2 * height
+        width = min(layout_.width, IMAGE_COLUMNS)
+        for index, number in self._page.images:
+            if number in self._pictures or not top <= layout_.firsts[index] <= bottom:
+                continue
+            self._pictures[number] = ()  # loading (and, if it fails, failed)
+            url = self._page.links[number - 1].url
+            self._load_image(source, self._generation, number, url, width)
+
+    @work(thread=True, group="images")
+    def _load_image(
+        self, source: ImageSource, generation: int, number: int, url: str, width: int
+    ) -> None:
+        """Fetch (or read from the cache), decode and draw an image, off the UI thread;
+        Pillow is imported here, on the first image, never at start."""
+        from streamtui.ui.images.blocks import half_block_lines
+        from streamtui.ui.images.decode import Picture, decode_image
+
+        try:
+            data = source(url).result(IMAGE_SECONDS)
+        except Exception:  # refused, too large, not an image, gone: the alt text stays
+            return
+        picture = decode_image(data, width, IMAGE_ROWS * 2)
+        if not isinstance(picture, Picture) or get_current_worker().is_cancelled:
+            return
+        rows = tuple(tuple(line) for line in half_block_lines(picture))
+        self.app.call_from_thread(self._picture_ready, generation, number, rows)
+
+    def _picture_ready(self, generation: int, number: int, rows: Rows) -> None:
+        if generation != self._generation or self._pictures.get(number):
+            return  # another page, or another width, since
+        before = self._layout
+        top = round(self.scroll_y)
+        self._pictures[number] = rows
+        self._page = with_pictures(self._base, self._pictures)
+        new = layout(self._page, before.width)
+        # An image drawn above the first visible line pushes the text down: follow it.
+        shift = 0
+        for index, piece in enumerate(self._page.pieces):
+            if piece.picture is rows and new.firsts[index] - piece.gap <= top:
+                shift = new.count - before.count
+        self._apply(new, top + shift)
 
     def _remember(self) -> None:
         if self.article is None or self._preparing:  # not drawn yet: keep what was kept
             return
-        item_id = self.article.row.id
-        self._positions[item_id] = round(self.scroll_y)
-        self._positions.move_to_end(item_id)
+        place = self._place()
+        self._positions[place] = round(self.scroll_y)
+        self._positions.move_to_end(place)
         while len(self._positions) > REMEMBERED:
             self._positions.popitem(last=False)
 
@@ -218,6 +320,8 @@ class ArticleView(ScrollView, can_focus=True):
         if not 0 <= index < self._layout.count:
             return Strip.blank(width, base)
         line = self._line(index)
+        if line.cells is not None:  # a row of an image
+            return Strip(line.cells).crop(0, width).adjust_cell_length(width, base)
         prefix = Strip(line.prefix.render_segments(style))
         body = Strip(line.body.render_segments(style))
         if line.scrolls:

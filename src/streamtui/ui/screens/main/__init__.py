@@ -10,6 +10,7 @@ of parts by topic:
 - views.py: sources, starred, search and unread-only views; moving between panes; the help
   and the palette's keys
 - sources.py: adding, removing, renaming sources; refreshing them
+- story.py: the full article (the item's web page, extracted), attachments downloaded, played
 - accounts.py: server accounts: adding and removing feeds through the server, syncing, the
   queue of marks pushed a few seconds after they are made
 """
@@ -26,13 +27,14 @@ from streamtui.ui.commands import ItemsProvider, SourcesProvider
 from streamtui.ui.keys import SCREEN_KEYS
 from streamtui.ui.screens.main.accounts import AccountsPart
 from streamtui.ui.screens.main.base import Opener, Settings
-from streamtui.ui.screens.main.links import LinksPart, open_in_browser
+from streamtui.ui.screens.main.links import open_in_browser
+from streamtui.ui.screens.main.story import StoryPart
 from streamtui.ui.screens.main.views import ViewsPart
 
 __all__ = ["MainScreen", "Opener", "Settings", "open_in_browser"]
 
 
-class MainScreen(ViewsPart, LinksPart, AccountsPart):
+class MainScreen(ViewsPart, StoryPart, AccountsPart):
     """The screen of the panes (a dialog, the help or the palette may be over it)."""
 
     BINDINGS: ClassVar[list[BindingType]] = SCREEN_KEYS

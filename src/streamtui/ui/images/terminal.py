@@ -1,0 +1,166 @@
+"""Which way images are drawn on this terminal: Kitty graphics, Sixel, half blocks, or not at all.
+
+The ``images`` setting is ``"auto"`` (the default), ``"off"`` (``[image: alt]`` only) or
+``"blocks"`` (half blocks whatever the terminal can do). :func:`resolve` turns it into a
+:data:`Mode`. For ``"auto"``:
+
+1. tmux (``$TMUX``, or a ``TERM`` of tmux or screen) never: half blocks. tmux passes graphics
+   through only when configured to and then draws over them on the next redraw; a pane shows
+   blocks reliably. A terminal that cannot move the cursor (``dumb``) likewise.
+2. The terminal's own answer, when it was asked (:func:`query_terminal`, before the app takes
+   the terminal): a Kitty graphics query (``a=q``: "would you show this?", answered ``OK`` by
+   terminals that implement the protocol) followed by Primary Device Attributes (``CSI c``),
+   which every terminal answers: its parameter 4 means Sixel. DA1 comes second, so its answer
+   ends the wait on every terminal; the timeout is only for one that answers nothing. The
+   answer wins over the environment (``TERM=xterm-kitty`` carried by ssh into another terminal).
+3. Else the environment: ``TERM`` and ``TERM_PROGRAM`` of terminals known to draw Kitty
+   graphics (kitty, ghostty) or Sixel (foot, mlterm, WezTerm, iTerm2 3.5 and later,
+   contour); anything unknown gets half blocks.
+
+Nothing here writes to the terminal except :func:`query_terminal`, which is given its file
+descriptors; the rest is pure and tested on its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import select
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "QUERY",
+    "SETTINGS",
+    "Answer",
+    "Mode",
+    "from_environment",
+    "parse_answer",
+    "query_terminal",
+    "resolve",
+]
+
+Mode = Literal["off", "blocks", "kitty", "sixel"]
+Setting = Literal["auto", "off", "blocks"]
+SETTINGS: tuple[Setting, ...] = ("auto", "off", "blocks")
+KITTY_QUERY = b"\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\"
+DEVICE_ATTRIBUTES = b"\x1b[c"
+QUERY = KITTY_QUERY + DEVICE_ATTRIBUTES
+"""What :func:`query_terminal` writes: the Kitty query, then DA1 (whose answer ends the wait)."""
+MAX_ANSWER = 4096
+
+_KITTY_OK = re.compile(rb"\x1b_Gi=31;OK\x1b\\")
+_DA1 = re.compile(rb"\x1b\[\?([0-9;]*)c")
+_KITTY_TERMS = frozenset({"xterm-kitty", "xterm-ghostty"})
+_KITTY_PROGRAMS = frozenset({"ghostty"})
+_SIXEL_TERMS = ("foot", "mlterm", "yaft", "contour")
+_SIXEL_PROGRAMS = frozenset({"wezterm", "mlterm", "contour"})
+_NO_GRAPHICS_TERMS = ("tmux", "screen", "dumb", "linux")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a terminal said to :data:`QUERY`: ``answered`` when its DA1 reply came."""
+
+    answered: bool = False
+    kitty: bool = False
+    sixel: bool = False
+
+
+def parse_answer(data: bytes) -> Answer:
+    """Read the terminal's replies (any keys typed meanwhile are ignored)."""
+    attributes = _DA1.search(data)
+    parameters = attributes.group(1).split(b";") if attributes else []
+    return Answer(
+        answered=attributes is not None,
+        kitty=_KITTY_OK.search(data) is not None,
+        sixel=b"4" in parameters,
+    )
+
+
+def from_environment(environ: Mapping[str, str]) -> Mode | None:
+    """What the environment tells: "blocks" for tmux and terminals without graphics, "kitty"
+    or "sixel" for known terminals, None when it does not say (ask the terminal)."""
+    term = environ.get("TERM", "").lower()
+    program = environ.get("TERM_PROGRAM", "").lower()
+    if environ.get("TMUX") or program == "tmux" or term.startswith(_NO_GRAPHICS_TERMS):
+        return "blocks"
+    if not term:
+        return "blocks"
+    if term in _KITTY_TERMS or program in _KITTY_PROGRAMS or environ.get("KITTY_WINDOW_ID"):
+        return "kitty"
+    if term.startswith(_SIXEL_TERMS) or program in _SIXEL_PROGRAMS:
+        return "sixel"
+    if program == "iterm.app" and _version(environ.get("TERM_PROGRAM_VERSION", "")) >= (3, 5):
+        return "sixel"
+    return None
+
+
+def resolve(setting: str, environ: Mapping[str, str], answer: Answer | None = None) -> Mode:
+    """The mode for the ``images`` setting on this terminal (see the module's notes)."""
+    if setting == "off":
+        return "off"
+    if setting == "blocks":
+        return "blocks"
+    if setting != "auto":
+        raise ValueError(f"images must be one of {', '.join(SETTINGS)}, not {setting!r}")
+    told = from_environment(environ)
+    if told == "blocks":
+        return "blocks"
+    if answer is not None and answer.answered:
+        if answer.kitty:
+            return "kitty"
+        return "sixel" if answer.sixel else "blocks"
+    return told or "blocks"
+
+
+def needs_query(setting: str, environ: Mapping[str, str]) -> bool:
+    """True when asking the terminal could change the mode (auto, and not tmux)."""
+    return setting == "auto" and from_environment(environ) != "blocks"
+
+
+def query_terminal(fd_in: int, fd_out: int, timeout: float = 0.2) -> Answer:
+    """Ask the terminal on ``fd_in``/``fd_out`` (a tty, before the app reads it) and read its
+    replies until the DA1 answer or ``timeout`` seconds. The tty is put in non-canonical,
+    no-echo mode meanwhile and restored after; a fault answers "not answered"."""
+    import termios
+
+    try:
+        saved = termios.tcgetattr(fd_in)
+    except (termios.error, OSError):
+        return Answer()
+    quiet = list(saved)
+    quiet[3] = quiet[3] & ~(termios.ICANON | termios.ECHO)
+    quiet[6] = list(quiet[6])
+    quiet[6][termios.VMIN] = 0
+    quiet[6][termios.VTIME] = 0
+    data = b""
+    try:
+        termios.tcsetattr(fd_in, termios.TCSANOW, quiet)
+        os.write(fd_out, QUERY)
+        deadline = time.monotonic() + timeout
+        while len(data) < MAX_ANSWER and not _DA1.search(data):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            ready, _, _ = select.select([fd_in], [], [], remaining)
+            if not ready:
+                break
+            chunk = os.read(fd_in, 1024)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        return Answer()
+    finally:
+        with contextlib.suppress(termios.error, OSError):
+            termios.tcsetattr(fd_in, termios.TCSANOW, saved)
+    return parse_answer(data)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    parts = re.findall(r"\d+", text)[:2]
+    return tuple(int(part) for part in parts) if parts else (0,)

@@ -1,0 +1,141 @@
+"""Images and the terminal (issue 16): the real app in a pseudo-terminal writes no graphics
+protocol bytes (Kitty's ``ESC _G``, Sixel's ``ESC P ... q``) with ``images = "off"``, nor on a
+terminal without graphics support, where it draws the image in half blocks; and the escape
+corpus in an image's alt text, title and URL reaches no line the article pane draws."""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+import re
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from streamtui.core.models import Article, Row, SourceKind
+from streamtui.core.store import Store
+from streamtui.ui.article.layout import layout, piece_lines
+from streamtui.ui.article.page import article_page
+from tests.support.escapes import PAYLOADS, Payload, Terminal
+from tests.support.feedserver import FeedServer, Reply, feed
+from tests.support.paths import REPO_ROOT
+
+GRAPHICS = re.compile(rb"\x1b_G|\x1bP[0-9;]*q|\x9bP|\x90[0-9;]*q")
+"""Kitty graphics (APC G) and Sixel (DCS ... q), 7-bit and 8-bit introducers."""
+CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u061c]")
+HALF = "▀".encode()
+
+
+def picture() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (30, 16), (10, 200, 90)).save(out, "PNG")
+    return out.getvalue()
+
+
+def environment(root: Path, images: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.lower().endswith("_proxy")
+        and not key.startswith(("TEXTUAL", "STREAMTUI", "XDG_", "KITTY", "TERM_PROGRAM"))
+        and key not in ("NO_COLOR", "COLUMNS", "LINES", "TMUX")
+    }
+    (root / "home").mkdir(parents=True, exist_ok=True)
+    (root / "config").mkdir(parents=True, exist_ok=True)
+    (root / "config" / "config.toml").write_text(f'images = "{images}"\n')
+    env.update(
+        TERM="xterm-256color",  # no graphics; and a pty answers no terminal query
+        COLORTERM="truecolor",
+        HOME=str(root / "home"),
+        STREAMTUI_DATA_DIR=str(root / "data"),
+        STREAMTUI_CONFIG_DIR=str(root / "config"),
+        TEXTUAL_ANIMATIONS="none",
+        PYTHONPATH=os.pathsep.join([str(REPO_ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    return env
+
+
+@pytest.mark.parametrize("images", ["off", "auto"])
+def test_no_graphics_protocol_bytes_reach_a_terminal_without_graphics(
+    tmp_path: Path, images: str
+) -> None:
+    with FeedServer() as server:
+        server.route("/plan.png", lambda request: Reply(200, [("Content-Type", "image/png")],
+                                                        picture()))  # fmt: skip
+        description = html.escape(
+            f'<p>Plan: <img src="{server.url("/plan.png")}" alt="quay plan"></p>'
+        )
+        rss = (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour</title>'
+            "<item><title>Plan</title><guid>p1</guid><pubDate>Sat, 01 Nov 2025 10:00:00 GMT"
+            f"</pubDate><description>{description}"
+            "</description></item></channel></rss>"
+        )
+        server.route("/feed.xml", feed(rss))
+        data = tmp_path / "data"
+        data.mkdir()
+        store = Store.open(data / "streamtui.db")
+        store.add_source("Harbour", SourceKind.FEED, server.url("/feed.xml"))
+        store.close()
+        terminal = Terminal(
+            [sys.executable, "-m", "streamtui"], environment(tmp_path, images), size=(120, 40)
+        )
+        try:
+            assert terminal.wait_for(b"Plan", timeout=60), terminal.output[-2000:]
+            terminal.wait_quiet(1.0, timeout=10)
+            mark = terminal.mark()
+            terminal.send("G\r")  # the oldest item (the bundled guide's are newer)
+            assert terminal.wait_for(b"quay plan", since=mark, timeout=30)
+            if images == "auto":
+                assert terminal.wait_for(HALF, since=mark, timeout=30), "no half blocks drawn"
+            else:
+                terminal.wait_quiet(1.0, timeout=10)
+            terminal.send("q")
+        finally:
+            terminal.close(20)
+        output = terminal.output
+        assert not GRAPHICS.search(output), GRAPHICS.search(output)
+        if images == "off":
+            assert HALF not in output and server.requests_to("/plan.png") == []
+
+
+def image_article(text: str) -> Article:
+    row = Row(
+        id="raw",
+        source_id=1,
+        title="Images",
+        published=datetime(2026, 1, 2, tzinfo=UTC),
+        teaser=False,
+        truncated=False,
+        read=False,
+        starred=False,
+    )
+    quoted = html.escape(text, quote=True)
+    body = (
+        f'<p><img src="https://example.org/{quoted}.png" alt="{quoted}" title="{quoted}"></p>'
+        f'<p><img src="{quoted}" title="{quoted}"></p>'
+        f'<p><a href="https://example.org/x"><img src="/a{quoted}.png" alt="{quoted}"></a></p>'
+    )
+    return Article(
+        row=row, source_name="S", summary="", body=body, link="https://example.org/",
+        path="", encoding="utf-8", html=True,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=[p.name for p in PAYLOADS])
+def test_the_corpus_leaks_nothing_through_image_alt_title_or_url(payload: Payload) -> None:
+    page = article_page(image_article(payload.text))
+    laid_out = layout(page, 80)
+    for index in range(len(page.pieces)):
+        for line in piece_lines(laid_out, index):
+            for part in (line.prefix, line.body):
+                assert not CONTROLS.search(part.plain), ascii(part.plain)
+                assert not payload.marker.search(part.plain.encode("utf-8"))
+    assert page.images, "the images are found (and would be loaded)"
+    for link in page.links:
+        assert not CONTROLS.search(link.url + link.label), ascii(link.url + link.label)
