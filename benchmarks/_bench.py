@@ -83,7 +83,11 @@ def machine() -> str:
         )
     except (OSError, StopIteration):
         model = "unknown CPU"
-    return f"{datetime.now():%Y-%m-%d}, {cores} cores ({model}), Python {sys.version.split()[0]}"
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (
+        f"{datetime.now():%Y-%m-%d %H:%M}, {cores} cores ({model}), Python "
+        f"{sys.version.split()[0]}, load average {load}"
+    )
 
 
 # -- generated feeds -------------------------------------------------------------------------
