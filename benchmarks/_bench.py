@@ -83,7 +83,11 @@ def machine() -> str:
         )
     except (OSError, StopIteration):
         model = "unknown CPU"
-    return f"{datetime.now():%Y-%m-%d}, {cores} cores ({model}), Python {sys.version.split()[0]}"
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (
+        f"{datetime.now():%Y-%m-%d %H:%M}, {cores} cores ({model}), Python "
+        f"{sys.version.split()[0]}, load average {load}"
+    )
 
 
 # -- generated feeds -------------------------------------------------------------------------
@@ -114,12 +118,19 @@ class Story:
         return "\n\n".join(self.paragraphs)
 
 
-def stories(feed: int, count: int, *, seed: int = 0) -> list[Story]:
+def stories(
+    feed: int, count: int, *, seed: int = 0, spacing: int = 7, newest: int | None = None
+) -> list[Story]:
     """``count`` stories of feed number ``feed``, newest first; the same for the same seed.
-    Titles are unique ("Feed 7 story 42: ..."), bodies are three paragraphs (about 1 KB)."""
+    Titles are unique ("Feed 7 story 42: ..."), bodies are three paragraphs (about 1 KB).
+    Story ``n`` is dated ``n * spacing`` minutes (plus ``feed``) after START; ``newest``:
+    only the first (newest) that many, the same stories as the whole list begins with (what
+    a feed carries of a long history)."""
     rng = random.Random(feed * 7919 + seed)
-    result = []
+    result: list[Story] = []
     for n in range(count - 1, -1, -1):
+        if newest is not None and len(result) >= newest:
+            break
         words = " ".join(rng.choices(WORDS, k=rng.randint(4, 8)))
         paragraphs = tuple(
             " ".join(rng.choices(WORDS, k=rng.randint(30, 50))).capitalize() + "." for _ in range(3)
@@ -130,7 +141,7 @@ def stories(feed: int, count: int, *, seed: int = 0) -> list[Story]:
                 title=f"Feed {feed} story {n}: {words}",
                 link=f"https://feeds.example/{feed}/{n}.html",
                 paragraphs=paragraphs,
-                published=START + timedelta(minutes=n * 7 + feed),
+                published=START + timedelta(minutes=n * spacing + feed),
             )
         )
     return result
@@ -235,7 +246,9 @@ def no_proxy_env(**extra: str) -> dict[str, str]:
 # -- the store generator ---------------------------------------------------------------------
 
 
-def fill_store(data_dir: Path, urls: Sequence[str], per_feed: int, *, seed: int = 0) -> int:
+def fill_store(
+    data_dir: Path, urls: Sequence[str], per_feed: int, *, seed: int = 0, spacing: int = 7
+) -> int:
     """Subscribe to ``urls`` and store ``per_feed`` generated stories for each, through the
     store's own API, exactly as a refresh of :func:`feed_set` would have stored them (same ids,
     titles, bodies, search text), without fetching or parsing. Returns the item count."""
@@ -260,7 +273,7 @@ def fill_store(data_dir: Path, urls: Sequence[str], per_feed: int, *, seed: int 
                     html=True,
                     text=story.text,
                 )
-                for story in stories(number, per_feed, seed=seed)
+                for story in stories(number, per_feed, seed=seed, spacing=spacing)
             ]
             merge_items(store, source.id, items)
             total += len(items)

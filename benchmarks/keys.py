@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import _bench as bench
+from benchmarks import _year as year
 from streamtui.core.models import SourceKind, View
 from streamtui.core.store import Store
 from tests.support.store import update_source
@@ -134,8 +135,10 @@ class Scenario:
 
 
 def prepare(folder: Path, server: bench.FeedServer, size: int, new_feeds: int) -> Scenario:
-    """Fill a store with ``size`` items (feeds of 100) and subscribe ``new_feeds`` more."""
-    feeds = max(1, size // PER_FEED)
+    """Fill a store with ``size`` items (feeds of 100; beyond 100k, a year of 500 feeds:
+    ``_year.Layout``) and subscribe ``new_feeds`` more."""
+    layout = year.Layout.of(size)
+    feeds = layout.feeds
     stored = [f"/stored/{n}.xml" for n in range(feeds)]
     new = [f"/new/{n}.xml" for n in range(new_feeds)]
     for path in stored + new:
@@ -143,7 +146,7 @@ def prepare(folder: Path, server: bench.FeedServer, size: int, new_feeds: int) -
     data, config = folder / "data", folder / "config"
     data.mkdir(parents=True)
     config.mkdir()
-    items = bench.fill_store(data, [server.url(path) for path in stored], PER_FEED)
+    items = year.fill(data, [server.url(path) for path in stored], layout)
     store = Store.open(data / "streamtui.db")
     try:
         paths = {server.url(path): path for path in stored}

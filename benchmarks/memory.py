@@ -49,6 +49,8 @@ from benchmarks.keys import (
 TARGET_ITEMS = 100_000
 """The idle target is for this many stored items."""
 IDLE_TARGET_KB = 64 * 1024
+YEAR_IDLE_TARGET_KB = 100 * 1024
+"""At a year of feeds (beyond 100k items: a million, issue 15) the idle target is 100 MB."""
 PEAK_TARGET = 1.5
 """The most the app's peak during the refresh may be, as a multiple of its idle size."""
 TREE_EVERY = 10
@@ -239,8 +241,9 @@ def report(items: int, results: Results, args: argparse.Namespace) -> None:
     idle_tree = [s.tree_kb for s in results.idle]
     target = ""
     if items >= TARGET_ITEMS:
-        target = "  met" if statistics.median(idle_app) <= IDLE_TARGET_KB else "  MISSED"
-        target += f" (<= {IDLE_TARGET_KB // 1024} MB)"
+        limit = YEAR_IDLE_TARGET_KB if items > TARGET_ITEMS else IDLE_TARGET_KB
+        target = "  met" if statistics.median(idle_app) <= limit else "  MISSED"
+        target += f" (<= {limit // 1024} MB)"
     print(f"{items:,} items")
     print(f"  {'idle, app':<40} {mb(idle_app)}{target}")
     print(f"  {'idle, app + children':<40} {mb(idle_tree)}")

@@ -6,6 +6,11 @@ API: half the items come from a feed (HTML bodies, ``Store.merge_items``), half 
 (plain text, ``Store.sync_items``). The words follow a Zipf law: the most frequent are the
 English words of the bundled guide, the long tail is made-up words; bodies are about 250
 words. ``--prefix`` swaps the FTS5 prefix indexes to compare their cost.
+
+A size above 100,000 (``search.py 1000000``) is a year of feeds instead: the store of
+``_year.fill`` (500 feeds of generated stories, as a refresh stores them: 60 words, so a
+common word such as "river" is in most items), queried with words of that vocabulary; the
+migration 3 backfill is left out there (it would rebuild the whole index).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from itertools import accumulate
 from pathlib import Path
 from unittest.mock import patch
 
+from benchmarks import _year as year
 from streamtui.core import paths
 from streamtui.core.models import Item, SourceKind, View
 from streamtui.core.store import Store, search
@@ -41,6 +47,15 @@ QUERIES = [
     ("2-letter prefix", "st"),
     ("3-letter prefix", "str"),
 ]
+YEAR_QUERIES = [
+    ("common word", "river "),
+    ("two words", "river city "),
+    ("rare word", "1999 "),
+    ("1-letter prefix", "r"),
+    ("2-letter prefix", "ri"),
+    ("3-letter prefix", "riv"),
+]
+"""For a year store: its stories' words ("1999" is in one title a feed: the oldest story)."""
 START = datetime(2024, 1, 1, tzinfo=UTC)
 
 
@@ -137,22 +152,24 @@ def first_screen(store: Store, make: Callable[[float], View]) -> Callable[[], ob
     return run
 
 
-def latencies(store: Store, repeat: int) -> None:
+def latencies(store: Store, repeat: int, queries: list[tuple[str, str]] = QUERIES) -> None:
     feed_id = store.sources()[0].id
-    for label, query in QUERIES:
+    common = queries[0][1]
+    for label, query in queries:
         count = store.count(View(query=query))
         times = timed(first_screen(store, partial(_query_view, query)), repeat)
         print(f"  {label:<16} {query!r:<14} {count:>5} shown  {summary(times)}")
-    print('  combined filters ("source ")')
+    mid = "source " if queries is QUERIES else common
+    print(f"  combined filters ({mid!r})")
     filtered: list[tuple[str, Callable[[float], View]]] = [
-        ("in the feed", lambda since: View(feed_id, since=since, query="source ")),
-        ("unread only", lambda since: View(None, True, since, query="source ")),
-        ("starred", lambda since: View(since=since, starred=True, query="source ")),
-        ("feed, unread", lambda since: View(feed_id, True, since, query="source ")),
+        ("in the feed", lambda since: View(feed_id, since=since, query=mid)),
+        ("unread only", lambda since: View(None, True, since, query=mid)),
+        ("starred", lambda since: View(since=since, starred=True, query=mid)),
+        ("feed, unread", lambda since: View(feed_id, True, since, query=mid)),
     ]
     for label, make in filtered:
         print(f"  {label:<31} {summary(timed(first_screen(store, make), repeat))}")
-    view = View(query="s")
+    view = View(query=queries[3][1])
     store.count(view)
     scroll = [timed(partial(store.rows, view, offset, 128), 1)[0] for offset in range(0, 1000, 128)]
     print(f"  scroll a cached query view, 128 rows per window: {summary(scroll)}")
@@ -164,7 +181,7 @@ def latencies(store: Store, repeat: int) -> None:
         store.next_unread(view, item_id)
         lookups.append(time.perf_counter() - tick)
     print(f"  position + next unread in it:                    {summary(lookups)}")
-    for query in ("source ", "s"):
+    for query in (mid, queries[3][1]):
         times = timed(partial(store.search, query), repeat)
         print(f"  Store.search, 50 rows {query!r:<10}              {summary(times)}")
 
@@ -244,19 +261,26 @@ def main() -> None:
         search.SCHEMA = search.SCHEMA.replace(", prefix = '1 2'", option)
     with tempfile.TemporaryDirectory() as folder:
         for count in args.sizes:
-            db = Path(folder) / f"search-{count}.db"
-            store = Store.open(db)
             words = Words(random.Random(count))
             tick = time.perf_counter()
-            fill(store, count, words)
+            queries = QUERIES
+            if count > year.SMALL:
+                layout = year.Layout.of(count)
+                urls = [f"http://127.0.0.1:9/feed/{n}.xml" for n in range(layout.feeds)]
+                count = year.fill(Path(folder) / f"year-{count}", urls, layout)
+                store = Store.open(Path(folder) / f"year-{layout.items}" / "streamtui.db")
+                queries = YEAR_QUERIES
+            else:
+                store = Store.open(Path(folder) / f"search-{count}.db")
+                fill(store, count, words)
             print(f"{count:,} items: filled in {time.perf_counter() - tick:.1f} s")
             print("search (new view: count + first 128 rows)")
-            latencies(store, args.repeat)
+            latencies(store, args.repeat, queries)
             print("feed merge")
             merge_cost(store, words, args.repeat)
             print("size")
             sizes(store._db)
-            if not args.no_backfill:
+            if not args.no_backfill and queries is QUERIES:
                 backfill(store._db)
             store.close()
 

@@ -2,11 +2,20 @@
 sidebar shows at start-up, through the library the app uses (each call is one committed
 transaction, as in the app).
 
-Run: .venv/bin/python benchmarks/state.py [--sizes 1000,100000] [--repeat 5] [--smoke]
+Run: .venv/bin/python benchmarks/state.py [--sizes 1000,100000] [--repeat 5] [--retention]
+     [--smoke]
 
-The store is made once per size by the generator (feeds of 100 items, all unread) and copied
-before each run that changes it, so every "mark all read" starts from the same 100% unread
-store. Targets at 100k: mark one read <= 1 ms, mark all read <= 0.5 s.
+The store is made once per size by the generator (``_year.fill``: feeds of 100 items, beyond
+100k a year of 500 feeds; all unread) and copied before each run that changes it, so every
+"mark all read" starts from the same 100% unread store. Targets at 100k: mark one read <= 1 ms,
+mark all read <= 0.5 s.
+
+``--retention`` adds the retention pass (``Library.cleanup``, what ``streamtui cleanup`` and
+the end of a refresh run) at each size, with the config's default limits (1,000 items a feed,
+unread items kept 14 days after they arrived): on the store as made (every item unread and
+just arrived: nothing may go, the pass reads each feed's candidates and finds them protected),
+then, on a copy where everything is read and the feeds carry none of it any more, the same
+pass removing what is over 1,000 a feed (half of a year's store), with the space it gives back.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ import time
 from pathlib import Path
 
 from benchmarks import _bench as bench
+from benchmarks import _year as year
 from streamtui.core.library import Library
 from streamtui.core.models import View
 from streamtui.core.store import Store
@@ -77,23 +87,58 @@ def unread_counts(db: Path) -> float:
     return elapsed
 
 
+def retention(pristine: Path, work: Path, repeat: int) -> None:
+    """The retention pass with the default limits: nothing due (``repeat`` times), then on
+    an all-read copy whose feeds carry none of it, what is over the limits removed (once)."""
+    shutil.copyfile(pristine, work)
+    idle = []
+    library = Library(Store.open(work))
+    try:
+        for _ in range(repeat):
+            began = time.perf_counter()
+            report = library.cleanup()
+            idle.append(time.perf_counter() - began)
+            assert report.total == 0, report
+        with library.store._write() as db:
+            db.execute("UPDATE sources SET fetches = 1")
+            db.execute("UPDATE items SET read = 1, read_at = 0")
+        items = library.count(library.view())
+        before = library.database_size()
+        began = time.perf_counter()
+        report = library.cleanup()
+        busy = time.perf_counter() - began
+        freed = before - library.database_size()
+        left = library.count(library.view())
+    finally:
+        library.close()
+    nothing = bench.Figures(tuple(idle)).ms()
+    print(f"  retention, default limits, nothing due (all unread, new): {nothing}")
+    print(
+        f"  retention, default limits, all read: {report.total:,} of {items:,} removed in "
+        f"{busy:.1f} s ({report.total / max(busy, 1e-9):,.0f} items/s), {freed / 2**20:,.0f} MiB "
+        f"given back, {left:,} left",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--marks", type=int, default=500, help="single marks per size")
+    parser.add_argument("--retention", action="store_true", help="the retention pass too")
     parser.add_argument("--smoke", action="store_true", help="200 items, 1 repeat")
     args = parser.parse_args()
     if args.smoke:
-        args.sizes, args.repeat, args.marks = "200", 1, 20
+        args.sizes, args.repeat, args.marks, args.retention = "200", 1, 20, True
     print(bench.machine())
     with bench.workspace("state") as folder:
         for size in (int(s) for s in args.sizes.split(",")):
-            feeds = max(1, size // 100)
-            urls = [f"http://127.0.0.1:9/feed/{n}.xml" for n in range(feeds)]
+            layout = year.Layout.of(size)
+            urls = [f"http://127.0.0.1:9/feed/{n}.xml" for n in range(layout.feeds)]
             data = folder / f"data-{size}"
             began = time.perf_counter()
-            bench.fill_store(data, urls, size // feeds)
+            size = year.fill(data, urls, layout)
             print(f"{size:>7} items: generated in {time.perf_counter() - began:.1f} s")
             pristine = data / "streamtui.db"
             work = folder / f"work-{size}.db"
@@ -113,7 +158,10 @@ def main() -> None:
                 ("mark all read", bench.Figures(tuple(marks)), False),
                 ("undo mark all read", bench.Figures(tuple(undos)), False),
             ):
-                print(f"{size:>7} items: {label:<32} {figures.ms(p95=p95)}")
+                print(f"{size:>7} items: {label:<32} {figures.ms(p95=p95)}", flush=True)
+            if args.retention:
+                retention(pristine, work, args.repeat)
+            work.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

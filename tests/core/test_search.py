@@ -416,3 +416,32 @@ def replace_text(item: Item, text: str) -> Item:
     from dataclasses import replace
 
     return replace(item, text=text, body=item.body + " ")  # a changed body: re-indexed
+
+
+def test_a_query_view_without_filters_joins_only_its_best_matches(
+    store: Store, item: MakeItem
+) -> None:
+    """A query view with no filter ranks the index alone and joins only its best matches to
+    their keys and items (a year of feeds: joining each of a common word's 10,000 newest
+    matches first made the ranking 2.3x slower, 312 ms against 135 ms at a million items).
+    Its rows are those the general path gives, ties at the cap included."""
+    source = add(store)
+    same = "The river runs by the city."  # equal texts: equal scores, decided by date
+    sync_items(store, source.id, [
+        item(f"i{n:03}", f"Story {n}", published=T0 + n % 7, body=same if n % 3 else
+             f"River {n}, the river and the river bank.") for n in range(300)
+    ], fingerprint="")  # fmt: skip
+    store.search_cap = 40
+    plain, filtered = View(query="river"), View(query="river", unread_only=True, since=T0)
+    assert store.count(plain) == store.count(filtered) == 40  # all unread: the filter keeps all
+    assert ids(everything(store, plain)) == ids(everything(store, filtered))
+    assert ids(store.search("river", limit=40)) == ids(everything(store, filtered))
+    ranking, params = store.hits.ranking(plain, "river", 40)
+    plan = [row[3] for row in store._reader.execute(f"EXPLAIN QUERY PLAN {ranking}", params)]
+
+    def step(start: str) -> int:
+        return next((n for n, text in enumerate(plan) if text.startswith(start)), len(plan))
+
+    # The matches are ranked into a table first; items are looked up from what it kept.
+    assert step("MATERIALIZE ranked") < step("SCAN search_index") < step("SCAN r"), plan
+    assert step("SCAN r") < step("SEARCH i ") < len(plan), plan
