@@ -25,7 +25,7 @@ from streamtui.cli import main
 from streamtui.core.library import Library
 from streamtui.core.library import maintenance as library_module
 from streamtui.core.models import Retention, SourceKind, SourceRetention
-from streamtui.core.store import CHURN_FETCHES, Store
+from streamtui.core.store import CHURN_FETCHES, Store, retention
 from streamtui.core.store.retention import candidate_query
 from tests.support.feedserver import FeedServer, Reply, Request
 from tests.support.feedserver import (
@@ -279,6 +279,38 @@ def test_cleanup_gives_the_space_back(library: Library, feed_server: FeedServer)
     library.checkpoint()
     assert report.total == 400 and report.freed_bytes > 0
     assert db_bytes(db) < full * 0.75, (full, db_bytes(db))
+
+
+@pytest.mark.parametrize("every", [2, 10**9], ids=["checkpointed", "deferred"])
+def test_a_long_cleanup_keeps_the_wal_bounded(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch, every: int
+) -> None:
+    """At a million items, a pass that removed half the store grew the WAL to 13 GB (every
+    checkpoint deferred to the pass's end): it checkpoints every few transactions now, and
+    the WAL is cut back to its limit after each."""
+    monkeypatch.setattr(retention, "CLEANUP_BATCH", 25)
+    monkeypatch.setattr(retention, "CHECKPOINT_BATCHES", every)
+    library = Library(Store.open(tmp_path / "db" / "streamtui.db"), bundled=tmp_path / "none")
+    library.retention = Retention(max_items=0, unread_days=0)
+    try:
+        moving = Moving(600, 600, body="text " * 300)
+        feed_server.route("/m.xml", moving)
+        source, _ = library.add_source(feed_server.url("/m.xml"))
+        moving.advance()
+        library.refresh([library.find_source(str(source.id))])
+        library.checkpoint()
+        db = library.database_path
+        assert db is not None
+        wal = db.with_name(db.name + "-wal")
+        library.store.set_limits(source.id, SourceRetention(max_items=1))
+        assert library.cleanup().total == 600
+        peak = wal.stat().st_size  # a WAL file keeps its largest size until it is cut
+    finally:
+        library.close()
+    if every == 2:  # 24 transactions, a checkpoint every 2: a few transactions' worth
+        assert peak < 4_000_000, peak
+    else:  # the old way, for scale: the whole pass in the WAL
+        assert peak > 10_000_000, peak
 
 
 def test_cleanup_from_the_command_line_switches_an_old_database_over(

@@ -68,6 +68,9 @@ class Database:
             self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        # After a checkpoint, a WAL that a long write grew is cut back to 64 MiB when the
+        # next write starts it over (the file kept its largest size until the app closed).
+        self._db.execute("PRAGMA journal_size_limit=67108864")
         self._db.execute(f"PRAGMA busy_timeout={int(sql.BUSY_SECONDS * 1000)}")
         self._db.execute("PRAGMA foreign_keys=ON")
         # The two order indexes of 100k items take about 9 MB. With SQLite's default 2 MB
@@ -304,6 +307,23 @@ class Database:
         with self._lock, suppress(sqlite3.Error):
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
+    def checkpoint_aside(self) -> None:
+        """Copy what the WAL holds into the database file, from a connection of its own so
+        that neither the writer nor a reader waits for it (PASSIVE: what a reader still
+        needs stays for the next one). The next write then starts the WAL from its start."""
+        if self.path is None or self.gone is not None:
+            return
+        # mode=rw: a database file deleted meanwhile is never created again empty.
+        with suppress(sqlite3.Error, StoreError):
+            self.check_file()
+            checkpointer = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode=rw", uri=True, timeout=0.1
+            )
+            try:
+                checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                checkpointer.close()
+
     @contextmanager
     def checkpoints_deferred(self) -> Iterator[None]:
         """Write without checkpointing the WAL until the block ends, then checkpoint once,
@@ -318,17 +338,7 @@ class Database:
         finally:
             with self._lock, suppress(sqlite3.Error):  # closed meanwhile
                 self._db.execute("PRAGMA wal_autocheckpoint=1000")
-            if self.path is not None and self.gone is None:
-                # mode=rw: a database file deleted meanwhile is never created again empty.
-                with suppress(sqlite3.Error, StoreError):
-                    self.check_file()
-                    checkpointer = sqlite3.connect(
-                        f"{self.path.resolve().as_uri()}?mode=rw", uri=True, timeout=0.1
-                    )
-                    try:
-                        checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                    finally:
-                        checkpointer.close()
+            self.checkpoint_aside()
 
 
 def file_id(path: Path) -> tuple[int, int]:
