@@ -254,3 +254,20 @@ def test_a_prefix_rebound_inside_xhtml_content() -> None:
     assert parse_diff.compare(REBOUND) == (True, "")
     parsed = parse_feed(REBOUND, source_key="k", url="https://e.example/", seen_at=SEEN)
     assert "</description>" in parsed.items[0].body
+
+
+def test_feedparser_never_asks_chardet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """readability-lxml installs chardet, and feedparser then guessed undeclared encodings
+    with it: minutes on some mutated feeds, and items that differed from the fast path's."""
+    chardet = pytest.importorskip("chardet")
+
+    def refuse(data: bytes) -> dict[str, str]:
+        raise AssertionError("chardet was asked")
+
+    monkeypatch.setattr(chardet, "detect", refuse)
+    latin1 = (
+        '<rss version="2.0"><channel><title>Caf\xe9</title><item><guid>1</guid>'
+        "<title>Cr\xe8me br\xfbl\xe9e</title></item></channel></rss>"
+    ).encode("latin-1")
+    feed = parse_feed(latin1, source_key="k", url="https://x.example/", seen_at=SEEN)
+    assert [item.title for item in feed.items] == ["Crème brûlée"]

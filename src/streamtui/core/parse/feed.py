@@ -112,6 +112,7 @@ def _run_feedparser(data: bytes, context: Context) -> Any:
 
     _refuse_codecs(data, context)
     _clip_authors()
+    _no_chardet()
     # feedparser decodes before it strips entity declarations, so we decode the same way it
     # would (UTF-16/32, EBCDIC, UTF-7 and the rest become UTF-8) and strip after that.
     first: dict[str, Any] = {}
@@ -160,6 +161,17 @@ def _clip_authors() -> None:
 
     _FeedParserMixin._sync_author_detail = clipped
     _clipping.append(True)
+
+
+def _no_chardet() -> None:
+    """feedparser guesses an undeclared encoding with chardet whenever chardet is installed,
+    and readability-lxml (full articles) installs it: pure Python, it took minutes on some
+    mutated feeds, and its guesses made feedparser's items differ from the fast path's. The
+    parse stays what it was without chardet: the declared encoding, else UTF-8, else
+    windows-1252, else iso-8859-2."""
+    import feedparser.encodings
+
+    feedparser.encodings.lazy_chardet_encoding = None
 
 
 _DECLARED = re.compile(rb"<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([^\"']{1,40})[\"']")
