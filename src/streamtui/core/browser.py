@@ -94,8 +94,8 @@ def choose(
     browser can be found."""
     env = os.environ if environ is None else environ
     if browser:
-        argv = _fill(browser, URL_MARK, url)
-        found = _program(argv[0], env)
+        argv = fill_words(browser, URL_MARK, url)
+        found = find_program(argv[0], env)
         if found is None:
             raise BrowserError(f"{_shown(argv[0])} (browser in config.toml): no such program")
         wanted = is_terminal_program(argv[0]) if terminal is None else terminal
@@ -108,9 +108,11 @@ def choose(
             continue  # an unbalanced quote: not a command
         if not words:
             continue
-        found = _program(words[0], env)
+        found = find_program(words[0], env)
         if found is not None:
-            return Launch(url, (found, *_fill(words[1:], "%s", url)), is_terminal_program(found))
+            return Launch(
+                url, (found, *fill_words(words[1:], "%s", url)), is_terminal_program(found)
+            )
     if choices:
         named = ", ".join(_shown(choice) for choice in choices)
         raise BrowserError(f"BROWSER names no program that can be found ({named})")
@@ -127,13 +129,13 @@ def _from_webbrowser(url: str, env: Mapping[str, str]) -> Launch:
         raise BrowserError(NO_BROWSER) from error
     program = str(getattr(controller, "name", ""))
     if program and is_terminal_program(program):
-        found = _program(program, env)
+        found = find_program(program, env)
         if found is not None:
             return Launch(url, (found, url), terminal=True)
     if isinstance(controller, webbrowser.GenericBrowser):  # xdg-open and the like: run by
-        found = _program(program, env)  # us, so that their output stays off the screen
+        found = find_program(program, env)  # us, so that their output stays off the screen
         if found is not None:
-            return Launch(url, (found, *_fill(controller.args, "%s", url)))
+            return Launch(url, (found, *fill_words(controller.args, "%s", url)))
     return Launch(url)
 
 
@@ -199,14 +201,14 @@ def _ignore(number: int, frame: object) -> None:
     """Deliberately nothing: the signal was meant for the browser."""
 
 
-def _fill(words: Sequence[str], mark: str, url: str) -> tuple[str, ...]:
+def fill_words(words: Sequence[str], mark: str, url: str) -> tuple[str, ...]:
     """The words with ``mark`` replaced by ``url``; the URL appended when no word has it."""
     if any(mark in word for word in words):
         return tuple(word.replace(mark, url) for word in words)
     return (*words, url)
 
 
-def _program(program: str, env: Mapping[str, str]) -> str | None:
+def find_program(program: str, env: Mapping[str, str]) -> str | None:
     """The program's path when it exists and can run, else None."""
     if os.sep in program:
         path = Path(program).expanduser()

@@ -121,6 +121,13 @@ class LibraryBase:
         if self._given_parser is not None:
             yield self._given_parser
             return
+        with self._counted_pool() as parser:
+            yield parser
+
+    @contextmanager
+    def _counted_pool(self) -> Iterator[FeedParser]:
+        """The worker pool, counted: started when the first job using it begins, its workers
+        stopped when the last one ends (parses and extractions alike)."""
         with self._parser_lock:
             parser = self._start_parser()
             self._parser_users += 1

@@ -243,16 +243,8 @@ class ReaderPart(MaintenancePart):
         if held is not None:
             yield held
             return
-        with self._parser_lock:
-            parser = self._start_parser()
-            self._parser_users += 1
-        try:
+        with self._counted_pool() as parser:
             yield parser
-        finally:
-            with self._parser_lock:
-                self._parser_users -= 1
-                if not self._parser_users:
-                    parser.release()
 
     # -- enclosures -------------------------------------------------------------------------
 

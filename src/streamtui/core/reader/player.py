@@ -19,12 +19,11 @@ or an http(s) URL; anything else is refused with the reason, as links are.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from streamtui.core.browser import Launch
+from streamtui.core.browser import Launch, fill_words, find_program
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.text.links import refusal
 from streamtui.core.text.sanitize import sanitize
@@ -67,17 +66,17 @@ def choose_player(
     env = os.environ if environ is None else environ
     shown = _target(target)
     if player:
-        argv = _fill(player, shown)
-        found = _program(argv[0], env)
+        argv = fill_words(player, TARGET_MARK, shown)
+        found = find_program(argv[0], env)
         if found is None:
             raise PlayerError(f"{_shown(argv[0])} (player in config.toml): no such program")
         wanted = is_terminal_player(argv[0]) if terminal is None else terminal
         return Launch(shown, (found, *argv[1:]), wanted)
     for name in DEFAULT_PLAYERS:
-        found = _program(name, env)
+        found = find_program(name, env)
         if found is not None:
             return Launch(shown, (found, shown), terminal=True)
-    opener = _program("open" if sys.platform == "darwin" else "xdg-open", env)
+    opener = find_program("open" if sys.platform == "darwin" else "xdg-open", env)
     if opener is not None:
         return Launch(shown, (opener, shown), terminal=False)
     raise PlayerError(NO_PLAYER)
@@ -101,19 +100,6 @@ def _target(target: str | Path) -> str:
 def _has_scheme(text: str) -> bool:
     head, colon, _ = text.partition(":")
     return bool(colon) and head.isascii() and head.replace("+", "").replace(".", "").isalnum()
-
-
-def _fill(words: Sequence[str], target: str) -> tuple[str, ...]:
-    if any(TARGET_MARK in word for word in words):
-        return tuple(word.replace(TARGET_MARK, target) for word in words)
-    return (*words, target)
-
-
-def _program(program: str, env: Mapping[str, str]) -> str | None:
-    if os.sep in program:
-        path = Path(program).expanduser()
-        return str(path) if path.is_file() and os.access(path, os.X_OK) else None
-    return shutil.which(program, path=env.get("PATH"))
 
 
 def _shown(text: str) -> str:
