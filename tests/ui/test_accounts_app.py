@@ -13,7 +13,7 @@ import html
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from streamtui.ui.app import StreamApp
 from streamtui.ui.screens.dialogs import AddSourceScreen, ConfirmScreen
 from streamtui.ui.widgets.sidebar import SourcesSidebar
 from tests.support.accountsync import ServerThere, library_at, row
+from tests.support.pilot import until
 from tests.support.servers.feeds import FeedSite
 from tests.support.servers.fixtures import feed_site_fixture  # noqa: F401
 from tests.support.servers.greader import GReaderServer
@@ -61,13 +62,6 @@ def screen_text(app: StreamApp) -> str:
 
 def toasts(app: StreamApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
-
-
-async def until(pilot: Pilot[None], done: Callable[[], bool], seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not done():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 def account_line(app: StreamApp, key: str = ACCOUNT) -> str:

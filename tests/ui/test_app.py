@@ -17,6 +17,7 @@ from streamtui.ui.screens.help import HelpScreen
 from streamtui.ui.widgets.article import ArticleView
 from streamtui.ui.widgets.sidebar import SourcesSidebar
 from streamtui.ui.widgets.stream_list import StreamList
+from tests.support.pilot import until
 
 PAGES = {
     # name: (mtime, text); newer files list first
@@ -357,9 +358,10 @@ async def test_sync_on_start_loads_sources(data_dir: Path, pages: Path) -> None:
     library.ensure_default_source()
     app = StreamApp(library)
     async with app.run_test(size=(120, 30)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert titles(app) == ["Alpha story", "Lonely teaser", "Beta story", "Gamma story"]
+        # the refresh on start runs in a worker and the list takes in its items after it:
+        # wait for them rather than for the worker (which may not have started yet)
+        expected = ["Alpha story", "Lonely teaser", "Beta story", "Gamma story"]
+        await until(pilot, lambda: titles(app) == expected)
 
 
 async def test_layout_follows_the_terminal_width(data_dir: Path, pages: Path) -> None:

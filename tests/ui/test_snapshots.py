@@ -12,8 +12,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from streamtui.ui.app import StreamApp
+from tests.support.pilot import until
 from tests.ui.test_reading import Recorder, make_library
 
 SnapCompare = Callable[..., bool]
@@ -49,8 +51,9 @@ def test_help(snap_compare: SnapCompare, tmp_path: Path) -> None:
 
 
 def test_search(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    async def searched(pilot: object) -> None:
-        await pilot.press("slash", *"apple")  # type: ignore[attr-defined]
-        await pilot.pause(0.3)  # type: ignore[attr-defined]
+    async def searched(pilot: Pilot[None]) -> None:
+        await pilot.press("slash", *"apple")
+        main = pilot.app.main  # type: ignore[attr-defined]
+        await until(pilot, lambda: main.view.query == "apple")  # the debounced search ran
 
     assert snap_compare(app(tmp_path), run_before=searched, terminal_size=(140, 36))

@@ -4,6 +4,7 @@ the too-small notice over every screen."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -53,6 +54,9 @@ class StreamApp(App[None]):
         # config.toml's values win; else what the user last chose in the app (the palette's
         # theme, < and >), remembered in the database.
         remembered = library.remembered("theme")
+        self._key_targets: weakref.WeakKeyDictionary[events.Key, Widget] = (
+            weakref.WeakKeyDictionary()
+        )  # each key on its way: the widget it was handed to (see _typed_ahead)
         self._theme_name = config.theme or (
             remembered if remembered in self.available_themes else ""
         )
@@ -130,7 +134,31 @@ class StreamApp(App[None]):
         find none of its widgets (``q`` then ``a`` typed together ended in a traceback)."""
         if self._exit and isinstance(event, events.InputEvent):
             return
+        if isinstance(event, events.Key) and self._typed_ahead(event):
+            return
         await super().on_event(event)
+
+    def _typed_ahead(self, event: events.Key) -> bool:
+        """Give a key typed ahead of a change of focus to the new focus; True if it was.
+
+        Textual hands each key to the widget focused when the key arrives, and runs its
+        binding when it comes back up to the app. Keys typed together with one that moves the
+        focus (``/``, ``a``, ``h``, Enter) were handed to the old widget before the first
+        one's binding ran: back here, they would run the bindings of the new focus (``/ap``
+        opened the add dialog with the ``a`` meant for the search). Such a key is read again,
+        as if typed now: it goes to the widget that has the focus. A key still on its way
+        when the last screen has gone is dropped."""
+        if not self.screen_stack:
+            return True  # after the last screen: nothing to read it (Textual's would raise)
+        target = self.focused or self.screen
+        if not event.is_forwarded:
+            self._key_targets[event] = target
+            return False
+        handed = self._key_targets.pop(event, None)
+        if handed is None or handed is target:
+            return False
+        self.post_message(events.Key(event.key, event.character))
+        return True
 
     def on_unmount(self) -> None:
         self.main.refreshing.stop()  # however the app ends, a refresh does not outlive it

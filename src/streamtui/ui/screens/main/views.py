@@ -136,20 +136,23 @@ class ViewsPart(ReadingPart):
     def action_search(self) -> None:
         if self._search_return is None:
             self._search_return = self.view
-        self.search_bar.open(self.view.query)
+        self.search_bar.open(self.view.query, keep=self._keep_search, clear=self._drop_search)
 
     def on_search_bar_searched(self, message: SearchBar.Searched) -> None:
-        self._search(message.query)
+        if self.search_bar.display:  # not one posted just before Enter or Esc ended it
+            self._search(message.query)
 
-    def on_search_bar_kept(self, message: SearchBar.Kept) -> None:
-        self._search(message.query)
-        if not message.query.strip():
+    def _keep_search(self, query: str) -> None:
+        """Enter in the search bar: keep the filter, back to the list."""
+        self._focus(self.stream)
+        self._search(query)
+        if not query.strip():
             self._clear_search()
-        self._focus(self.stream)
 
-    def on_search_bar_cleared(self, _: SearchBar.Cleared) -> None:
-        self._clear_search()
+    def _drop_search(self) -> None:
+        """Esc in the search bar: the view from before the search, back to the list."""
         self._focus(self.stream)
+        self._clear_search()
 
     def _search(self, query: str) -> None:
         """Show what matches ``query`` across every source, best first (live as typed)."""
