@@ -1,6 +1,6 @@
 """Hostile terminal escapes against the real app in a pseudo-terminal, one row per field.
 
-Run: .venv/bin/python benchmarks/pty_escapes.py [--quick]
+Run: .venv/bin/python benchmarks/pty_escapes.py [--quick | --smoke]
 
 Every payload of ``tests/support/escapes.py`` (OSC 52/0/2/8/1337, APC, DCS, CSI moves, clears and
 queries, 8-bit C1, bidi, C0...) is put in a field (a page's title, body, teaser, a folder or
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from benchmarks import _reliability as reliability
 from benchmarks._reliability import Row
-from tests.support.escapes import FIELDS, Run, leaked, scenario_run
+from tests.support.escapes import FIELDS, PAYLOADS, Run, leaked, scenario_run
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -79,13 +79,19 @@ def _rows_of(
     return rows
 
 
-def rows(quick: bool) -> list[Row]:
+SMOKE_PAYLOADS = 3
+"""``--smoke``: the first payloads only, in every field (the suite's own drive of every
+payload is tests/reliability/test_terminal_safety.py; the smoke shows this script runs)."""
+
+
+def rows(quick: bool, smoke: bool = False) -> list[Row]:
     """One app run carrying every field (three runs without ``quick``), rows summed."""
     totals: dict[str, Row] = {}
+    payloads = PAYLOADS[:SMOKE_PAYLOADS] if smoke else PAYLOADS
     with tempfile.TemporaryDirectory(prefix="streamtui-escapes-") as temporary:
-        for number in range(1 if quick else 3):
+        for number in range(1 if quick or smoke else 3):
             began = time.monotonic()
-            with scenario_run(Path(temporary) / f"run-{number}") as (scenario, run):
+            with scenario_run(Path(temporary) / f"run-{number}", payloads) as (scenario, run):
                 found = _rows_of(run, scenario.tried, _attributed(run), 0.0)
             found[0].seconds = time.monotonic() - began  # one run for every row
             for row in found:
@@ -96,7 +102,7 @@ def rows(quick: bool) -> list[Row]:
                 total.escapes += row.escapes
                 total.seconds += row.seconds
                 total.note = "; ".join(filter(None, [total.note, row.note]))
-    runs = "one run" if quick else "three runs"
+    runs = "one run" if quick or smoke else "three runs"
     for row in list(totals.values())[1:]:
         row.note = "; ".join(filter(None, [f"the same {runs}", row.note]))
     return list(totals.values())
@@ -105,8 +111,11 @@ def rows(quick: bool) -> list[Row]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="one run instead of three")
+    parser.add_argument(
+        "--smoke", action="store_true", help=f"one run of the first {SMOKE_PAYLOADS} payloads"
+    )
     args = parser.parse_args()
-    return reliability.report(rows(args.quick))
+    return reliability.report(rows(args.quick, args.smoke))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ SMOKE = [
     pytest.param(["kill_trials.py", "--quick", "--trials", "1"], id="kill-trials"),
     pytest.param(["fuzz.py", "--count", "60", "--workers", "1"], id="fuzz"),
     pytest.param(["hostile_net.py", "--quick", "--repeat", "1", "--jobs", "2"], id="hostile-net"),
-    pytest.param(["pty_escapes.py", "--quick"], id="pty-escapes"),
+    pytest.param(["pty_escapes.py", "--smoke"], id="pty-escapes"),
     pytest.param(["bigfeed.py", "--smoke"], marks=TMUX, id="bigfeed"),
     pytest.param(["crash_cases.py", "--quick"], marks=TMUX, id="crash-cases"),
     pytest.param(["secrets_files.py", "--smoke"], id="secrets-files"),
