@@ -138,6 +138,35 @@ async def test_d_on_an_account_feed_unsubscribes_it_on_the_server(
         assert str(source) not in ids
 
 
+async def test_d_on_an_account_line_removes_the_account_here_only(
+    tmp_path: Path, server: GReaderServer, feed_site: FeedSite
+) -> None:
+    library, _, k = await account_library(tmp_path, server, feed_site)
+    source = row(library, f"Feed {k} item 1").source_id
+    app = StreamApp(library, sync_on_start=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await on_sidebar(app, pilot, str(source))
+        await pilot.press("l")  # the account's feed in view
+        await on_sidebar(app, pilot, ACCOUNT)
+        await pilot.press("d", "n")  # asked, and kept
+        await pilot.pause()
+        assert [a.name for a in library.accounts()] == ["work"]
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        shown = screen_text(app)
+        assert "Remove the account" in shown and "nothing changes on the server" in shown
+        await pilot.press("y")
+        await until(pilot, lambda: any("Removed account work" in t for t in toasts(app)))
+        assert library.accounts() == [] and all(s.account_id is None for s in library.sources())
+        assert app.main.view.source_id is None  # its feed was in view: back to All
+        sidebar = app.query_one(SourcesSidebar)
+        ids = [sidebar.get_option_at_index(i).id for i in range(sidebar.option_count)]
+        assert ACCOUNT not in ids and str(source) not in ids
+    assert server.store.feed_by_url(feed_site.feed_url(k)) is not None  # still there
+
+
 async def test_r_on_an_account_syncs_it_off_the_ui_thread(
     tmp_path: Path, server: GReaderServer, feed_site: FeedSite
 ) -> None:

@@ -124,6 +124,13 @@ class SourcesSidebar(OptionList):
     class RenameRequested(Chosen):
         pass
 
+    class AccountRemoveRequested(Message):
+        """``d`` on an account's own line: remove the account from this reader."""
+
+        def __init__(self, account: Account) -> None:
+            super().__init__()
+            self.account = account
+
     class GroupToggled(Message):
         """A group (an account, a category, a folder) was folded or unfolded."""
 
@@ -173,6 +180,11 @@ class SourcesSidebar(OptionList):
         source_id = self._highlighted_source()
         if source_id is not None:
             self.post_message(self.RemoveRequested(source_id))
+            return
+        option_id = self.highlighted_id() or ""
+        here = self.highlighted_account()
+        if here is not None and "/" not in option_id.removeprefix(GROUP + "account:"):
+            self.post_message(self.AccountRemoveRequested(here[0]))  # its own line
 
     def action_rename(self) -> None:
         source_id = self._highlighted_source()

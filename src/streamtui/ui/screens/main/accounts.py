@@ -1,6 +1,7 @@
 """Server accounts on the main screen (issue 14): with the sidebar's highlight on an account
 (or one of its categories or feeds), ``a`` adds a feed through the server, ``d`` on one of
-its feeds unsubscribes it there, ``r`` syncs it; ``R`` and the refreshes at start-up and on
+its feeds unsubscribes it there (on the account's own line, removes the account from this
+reader), ``r`` syncs it; ``R`` and the refreshes at start-up and on
 the timer sync every account. Marks and stars are stored at once (the reading part); every
 few seconds the screen looks whether some wait to be sent and pushes them on a worker
 thread, trying again later while the server does not answer. Each account's line in the
@@ -35,6 +36,7 @@ from streamtui.ui.refresh import FLUSH_SECONDS, RefreshFinished, RefreshProgress
 from streamtui.ui.screens.dialogs import AddSourceScreen, ConfirmScreen
 from streamtui.ui.screens.main.base import Settings
 from streamtui.ui.screens.main.sources import SourcesPart
+from streamtui.ui.widgets.sidebar import SourcesSidebar
 
 SYNCING = "syncing…"
 
@@ -140,6 +142,39 @@ class AccountsPart(SourcesPart):
                 f"{source.total} item(s) go from here too.",
             )
             self.app.push_screen(ConfirmScreen(question), answered)
+
+    def on_sources_sidebar_account_remove_requested(
+        self, message: SourcesSidebar.AccountRemoveRequested
+    ) -> None:
+        """``d`` on an account's line: after a confirmation, the account goes from this
+        reader (its feeds, items, unsent marks and kept login); the server is not told."""
+        account = message.account
+        if account.id in self.syncing:
+            self.notify(f"{account.name}: wait for its sync to end.", markup=False)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes or account.id in self.syncing:
+                return
+            with self.guard():
+                self.library.remove_account(str(account.id))
+                shown = self.sidebar.shown(self.view.source_id) if self.view.source_id else None
+                if shown is not None and shown.account_id == account.id:
+                    self.view = self.library.view(None, unread_only=self.view.unread_only)
+                self._show_sources()
+                self._reload()
+                self.notify(f"Removed account {account.name}.", markup=False, timeout=3)
+
+        unsent = (
+            f" {account.pending} change(s) not yet sent to it are lost." if account.pending else ""
+        )
+        question = Content.assemble(
+            "Remove the account ",
+            safe(account.name).stylize("bold"),
+            " from this reader? Its feeds and their items go from here; nothing changes on "
+            f"the server.{unsent}",
+        )
+        self.app.push_screen(ConfirmScreen(question), answered)
 
     @work(thread=True, group="unsubscribe")
     def _unsubscribe(self, source: Source) -> None:
