@@ -158,9 +158,17 @@ class Terminal:
     """A program in a pseudo-terminal of its own; a thread drains everything it writes."""
 
     def __init__(
-        self, argv: Sequence[str], env: dict[str, str], *, size: tuple[int, int] = (200, 50)
+        self,
+        argv: Sequence[str],
+        env: dict[str, str],
+        *,
+        size: tuple[int, int] = (200, 50),
+        replies: Sequence[tuple[bytes, bytes]] = (),
     ) -> None:
+        """``replies``: (question, answer) pairs, each answered once by the draining thread
+        as soon as the program writes the question (a terminal answering a query)."""
         columns, lines = size
+        self._replies = list(replies)
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
         self.master = master
@@ -208,8 +216,16 @@ class Terminal:
                 self._output += data
                 self._last = time.monotonic()
                 self._changed.notify_all()
+            self._answer()
         with self._changed:
             self._changed.notify_all()
+
+    def _answer(self) -> None:
+        for reply in list(self._replies):
+            question, answer = reply
+            if question in self._output:
+                self._replies.remove(reply)
+                self.send(answer)
 
     def send(self, keys: str | bytes) -> None:
         data = keys.encode() if isinstance(keys, str) else keys

@@ -57,10 +57,17 @@ class StoryPart(LinksPart):
     def on_mount(self) -> None:
         # (Textual calls each class's on_mount: MainBase's runs after this one.) Images are
         # fetched through the Library (its cache, the feed limits, the image cap) unless the
-        # config says ``images = "off"``; drawn as half blocks, which every terminal shows.
+        # config says ``images = "off"``; drawn with Kitty graphics where the terminal said
+        # it draws them and the app writes 24-bit colour (the placeholders' colour is the
+        # image's id), else as half blocks, which every terminal shows (Sixel terminals too).
         self.article.styles.border_subtitle_align = "left"  # downloads: clear of the toasts
-        if self.settings.config.images != "off":
+        if self.settings.config.images != "off" and self.settings.image_mode != "off":
             self.article.image_source = self.library.fetch_image
+            self.article.kitty = (
+                self.settings.image_mode == "kitty"
+                and self.app.console.color_system == "truecolor"
+                and not self.app.no_color
+            )
 
     # -- the full article -------------------------------------------------------------------
 
