@@ -184,13 +184,16 @@ class StoryPart(LinksPart):
         self._attachment("download", self._download)
 
     def _download(self, article: Article, number: int) -> None:
+        """Download the attachment; asked for one that is downloading, cancel it (what came
+        is kept: the next download of it asks the server for the rest)."""
         key = (article.row.id, number)
-        if key in self._downloads:
-            self.notify("Already downloading this attachment.", timeout=3)
+        name = sanitize(Path(article.enclosures[number - 1].url.split("?")[0]).name)[:60]
+        running = self._downloads.get(key)
+        if running is not None:
+            running.set()  # the download stops within a chunk or a poll of its wait
             return
         config = self.settings.config
         cancel = threading.Event()
-        name = sanitize(Path(article.enclosures[number - 1].url.split("?")[0]).name)[:60]
         last = [0.0]
 
         def progress(done: object) -> None:  # the download's thread
@@ -210,15 +213,25 @@ class StoryPart(LinksPart):
                 cancel=cancel,
             )
             self._downloads[key] = cancel
-            self.notify(f"Downloading {name}…", markup=False, timeout=3)
+            keys = self._keys_for("app.download")
+            self.notify(f"Downloading {name}… ({keys} again cancels)", markup=False, timeout=3)
             self._await_download(key, name, future)
 
     @work(group="download")
     async def _await_download(self, key: tuple[str, int], name: str, future: Future[Any]) -> None:
+        cancel = self._downloads[key]
         try:
             done = await asyncio.wrap_future(future)
         except StreamtuiError as error:
-            self.error(f"Not downloaded: {error}")
+            if cancel.is_set():
+                keys = self._keys_for("app.download")
+                self.notify(
+                    f"Download of {name} cancelled; what came is kept ({keys} resumes it).",
+                    markup=False,
+                    timeout=5,
+                )
+            else:
+                self.error(f"Not downloaded: {error}")
             return
         except Exception as error:
             self.error(f"Not downloaded: {name} ({type(error).__name__})")
