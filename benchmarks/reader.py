@@ -16,7 +16,8 @@ Run: .venv/bin/python benchmarks/reader.py [--repeat 5] [--textual-image PYTHON]
    for 120 x 24 cells of 10 x 20 pixels, its pixels compressed, base64'd and cut into the
    protocol's chunks, its placeholder cells made: the worker thread's part), then written to a
    pty whose other end a thread drains (the transmission: what the UI thread hands Textual's
-   writer, and the writer's write), median and p95 of ``--repeat`` runs (at least 20).
+   writer, and the writer's write), median and p95 of ``--repeat`` runs (at least 20); and
+   the same picture through the Sixel encoder (``ui/images/sixel.py``, not drawn yet).
 4. With ``--textual-image PYTHON`` (an interpreter whose environment has textual-image 0.12.0,
    which streamtui does not depend on): its half-cell renderable on the same images and area,
    the same way, and what importing it does on a terminal (a pty whose other end answers
@@ -249,11 +250,22 @@ def kitty_one(label: str, data: bytes, repeat: int) -> None:
         f"   {label} ({len(data) / 1024:.0f} KiB): {picture.width}x{picture.height} pixels in "
         f"{wide}x{high} cells, {sizes[0] / 1024:.0f} KiB of escapes"
     )
+    from streamtui.ui.images.sixel import encode_sixel
+
+    sixels = []
+    for _ in range(3):
+        started = time.perf_counter()
+        sixel = encode_sixel(picture)
+        sixels.append(time.perf_counter() - started)
     for part, values in (("decode+encode", encodes), ("write", writes), ("total", total)):
         print(
             f"     {part:14} median {statistics.median(values) * 1000:6.1f} ms"
             f"  p95 {pct(values, 0.95) * 1000:6.1f} ms"
         )
+    print(
+        f"     {'sixel encode':14} median {statistics.median(sixels) * 1000:6.1f} ms"
+        f" of 3 ({len(sixel) / 1024:.0f} KiB; not drawn by the app yet)"
+    )
 
 
 TEXTUAL_IMAGE_CHILD = r"""

@@ -95,3 +95,72 @@ def test_cells_come_from_the_tty_or_a_default() -> None:
         os.close(slave)
     assert cell_pixels(-1) == DEFAULT_CELL
     assert cells_for(Picture(95, 41, b""), (10, 20)) == (10, 3)
+
+
+# -- Sixel: the encoder (the app does not draw Sixel yet) -------------------------------------
+
+
+def decode_sixel(data: bytes) -> tuple[int, int, dict[int, tuple[int, int, int]], dict]:
+    """A small Sixel reader: (width, height, palette, {(x, y): palette index})."""
+    assert data.startswith(b"\x1bP") and data.endswith(b"\x1b\\")
+    introducer, body = data[2:-2].split(b"q", 1)
+    assert re.fullmatch(rb"[0-9;]*", introducer)
+    raster = re.match(rb'"(\d+);(\d+);(\d+);(\d+)', body)
+    assert raster is not None
+    width, height = int(raster.group(3)), int(raster.group(4))
+    palette: dict[int, tuple[int, int, int]] = {}
+    painted: dict[tuple[int, int], int] = {}
+    x = y = colour = 0
+    tokens = re.finditer(rb"#(\d+)(?:;2;(\d+);(\d+);(\d+))?|!(\d+)([?-~])|([?-~])|(\$)|(-)", body)
+    at = raster.end()
+    for token in tokens:
+        if token.start() < at:
+            continue
+        assert token.start() == at, body[at : at + 20]  # nothing between tokens
+        at = token.end()
+        number, red, green, blue, count, repeated, single, back, down = token.groups()
+        if number is not None:
+            colour = int(number)
+            if red is not None:
+                palette[colour] = (int(red), int(green), int(blue))
+        elif repeated is not None or single is not None:
+            char = (repeated or single)[0] - 63
+            for _ in range(int(count) if count else 1):
+                for bit in range(6):
+                    if char >> bit & 1:
+                        painted[(x, y + bit)] = colour
+                x += 1
+        elif back:
+            x = 0
+        elif down:
+            x, y = 0, y + 6
+    assert at == len(body)
+    return width, height, palette, painted
+
+
+def test_sixel_is_one_framed_sequence_that_decodes_to_the_picture() -> None:
+    from streamtui.ui.images.sixel import encode_sixel
+
+    width, height = 37, 23  # not a multiple of six rows
+    rgb = bytearray()
+    for y in range(height):
+        for x in range(width):
+            rgb += bytes((255, 0, 0) if x < 18 else (0, 0, 255) if y < 12 else (0, 200, 0))
+    data = encode_sixel(Picture(width, height, bytes(rgb)))
+    assert data.count(b"\x1b") == 2 and not re.search(rb"[\x00-\x1a\x1c-\x1f\x7f-\xff]", data)
+    decoded_width, decoded_height, palette, painted = decode_sixel(data)
+    assert (decoded_width, decoded_height) == (width, height)
+    assert 0 < len(palette) <= 256
+    assert set(painted) == {(x, y) for x in range(width) for y in range(height)}
+    assert palette[painted[(0, 0)]] == (100, 0, 0)
+    assert palette[painted[(30, 2)]] == (0, 0, 100)
+    assert palette[painted[(30, 20)]] == (0, 78, 0)
+
+
+def test_sixel_of_a_photo_keeps_to_256_colours() -> None:
+    from streamtui.ui.images.sixel import encode_sixel
+
+    rgb = os.urandom(64 * 30 * 3)
+    _, _, palette, painted = decode_sixel(encode_sixel(Picture(64, 30, rgb)))
+    assert len(palette) <= 256 and len(painted) == 64 * 30
+    assert len(decode_sixel(encode_sixel(Picture(64, 30, rgb), colours=16))[2]) <= 16
