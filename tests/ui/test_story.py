@@ -144,7 +144,11 @@ async def test_the_new_keys_are_in_the_help_and_the_palette(tmp_path: Path) -> N
     try:
         async with app.run_test(size=(120, 40)):
             labels = [command.title for command in app.screen.key_commands()]  # type: ignore[attr-defined]
-            for wanted in ("Full article", "Download attachment", "Play attachment"):
+            for wanted in (
+                "Full article",
+                "Download attachment (again: cancel)",
+                "Play attachment",
+            ):
                 assert wanted in labels
     finally:
         library.close()
