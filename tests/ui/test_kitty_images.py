@@ -45,6 +45,7 @@ def test_a_transmission_is_chunked_and_carries_its_keys_once() -> None:
     assert [keys for keys, _ in escapes[1:-1]] == ["q=2,m=1"] * (len(escapes) - 2)
     assert escapes[-1][0] == "q=2,m=0"
     assert all(0 < len(payload) <= CHUNK for _, payload in escapes)
+    assert all(len(payload) % 4 == 0 for _, payload in escapes[:-1])  # the protocol asks it
     assert zlib.decompress(base64.standard_b64decode("".join(p for _, p in escapes))) == rgb
 
 
