@@ -68,10 +68,20 @@ def environment(root: Path, images: str) -> dict[str, str]:
     return env
 
 
-@pytest.mark.parametrize("images", ["off", "auto"])
+KITTY_REPLIES = [(QUERY, b"\x1b_Gi=31;OK\x1b\\\x1b[?62;22c")]
+"""What kitty answers to the query: OK to the graphics question, then its device attributes."""
+
+
+@pytest.mark.parametrize(
+    ("images", "kitty"),
+    [("off", False), ("auto", False), ("off", True), ("blocks", True)],
+    ids=["off", "auto", "off-on-kitty", "blocks-on-kitty"],
+)
 def test_no_graphics_protocol_bytes_reach_a_terminal_without_graphics(
-    tmp_path: Path, images: str
+    tmp_path: Path, images: str, kitty: bool
 ) -> None:
+    """A terminal without graphics (a pty answers no query), and ``off`` or ``blocks`` on one
+    that would answer Kitty's question OK (then it is not even asked)."""
     with FeedServer() as server:
         server.route("/plan.png", lambda request: Reply(200, [("Content-Type", "image/png")],
                                                         picture()))  # fmt: skip
@@ -91,7 +101,10 @@ def test_no_graphics_protocol_bytes_reach_a_terminal_without_graphics(
         store.add_source("Harbour", SourceKind.FEED, server.url("/feed.xml"))
         store.close()
         terminal = Terminal(
-            [sys.executable, "-m", "streamtui"], environment(tmp_path, images), size=(120, 40)
+            [sys.executable, "-m", "streamtui"],
+            environment(tmp_path, images),
+            size=(120, 40),
+            replies=KITTY_REPLIES if kitty else (),
         )
         try:
             assert terminal.wait_for(b"Plan", timeout=60), terminal.output[-2000:]
@@ -99,7 +112,7 @@ def test_no_graphics_protocol_bytes_reach_a_terminal_without_graphics(
             mark = terminal.mark()
             terminal.send("G\r")  # the oldest item (the bundled guide's are newer)
             assert terminal.wait_for(b"quay plan", since=mark, timeout=30)
-            if images == "auto":
+            if images != "off":
                 assert terminal.wait_for(HALF, since=mark, timeout=30), "no half blocks drawn"
             else:
                 terminal.wait_quiet(1.0, timeout=10)
@@ -111,12 +124,11 @@ def test_no_graphics_protocol_bytes_reach_a_terminal_without_graphics(
             assert output.count(QUERY) == 1
             output = output.replace(QUERY, b"")
         assert not GRAPHICS.search(output), GRAPHICS.search(output)
+        assert PLACEHOLDER.encode() not in output
         if images == "off":
             assert HALF not in output and server.requests_to("/plan.png") == []
 
 
-KITTY_REPLIES = [(QUERY, b"\x1b_Gi=31;OK\x1b\\\x1b[?62;22c")]
-"""What kitty answers to the query: OK to the graphics question, then its device attributes."""
 APC = re.compile(rb"\x1b_G([^;\x1b]*)(?:;([^\x1b]*))?\x1b\\")
 
 
