@@ -12,6 +12,7 @@ import struct
 import termios
 import unicodedata
 import zlib
+from pathlib import Path
 
 from rich.cells import cell_len
 
@@ -165,3 +166,10 @@ def test_sixel_of_a_photo_keeps_to_256_colours() -> None:
     _, _, palette, painted = decode_sixel(encode_sixel(Picture(64, 30, rgb)))
     assert len(palette) <= 256 and len(painted) == 64 * 30
     assert len(decode_sixel(encode_sixel(Picture(64, 30, rgb), colours=16))[2]) <= 16
+
+
+def test_cells_from_a_stream_or_none(tmp_path: Path) -> None:
+    with open(tmp_path / "not-a-tty", "w") as stream:
+        assert cell_pixels(stream) == DEFAULT_CELL
+    assert cell_pixels(stream) == DEFAULT_CELL  # closed: fileno() raises ValueError
+    assert cell_pixels(None) == DEFAULT_CELL

@@ -27,6 +27,7 @@ import itertools
 import random
 import zlib
 from math import ceil
+from typing import IO
 
 from rich.color import Color
 from rich.segment import Segment
@@ -125,14 +126,15 @@ def placeholder_rows(image_id: int, columns: int, rows: int) -> tuple[tuple[Segm
     return tuple(lines)
 
 
-def cell_pixels(fd: int) -> tuple[int, int]:
-    """The size of a cell in pixels, from the tty on ``fd`` (``TIOCGWINSZ``), or
-    :data:`DEFAULT_CELL` when it does not say."""
+def cell_pixels(tty: int | IO[str] | None) -> tuple[int, int]:
+    """The size of a cell in pixels, from the tty (a file descriptor or a stream:
+    ``TIOCGWINSZ``), or :data:`DEFAULT_CELL` when it does not say."""
     import fcntl
     import struct
     import termios
 
     try:
+        fd = tty if isinstance(tty, int) else tty.fileno() if tty is not None else -1
         packed = fcntl.ioctl(fd, termios.TIOCGWINSZ, b"\0" * 8)
         lines, columns, width, height = struct.unpack("HHHH", packed)
     except (OSError, ValueError):

@@ -318,7 +318,7 @@ class ArticleView(ScrollView, can_focus=True):
         from streamtui.ui.images import kitty
         from streamtui.ui.images.decode import Picture, decode_image
 
-        cell = kitty.cell_pixels(sys.__stdout__.fileno() if sys.__stdout__ else -1)
+        cell = kitty.cell_pixels(sys.__stderr__)  # where Textual draws
         picture = decode_image(data, width * cell[0], IMAGE_ROWS * cell[1])
         if not isinstance(picture, Picture) or get_current_worker().is_cancelled:
             return
