@@ -39,6 +39,7 @@ from streamtui.ui.article.page import (
 )
 
 Rows = tuple[tuple[Segment, ...], ...]
+ImageSource = Callable[[str], "Future[bytes]"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +49,6 @@ class Transmit:
     image_id: int
     escapes: str
 
-
-ImageSource = Callable[[str], "Future[bytes]"]
 
 LARGE_BODY = 64 * 1024
 """Bodies larger than this (characters) are parsed and laid out off the UI thread."""
