@@ -12,6 +12,12 @@ Run: .venv/bin/python benchmarks/reader.py [--repeat 5] [--textual-image PYTHON]
 3. Images: decode (``ui/images/decode.decode_image``, Pillow) and first draw (the half-block
    lines, and those lines written by a truecolor Rich console, what the terminal receives) for
    a few sizes, into an 80 x 24 cell area (80 x 48 pixels).
+3b. Kitty graphics: one 800 x 600 PNG made ready for a Kitty terminal as the pane does it (decoded
+   for 120 x 24 cells of 10 x 20 pixels, its pixels compressed, base64'd and cut into the
+   protocol's chunks, its placeholder cells made: the worker thread's part), then written to a
+   pty whose other end a thread drains (the transmission: what the UI thread hands Textual's
+   writer, and the writer's write), median and p95 of ``--repeat`` runs (at least 20); and
+   the same picture through the Sixel encoder (``ui/images/sixel.py``, not drawn yet).
 4. With ``--textual-image PYTHON`` (an interpreter whose environment has textual-image 0.12.0,
    which streamtui does not depend on): its half-cell renderable on the same images and area,
    the same way, and what importing it does on a terminal (a pty whose other end answers
@@ -183,6 +189,83 @@ def images(repeat: int) -> dict[str, Any]:
             f"first draw {draw_s * 1000:5.2f} ms  ({len(output) / 1024:.0f} KiB written)"
         )
     return figures
+
+
+def kitty(repeat: int) -> None:
+    import random
+
+    from PIL import Image
+
+    noise = io.BytesIO()
+    pixels = random.Random(3).randbytes(800 * 600 * 3)
+    Image.frombytes("RGB", (800, 600), pixels).save(noise, "PNG")
+    print("3b. kitty: an 800x600 PNG for 120 x 24 cells of 10 x 20 pixels")
+    for label, data in (("stripes", images_of("PNG", 800, 600)), ("noise", noise.getvalue())):
+        kitty_one(label, data, repeat)
+
+
+def kitty_one(label: str, data: bytes, repeat: int) -> None:
+    import threading
+
+    from streamtui.ui.images import kitty as protocol
+    from streamtui.ui.images.decode import Picture, decode_image
+
+    cell, columns, rows = (10, 20), 120, 24
+    encodes, writes, sizes = [], [], []
+    master, slave = pty.openpty()
+    stop = threading.Event()
+
+    def drain() -> None:
+        while not stop.is_set():
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                os.read(master, 1 << 20)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        for _ in range(max(repeat, 20)):
+            started = time.perf_counter()
+            picture = decode_image(data, columns * cell[0], rows * cell[1])
+            assert isinstance(picture, Picture)
+            wide, high = protocol.cells_for(picture, cell)
+            image_id = protocol.new_id()
+            escapes = protocol.transmit(image_id, picture, wide, high)
+            protocol.placeholder_rows(image_id, wide, high)
+            encodes.append(time.perf_counter() - started)
+            payload = (escapes + protocol.delete(image_id)).encode()
+            started = time.perf_counter()
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(slave, view) :]
+            writes.append(time.perf_counter() - started)
+            sizes.append(len(payload))
+    finally:
+        stop.set()
+        reader.join(2)
+        os.close(master)
+        os.close(slave)
+    total = [e + w for e, w in zip(encodes, writes, strict=True)]
+    print(
+        f"   {label} ({len(data) / 1024:.0f} KiB): {picture.width}x{picture.height} pixels in "
+        f"{wide}x{high} cells, {sizes[0] / 1024:.0f} KiB of escapes"
+    )
+    from streamtui.ui.images.sixel import encode_sixel
+
+    sixels = []
+    for _ in range(3):
+        started = time.perf_counter()
+        sixel = encode_sixel(picture)
+        sixels.append(time.perf_counter() - started)
+    for part, values in (("decode+encode", encodes), ("write", writes), ("total", total)):
+        print(
+            f"     {part:14} median {statistics.median(values) * 1000:6.1f} ms"
+            f"  p95 {pct(values, 0.95) * 1000:6.1f} ms"
+        )
+    print(
+        f"     {'sixel encode':14} median {statistics.median(sixels) * 1000:6.1f} ms"
+        f" of 3 ({len(sixel) / 1024:.0f} KiB; not drawn by the app yet)"
+    )
 
 
 TEXTUAL_IMAGE_CHILD = r"""
@@ -408,13 +491,18 @@ def main() -> int:
     parser.add_argument("--images", type=int, default=12, help="section 6: images in the article")
     parser.add_argument("--presses", type=int, default=120, help="section 6: key presses")
     parser.add_argument("--only-keys", action="store_true", help="section 6 alone")
+    parser.add_argument("--only-kitty", action="store_true", help="section 3b alone")
     args = parser.parse_args()
     if args.only_keys:
         key_repaint(args.images, args.presses)
         return 0
+    if args.only_kitty:
+        kitty(args.repeat)
+        return 0
     extraction(args.repeat)
     worker_memory()
     figures = images(args.repeat)
+    kitty(args.repeat)
     full_articles(23)
     key_repaint(args.images, args.presses)
     if args.textual_image:

@@ -1,15 +1,21 @@
 """Images and the terminal (issue 16): the real app in a pseudo-terminal writes no graphics
 protocol bytes (Kitty's ``ESC _G``, Sixel's ``ESC P ... q``) with ``images = "off"``, nor on a
-terminal without graphics support, where it draws the image in half blocks; and the escape
-corpus in an image's alt text, title and URL reaches no line the article pane draws."""
+terminal without graphics support, where it draws the image in half blocks (the one Kitty
+escape it writes there is the question whether the terminal draws them, which stores and shows
+nothing); on a terminal that answers the question with OK, the image is sent once in Kitty's
+chunks and drawn as placeholder cells, and deleted when the reader leaves the article; and the
+escape corpus in an image's alt text, title and URL reaches no line the article pane draws."""
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import os
+import random
 import re
 import sys
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +26,8 @@ from streamtui.core.models import Article, Row, SourceKind
 from streamtui.core.store import Store
 from streamtui.ui.article.layout import layout, piece_lines
 from streamtui.ui.article.page import article_page
+from streamtui.ui.images.kitty import DIACRITICS, PLACEHOLDER
+from streamtui.ui.images.terminal import QUERY
 from tests.support.escapes import PAYLOADS, Payload, Terminal
 from tests.support.feedserver import FeedServer, Reply, feed
 from tests.support.paths import REPO_ROOT
@@ -60,10 +68,20 @@ def environment(root: Path, images: str) -> dict[str, str]:
     return env
 
 
-@pytest.mark.parametrize("images", ["off", "auto"])
+KITTY_REPLIES = [(QUERY, b"\x1b_Gi=31;OK\x1b\\\x1b[?62;22c")]
+"""What kitty answers to the query: OK to the graphics question, then its device attributes."""
+
+
+@pytest.mark.parametrize(
+    ("images", "kitty"),
+    [("off", False), ("auto", False), ("off", True), ("blocks", True)],
+    ids=["off", "auto", "off-on-kitty", "blocks-on-kitty"],
+)
 def test_no_graphics_protocol_bytes_reach_a_terminal_without_graphics(
-    tmp_path: Path, images: str
+    tmp_path: Path, images: str, kitty: bool
 ) -> None:
+    """A terminal without graphics (a pty answers no query), and ``off`` or ``blocks`` on one
+    that would answer Kitty's question OK (then it is not even asked)."""
     with FeedServer() as server:
         server.route("/plan.png", lambda request: Reply(200, [("Content-Type", "image/png")],
                                                         picture()))  # fmt: skip
@@ -83,7 +101,10 @@ def test_no_graphics_protocol_bytes_reach_a_terminal_without_graphics(
         store.add_source("Harbour", SourceKind.FEED, server.url("/feed.xml"))
         store.close()
         terminal = Terminal(
-            [sys.executable, "-m", "streamtui"], environment(tmp_path, images), size=(120, 40)
+            [sys.executable, "-m", "streamtui"],
+            environment(tmp_path, images),
+            size=(120, 40),
+            replies=KITTY_REPLIES if kitty else (),
         )
         try:
             assert terminal.wait_for(b"Plan", timeout=60), terminal.output[-2000:]
@@ -91,7 +112,7 @@ def test_no_graphics_protocol_bytes_reach_a_terminal_without_graphics(
             mark = terminal.mark()
             terminal.send("G\r")  # the oldest item (the bundled guide's are newer)
             assert terminal.wait_for(b"quay plan", since=mark, timeout=30)
-            if images == "auto":
+            if images != "off":
                 assert terminal.wait_for(HALF, since=mark, timeout=30), "no half blocks drawn"
             else:
                 terminal.wait_quiet(1.0, timeout=10)
@@ -99,9 +120,109 @@ def test_no_graphics_protocol_bytes_reach_a_terminal_without_graphics(
         finally:
             terminal.close(20)
         output = terminal.output
+        if images == "auto":  # asked, unanswered: the question is the one escape written
+            assert output.count(QUERY) == 1
+            output = output.replace(QUERY, b"")
         assert not GRAPHICS.search(output), GRAPHICS.search(output)
+        assert PLACEHOLDER.encode() not in output
         if images == "off":
             assert HALF not in output and server.requests_to("/plan.png") == []
+
+
+APC = re.compile(rb"\x1b_G([^;\x1b]*)(?:;([^\x1b]*))?\x1b\\")
+
+
+def noise(width: int, height: int) -> bytes:
+    """A PNG of random pixels: its pixels compress badly, so it takes many chunks."""
+    out = io.BytesIO()
+    pixels = random.Random(16).randbytes(width * height * 3)
+    Image.frombytes("RGB", (width, height), pixels).save(out, "PNG")
+    return out.getvalue()
+
+
+def keys_of(text: bytes) -> dict[str, str]:
+    return dict(pair.split("=", 1) for pair in text.decode("ascii").split(","))
+
+
+def two_items(server: FeedServer) -> str:
+    description = html.escape(f'<p>Plan: <img src="{server.url("/plan.png")}" alt="quay plan"></p>')
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour</title>'
+        "<item><title>Tides</title><guid>p2</guid><pubDate>Sat, 01 Nov 2025 11:00:00 GMT"
+        "</pubDate><description>High water at noon.</description></item>"
+        "<item><title>Plan</title><guid>p1</guid><pubDate>Sat, 01 Nov 2025 10:00:00 GMT"
+        f"</pubDate><description>{description}</description></item></channel></rss>"
+    )
+
+
+def test_a_kitty_terminal_gets_the_image_once_its_placeholders_and_its_deletion(
+    tmp_path: Path,
+) -> None:
+    image = noise(160, 90)
+    with FeedServer() as server:
+        server.route("/plan.png", lambda request: Reply(200, [("Content-Type", "image/png")],
+                                                        image))  # fmt: skip
+        server.route("/feed.xml", feed(two_items(server)))
+        data = tmp_path / "data"
+        data.mkdir()
+        store = Store.open(data / "streamtui.db")
+        store.add_source("Harbour", SourceKind.FEED, server.url("/feed.xml"))
+        store.close()
+        terminal = Terminal(
+            [sys.executable, "-m", "streamtui"],
+            environment(tmp_path, "auto"),
+            size=(120, 40),
+            replies=KITTY_REPLIES,
+        )
+        try:
+            assert terminal.wait_for(b"Tides", timeout=60), terminal.output[-2000:]
+            terminal.wait_quiet(1.0, timeout=10)
+            mark = terminal.mark()
+            terminal.send("G\r")  # the oldest item: Plan
+            assert terminal.wait_for(b"quay plan", since=mark, timeout=30)
+            assert terminal.wait_for(PLACEHOLDER.encode(), since=mark, timeout=30)
+            terminal.wait_quiet(1.0, timeout=10)
+            shown = terminal.mark()
+            terminal.send("\x1b")  # back to the list
+            terminal.wait_quiet(0.5, timeout=10)
+            terminal.send("k\r")  # and open Tides
+            assert terminal.wait_for(b"High water", since=shown, timeout=30)
+            assert terminal.wait_for(b"a=d,d=I", since=shown, timeout=30)
+            terminal.wait_quiet(0.5, timeout=10)
+            terminal.send("q")
+        finally:
+            terminal.close(20)
+    output = terminal.output
+    assert output.count(QUERY) == 1
+    output = output.replace(QUERY, b"")
+    assert not re.search(rb"\x1bP[0-9;]*q", output), "no Sixel"
+    escapes = [(keys_of(keys), payload) for keys, payload in APC.findall(output)]
+    first = [index for index, (keys, _) in enumerate(escapes) if keys.get("a") == "T"]
+    assert len(first) == 1, "the image is sent once"
+    keys = escapes[first[0]][0]
+    assert (keys["U"], keys["q"], keys["f"], keys["o"]) == ("1", "2", "24", "z")
+    image_id, width, height = int(keys["i"]), int(keys["s"]), int(keys["v"])
+    assert 0 < image_id < 1 << 24 and (width, height) == (160, 90)
+    chunks = []
+    for keys, payload in escapes[first[0] :]:
+        assert len(payload) <= 4096
+        chunks.append(payload)
+        if keys["m"] == "0":
+            break
+        assert keys["m"] == "1"
+    followers = escapes[first[0] + 1 : first[0] + len(chunks)]
+    assert len(chunks) > 2 and all(set(keys) == {"q", "m"} for keys, _ in followers)
+    pixels = zlib.decompress(base64.standard_b64decode(b"".join(chunks)))
+    assert pixels == Image.open(io.BytesIO(image)).convert("RGB").tobytes()
+    columns, rows = int(escapes[first[0]][0]["c"]), int(escapes[first[0]][0]["r"])
+    assert (columns, rows) == (16, 5)  # 160 x 90 pixels in cells of 10 x 20 (the pty's default)
+    colour = f"38;2;{image_id >> 16};{image_id >> 8 & 255};{image_id & 255}".encode()
+    assert colour in output, "the placeholders' colour is the image's id"
+    for row in range(rows):
+        cells = "".join(PLACEHOLDER + DIACRITICS[row] + DIACRITICS[c] for c in range(columns))
+        assert cells.encode() in output, f"row {row} of the placeholders"
+    assert f"\x1b_Ga=d,d=I,i={image_id},q=2\x1b\\".encode() in output, "deleted on leaving"
+    assert b"\xe2\x96\x80" not in output, "no half blocks"
 
 
 def image_article(text: str) -> Article:

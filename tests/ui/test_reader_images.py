@@ -269,6 +269,11 @@ def test_resolve_the_setting() -> None:
     assert resolve("auto", xterm) == "blocks"
     assert resolve("auto", xterm, Answer(True, False, True)) == "sixel"
     assert resolve("auto", xterm, Answer(True, True, True)) == "kitty"
+    # OK to the query, but no Unicode placeholders: what else it said
+    wezterm = {"TERM": "xterm-256color", "TERM_PROGRAM": "WezTerm"}
+    assert resolve("auto", wezterm, Answer(True, True, True)) == "sixel"
+    konsole = {"TERM": "xterm-256color", "KONSOLE_VERSION": "240802"}
+    assert resolve("auto", konsole, Answer(True, True, False)) == "blocks"
     # the answer wins over a TERM carried into another terminal by ssh
     assert resolve("auto", {"TERM": "xterm-kitty"}, Answer(True, False, False)) == "blocks"
     # an unanswered query leaves the environment's word

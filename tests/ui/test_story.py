@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -22,7 +23,7 @@ from streamtui.ui.app import StreamApp
 from streamtui.ui.images.blocks import UPPER_HALF
 from streamtui.ui.widgets.article import ArticleView
 from tests.support.article_pages import simple_page
-from tests.support.feedserver import FeedServer, Reply
+from tests.support.feedserver import FeedServer, Reply, Request
 from tests.support.feedserver import (
     feed_server_fixture as feed_server_fixture,  # the feed_server fixture
 )
@@ -143,7 +144,11 @@ async def test_the_new_keys_are_in_the_help_and_the_palette(tmp_path: Path) -> N
     try:
         async with app.run_test(size=(120, 40)):
             labels = [command.title for command in app.screen.key_commands()]  # type: ignore[attr-defined]
-            for wanted in ("Full article", "Download attachment", "Play attachment"):
+            for wanted in (
+                "Full article",
+                "Download attachment (again: cancel)",
+                "Play attachment",
+            ):
                 assert wanted in labels
     finally:
         library.close()
@@ -348,6 +353,66 @@ async def test_download_shows_progress_then_plays_the_file(
             await pilot.press("P")  # downloaded: the player gets the file
             await settle(app, pilot)
             assert logged(log, 2)[1] == [str(folder / "ep.mp3")]
+    finally:
+        library.close()
+
+
+def slow_ranged(body: bytes, pause: float) -> object:
+    """``body`` in 64 KiB chunks ``pause`` seconds apart, with an ETag; ``Range: bytes=N-``
+    answered 206 from N (a server an episode can be resumed from)."""
+
+    def handler(request: Request) -> Reply:
+        wanted = re.fullmatch(r"bytes=(\d+)-", request.header("range"))
+        start = int(wanted.group(1)) if wanted else 0
+        part = body[start:]
+        headers = [("Content-Type", "audio/mpeg"), ("ETag", '"v1"'),
+                   ("Content-Length", str(len(part)))]  # fmt: skip
+        if start:
+            headers.append(("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}"))
+        chunks: list[bytes | float] = []
+        for at in range(0, len(part), 65_536):
+            chunks += [part[at : at + 65_536], pause]
+        return Reply(206 if start else 200, headers, chunks)
+
+    return handler
+
+
+async def test_download_again_cancels_and_keeps_the_part_to_resume(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    long = AUDIO * 8  # 2 MiB: 32 chunks, 0.3 s apart
+    feed_server.route("/ep.mp3", slow_ranged(long, 0.3))
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    episode = Enclosure(feed_server.url("/ep.mp3"), "audio/mpeg", len(long), 60)
+    app, library = make_app(
+        tmp_path, [{"title": "Episode", "enclosures": (episode,)}], download_dir=str(folder)
+    )
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("enter", "D")
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and "%" not in str(pane(app).border_subtitle):
+                await pilot.pause(0.1)
+            assert "ep.mp3" in str(pane(app).border_subtitle)
+            await pilot.press("D")  # again, while it downloads: cancel
+            await settle(app, pilot)
+            cancelled = [m for m in said(app) if "cancelled" in m]
+            assert cancelled == ["Download of ep.mp3 cancelled; what came is kept (D resumes it)."]
+            assert not any(m.startswith("Not downloaded") for m in said(app)), said(app)
+            assert not (folder / "ep.mp3").exists()
+            (part,) = folder.glob("ep.mp3.*.part")
+            kept = part.stat().st_size
+            assert 0 < kept < len(long)
+            assert str(pane(app).border_subtitle) == ""
+            await pilot.press("D")  # and again: resumed from what was kept
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not (folder / "ep.mp3").exists():
+                await pilot.pause(0.1)
+            await settle(app, pilot)
+            assert (folder / "ep.mp3").read_bytes() == long
+        ranges = [request.header("range") for request in feed_server.requests_to("/ep.mp3")]
+        assert ranges[0] == "" and ranges[1] == f"bytes={kept}-", ranges
     finally:
         library.close()
 

@@ -15,6 +15,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from streamtui import stdio
 from streamtui.cli import accounts, article, marks, reader, reading, sources
@@ -24,6 +25,9 @@ from streamtui.core import paths
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.library import Library, open_library
 from streamtui.core.store import Store, make_private
+
+if TYPE_CHECKING:
+    from streamtui.core.config import Config
 
 Verb = Callable[[Library, argparse.Namespace], int]
 VERBS: dict[str, Verb] = {
@@ -128,6 +132,24 @@ def _run(args: argparse.Namespace) -> int:
         library.close()
 
 
+def _image_mode(config: Config) -> str:
+    """How this terminal draws images, asked before the app takes it (Kitty graphics, Sixel
+    or neither: ``ui/images/terminal.py``); none asked under tmux or with images off."""
+    from streamtui.ui.images.terminal import needs_query, query_terminal, resolve
+
+    answer = None
+    if needs_query(config.images, os.environ) and _terminal(sys.stdin) and _terminal(sys.stdout):
+        answer = query_terminal(sys.stdin.fileno(), sys.stdout.fileno())
+    return resolve(config.images, os.environ, answer)
+
+
+def _terminal(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 def _launch(library: Library, args: argparse.Namespace, message: str) -> int:
     from streamtui.core.config import load_config
     from streamtui.ui.app import StreamApp
@@ -137,7 +159,9 @@ def _launch(library: Library, args: argparse.Namespace, message: str) -> int:
     for name in ("COLUMNS", "LINES"):  # an exported size would pin the app to it, deaf to
         os.environ.pop(name, None)  # the terminal's own size and every resize
     try:
-        app = StreamApp(library, startup_message=message, config=config)
+        app = StreamApp(
+            library, startup_message=message, config=config, image_mode=_image_mode(config)
+        )
         app.run()
     finally:
         library.close()

@@ -39,8 +39,11 @@ class StreamApp(App[None]):
         refresh_minutes: int | None = None,
         config: Config | None = None,
         opener: Opener | None = None,
+        image_mode: str = "blocks",
     ) -> None:
-        """Raises ConfigError (naming the line) for a keymap or theme this app cannot use."""
+        """``image_mode``: how the terminal draws images (``ui/images/terminal.py``; the
+        command line asks it before the app starts). Raises ConfigError (naming the line)
+        for a keymap or theme this app cannot use."""
         super().__init__()
         config = config or Config()
         self.library = library
@@ -67,6 +70,7 @@ class StreamApp(App[None]):
             sync_on_start=sync_on_start,
             refresh_minutes=config.refresh_interval if refresh_minutes is None else refresh_minutes,
             opener=opener,
+            image_mode=image_mode,
         )
         self._main = MainScreen(library, settings)
         self._focus_before: list[tuple[Screen[object], Widget | None]] = []

@@ -53,7 +53,7 @@ EVERYWHERE: list[BindingType] = [
     Binding("y", "copy_link", "Copy URL", show=False, id="app.copy_link"),
     Binding("F", "full_article", "Full article", show=False, id="app.full_article"),
     Binding("T", "toggle_full_text", "Full text for the feed", show=False, id="app.full_text"),
-    Binding("D", "download", "Download attachment", show=False, id="app.download"),
+    Binding("D", "download", "Download attachment (again: cancel)", show=False, id="app.download"),
     Binding("P", "play", "Play attachment", show=False, id="app.play"),
     Binding("A", "mark_view_read", "Mark all read", id="app.mark_all_read"),
     Binding(

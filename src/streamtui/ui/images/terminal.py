@@ -12,7 +12,9 @@ The ``images`` setting is ``"auto"`` (the default), ``"off"`` (``[image: alt]`` 
    terminals that implement the protocol) followed by Primary Device Attributes (``CSI c``),
    which every terminal answers: its parameter 4 means Sixel. DA1 comes second, so its answer
    ends the wait on every terminal; the timeout is only for one that answers nothing. The
-   answer wins over the environment (``TERM=xterm-kitty`` carried by ssh into another terminal).
+   answer wins over the environment (``TERM=xterm-kitty`` carried by ssh into another terminal),
+   except that WezTerm and Konsole, which answer OK but draw no Unicode placeholders (the way
+   the app places Kitty images), are not taken for Kitty (:func:`lacks_placeholders`).
 3. Else the environment: ``TERM`` and ``TERM_PROGRAM`` of terminals known to draw Kitty
    graphics (kitty, ghostty) or Sixel (foot, mlterm, WezTerm, iTerm2 3.5 and later,
    contour); anything unknown gets half blocks.
@@ -59,6 +61,7 @@ _KITTY_PROGRAMS = frozenset({"ghostty"})
 _SIXEL_TERMS = ("foot", "mlterm", "yaft", "contour")
 _SIXEL_PROGRAMS = frozenset({"wezterm", "mlterm", "contour"})
 _NO_GRAPHICS_TERMS = ("tmux", "screen", "dumb", "linux")
+_NO_PLACEHOLDER_PROGRAMS = frozenset({"wezterm"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +114,18 @@ def resolve(setting: str, environ: Mapping[str, str], answer: Answer | None = No
     if told == "blocks":
         return "blocks"
     if answer is not None and answer.answered:
-        if answer.kitty:
+        if answer.kitty and not lacks_placeholders(environ):
             return "kitty"
         return "sixel" if answer.sixel else "blocks"
     return told or "blocks"
+
+
+def lacks_placeholders(environ: Mapping[str, str]) -> bool:
+    """Terminals that answer Kitty's graphics query but do not draw its Unicode placeholders
+    (how the app places Kitty images): WezTerm and Konsole; they would show the
+    placeholders' cells as unknown characters."""
+    program = environ.get("TERM_PROGRAM", "").lower()
+    return program in _NO_PLACEHOLDER_PROGRAMS or bool(environ.get("KONSOLE_VERSION"))
 
 
 def needs_query(setting: str, environ: Mapping[str, str]) -> bool:

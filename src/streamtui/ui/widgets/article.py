@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -39,6 +40,15 @@ from streamtui.ui.article.page import (
 
 Rows = tuple[tuple[Segment, ...], ...]
 ImageSource = Callable[[str], "Future[bytes]"]
+
+
+@dataclass(frozen=True, slots=True)
+class Transmit:
+    """A Kitty image ready to send: its id and the escapes that send and place it."""
+
+    image_id: int
+    escapes: str
+
 
 LARGE_BODY = 64 * 1024
 """Bodies larger than this (characters) are parsed and laid out off the UI thread."""
@@ -102,6 +112,11 @@ class ArticleView(ScrollView, can_focus=True):
         """The open page's images drawn so far, by link number (empty rows: failed)."""
         self._generation = 0
         """Counts pages and widths: a picture decoded for an older one is dropped."""
+        self.kitty = False
+        """Images drawn with Kitty graphics (Unicode placeholders) instead of half blocks:
+        set by the screen when the terminal said it draws them."""
+        self._sent: list[int] = []
+        """Kitty images transmitted for the pictures shown (deleted when they are dropped)."""
 
     # -- what the app calls -----------------------------------------------------------------
 
@@ -187,6 +202,7 @@ class ArticleView(ScrollView, can_focus=True):
         if page is not self._base:  # a new page: its images are still to load
             self._base, self._pictures = page, {}
             self._generation += 1
+            self._delete_sent()
         page = with_pictures(page, self._pictures)
         self._page = page
         width = self._width()
@@ -222,6 +238,7 @@ class ArticleView(ScrollView, can_focus=True):
             return
         self._base, self._page, self._preparing = page, page, False
         self._pictures, self._generation = {}, self._generation + 1
+        self._delete_sent()
         if new is not None and new.width == self._width():
             self._apply(new, self._restore)
         else:
@@ -239,6 +256,7 @@ class ArticleView(ScrollView, can_focus=True):
             if self._pictures:  # drawn for the old width: drawn again when near
                 self._pictures, self._generation = {}, self._generation + 1
                 self._page = self._base
+                self._delete_sent()
             self._apply(layout(self._page, width), None)
 
     # -- images -----------------------------------------------------------------------------
@@ -273,22 +291,51 @@ class ArticleView(ScrollView, can_focus=True):
     ) -> None:
         """Fetch (or read from the cache), decode and draw an image, off the UI thread;
         Pillow is imported here, on the first image, never at start."""
-        from streamtui.ui.images.blocks import half_block_lines
         from streamtui.ui.images.decode import Picture, decode_image
 
         try:
             data = source(url).result(IMAGE_SECONDS)
         except Exception:  # refused, too large, not an image, gone: the alt text stays
             return
+        if self.kitty:
+            self._load_kitty(data, generation, number, width)
+            return
+        from streamtui.ui.images.blocks import half_block_lines
+
         picture = decode_image(data, width, IMAGE_ROWS * 2)
         if not isinstance(picture, Picture) or get_current_worker().is_cancelled:
             return
         rows = tuple(tuple(line) for line in half_block_lines(picture))
         self.app.call_from_thread(self._picture_ready, generation, number, rows)
 
-    def _picture_ready(self, generation: int, number: int, rows: Rows) -> None:
+    def _load_kitty(self, data: bytes, generation: int, number: int, width: int) -> None:
+        """The image at the terminal's own resolution (up to the cells half blocks would
+        take), encoded for the terminal here; transmitted by the UI thread (in order with
+        the frames Textual writes) only if the page is still the same."""
+        import sys
+
+        from streamtui.ui.images import kitty
+        from streamtui.ui.images.decode import Picture, decode_image
+
+        cell = kitty.cell_pixels(sys.__stderr__)  # where Textual draws
+        picture = decode_image(data, width * cell[0], IMAGE_ROWS * cell[1])
+        if not isinstance(picture, Picture) or get_current_worker().is_cancelled:
+            return
+        columns, rows = kitty.cells_for(picture, cell)
+        image_id = kitty.new_id()
+        sent = Transmit(image_id, kitty.transmit(image_id, picture, columns, rows))
+        cells = kitty.placeholder_rows(image_id, columns, rows)
+        self.app.call_from_thread(self._picture_ready, generation, number, cells, sent)
+
+    def _picture_ready(
+        self, generation: int, number: int, rows: Rows, sent: Transmit | None = None
+    ) -> None:
         if generation != self._generation or self._pictures.get(number):
             return  # another page, or another width, since
+        if sent is not None:
+            if not self._write_terminal(sent.escapes):
+                return  # no terminal to send it to: the alt text stays
+            self._sent.append(sent.image_id)
         before = self._layout
         top = round(self.scroll_y)
         self._pictures[number] = rows
@@ -300,6 +347,30 @@ class ArticleView(ScrollView, can_focus=True):
             if piece.picture is rows and new.firsts[index] - piece.gap <= top:
                 shift = new.count - before.count
         self._apply(new, top + shift)
+
+    def _write_terminal(self, escapes: str) -> bool:
+        """Write graphics escapes to the terminal, between the frames Textual writes (its
+        driver's writer thread keeps the order); False when there is no terminal."""
+        driver = getattr(self.app, "_driver", None)
+        if driver is None or self.app.is_headless:
+            return False
+        try:
+            driver.write(escapes)
+        except Exception:  # the app is ending: the terminal is being given back
+            return False
+        return True
+
+    def _delete_sent(self) -> None:
+        """Delete the Kitty images of the pictures just dropped (the terminal keeps an image
+        until told: an evening's reading would pile them up)."""
+        if self._sent:
+            from streamtui.ui.images.kitty import delete
+
+            self._write_terminal("".join(delete(image_id) for image_id in self._sent))
+            self._sent = []
+
+    def on_unmount(self) -> None:
+        self._delete_sent()
 
     def _remember(self) -> None:
         if self.article is None or self._preparing:  # not drawn yet: keep what was kept
@@ -321,7 +392,10 @@ class ArticleView(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         line = self._line(index)
         if line.cells is not None:  # a row of an image
-            return Strip(line.cells).crop(0, width).adjust_cell_length(width, base)
+            strip = Strip(line.cells)
+            if self.kitty:  # placeholders: the pane's background under a transparent image
+                strip = strip.apply_style(base)
+            return strip.crop(0, width).adjust_cell_length(width, base)
         prefix = Strip(line.prefix.render_segments(style))
         body = Strip(line.body.render_segments(style))
         if line.scrolls:

@@ -51,6 +51,9 @@ class Settings:
     sync_on_start: bool = True
     refresh_minutes: int = 0
     opener: Opener | None = None
+    image_mode: str = "blocks"
+    """How images are drawn (``terminal.Mode``: "off", "blocks", "kitty", "sixel"), as the
+    command line found the terminal before the app took it."""
 
 
 def _share(text: str) -> int:

@@ -57,10 +57,17 @@ class StoryPart(LinksPart):
     def on_mount(self) -> None:
         # (Textual calls each class's on_mount: MainBase's runs after this one.) Images are
         # fetched through the Library (its cache, the feed limits, the image cap) unless the
-        # config says ``images = "off"``; drawn as half blocks, which every terminal shows.
+        # config says ``images = "off"``; drawn with Kitty graphics where the terminal said
+        # it draws them and the app writes 24-bit colour (the placeholders' colour is the
+        # image's id), else as half blocks, which every terminal shows (Sixel terminals too).
         self.article.styles.border_subtitle_align = "left"  # downloads: clear of the toasts
-        if self.settings.config.images != "off":
+        if self.settings.config.images != "off" and self.settings.image_mode != "off":
             self.article.image_source = self.library.fetch_image
+            self.article.kitty = (
+                self.settings.image_mode == "kitty"
+                and self.app.console.color_system == "truecolor"
+                and not self.app.no_color
+            )
 
     # -- the full article -------------------------------------------------------------------
 
@@ -177,13 +184,16 @@ class StoryPart(LinksPart):
         self._attachment("download", self._download)
 
     def _download(self, article: Article, number: int) -> None:
+        """Download the attachment; asked for one that is downloading, cancel it (what came
+        is kept: the next download of it asks the server for the rest)."""
         key = (article.row.id, number)
-        if key in self._downloads:
-            self.notify("Already downloading this attachment.", timeout=3)
+        name = sanitize(Path(article.enclosures[number - 1].url.split("?")[0]).name)[:60]
+        running = self._downloads.get(key)
+        if running is not None:
+            running.set()  # the download stops within a chunk or a poll of its wait
             return
         config = self.settings.config
         cancel = threading.Event()
-        name = sanitize(Path(article.enclosures[number - 1].url.split("?")[0]).name)[:60]
         last = [0.0]
 
         def progress(done: object) -> None:  # the download's thread
@@ -203,15 +213,25 @@ class StoryPart(LinksPart):
                 cancel=cancel,
             )
             self._downloads[key] = cancel
-            self.notify(f"Downloading {name}…", markup=False, timeout=3)
+            keys = self._keys_for("app.download")
+            self.notify(f"Downloading {name}… ({keys} again cancels)", markup=False, timeout=3)
             self._await_download(key, name, future)
 
     @work(group="download")
     async def _await_download(self, key: tuple[str, int], name: str, future: Future[Any]) -> None:
+        cancel = self._downloads[key]
         try:
             done = await asyncio.wrap_future(future)
         except StreamtuiError as error:
-            self.error(f"Not downloaded: {error}")
+            if cancel.is_set():
+                keys = self._keys_for("app.download")
+                self.notify(
+                    f"Download of {name} cancelled; what came is kept ({keys} resumes it).",
+                    markup=False,
+                    timeout=5,
+                )
+            else:
+                self.error(f"Not downloaded: {error}")
             return
         except Exception as error:
             self.error(f"Not downloaded: {name} ({type(error).__name__})")
