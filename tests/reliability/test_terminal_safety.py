@@ -129,7 +129,8 @@ def test_every_field_was_drawn(hostile_run: tuple[Scenario, Run]) -> None:
     every screen the drive opened showed."""
     scenario, run = hostile_run
     assert len(scenario.expected) > 10 * len(PAYLOADS)
-    assert run.missing == []
+    # on a failure, what the drive saw: its steps and the last of the output
+    assert run.missing == [], (run.steps, run.status, run.output[-1500:])
     assert [s for s in run.steps if "timing" not in s] == []
     for screen in (b"Open link", b"streamtui keys", b"Source:", b"Search", b"Removed"):
         assert screen in run.output, screen

@@ -654,7 +654,11 @@ def _show(terminal: Terminal, notes: list[str], keys: str, shows: bytes, step: f
         # sent before the app has read the Esc arrives with it, and Textual reads the two
         # as one Alt key (on a busy machine every later item then waited its timeout).
         terminal.wait_output(since, timeout=step)
-    terminal.wait_quiet(0.3 if keys == ESC else 0.15, timeout=step)
+    # A full second of quiet after Esc: the driver holds a lone Esc back a moment to tell it
+    # from the start of a sequence, and on a loaded machine that moment stretches; a key
+    # sent inside it is read with the Esc as one Alt key (the likely reason why, once in four
+    # drives at load 5, the "/" after the palette's Esc opened no search).
+    terminal.wait_quiet(1.0 if keys == ESC else 0.15, timeout=step)
 
 
 def _first_word(text: str) -> bytes | None:
