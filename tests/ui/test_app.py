@@ -17,6 +17,7 @@ from streamtui.ui.screens.help import HelpScreen
 from streamtui.ui.widgets.article import ArticleView
 from streamtui.ui.widgets.sidebar import SourcesSidebar
 from streamtui.ui.widgets.stream_list import StreamList
+from tests.ui.test_refresh_apart import until
 
 PAGES = {
     # name: (mtime, text); newer files list first
@@ -357,8 +358,8 @@ async def test_sync_on_start_loads_sources(data_dir: Path, pages: Path) -> None:
     library.ensure_default_source()
     app = StreamApp(library)
     async with app.run_test(size=(120, 30)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        # The start-up refresh begins after the first frame, in a process of its own.
+        await until(pilot, lambda: any("Refreshed" in str(n.message) for n in app._notifications))
         assert titles(app) == ["Alpha story", "Lonely teaser", "Beta story", "Gamma story"]
 
 

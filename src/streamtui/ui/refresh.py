@@ -1,5 +1,7 @@
-"""The refresh as the app runs it: a worker thread calls ``Library.refresh`` and posts each
-event as a message (posting never blocks the refresh on the screen); :class:`Progress` gathers
+"""The refresh as the app runs it: a worker thread calls ``Library.refresh_elsewhere`` (the
+fetching, parsing and storing run in a process of its own, so that they never hold the GIL
+the UI thread needs for every key) and posts each event as a message as it arrives (posting
+never blocks the refresh on the screen); :class:`Progress` gathers
 them, and :class:`Refreshing` says when the screen catches up (a few times a second for the
 status, every few seconds for the sidebar, about once a second for the list) and what the
 closing toast says. The main screen applies it (``screens/main/sources.py``)."""
@@ -56,7 +58,7 @@ def run_refresh(
         post(RefreshProgressed(event))
 
     try:
-        summary = library.refresh(sources, progressed, cancel)
+        summary = library.refresh_elsewhere(sources, progressed, cancel)
     except StreamtuiError as error:
         outcome: RefreshSummary | str = str(error)
     except Exception as error:  # shown, never a traceback

@@ -202,6 +202,8 @@ class MainBase(Guarded):
                 self._focus(self.stream)
 
     def _look_elsewhere(self) -> None:
+        if self.refreshing.running:  # its own process writes: its events say what changed,
+            return  # and its end looks once (a catch-up every 2 s cost keys their latency)
         with self.guard():
             if self.library.changed_elsewhere():
                 self._catch_up()

@@ -126,7 +126,8 @@ class SourcesPart(MainBase):
 
     @work(thread=True, exclusive=True, group="refresh")
     def _refresh_sources(self, sources: list[Source] | None, cancel: threading.Event) -> None:
-        """Fetch and store off the UI thread; the screen catches up a few times a second."""
+        """Fetch and store in a process of its own (its events read on this worker thread);
+        the screen catches up a few times a second."""
         run_refresh(self.library, sources, cancel, self.post_message)
 
     def on_refresh_progressed(self, message: RefreshProgressed) -> None:
@@ -151,13 +152,15 @@ class SourcesPart(MainBase):
         self._flush_progress(final=True)
         self.refreshing.finish()
         with self.guard():
-            self._show_sources()
             # A source added or changed by another process (the command line) while the app
-            # ran may hold items that no refresh event announced: the list catches up.
+            # ran may hold items that no refresh event announced: the list catches up (the
+            # refresh's own process is another too: once, at its end).
             if self.library.changed_elsewhere() or self.library.count(self.view) != (
                 self.stream.count
             ):
-                self._catch_up()
+                self._catch_up()  # the sidebar too
+            else:
+                self._show_sources()
         summary = message.outcome
         if isinstance(summary, str):
             gone = self.library.gone
