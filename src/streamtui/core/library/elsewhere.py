@@ -20,6 +20,7 @@ from typing import Any
 
 from streamtui.core.errors import StoreError
 from streamtui.core.library import Library
+from streamtui.core.library.maintenance import MaintenancePart
 from streamtui.core.models import Retention
 from streamtui.core.refresh.apart import Progress, serve
 from streamtui.core.store import Store
@@ -49,7 +50,8 @@ def main() -> int:
         sources = None
         if wanted is not None:
             sources = library.sources(counted=False, only=set(wanted))
-        return library.refresh(sources, progress, cancel)
+        # The refresh alone: the app fetches the full articles after it (reader.py).
+        return MaintenancePart.refresh(library, sources, progress, cancel)
 
     try:
         return serve(job, stdin, stdout)

@@ -89,8 +89,8 @@ class MaintenancePart(AccountsPart):
         own could not open again (in memory, or given a fake) refreshes here instead."""
         progress, cancel = progress or (lambda event: None), cancel or threading.Event()
         request = self._elsewhere_request()
-        if request is None:
-            return self.refresh(sources, progress, cancel)
+        if request is None:  # the refresh alone (ReaderPart adds the full articles)
+            return MaintenancePart.refresh(self, sources, progress, cancel)
         request |= {
             "job": "refresh",
             "sources": None if sources is None else [s.id for s in sources],
