@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -89,3 +90,32 @@ async def test_quitting_during_a_refresh_leaves_no_process_behind(
         await pilot.press("q")
     gone = await asyncio.to_thread(wait_for, lambda: not group_members(child))
     assert gone, "the refresh's process (or its parsers) outlived the app"
+
+
+async def test_the_list_takes_in_new_items_while_the_refresh_runs_counting_off_the_ui_thread(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The count of a reload during a refresh (50 ms at 1M items) runs on a worker thread."""
+    app = await subscribed_app(tmp_path, feed_server)
+    library = app.library
+    feed_server.route("/slow.xml", feed(rss(7, title="Slow news"), etag='"s"'))
+    await asyncio.to_thread(library.add_source, feed_server.url("/slow.xml"), "Slow")
+    counted: list[str] = []
+    count = library.count
+
+    def recording(view: object) -> int:
+        counted.append(threading.current_thread().name)
+        return count(view)  # type: ignore[arg-type]
+
+    library.count = recording  # type: ignore[method-assign]  # seen, not replaced
+    async with app.run_test(size=(140, 36)) as pilot:
+        await pilot.pause()
+        feed_server.route("/feed.xml", feed(rss(1, 2, 3), etag='"2"'))
+        feed_server.route("/slow.xml", slow(rss(7, 8, title="Slow news"), 4.0))
+        counted.clear()
+        await pilot.press("R")
+        await until(pilot, lambda: "Story 3" in titles(app))
+        assert app.main.refreshing.running  # taken in while the slow feed still loads
+        assert counted and threading.main_thread().name not in counted, counted
+        await until(pilot, lambda: not app.main.refreshing.running)
+        assert "Story 8" in titles(app)
