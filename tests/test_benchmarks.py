@@ -19,6 +19,7 @@ SMOKE = [
     pytest.param(["keys.py", "--smoke"], marks=TMUX, id="keys"),
     pytest.param(["memory.py", "--smoke"], marks=TMUX, id="memory"),
     pytest.param(["refresh.py", "--smoke", "--no-newsboat"], id="refresh"),
+    pytest.param(["refresh_apart.py", "--smoke"], id="refresh-apart"),
     pytest.param(["parse.py", "--smoke"], id="parse"),
     pytest.param(["parse_pool.py", "--smoke"], id="parse-pool"),
     pytest.param(["state.py", "--smoke"], id="state"),

@@ -382,3 +382,20 @@ def test_a_download_through_the_library_is_cancelled_at_once(
     assert create and default == tmp_path / "data" / "downloads"
     assert [p.stat().st_size for p in default.glob("*.part")] == [3 * 65_536]  # kept to resume
     assert not folder.exists()
+
+
+def test_the_full_articles_follow_a_refresh_in_a_process_of_its_own(
+    feed_server: FeedServer, library: Library
+) -> None:
+    """The app's refresh runs in a child that ends with it: the full articles of what it
+    brought are fetched here afterwards, as after a refresh here."""
+    feed_server.route("/story", lambda request: Reply(200, [("Content-Type", "text/html")], PAGE))
+    add(library, feed_server, [("a", feed_server.url("/story?a"))])
+    library.set_full_text("Summaries", True)
+    items = [("a", feed_server.url("/story?a")), ("b", feed_server.url("/story?b"))]
+    feed_server.route("/feed.xml", feed(rss(items)))
+    assert library.refresh_elsewhere().added == 1
+    job = library.full_text_job()
+    assert job is not None and job.result(timeout=60).fetched == 2
+    ids = {row.title.removeprefix("Story "): row.id for row in library.rows(library.view(), 0, 9)}
+    assert all(library.full_article(ids[g]) is not None for g in "ab")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from textual.pilot import Pilot
 
 
-async def until(pilot: Pilot[None], done: Callable[[], bool], seconds: float = 20) -> None:
+async def until(pilot: Pilot[None], done: Callable[[], bool], seconds: float = 30) -> None:
     """Let the app run until ``done()`` (asserting it within ``seconds``: a loaded machine
     may take that long), then a moment more for what was queued behind it."""
     deadline = time.monotonic() + seconds

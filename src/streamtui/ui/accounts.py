@@ -55,9 +55,15 @@ def run_sync(
     names: Sequence[str],
     cancel: threading.Event,
     progress: Callable[[RefreshEvent], None] | None = None,
+    *,
+    elsewhere: bool = False,
 ) -> list[AccountReport] | str:
-    """A worker thread's body: sync these accounts; their reports, or one line."""
+    """A worker thread's body: sync these accounts; their reports, or one line. A sync the
+    user asked for (r, with its pull of whole feeds) runs ``elsewhere``, in a process of its
+    own as a refresh does (ui/refresh.py); the push of a few marks runs here."""
     try:
+        if elsewhere:
+            return library.sync_elsewhere(list(names), progress, cancel)
         return library.sync_accounts(list(names), progress, cancel)
     except StreamtuiError as error:
         return str(error)

@@ -65,6 +65,11 @@ class LibraryBase:
         """What fetches feeds (None: httpx, within every limit; tests give a fake)."""
         self._given_parser = parser
         """What parses feeds (None: the worker pool, started when first needed)."""
+        self._reopenable = (
+            fetcher is None and parser is None and credentials is None and clock is time.time
+        )
+        """Whether a process of its own opening the same database would be this library: a
+        refresh then runs there (maintenance.py); with a fake given, it runs here."""
         self._parser: FeedParser | None = None
         self._parser_lock = threading.Lock()
         self._parser_users = 0

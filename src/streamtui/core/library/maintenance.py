@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Collection, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from streamtui.core.errors import SourceError
+from streamtui.core.errors import SourceError, StreamtuiError
 from streamtui.core.library.accounts import AccountsPart
 from streamtui.core.library.base import PoolParser
 from streamtui.core.models import (
+    AccountReport,
     CleanupReport,
     RefreshEvent,
     RefreshSummary,
@@ -17,12 +19,12 @@ from streamtui.core.models import (
     SourceKind,
     SourceRetention,
 )
+from streamtui.core.refresh.apart import Stopped, decode, run_elsewhere
 from streamtui.core.sources.local import LocalPages
 from streamtui.core.text.sanitize import sanitize
 
 if TYPE_CHECKING:
     from streamtui.core.fetch import Limits
-    from streamtui.core.models import AccountReport
     from streamtui.core.sources.accounts.reader import AccountReader
 
 AUTO_CLEANUP_LIMIT = 20_000
@@ -74,6 +76,69 @@ class MaintenancePart(AccountsPart):
             if cancel is None or not cancel.is_set():
                 summary.removed = self.cleanup(fed, limit=AUTO_CLEANUP_LIMIT).total
         return summary
+
+    def refresh_elsewhere(
+        self,
+        sources: Sequence[Source] | None = None,
+        progress: Callable[[RefreshEvent], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> RefreshSummary:
+        """:meth:`refresh` in a process of its own (refresh/apart.py), for the app: its
+        fetching, parsing and writing never hold this process's GIL, which the UI thread
+        needs for every key. The same events and summary; a library that a process of its
+        own could not open again (in memory, or given a fake) refreshes here instead."""
+        progress, cancel = progress or (lambda event: None), cancel or threading.Event()
+        request = self._elsewhere_request()
+        if request is None:  # the refresh alone (ReaderPart adds the full articles)
+            return MaintenancePart.refresh(self, sources, progress, cancel)
+        request |= {
+            "job": "refresh",
+            "sources": None if sources is None else [s.id for s in sources],
+        }
+        result = self._run_elsewhere(request, progress, cancel)
+        return decode(RefreshSummary, result) if result is not None else RefreshSummary()
+
+    def sync_elsewhere(
+        self,
+        references: Sequence[str],
+        progress: Callable[[RefreshEvent], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[AccountReport]:
+        """:meth:`sync_accounts` of these accounts in a process of its own, as
+        :meth:`refresh_elsewhere`."""
+        progress, cancel = progress or (lambda event: None), cancel or threading.Event()
+        request = self._elsewhere_request()
+        if request is None:
+            return self.sync_accounts(references, progress, cancel)
+        request |= {"job": "sync", "accounts": list(references)}
+        result = self._run_elsewhere(request, progress, cancel)
+        return [decode(AccountReport, report) for report in result or ()]
+
+    def _elsewhere_request(self) -> dict[str, Any] | None:
+        """What a process of its own needs to open this library again (None: it cannot)."""
+        path = self.store.path
+        if not self._reopenable or path is None:
+            return None
+        self.store.check_writable()  # read-only, or the file went away: nothing to start
+        return {
+            "database": str(path),
+            "bundled": str(self._bundled),
+            "retention": dataclasses.asdict(self.retention),
+        }
+
+    def _run_elsewhere(
+        self,
+        request: dict[str, Any],
+        progress: Callable[[RefreshEvent], None],
+        cancel: threading.Event,
+    ) -> Any:
+        try:
+            return run_elsewhere(request, progress, cancel)
+        except Stopped:
+            return None
+        except StreamtuiError:
+            self.store.check_file()  # the file went away: DatabaseGoneError says so
+            raise
 
     def cleanup(
         self, only: Collection[int] | None = None, *, limit: int | None = None

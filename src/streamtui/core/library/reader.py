@@ -132,6 +132,20 @@ class ReaderPart(MaintenancePart):
             self.fetch_new_full_articles(chosen)
         return summary
 
+    def refresh_elsewhere(
+        self,
+        sources: Sequence[Source] | None = None,
+        progress: Callable[[RefreshEvent], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> RefreshSummary:
+        """:meth:`refresh` in a process of its own; the full articles then fetched here, in
+        the background, as after :meth:`refresh` (the child ends with its refresh)."""
+        summary = super().refresh_elsewhere(sources, progress, cancel)
+        if cancel is None or not cancel.is_set():
+            chosen = None if sources is None else [source.id for source in sources]
+            self.fetch_new_full_articles(chosen)
+        return summary
+
     def fetch_new_full_articles(
         self,
         source_ids: list[int] | None = None,

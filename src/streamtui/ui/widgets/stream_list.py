@@ -1,12 +1,16 @@
 """The stream list: a line-rendered virtual list that draws only the visible rows.
 
 Rows come from a fetch callable in blocks of ``BLOCK`` (SQLite windows), so the widget is as
-fast over 100,000 items as over 100; nothing is measured or mounted per item.
+fast over 100,000 items as over 100; nothing is measured or mounted per item. Each drawn line
+is kept until something that changes how it looks does (the row's own state is part of its
+key): a repaint of the whole list (its subtitle following a refresh, a reload that keeps
+the screen) draws the lines again only where their rows changed.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import ClassVar
@@ -27,6 +31,11 @@ from streamtui.ui.format import short_date, title_of
 
 BLOCK = 128
 MAX_BLOCKS = 32
+MAX_LINES = 512
+"""Drawn lines kept (a few screens); past it they are dropped and drawn again."""
+LINES_SECONDS = 60.0
+"""Drawn lines are dropped at least this often: a row's date reads "14:05" today and "Dec 02"
+from tomorrow on."""
 Fetch = Callable[[int, int], list[Row]]
 
 
@@ -76,6 +85,9 @@ class StreamList(ScrollView, can_focus=True):
         self.show_source = True
         self._highlight: list[str] = []
         self._terms: re.Pattern[str] | None = None
+        self._lines: dict[tuple[Row, bool, int], Strip] = {}
+        """Drawn lines by (row, under the cursor, width)."""
+        self._lines_since = time.monotonic()
 
     # -- data ----------------------------------------------------------------------------
 
@@ -94,6 +106,8 @@ class StreamList(ScrollView, can_focus=True):
         With ``keep_screen`` the cursor's row stays on the same screen line, so that items
         arriving above it slide in without moving what the user is looking at."""
         screen_line = self.cursor - round(self.scroll_y)
+        if names != self._names or show_source != self.show_source:
+            self.forget_lines()  # the lines' source column changes (the rows may not)
         self._fetch, self._count, self._names = fetch, count, names
         self.show_source = show_source
         self._blocks.clear()
@@ -118,9 +132,13 @@ class StreamList(ScrollView, can_focus=True):
     @highlight.setter
     def highlight(self, words: list[str]) -> None:
         """Words to mark where a word of a title starts with them (a search's terms)."""
-        self._highlight = [w for w in words if w]
+        words = [w for w in words if w]
+        if words == self._highlight:
+            return
+        self._highlight = words
         alternatives = "|".join(re.escape(w) for w in sorted(self._highlight, key=len)[::-1])
         self._terms = re.compile(rf"(?<!\w)(?:{alternatives})", re.I) if alternatives else None
+        self.forget_lines()
 
     @property
     def count(self) -> int:
@@ -156,7 +174,18 @@ class StreamList(ScrollView, can_focus=True):
     def forget_rows(self) -> None:
         """Drop every cached row (after a bulk change) and redraw."""
         self._blocks.clear()
+        self.forget_lines()
         self.refresh()
+
+    def forget_lines(self) -> None:
+        """Drop every drawn line: the next paint draws each again."""
+        self._lines.clear()
+        self._lines_since = time.monotonic()
+
+    def notify_style_update(self) -> None:
+        """The styles changed (the theme, the focus that colours the cursor's row)."""
+        super().notify_style_update()
+        self.forget_lines()
 
     # -- cursor --------------------------------------------------------------------------
 
@@ -215,22 +244,27 @@ class StreamList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
         index = self.scroll_offset.y + y
-        if not self._count:
-            if y == 0:
+        row = self.row_at(index) if self._count else None
+        if row is None:
+            base = self.rich_style
+            if not self._count and y == 0:
                 return Strip([Segment(self.empty_text[:width], base)]).adjust_cell_length(
                     width, base
                 )
             return Strip.blank(width, base)
-        row = self.row_at(index)
-        if row is None:
-            return Strip.blank(width, base)
-        text = self._row_text(row, width)
-        if index == self.cursor:
-            text.stylize(self.get_component_rich_style("stream-list--cursor"))
-        segments = text.render(self.app.console)
-        return Strip(segments).adjust_cell_length(width, base)
+        key = (row, index == self.cursor, width)
+        if len(self._lines) > MAX_LINES or time.monotonic() - self._lines_since > LINES_SECONDS:
+            self.forget_lines()
+        strip = self._lines.get(key)
+        if strip is None:
+            base = self.rich_style
+            text = self._row_text(row, width)
+            if index == self.cursor:
+                text.stylize(self.get_component_rich_style("stream-list--cursor"))
+            segments = text.render(self.app.console)
+            strip = self._lines[key] = Strip(segments).adjust_cell_length(width, base)
+        return strip
 
     def _row_text(self, row: Row, width: int) -> Text:
         """Marker, date, source, title, and the teaser tag pinned to the right edge."""

@@ -225,7 +225,7 @@ class AccountsPart(SourcesPart):
         def progressed(event: RefreshEvent) -> None:
             self.post_message(RefreshProgressed(event))
 
-        outcome = run_sync(self.library, names, cancel, progressed)
+        outcome = run_sync(self.library, names, cancel, progressed, elsewhere=True)
         if not cancel.is_set():
             self.post_message(AccountsSynced(ids, outcome))
 

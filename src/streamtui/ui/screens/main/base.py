@@ -180,11 +180,14 @@ class MainBase(Guarded):
 
     # -- loading ---------------------------------------------------------------------------
 
-    def _reload(self, keep_id: str | None = None, *, keep_screen: bool = False) -> None:
+    def _reload(
+        self, keep_id: str | None = None, *, keep_screen: bool = False, count: int | None = None
+    ) -> None:
         """Re-read the current view; the cursor stays on ``keep_id``, or the row nearest it
-        (and, with ``keep_screen``, on the same line of the screen: new items slide in)."""
+        (and, with ``keep_screen``, on the same line of the screen: new items slide in).
+        ``count``: the view's rows, counted a moment ago on a worker thread."""
         view = self.view
-        count = self.library.count(view)
+        count = self.library.count(view) if count is None else count
         position = self.library.rank(view, keep_id) if keep_id else None
         fetch: Callable[[int, int], list[Row]] = partial(self.library.rows, view)
         names = self.library.source_names()
@@ -205,6 +208,8 @@ class MainBase(Guarded):
                 self._focus(self.stream)
 
     def _look_elsewhere(self) -> None:
+        if self.refreshing.running:  # its own process writes: its events say what changed,
+            return  # and its end looks once (a catch-up every 2 s cost keys their latency)
         with self.guard():
             if self.library.changed_elsewhere():
                 self._catch_up()

@@ -11,10 +11,11 @@ from textual import work
 from textual.content import Content
 
 from streamtui.core.errors import StreamtuiError
-from streamtui.core.models import Source
+from streamtui.core.models import Source, View
 from streamtui.ui.format import safe
 from streamtui.ui.refresh import (
     FLUSH_SECONDS,
+    Recounted,
     RefreshFinished,
     RefreshProgressed,
     run_refresh,
@@ -126,7 +127,8 @@ class SourcesPart(MainBase):
 
     @work(thread=True, exclusive=True, group="refresh")
     def _refresh_sources(self, sources: list[Source] | None, cancel: threading.Event) -> None:
-        """Fetch and store off the UI thread; the screen catches up a few times a second."""
+        """Fetch and store in a process of its own (its events read on this worker thread);
+        the screen catches up a few times a second."""
         run_refresh(self.library, sources, cancel, self.post_message)
 
     def on_refresh_progressed(self, message: RefreshProgressed) -> None:
@@ -135,29 +137,49 @@ class SourcesPart(MainBase):
     def _flush_progress(self, final: bool = False) -> None:
         """Apply what arrived since the last flush: one sidebar update, one list reload."""
         progress = self.refreshing.progress
-        if not progress.pending:
-            return
+        if not progress.pending or not (final or self.refreshing.running):
+            return  # nothing new, or a tick of the timer queued before the end
         sidebar, reload = self.refreshing.due(self.view.source_id, final=final)
         with self.guard():
             if sidebar:
                 self.sidebar.update_sources(self.library.sources(only=progress.changed))
-            if reload:
+            if reload and (final or self.view.query):
                 self._reload(self._cursor_id(), keep_screen=True)
+            elif reload:
+                self._recount(self.view)  # the list reloads when the count comes
         progress.flushed(sources=sidebar, items=reload)
         self.stream.border_subtitle = Content(progress.status)
+
+    @work(thread=True, exclusive=True, group="recount")
+    def _recount(self, view: View) -> None:
+        """Count the view's rows off the UI thread (at 1M items, 50 ms that keys waited for;
+        SQLite lets go of the GIL while it counts)."""
+        try:
+            count = self.library.count(view)
+        except Exception:  # the refresh's end reloads, and says what failed
+            return
+        self.post_message(Recounted(view, count))
+
+    def on_recounted(self, message: Recounted) -> None:
+        if message.view != self.view or not self.refreshing.running:
+            return  # another view meanwhile, or the refresh's end reloaded it
+        with self.guard():
+            self._reload(self._cursor_id(), keep_screen=True, count=message.count)
 
     def on_refresh_finished(self, message: RefreshFinished) -> None:
         self.stream.empty_text = "No items here."
         self._flush_progress(final=True)
         self.refreshing.finish()
         with self.guard():
-            self._show_sources()
             # A source added or changed by another process (the command line) while the app
-            # ran may hold items that no refresh event announced: the list catches up.
+            # ran may hold items that no refresh event announced: the list catches up (the
+            # refresh's own process is another too: once, at its end).
             if self.library.changed_elsewhere() or self.library.count(self.view) != (
                 self.stream.count
             ):
-                self._catch_up()
+                self._catch_up()  # the sidebar too
+            else:
+                self._show_sources()
         summary = message.outcome
         if isinstance(summary, str):
             gone = self.library.gone
