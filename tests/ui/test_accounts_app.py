@@ -181,6 +181,7 @@ async def test_r_on_an_account_syncs_it_off_the_ui_thread(
         await pilot.press("r")
         await until(pilot, lambda: "syncing…" in account_line(app), 5)
         assert app.main.refreshing.running
+        assert app.main.refreshing.progress.status.startswith("syncing ")  # not refreshing
         sidebar = app.query_one(SourcesSidebar)
         before = sidebar.highlighted
         began = time.monotonic()

@@ -87,6 +87,8 @@ class Progress:
     total: int = 0
     failing: int = 0
     pending: bool = False
+    doing: str = "refreshing"
+    """What the list's subtitle says it does: "refreshing", or "syncing" for an account."""
     updated: set[int] = field(default_factory=set)
     """Sources that gained or changed items since the last flush."""
     changed: set[int] = field(default_factory=set)
@@ -120,7 +122,7 @@ class Progress:
     @property
     def status(self) -> str:
         """The list's subtitle while the refresh runs."""
-        status = f"refreshing {self.done}/{self.total}"
+        status = f"{self.doing} {self.done}/{self.total}"
         return status + (f" · {self.failing} failing" if self.failing else "")
 
 
@@ -138,10 +140,11 @@ class Refreshing:
     sidebar_at: float = 0.0
     reloaded_at: float = 0.0
 
-    def start(self, *, quiet: bool) -> threading.Event:
-        """A new refresh: returns the event that cancels it."""
+    def start(self, *, quiet: bool, doing: str = "refreshing") -> threading.Event:
+        """A new refresh (``doing="syncing"``: an account's sync): returns the event that
+        cancels it."""
         self.running, self.quiet = True, quiet
-        self.progress = Progress()
+        self.progress = Progress(doing=doing)
         self.cancel = threading.Event()
         return self.cancel
 

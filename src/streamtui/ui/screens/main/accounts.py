@@ -213,7 +213,7 @@ class AccountsPart(SourcesPart):
         if refreshing.running:
             self.notify("A refresh is already running.", timeout=2)
             return
-        cancel = refreshing.start(quiet=False)
+        cancel = refreshing.start(quiet=False, doing="syncing")
         self.syncing = {a.id for a in accounts}
         self.sidebar.set_status(sorted(self.syncing), SYNCING)
         self.stream.border_subtitle = Content(SYNCING)
