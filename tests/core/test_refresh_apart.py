@@ -108,7 +108,10 @@ def test_a_failing_feed_is_an_event_and_a_line_as_here(
 
 def refreshing_in_a_thread(
     library: Library, cancel: threading.Event | None = None
-) -> tuple[threading.Thread, list[object]]:
+) -> tuple[threading.Thread, list[object], set[int]]:
+    """The refresh runs on a thread; ``outcome`` gets its summary or error. The set: the
+    refresh children there before it (an earlier test's, ending on the same xdist worker)."""
+    earlier = set(refresh_children())
     outcome: list[object] = []
 
     def run() -> None:
@@ -119,13 +122,13 @@ def refreshing_in_a_thread(
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    return thread, outcome
+    return thread, outcome, earlier
 
 
-def hanging_child(library: Library, feed_server: FeedServer) -> int:
+def hanging_child(earlier: set[int], feed_server: FeedServer) -> int:
     """The pid of the refresh's child once its request for /feed.xml hangs."""
     assert wait_for(lambda: feed_server.requests_to("/feed.xml"))
-    children = refresh_children()
+    children = [pid for pid in refresh_children() if pid not in earlier]
     assert len(children) == 1
     return children[0]
 
@@ -136,8 +139,8 @@ def test_a_killed_child_is_one_line_and_leaves_the_store_whole(
     subscribed(library, feed_server)
     feed_server.route("/feed.xml", hang())
     feed_server.reset()
-    thread, outcome = refreshing_in_a_thread(library)
-    child = hanging_child(library, feed_server)
+    thread, outcome, earlier = refreshing_in_a_thread(library)
+    child = hanging_child(earlier, feed_server)
     os.kill(child, signal.SIGKILL)
     thread.join(timeout=30)
     assert not thread.is_alive()
@@ -163,8 +166,8 @@ def test_a_cancelled_refresh_stops_its_child_and_says_nothing(
     feed_server.route("/feed.xml", hang())
     feed_server.reset()
     cancel = threading.Event()
-    thread, outcome = refreshing_in_a_thread(library, cancel)
-    child = hanging_child(library, feed_server)
+    thread, outcome, earlier = refreshing_in_a_thread(library, cancel)
+    child = hanging_child(earlier, feed_server)
     cancel.set()
     thread.join(timeout=30)
     assert outcome == [RefreshSummary()]  # nothing to show: the app asked for the stop
