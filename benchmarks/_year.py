@@ -160,6 +160,7 @@ def build(
                             source_id * SEQ_SPAN + seq,
                             _digest(item),
                             now,
+                            number + 1,  # a merge per feed: the feed's arrival number
                         )
                     )
                     bodies.append((item.id, item.summary, item.body, item.link, item.encoding))
@@ -170,8 +171,8 @@ def build(
             db.execute("BEGIN")
             db.executemany(
                 "INSERT INTO items (id, source_id, title, published, seq, teaser, truncated,"
-                " digest, read, read_at, starred, added_at, fetched)"
-                " VALUES (?, ?, ?, ?, ?, 0, 0, ?, 0, NULL, 0, ?, 0)",
+                " digest, read, read_at, starred, added_at, fetched, arrival)"
+                " VALUES (?, ?, ?, ?, ?, 0, 0, ?, 0, NULL, 0, ?, 0, ?)",
                 items,
             )
             db.executemany(
@@ -188,6 +189,10 @@ def build(
             db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('search_indexed', ?)",
                 (str(num),),
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('arrivals', ?)",
+                (str(chunk[-1] + 1),),
             )
             db.execute("COMMIT")
             total += len(items)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from streamtui.core.store.accounts import AccountsPart, RemoteFeedRow
 from streamtui.core.store.articles import FullArticlesPart
 from streamtui.core.store.items import SEQ_SPAN
-from streamtui.core.store.marks import MarksPart, PriorRead
+from streamtui.core.store.marks import MarksPart, PriorRead, ViewMarked
 from streamtui.core.store.opening import Opening, make_private
 from streamtui.core.store.protocol import StoreProtocol
 from streamtui.core.store.remote import Queued, RemoteEntry, RemotePart, RemoteStats
@@ -42,6 +42,7 @@ __all__ = [
     "RemoteStats",
     "Store",
     "StoreProtocol",
+    "ViewMarked",
     "make_private",
 ]
 
