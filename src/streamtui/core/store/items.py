@@ -327,7 +327,7 @@ class ItemsPart(Database):
         }
         rows, taken = [], []
         now = time.time()
-        arrival = readstate.next_arrival(db)  # above every mark: they arrive unread
+        arrival = readstate.next_arrival(db)  # above every mark: the unread ones arrive unread
         for item, values in fresh:
             read, read_at, starred = 0, None, 0
             for candidate in names[item.id]:
@@ -339,9 +339,8 @@ class ItemsPart(Database):
                     read, read_at = max(read, found[0]), read_at or found[1]
                     starred = starred or found[2]
             stored[item.id] = (read, read_at, 0)
-            rows.append(
-                (item.id, source_id, *values, read, read_at, starred, now, fetched, arrival)
-            )
+            own = None if read else arrival
+            rows.append((item.id, source_id, *values, read, read_at, starred, now, fetched, own))
         db.executemany(
             "INSERT INTO items (id, source_id, title, published, seq, teaser, truncated, digest,"
             " read, read_at, starred, added_at, fetched, arrival)"

@@ -68,7 +68,8 @@ class MarksPart(Database):
                     continue
                 if read:
                     db.execute(
-                        "UPDATE items SET read = 1, read_at = ? WHERE id = ?", (now, item_id)
+                        "UPDATE items SET read = 1, read_at = ?, arrival = NULL WHERE id = ?",
+                        (now, item_id),
                     )
                 else:  # a new arrival number: no mark of everything read covers it
                     arrival = readstate.next_arrival(db) if arrival is None else arrival
@@ -116,14 +117,20 @@ class MarksPart(Database):
                         f"JOIN remote_items r ON r.item_id = items.id {where}",
                         (moment, *params),
                     )
-                db.execute(f"UPDATE items SET read = 1, read_at = ? {where}", (moment, *params))
+                db.execute(
+                    f"UPDATE items SET read = 1, read_at = ?, arrival = NULL {where}",
+                    (moment, *params),
+                )
             else:
-                unread = readstate.unread()
+                one = (
+                    "UPDATE items SET read = 1, read_at = ?, arrival = NULL "
+                    f"WHERE id = ? AND {readstate.unread()}"
+                )
                 found = [
                     (item_id, 0, read_at, source_id)
                     for item_id, read_at, source_id in hits
                     if db.execute(
-                        f"UPDATE items SET read = 1, read_at = ? WHERE id = ? AND {unread}",
+                        one,
                         (moment, item_id),
                     ).rowcount
                 ]
@@ -140,7 +147,7 @@ class MarksPart(Database):
     def _mark_everything(self, moment: float, listed: int) -> ViewMarked:
         """Every unread item read, as one row of read_marks covering every arrival so far
         (none of the items' rows is written: their order index entries stay put)."""
-        unread = "read = 0 AND arrival > ?"
+        unread = "arrival > ?"
         with self._write() as db:
             before = readstate.covered(db)
             counts: dict[int, int] = {}
@@ -168,7 +175,7 @@ class MarksPart(Database):
                 db.execute(
                     "INSERT INTO pending_marks (account_id, item_id, remote_id, kind, at) "
                     "SELECT r.account_id, r.item_id, r.remote_id, 'read', ? FROM remote_items r "
-                    "JOIN items i ON i.id = r.item_id WHERE i.read = 0 AND i.arrival > ?",
+                    "JOIN items i ON i.id = r.item_id WHERE i.arrival > ?",
                     (moment, before),
                 )
             # A mark's moment never goes below an earlier one's (a clock set back): the
@@ -198,7 +205,7 @@ class MarksPart(Database):
             ).fetchone()[0]
             # What the mark still covers: unread then, and neither marked unread (a new
             # arrival number) nor read on its own since.
-            covered = "read = 0 AND arrival > ? AND arrival <= ?"
+            covered = "arrival > ? AND arrival <= ?"
             span = (before, marked.mark)
             count = int(
                 db.execute(
@@ -210,7 +217,7 @@ class MarksPart(Database):
                     "INSERT INTO pending_marks (account_id, item_id, remote_id, kind, at) "
                     "SELECT r.account_id, r.item_id, r.remote_id, 'unread', ? FROM remote_items r "
                     "JOIN items i ON i.id = r.item_id "
-                    "WHERE i.read = 0 AND i.arrival > ? AND i.arrival <= ?",
+                    "WHERE i.arrival > ? AND i.arrival <= ?",
                     (moment, *span),
                 )
             if db.execute("SELECT 1 FROM read_marks WHERE upto > ?", (marked.mark,)).fetchone():
@@ -243,9 +250,9 @@ class MarksPart(Database):
                 else set()
             )
             arrival = readstate.next_arrival(db)  # for those that become unread
-            left = "read = 1 AND read_at IS ?" if read else readstate.unread()
+            left = "arrival IS NULL AND read_at IS ?" if read else readstate.unread()
             restore = (
-                "UPDATE items SET read = ?, read_at = ?, arrival = CASE WHEN ? THEN arrival "
+                "UPDATE items SET read = ?, read_at = ?, arrival = CASE WHEN ? THEN NULL "
                 f"ELSE ? END WHERE id = ? AND {left}"
             )
 

@@ -1,20 +1,25 @@
-"""An item's read state in SQL: its own flag, or a mark of everything read (a watermark).
+"""An item's read state in SQL: read on its own, or covered by a mark of everything read.
 
 Marking everything read used to set ``read`` on every unread row, and both order indexes
-carry ``read`` and ``read_at`` (so that an unread-only window is read from an index alone):
+carried ``read`` and ``read_at`` (so that an unread-only window is read from an index alone):
 each row moved in both, 1.3 s at 100k items and 81 s at a million (benchmarks/README.md).
-Now such a mark is one row of ``read_marks``: every item whose ``arrival`` is at most its
-``upto`` and whose own ``read`` is 0 counts as read, at the mark's ``at``. ``arrival`` comes
-from a counter in ``meta`` (``arrivals``): new items take a number above every mark, so they
-arrive unread, and an item marked unread after a mark takes a new number (the exception to
-the mark). The order indexes carry ``arrival`` next to ``read``, so a view's filters are still
-read from an index alone; the marks' table is read once per statement (a constant subquery).
-Undoing a mark deletes its row: what it covered is unread again, except what was marked
-since (read on its own, or unread with a new number). Marks of other views (a source, the
-starred items, a search) still set ``read`` on their rows: they hold few items.
+Now such a mark is one row of ``read_marks``, and an item's ``arrival`` says the rest:
+
+- NULL: read on its own, at ``read_at`` (``read`` is 1);
+- a number: it was unread when it took that number (``read`` is 0); it still is unless a
+  mark covers it (the mark's ``upto`` is at least the number), and then it was read at the
+  mark's ``at``.
+
+Numbers come from a counter in ``meta`` (``arrivals``): an item stored, or marked unread,
+takes a number above every mark, so it arrives unread; a mark covers every number given so
+far. The order indexes carry ``arrival`` where they carried ``read``, so that "unread" is one
+comparison on an index entry with a constant (the marks' table is read once per statement),
+as ``read = 0`` was. Undoing a mark deletes its row: what it covered is unread again, except
+what changed since (read on its own, or unread with a new number). Marks of other views (a
+source, the starred items, a search) still mark their items one by one: they hold few.
 
 The expressions below take a column prefix (``"i."``) and are the only way the store reads
-an item's read state; ``read`` alone is only the item's own flag.
+an item's read state.
 """
 
 from __future__ import annotations
@@ -36,19 +41,21 @@ CREATE TABLE IF NOT EXISTS read_marks (
 
 
 def unread(prefix: str = "") -> str:
-    """True for an unread item."""
-    return f"({prefix}read = 0 AND {prefix}arrival > {COVERED})"
+    """True for an unread item (NULL, not false, for one read on its own: wrap it in
+    coalesce where a NULL would not count as false, as under NOT or in a sum)."""
+    return f"({prefix}arrival > {COVERED})"
 
 
 def is_read(prefix: str = "") -> str:
     """1 for a read item, 0 for an unread one."""
-    return f"({prefix}read OR {prefix}arrival <= {COVERED})"
+    return f"({prefix}arrival IS NULL OR {prefix}arrival <= {COVERED})"
 
 
 def read_at(prefix: str = "") -> str:
     """When an item was read (NULL: unread): its own moment, or its mark's."""
     return (
-        f"CASE WHEN {prefix}read THEN {prefix}read_at WHEN {prefix}arrival <= {COVERED} THEN "
+        f"CASE WHEN {prefix}arrival IS NULL THEN {prefix}read_at "
+        f"WHEN {prefix}arrival <= {COVERED} THEN "
         f"(SELECT at FROM read_marks WHERE upto >= {prefix}arrival ORDER BY upto LIMIT 1) END"
     )
 
@@ -58,8 +65,7 @@ def unread_or_since(prefix: str = "") -> str:
     was read after it was built); two parameters, the moment twice. The items of marks made
     before the moment are read; those of later marks are listed."""
     return (
-        f"(({prefix}read = 0 AND {prefix}arrival > "
-        "(SELECT coalesce(max(upto), -1) FROM read_marks WHERE at < ?)) "
+        f"({prefix}arrival > (SELECT coalesce(max(upto), -1) FROM read_marks WHERE at < ?) "
         f"OR {prefix}read_at >= ?)"
     )
 

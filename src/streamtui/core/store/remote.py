@@ -245,11 +245,11 @@ class RemotePart(ItemsPart):
                 dropped,
             )
             stats.dropped += max(0, cursor.rowcount)
-        # Unread: a new arrival number, above any mark of everything read (readstate.py).
+        # Read: no arrival number; unread: a new one, above any mark (readstate.py).
         arrival = readstate.next_arrival(db) if any(not r[0] for r in reads) else 0
         db.executemany(
             "UPDATE items SET read = ?, read_at = CASE WHEN ? > 0 THEN ? END, "
-            "arrival = CASE WHEN ? > 0 THEN arrival ELSE ? END WHERE id = ?",
+            "arrival = CASE WHEN ? > 0 THEN NULL ELSE ? END WHERE id = ?",
             [(state, state, at, state, arrival, item_id) for state, at, item_id in reads],
         )
         db.executemany("UPDATE items SET starred = ? WHERE id = ?", stars)

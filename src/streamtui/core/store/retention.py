@@ -84,7 +84,8 @@ def candidate_query(
 
 
 _PROTECTED = (
-    f"starred = 0 AND fetched != ? AND NOT ({readstate.unread()} AND ? AND max(added_at, ?) >= ?)"
+    "starred = 0 AND fetched != ? "
+    f"AND NOT (coalesce({readstate.unread()}, 0) AND ? AND max(added_at, ?) >= ?)"
 )
 
 

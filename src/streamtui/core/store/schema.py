@@ -182,22 +182,22 @@ def _full_articles(db: sqlite3.Connection) -> None:
 
 
 _ORDER_INDEXES = """
-    DROP INDEX IF EXISTS items_by_date;
-    DROP INDEX IF EXISTS items_by_source;
-    DROP INDEX IF EXISTS items_starred;
-    CREATE INDEX items_by_date ON items (published DESC, seq, id, read, read_at, arrival);
-    CREATE INDEX items_by_source ON items
-        (source_id, published DESC, seq, id, read, read_at, arrival);
-    CREATE INDEX items_starred ON items
-        (published DESC, seq, id, read, read_at, arrival, source_id) WHERE starred = 1;
+    CREATE INDEX items_by_date ON items (published DESC, seq, id, arrival, read_at);
+    CREATE INDEX items_by_source ON items (source_id, published DESC, seq, id, arrival, read_at);
+    CREATE INDEX items_starred ON items (published DESC, seq, id, arrival, read_at, source_id)
+        WHERE starred = 1;
 """
 
 
 def _read_marks(db: sqlite3.Connection) -> None:
-    """Step 11: marks of everything read as one row (store/readstate.py). Every stored item
-    keeps its own ``read`` and ``read_at`` and arrives at 0 (no mark covers it yet); the
-    order indexes are made again with ``arrival`` after ``read`` and ``read_at``."""
-    _add_column(db, "items", "arrival", "INTEGER NOT NULL DEFAULT 0")
+    """Step 11: marks of everything read as one row (store/readstate.py). An item read on
+    its own arrives NULL, an unread one at 0 (no mark covers it yet); its ``read`` and
+    ``read_at`` stay. The order indexes carry ``arrival`` where they carried ``read``: they
+    are dropped first, so that giving read items their NULL writes only their rows."""
+    for index in ("items_by_date", "items_by_source", "items_starred"):
+        db.execute(f"DROP INDEX IF EXISTS {index}")
+    _add_column(db, "items", "arrival", "INTEGER DEFAULT 0")
+    db.execute("UPDATE items SET arrival = NULL WHERE read != 0")
     for statement in sql.statements(readstate.TABLE + ";" + _ORDER_INDEXES):
         db.execute(statement)
     db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, '0')", (readstate.ARRIVALS,))

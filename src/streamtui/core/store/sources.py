@@ -118,7 +118,7 @@ class SourcesPart(Database):
         counts: dict[int, tuple[int, int]] = {}
         if counted:
             for source_id, unread, total in self._read(
-                f"SELECT source_id, sum({readstate.unread()}), count(*) FROM items "
+                f"SELECT source_id, coalesce(sum({readstate.unread()}), 0), count(*) FROM items "
                 "INDEXED BY items_by_source "
                 f"{'' if only is None else f'WHERE source_id IN ({marks})'} GROUP BY source_id",
                 chosen,
