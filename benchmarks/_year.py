@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -160,6 +161,7 @@ def build(
                             source_id * SEQ_SPAN + seq,
                             _digest(item),
                             now,
+                            number + 1,  # a merge per feed: the feed's arrival number
                         )
                     )
                     bodies.append((item.id, item.summary, item.body, item.link, item.encoding))
@@ -170,8 +172,8 @@ def build(
             db.execute("BEGIN")
             db.executemany(
                 "INSERT INTO items (id, source_id, title, published, seq, teaser, truncated,"
-                " digest, read, read_at, starred, added_at, fetched)"
-                " VALUES (?, ?, ?, ?, ?, 0, 0, ?, 0, NULL, 0, ?, 0)",
+                " digest, read, read_at, starred, added_at, fetched, arrival)"
+                " VALUES (?, ?, ?, ?, ?, 0, 0, ?, 0, NULL, 0, ?, 0, ?)",
                 items,
             )
             db.executemany(
@@ -188,6 +190,10 @@ def build(
             db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('search_indexed', ?)",
                 (str(num),),
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('arrivals', ?)",
+                (str(chunk[-1] + 1),),
             )
             db.execute("COMMIT")
             total += len(items)
@@ -209,6 +215,21 @@ def cache_folder() -> Path:
     return Path(tempfile.gettempdir()) / "streamtui-bench-stores"
 
 
+def schema_digest() -> str:
+    """A short digest of the schema a new store has: the cache is shared by every checkout on
+    the machine, and two branches may each make a different schema of the same version."""
+    from streamtui.core.store import Store
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store.open(Path(folder) / "schema.db")
+        try:
+            found = store._read("SELECT type, name, coalesce(sql, '') FROM sqlite_master")
+        finally:
+            store.close()
+    text = "\n".join(sorted("\t".join(str(v) for v in row) for row in found))
+    return hashlib.blake2b(text.encode(), digest_size=4).hexdigest()
+
+
 def cached(layout: Layout, *, seed: int = 0) -> tuple[Path, float]:
     """The cached store of ``layout`` and ``seed``, built first when missing (one process
     builds it; another that wants it meanwhile waits); with the seconds spent building
@@ -219,7 +240,7 @@ def cached(layout: Layout, *, seed: int = 0) -> tuple[Path, float]:
     folder.mkdir(exist_ok=True)
     name = (
         f"{layout.feeds}x{layout.per_feed}-every{layout.spacing}-seed{seed}"
-        f"-schema{latest()}-gen{GENERATOR}.db"
+        f"-schema{latest()}-{schema_digest()}-gen{GENERATOR}.db"
     )
     path = folder / name
     with open(folder / f"{name}.lock", "w") as lock:

@@ -8,7 +8,10 @@ Run: .venv/bin/python benchmarks/state.py [--sizes 1000,100000] [--repeat 5] [--
 The store is made once per size by the generator (``_year.fill``: feeds of 100 items, beyond
 100k a year of 500 feeds; all unread) and copied before each run that changes it, so every
 "mark all read" starts from the same 100% unread store. Targets at 100k: mark one read <= 1 ms,
-mark all read <= 0.5 s.
+mark all read <= 0.5 s. Then the reads that a mark of everything must not slow (CPU time,
+``READS`` times each): the sidebar's counts, an unread-only view's count and middle window,
+the next unread item, on the store as made and after everything was marked read with 2 %
+marked unread again.
 
 ``--retention`` adds the retention pass (``Library.cleanup``, what ``streamtui cleanup`` and
 the end of a refresh run) at each size, with the config's default limits (1,000 items a feed,
@@ -24,6 +27,7 @@ import argparse
 import random
 import shutil
 import time
+from functools import partial
 from pathlib import Path
 
 from benchmarks import _bench as bench
@@ -72,6 +76,43 @@ def mark_all(pristine: Path, work: Path, size: int) -> tuple[float, float]:
     finally:
         library.close()
     return marked, undone
+
+
+READS = 15
+"""Times each read of :func:`reads` is made, per state of the store."""
+
+
+def reads(pristine: Path, work: Path) -> dict[str, list[float]]:
+    """What the list and the sidebar read (the CPU time of each call, ``READS`` times), on
+    the store as made (all unread), then after everything was marked read with a few items
+    marked unread again and a source of new items (a store that someone reads): the
+    sidebar's counts, an unread-only view's count and its window at the middle, and the
+    next unread item from the top."""
+    shutil.copyfile(pristine, work)
+    library = Library(Store.open(work))
+    found: dict[str, list[float]] = {}
+    try:
+        size = library.count(View())
+        for label in ("all unread", "after mark all read"):
+            if label != "all unread":
+                library.mark_view_read(View())
+                spread = library.rows(View(), 0, size)[:: max(1, size // 50)]
+                library.mark_read([row.id for row in spread], False)
+            unread = View(unread_only=True, since=time.time())
+            middle = library.count(unread) // 2
+            for name, call in (
+                ("sidebar counts", library.sources),
+                ("unread-only count", partial(library.count, unread)),
+                ("unread-only window, middle", partial(library.rows, unread, middle, 128)),
+                ("next unread from the top", lambda: library.next_unread(View(), None)),
+            ):
+                for _ in range(READS):
+                    began = time.process_time()
+                    call()
+                    found.setdefault(f"{name}, {label}", []).append(time.process_time() - began)
+    finally:
+        library.close()
+    return found
 
 
 def unread_counts(db: Path) -> float:
@@ -159,6 +200,9 @@ def main() -> None:
                 ("undo mark all read", bench.Figures(tuple(undos)), False),
             ):
                 print(f"{size:>7} items: {label:<32} {figures.ms(p95=p95)}", flush=True)
+            for label, values in reads(pristine, work).items():
+                figures = bench.Figures(tuple(values))
+                print(f"{size:>7} items: {label + ' (CPU)':<58} {figures.ms()}", flush=True)
             if args.retention:
                 retention(pristine, work, args.repeat)
             work.unlink(missing_ok=True)

@@ -75,6 +75,7 @@ def test_a_mark_and_its_queued_copy_are_one_transaction(
             lambda: library.set_starred([rows[1].id], True),
             lambda: library.mark_view_read(View(rows[2].source_id)),
             lambda: library.mark_view_read(View(query=rows[2].title)),
+            lambda: library.mark_view_read(View()),  # everything: one mark (readstate.py)
         ):
             with pytest.raises(StoreError):
                 change()
@@ -97,6 +98,29 @@ def test_undo_of_an_account_item_queues_its_mark_too(synced: tuple[Library, Serv
         assert library.accounts()[0].pending == len(ids)
         library.sync_accounts()
         assert not any(e.read for e in there.server.store.entries.values())
+    finally:
+        there.server.stop()
+
+
+def test_marking_everything_read_and_its_undo_queue_every_account_item(
+    synced: tuple[Library, ServerThere],
+) -> None:
+    library, there = synced
+    try:
+        entries = there.server.store.entries
+        assert entries and not any(e.read for e in entries.values())
+        changes = library.mark_view_read(library.view())
+        assert changes.count >= len(entries)
+        assert library.store._read("SELECT count(*) FROM read_marks") == [(1,)]  # type: ignore[attr-defined]
+        assert library.accounts()[0].pending == len(entries)
+        library.sync_accounts()
+        assert all(e.read for e in entries.values())
+        assert library.count(library.view(unread_only=True)) == 0
+        assert library.undo() is not None
+        assert library.accounts()[0].pending == len(entries)
+        library.sync_accounts()
+        assert not any(e.read for e in entries.values())
+        assert library.count(library.view(unread_only=True)) == changes.count
     finally:
         there.server.stop()
 

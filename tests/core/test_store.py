@@ -13,7 +13,7 @@ import pytest
 from streamtui.core.errors import StoreError
 from streamtui.core.models import Item, Row, Source, SourceKind, SyncStats, View
 from streamtui.core.sources.pages import load_source
-from streamtui.core.store import MIGRATIONS, SEQ_SPAN, Store, schema
+from streamtui.core.store import MIGRATIONS, SEQ_SPAN, Store, readstate, schema
 from streamtui.core.store import search as store_search
 from tests.support.store import feed_state, mark_view_read, set_read, sync_items, update_source
 
@@ -614,7 +614,13 @@ def test_a_starred_article_keeps_its_star_when_its_teaser_comes_back(
 
 
 def read_state(store: Store) -> dict[str, tuple[int, float | None]]:
-    return {r[0]: (r[1], r[2]) for r in store._db.execute("SELECT id, read, read_at FROM items")}
+    """Each item's read state (its own, or a mark of everything's) and when it was read."""
+    return {
+        r[0]: (r[1], r[2])
+        for r in store._db.execute(
+            f"SELECT id, {readstate.is_read()}, {readstate.read_at()} FROM items"
+        )
+    }
 
 
 def test_restore_read_puts_back_only_what_nothing_changed_since(
@@ -622,13 +628,12 @@ def test_restore_read_puts_back_only_what_nothing_changed_since(
 ) -> None:
     set_read(store, ["a1"], True, at=T0)
     before = read_state(store)
-    priors = store.change_view_read(View(), at=T0 + 50)
-    assert {p.item_id for p in priors} == set(before) - {"a1"}
-    assert all(not p.read and p.read_at is None for p in priors)
+    marked = store.change_view_read(View(), at=T0 + 50, listed=100)
+    assert set(marked.ids) == set(before) - {"a1"} and marked.total == len(marked.ids)
     set_read(store, ["x1"], False)
     set_read(store, ["x1"], True, at=T0 + 60)  # read again since: keeps its new state
     set_read(store, ["x2"], False)  # marked unread since: stays so
-    assert store.restore_read(priors, read=True, at=T0 + 50) == 5
+    assert store.restore_view_read(marked, at=T0 + 50) == 5
     after = read_state(store)
     assert after["x1"] == (1, T0 + 60) and after["x2"] == (0, None)
     assert {k: v for k, v in after.items() if k not in ("x1", "x2")} == {
@@ -689,7 +694,7 @@ def test_marking_a_query_view_read_marks_its_unread_hits_only(
     store: Store, filled: tuple[Source, Source]
 ) -> None:
     set_read(store, ["b1"], True, at=5.0)
-    priors = store.change_view_read(View(query="lead"), at=9.0)
+    priors = store.change_view_read(View(query="lead"), at=9.0).priors
     assert sorted(p.item_id for p in priors) == ["a1", "x1"]
     assert {r.id: r.read for r in all_rows(store)}["a1"]
     assert store._read("SELECT read_at FROM items WHERE id = 'b1'") == [(5.0,)]

@@ -451,7 +451,7 @@ def test_a_read_only_data_directory_browses_refuses_writes_and_changes_nothing(
             "import os, sqlite3, sys\n"
             "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
             "db.execute('PRAGMA wal_autocheckpoint=0')\n"
-            "db.execute('UPDATE items SET read = 1 WHERE id = ?', (sys.argv[2],))\n"
+            "db.execute('UPDATE items SET read = 1, arrival = NULL WHERE id = ?', (sys.argv[2],))\n"
             "os._exit(0)\n",
             str(db),
             ids[0],

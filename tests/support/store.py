@@ -29,7 +29,7 @@ def set_read(
 
 def mark_view_read(store: Store, view: View, *, at: float | None = None) -> list[str]:
     """Mark every unread item of ``view`` read; returns their ids."""
-    return [prior.item_id for prior in store.change_view_read(view, at=at)]
+    return list(store.change_view_read(view, at=at, listed=1 << 62).ids)
 
 
 def last_error(store: Store, source_id: int) -> str:

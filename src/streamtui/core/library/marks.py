@@ -36,13 +36,16 @@ class MarksPart(LibraryBase):
     def mark_view_read(self, view: View) -> Changes:
         """Mark every unread item of ``view`` read (one undoable change)."""
         at = self._clock()
-        priors = self.store.change_view_read(view, at=at)
-        if priors:
+        marked = self.store.change_view_read(view, at=at, listed=ROWS_LISTED)
+        if marked.total:
             self._remember(
                 f"mark all read{self._place(view)}",
-                lambda: self.store.restore_read(priors, read=True, at=at),
+                lambda: self.store.restore_view_read(marked, at=at),
             )
-        return self._read_changes(priors, True)
+        bulk = marked.total > ROWS_LISTED
+        return Changes(
+            marked.total, marked.ids, self._rows_of(marked.ids), marked.unread, bulk=bulk
+        )
 
     def mark_source_read(self, source_id: int) -> Changes:
         return self.mark_view_read(View(source_id, since=self._clock()))

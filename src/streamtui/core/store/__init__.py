@@ -7,7 +7,8 @@ One :class:`Store` over one database file, made of parts that each read one topi
 - schema.py: every migration (passwords.py: the one that moved passwords out)
 - sources.py: adding, renaming, removing and listing sources, their fetch state
 - items.py: a local source's items made exact, a feed's merged, kept state
-- marks.py: read state and stars, and putting them back (undo)
+- marks.py: read state and stars, and putting them back (undo); readstate.py: an item's read
+  state in SQL (read on its own, or covered by one mark of everything read)
 - views.py: counts, windows, positions and next unread of a view; articles; search results
 - hits.py: the ranked ids of query views, cached (rows.py: a view's filters in SQL)
 - search.py: the full-text index; retention.py: which feed items go, and the cleanup
@@ -22,7 +23,7 @@ from __future__ import annotations
 from streamtui.core.store.accounts import AccountsPart, RemoteFeedRow
 from streamtui.core.store.articles import FullArticlesPart
 from streamtui.core.store.items import SEQ_SPAN
-from streamtui.core.store.marks import MarksPart, PriorRead
+from streamtui.core.store.marks import MarksPart, PriorRead, ViewMarked
 from streamtui.core.store.opening import Opening, make_private
 from streamtui.core.store.protocol import StoreProtocol
 from streamtui.core.store.remote import Queued, RemoteEntry, RemotePart, RemoteStats
@@ -42,6 +43,7 @@ __all__ = [
     "RemoteStats",
     "Store",
     "StoreProtocol",
+    "ViewMarked",
     "make_private",
 ]
 

@@ -14,7 +14,7 @@ from typing import Any
 from streamtui.core import dates
 from streamtui.core.errors import StoreError
 from streamtui.core.models import Item, NewSource, Source, SyncStats, Update
-from streamtui.core.store import search
+from streamtui.core.store import readstate, search
 from streamtui.core.store.connection import Database
 from streamtui.core.store.naming import name_key
 from streamtui.core.store.sources import (
@@ -270,7 +270,8 @@ class ItemsPart(Database):
         A starred item ``staying`` in the store passes on only its read state, under its
         aliases: the story keeps one star."""
         found = db.execute(
-            "SELECT i.read, i.read_at, i.starred, coalesce(b.aliases, '') FROM items i "
+            f"SELECT {readstate.is_read('i.')}, {readstate.read_at('i.')}, i.starred, "
+            "coalesce(b.aliases, '') FROM items i "
             "LEFT JOIN bodies b ON b.item_id = i.id WHERE i.id = ?",
             (item_id,),
         ).fetchone()
@@ -317,10 +318,16 @@ class ItemsPart(Database):
         aliases = [alias for item, _ in fresh for alias in item.aliases]
         stored = {
             row[0]: (*row[1:], 0)
-            for row in select_in(db, "SELECT id, read, read_at FROM items", "id", aliases)
+            for row in select_in(
+                db,
+                f"SELECT id, {readstate.is_read()}, {readstate.read_at()} FROM items",
+                "id",
+                aliases,
+            )
         }
         rows, taken = [], []
         now = time.time()
+        arrival = readstate.next_arrival(db)  # above every mark: the unread ones arrive unread
         for item, values in fresh:
             read, read_at, starred = 0, None, 0
             for candidate in names[item.id]:
@@ -332,11 +339,12 @@ class ItemsPart(Database):
                     read, read_at = max(read, found[0]), read_at or found[1]
                     starred = starred or found[2]
             stored[item.id] = (read, read_at, 0)
-            rows.append((item.id, source_id, *values, read, read_at, starred, now, fetched))
+            own = None if read else arrival
+            rows.append((item.id, source_id, *values, read, read_at, starred, now, fetched, own))
         db.executemany(
             "INSERT INTO items (id, source_id, title, published, seq, teaser, truncated, digest,"
-            " read, read_at, starred, added_at, fetched)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " read, read_at, starred, added_at, fetched, arrival)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         db.executemany("DELETE FROM kept_state WHERE item_id = ?", taken)

@@ -32,7 +32,7 @@ from streamtui.core.models import (
 
 if TYPE_CHECKING:
     from streamtui.core.store.accounts import RemoteFeedRow
-    from streamtui.core.store.marks import PriorRead
+    from streamtui.core.store.marks import PriorRead, ViewMarked
     from streamtui.core.store.remote import Queued, RemoteEntry, RemoteStats
 
 
@@ -106,7 +106,10 @@ class StoreProtocol(Protocol):
         at: float | None = None,
         when: float | None = None,
     ) -> list[PriorRead]: ...
-    def change_view_read(self, view: View, *, at: float | None = None) -> list[PriorRead]: ...
+    def change_view_read(
+        self, view: View, *, at: float | None = None, listed: int = 0
+    ) -> ViewMarked: ...
+    def restore_view_read(self, marked: ViewMarked, *, at: float | None) -> int: ...
     def restore_read(self, priors: Sequence[PriorRead], *, read: bool, at: float | None) -> int: ...
     def set_starred(
         self, item_ids: Sequence[str], starred: bool, *, when: float | None = None

@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from streamtui.core.models import Item
-from streamtui.core.store import search
+from streamtui.core.store import readstate, search
 from streamtui.core.store.items import ItemsPart
 from streamtui.core.store.sql import select_in
 from streamtui.core.sync.conflicts import Pending, settle
@@ -129,8 +129,9 @@ class RemotePart(ItemsPart):
             known: set[str] = set()
             there: dict[str, tuple[str, bool, bool, float | None]] = {}
             for item_id, remote, seen_read, seen_starred, read, starred_here in db.execute(
-                "SELECT r.item_id, r.remote_id, r.server_read, r.server_starred, i.read, "
-                "i.starred FROM remote_items r JOIN items i ON i.id = r.item_id "
+                "SELECT r.item_id, r.remote_id, r.server_read, r.server_starred, "
+                f"{readstate.is_read('i.')}, i.starred FROM remote_items r "
+                "JOIN items i ON i.id = r.item_id "
                 "WHERE r.account_id = ?",
                 (account_id,),
             ):
@@ -188,7 +189,9 @@ class RemotePart(ItemsPart):
         }
         here = {
             str(row[0]): (bool(row[1]), bool(row[2]))
-            for row in select_in(db, "SELECT id, read, starred FROM items", "id", ids)
+            for row in select_in(
+                db, f"SELECT id, {readstate.is_read()}, starred FROM items", "id", ids
+            )
         }
         pending = _pending(db, account_id, [there[i][0] for i in ids if i in seen])
         new_rows, seen_rows, drops, reads, stars = [], [], [], [], []
@@ -242,9 +245,12 @@ class RemotePart(ItemsPart):
                 dropped,
             )
             stats.dropped += max(0, cursor.rowcount)
+        # Read: no arrival number; unread: a new one, above any mark (readstate.py).
+        arrival = readstate.next_arrival(db) if any(not r[0] for r in reads) else 0
         db.executemany(
-            "UPDATE items SET read = ?, read_at = CASE WHEN ? > 0 THEN ? END WHERE id = ?",
-            [(state, state, at, item_id) for state, at, item_id in reads],
+            "UPDATE items SET read = ?, read_at = CASE WHEN ? > 0 THEN ? END, "
+            "arrival = CASE WHEN ? > 0 THEN NULL ELSE ? END WHERE id = ?",
+            [(state, state, at, state, arrival, item_id) for state, at, item_id in reads],
         )
         db.executemany("UPDATE items SET starred = ? WHERE id = ?", stars)
         if reads or stars:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from streamtui.core.errors import StoreError
 from streamtui.core.models import DAY, CleanupReport, Retention, SourceRetention
-from streamtui.core.store import search
+from streamtui.core.store import readstate, search
 from streamtui.core.store.connection import Database
 from streamtui.core.store.sources import CHURN_FETCHES
 from streamtui.core.store.sql import select_in
@@ -83,7 +83,10 @@ def candidate_query(
     return " UNION ".join(f"SELECT * FROM ({part})" for part in parts), params
 
 
-_PROTECTED = "starred = 0 AND fetched != ? AND NOT (read = 0 AND ? AND max(added_at, ?) >= ?)"
+_PROTECTED = (
+    "starred = 0 AND fetched != ? "
+    f"AND NOT (coalesce({readstate.unread()}, 0) AND ? AND max(added_at, ?) >= ?)"
+)
 
 
 def removable(db: sqlite3.Connection, ids: Sequence[str], rules: Rules) -> list[str]:

@@ -7,8 +7,19 @@ from collections.abc import Sequence
 
 from streamtui.core import dates
 from streamtui.core.models import Row, View
+from streamtui.core.store import readstate
 
-ROW_COLUMNS = "id, source_id, title, published, teaser, truncated, read, starred"
+
+def row_columns(prefix: str = "") -> str:
+    """The list's columns of an item (``prefix``: its table's alias with a dot), its read
+    state as readstate.py reads it."""
+    columns = ("id", "source_id", "title", "published", "teaser", "truncated")
+    return ", ".join(
+        (*(prefix + column for column in columns), readstate.is_read(prefix), prefix + "starred")
+    )
+
+
+ROW_COLUMNS = row_columns()
 ORDER = "published DESC, seq, id"
 HITS = "temp.search_hits h JOIN items i ON i.id = h.item_id"
 """A query view's ranked ids (hits.py) joined to the items: ``h.pos`` is the rank."""
@@ -29,8 +40,8 @@ def filters(
         conditions.append(f"{prefix}source_id = ?")
         params.append(view.source_id)
     if view.unread_only:
-        conditions.append(f"({prefix}read = 0 OR {prefix}read_at >= ?)")
-        params.append(view.since)
+        conditions.append(readstate.unread_or_since(prefix))
+        params += [view.since, view.since]
     if view.starred:
         conditions.append(f"{prefix}starred = 1")
     if extra:
@@ -39,6 +50,7 @@ def filters(
 
 
 def prefixed(columns: str) -> str:
+    """Plain column names (not ROW_COLUMNS: see :func:`row_columns`) with the ``i.`` alias."""
     return ", ".join("i." + column.strip() for column in columns.split(","))
 
 

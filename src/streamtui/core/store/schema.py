@@ -14,7 +14,7 @@ from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from streamtui.core.errors import StoreError
-from streamtui.core.store import search, sql
+from streamtui.core.store import readstate, search, sql
 from streamtui.core.store.naming import NamePicker, name_key
 from streamtui.core.store.passwords import SCRUB_PENDING, passwords_out
 
@@ -181,6 +181,28 @@ def _full_articles(db: sqlite3.Connection) -> None:
     _add_column(db, "sources", "full_text", "INTEGER NOT NULL DEFAULT 0")
 
 
+_ORDER_INDEXES = """
+    CREATE INDEX items_by_date ON items (published DESC, seq, id, arrival, read_at);
+    CREATE INDEX items_by_source ON items (source_id, published DESC, seq, id, arrival, read_at);
+    CREATE INDEX items_starred ON items (published DESC, seq, id, arrival, read_at, source_id)
+        WHERE starred = 1;
+"""
+
+
+def _read_marks(db: sqlite3.Connection) -> None:
+    """Step 11: marks of everything read as one row (store/readstate.py). An item read on
+    its own arrives NULL, an unread one at 0 (no mark covers it yet); its ``read`` and
+    ``read_at`` stay. The order indexes carry ``arrival`` where they carried ``read``: they
+    are dropped first, so that giving read items their NULL writes only their rows."""
+    for index in ("items_by_date", "items_by_source", "items_starred"):
+        db.execute(f"DROP INDEX IF EXISTS {index}")
+    _add_column(db, "items", "arrival", "INTEGER DEFAULT 0")
+    db.execute("UPDATE items SET arrival = NULL WHERE read != 0")
+    for statement in sql.statements(readstate.TABLE + ";" + _ORDER_INDEXES):
+        db.execute(statement)
+    db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, '0')", (readstate.ARRIVALS,))
+
+
 Migration = str | Callable[[sqlite3.Connection], None]
 """A script, or a function for a step that needs Python; each runs in one transaction."""
 
@@ -306,6 +328,9 @@ MIGRATIONS: list[Migration] = [
     # as bodies are (a page's article takes kilobytes). A source's full_text says that its
     # new items' pages are fetched after a refresh.
     _full_articles,
+    # 11: marking everything read writes one row, not every item's (issue 15): an item's
+    # arrival number, the marks' table and order indexes that carry the number.
+    _read_marks,
 ]
 
 

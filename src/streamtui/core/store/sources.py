@@ -12,7 +12,7 @@ from datetime import datetime
 from streamtui.core import dates
 from streamtui.core.errors import DuplicateSourceError, StoreError
 from streamtui.core.models import KEEP, FeedState, NewSource, Source, SourceChange, SourceKind
-from streamtui.core.store import search
+from streamtui.core.store import readstate, search
 from streamtui.core.store.connection import Database
 from streamtui.core.store.naming import NamePicker, name_key
 from streamtui.core.store.passwords import LOGIN_SCOPED
@@ -118,7 +118,8 @@ class SourcesPart(Database):
         counts: dict[int, tuple[int, int]] = {}
         if counted:
             for source_id, unread, total in self._read(
-                "SELECT source_id, sum(read = 0), count(*) FROM items INDEXED BY items_by_source "
+                f"SELECT source_id, coalesce(sum({readstate.unread()}), 0), count(*) FROM items "
+                "INDEXED BY items_by_source "
                 f"{'' if only is None else f'WHERE source_id IN ({marks})'} GROUP BY source_id",
                 chosen,
             ):

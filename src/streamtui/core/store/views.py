@@ -11,8 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from streamtui.core.models import Article, Enclosure, Row, View
+from streamtui.core.store import readstate
 from streamtui.core.store.connection import Database
-from streamtui.core.store.rows import HITS, ORDER, ROW_COLUMNS, filters, prefixed, to_row
+from streamtui.core.store.rows import (
+    HITS,
+    ORDER,
+    ROW_COLUMNS,
+    filters,
+    prefixed,
+    row_columns,
+    to_row,
+)
 from streamtui.core.text.query import match_expression
 from streamtui.core.text.redact import without_login
 
@@ -52,7 +61,7 @@ class ViewsPart(Database):
             if slot is not None:
                 where, params = filters(view, prefix="i.", slot=slot)
                 found = self._read(
-                    f"SELECT {prefixed(ROW_COLUMNS)} FROM {HITS} {where} "
+                    f"SELECT {row_columns('i.')} FROM {HITS} {where} "
                     "ORDER BY h.pos LIMIT ? OFFSET ?",
                     (*params, limit, offset),
                 )
@@ -125,7 +134,7 @@ class ViewsPart(Database):
             ranges = _before(key)[::-1] if backwards else _after(key)
         order = "published ASC, seq DESC, id DESC" if backwards else ORDER
         for condition, extra in ranges:
-            where, params = filters(view, extra=f"read = 0 AND {condition}")
+            where, params = filters(view, extra=f"{readstate.unread()} AND {condition}")
             rows = self._read(
                 f"SELECT id FROM items {where} ORDER BY {order} LIMIT 1", (*params, *extra)
             )
@@ -140,7 +149,8 @@ class ViewsPart(Database):
         if pos is None and backwards and after is not None:
             return None  # like an unknown item in a dated view
         condition = "1" if pos is None else "h.pos < ?" if backwards else "h.pos > ?"
-        where, params = filters(view, extra=f"i.read = 0 AND {condition}", prefix="i.", slot=slot)
+        unread = readstate.unread("i.")
+        where, params = filters(view, extra=f"{unread} AND {condition}", prefix="i.", slot=slot)
         found = self._read(
             f"SELECT i.id FROM {HITS} {where} ORDER BY h.pos {'DESC' if backwards else ''} LIMIT 1",
             (*params, *(() if pos is None else (pos,))),
@@ -166,7 +176,7 @@ class ViewsPart(Database):
         return [
             to_row(r)
             for r in self._read(
-                f"SELECT {prefixed(ROW_COLUMNS)} FROM ({ranking}) r "
+                f"SELECT {row_columns('i.')} FROM ({ranking}) r "
                 "JOIN items i ON i.id = r.item_id ORDER BY r.score, r.published DESC, r.seq, i.id",
                 params,
             )
@@ -175,7 +185,7 @@ class ViewsPart(Database):
     def article(self, item_id: str) -> Article | None:
         """The item with its body: the one query that reads the bodies table."""
         rows = self._read(
-            f"SELECT {prefixed(ROW_COLUMNS)}, s.name, b.summary, b.body, b.link, b.path, "
+            f"SELECT {row_columns('i.')}, s.name, b.summary, b.body, b.link, b.path, "
             "b.encoding, coalesce(b.html, 0), coalesce(nullif(s.feed_url, ''), s.location), "
             "coalesce(b.author, '') FROM items i "
             "JOIN sources s ON s.id = i.source_id "
@@ -217,7 +227,7 @@ class ViewsPart(Database):
                 where, params = filters(view, prefix="i.", slot=slot)
                 table, order = HITS, "h.pos"
             rows = self._read(
-                f"SELECT {prefixed(ROW_COLUMNS)}, b.summary, b.link FROM {table} "
+                f"SELECT {row_columns('i.')}, b.summary, b.link FROM {table} "
                 f"LEFT JOIN bodies b ON b.item_id = i.id {where} ORDER BY {order}",
                 params,
             )
