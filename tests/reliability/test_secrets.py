@@ -437,6 +437,23 @@ def test_an_existing_open_folder_and_database_are_tightened_with_a_notice(
     assert again.returncode == 0 and again.stderr == ""  # said once: it is private now
 
 
+def test_a_shared_folder_such_as_tmp_is_never_closed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)  # as /tmp: everyone's files, the sticky bit
+    Store.open(shared / "x.db").close()
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert mode(shared / "x.db") == 0o600  # the database's own file is still private
+    home = tmp_path / "user-home"
+    home.mkdir(mode=0o755)
+    home.chmod(0o755)
+    monkeypatch.setenv("HOME", str(home))
+    Store.open(home / "streamtui.db").close()  # STREAMTUI_DATA_DIR=$HOME
+    assert mode(home) == 0o755 and mode(home / "streamtui.db") == 0o600
+
+
 async def test_the_app_says_it_tightened_the_data_folder(tmp_path: Path) -> None:
     from streamtui.core.library import open_library
     from streamtui.ui.app import StreamApp

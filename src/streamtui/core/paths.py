@@ -63,7 +63,23 @@ def private_folder(path: Path) -> str:
         pass
     except OSError:
         return ""  # cannot be created: whoever opens it next says why, with its name
+    if _shared(path):
+        return ""
     return _tighten(path, stat.S_ISDIR)
+
+
+def _shared(path: Path) -> bool:
+    """A folder that is not the reader's own to close: one with the sticky bit (``/tmp``,
+    where everyone makes their files: a database put there directly once made it 0700 and
+    every other user's programs failed), the home folder, the root. The database's own
+    files are still made 0600 in it."""
+    try:
+        if path.stat().st_mode & stat.S_ISVTX:
+            return True
+        resolved = path.resolve()
+        return resolved == Path(resolved.anchor) or resolved == Path.home().resolve()
+    except (OSError, RuntimeError):
+        return True  # not readable or no home: leave it as it is
 
 
 def private_file(path: Path) -> str:
