@@ -23,6 +23,7 @@ SMOKE = [
     pytest.param(["parse.py", "--smoke"], id="parse"),
     pytest.param(["parse_pool.py", "--smoke"], id="parse-pool"),
     pytest.param(["state.py", "--smoke"], id="state"),
+    pytest.param(["sidebar.py", "--smoke"], id="sidebar"),
     pytest.param(["stream_list.py", "--sizes", "200", "--repeat", "1", "--moves", "5"], id="list"),
     pytest.param(["search.py", "2000", "--repeat", "1"], id="search"),
     pytest.param(["local_files.py", "--trials", "1"], id="local-files"),

@@ -1,0 +1,73 @@
+"""Pilot: an update of a few sidebar entries (counts during a refresh) redraws those entries
+and keeps every other entry's measured height; an entry that grows (an error line) moves the
+ones below it. The sidebar overrides a method of Textual's OptionList for it (Textual is
+pinned exactly): these tests hold it to what the screen shows."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from textual.strip import Strip
+
+from streamtui.core.library import Library
+from streamtui.core.models import SourceKind
+from streamtui.core.store import Store
+from streamtui.ui.app import StreamApp
+from streamtui.ui.widgets.sidebar import SourcesSidebar
+
+FEEDS = 60
+
+
+def make_app(tmp_path: Path) -> StreamApp:
+    store = Store.open(tmp_path / "streamtui.db")
+    for number in range(FEEDS):
+        store.add_source(f"Feed {number:02}", SourceKind.FEED, f"https://{number}.example/f")
+    return StreamApp(Library(store, bundled=tmp_path / "none"), sync_on_start=False)
+
+
+def drawn(sidebar: SourcesSidebar) -> list[str]:
+    """The sidebar's lines as the screen has them now."""
+    return [line.text for line in sidebar.render_lines(sidebar.region.reset_offset)]
+
+
+def line_of(lines: list[str], name: str) -> str:
+    return next(line for line in lines if name in line)
+
+
+async def test_a_new_count_is_drawn_and_the_other_heights_are_kept(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        sidebar = app.query_one(SourcesSidebar)
+        sources = {s.name: s for s in app.library.sources()}
+        lines_before = list(sidebar._lines)
+        sidebar.update_sources([dataclasses.replace(sources["Feed 03"], unread=7)])
+        # the measured lines of the 62 entries are kept (Textual's own method forgets them
+        # all and measures every entry again on the next frame)
+        assert sidebar._line_cache.lines == lines_before
+        await pilot.pause()
+        lines = drawn(sidebar)
+        assert "Feed 03 7 " in line_of(lines, "Feed 03")
+        assert "Feed 04 0 " in line_of(lines, "Feed 04")
+        assert "All 7 " in line_of(lines, "All")
+        assert list(sidebar._lines) == lines_before
+
+
+async def test_an_entry_that_grows_moves_the_ones_below(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        sidebar = app.query_one(SourcesSidebar)
+        sources = {s.name: s for s in app.library.sources()}
+        lines_before = drawn(sidebar)
+        failing = dataclasses.replace(sources["Feed 03"], last_error="connection refused")
+        sidebar.update_sources([failing])
+        await pilot.pause()
+        lines = drawn(sidebar)
+        at = lines.index(line_of(lines, "Feed 03"))
+        assert "connection refused" in lines[at + 1]
+        assert "Feed 04" in lines[at + 2]  # one line further down than before
+        assert lines_before.index(line_of(lines_before, "Feed 04")) == at + 1
+        assert len(sidebar._lines) == FEEDS + 2 + 1  # All, Starred, the feeds, the error
+        assert all(isinstance(s, Strip) for s in sidebar.render_lines(sidebar.region))
