@@ -543,5 +543,15 @@ class Relay:
 
 @contextlib.contextmanager
 def workspace(prefix: str) -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix=f"streamtui-{prefix}-") as folder:
-        yield Path(folder)
+    """A temporary folder, removed at the end even while a process that is ending still
+    writes into it (an app's refresh process, which outlives the app by up to a second,
+    caching bytecode there: removing the folder once failed with "Directory not empty")."""
+    folder = Path(tempfile.mkdtemp(prefix=f"streamtui-{prefix}-"))
+    try:
+        yield folder
+    finally:
+        for _ in range(20):
+            shutil.rmtree(folder, ignore_errors=True)
+            if not folder.exists():
+                break
+            time.sleep(0.25)

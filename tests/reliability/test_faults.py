@@ -290,10 +290,13 @@ def test_two_first_runs_at_once_add_the_guide_once(tmp_path: Path) -> None:
 # -- a corrupt database at start-up --------------------------------------------------------
 
 
-def launched(monkeypatch: pytest.MonkeyPatch, *args: str) -> object:
+def launched(monkeypatch: pytest.MonkeyPatch, *args: str, rows: int = 0) -> object:
     """Run ``streamtui [args]`` (the app) as the command line does, with the app driven by
-    a pilot instead of a terminal; returns the app after its first frames."""
+    a pilot instead of a terminal; returns the app after its first frames, and once its
+    list shows ``rows`` rows (the start-up refresh runs in a process of its own: its rows
+    come a moment after the first frame)."""
     from streamtui.ui.app import StreamApp
+    from tests.support.pilot import until
 
     seen: list[StreamApp] = []
 
@@ -301,6 +304,7 @@ def launched(monkeypatch: pytest.MonkeyPatch, *args: str) -> object:
         async with app.run_test(size=(120, 30)) as pilot:
             await pilot.pause()
             await pilot.pause(0.2)
+            await until(pilot, lambda: app.main.stream.count >= rows)
             seen.append(app)
             app.shown = [  # type: ignore[attr-defined]
                 (n.severity, str(n.message)) for n in app._notifications
@@ -326,7 +330,7 @@ def test_the_app_says_a_corrupt_database_was_moved_aside_and_starts_afresh(
     data.mkdir()
     garbage = b"not a database at all\x00" * 300
     (data / "streamtui.db").write_bytes(garbage)
-    app = launched(monkeypatch, "--data-dir", str(data))
+    app = launched(monkeypatch, "--data-dir", str(data), rows=2)
     [aside] = data.glob("streamtui.db.corrupt-*")
     assert aside.read_bytes() == garbage
     warnings = [m for s, m in app.shown if s == "warning"]  # type: ignore[attr-defined]
