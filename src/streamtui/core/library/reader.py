@@ -127,9 +127,7 @@ class ReaderPart(MaintenancePart):
         articles of the new items of the refreshed sources that want them
         (:meth:`full_text_job` gives that work's future)."""
         summary = super().refresh(sources, progress, cancel, limits=limits)
-        if cancel is None or not cancel.is_set():
-            chosen = None if sources is None else [source.id for source in sources]
-            self.fetch_new_full_articles(chosen)
+        self._full_articles_after(sources, cancel)
         return summary
 
     def refresh_elsewhere(
@@ -141,10 +139,17 @@ class ReaderPart(MaintenancePart):
         """:meth:`refresh` in a process of its own; the full articles then fetched here, in
         the background, as after :meth:`refresh` (the child ends with its refresh)."""
         summary = super().refresh_elsewhere(sources, progress, cancel)
+        self._full_articles_after(sources, cancel)
+        return summary
+
+    def _full_articles_after(
+        self, sources: Sequence[Source] | None, cancel: threading.Event | None
+    ) -> None:
+        """After a refresh that was not cancelled: the new items' full articles, in the
+        background, for the refreshed sources that want them."""
         if cancel is None or not cancel.is_set():
             chosen = None if sources is None else [source.id for source in sources]
             self.fetch_new_full_articles(chosen)
-        return summary
 
     def fetch_new_full_articles(
         self,

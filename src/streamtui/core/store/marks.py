@@ -162,8 +162,9 @@ class MarksPart(Database):
             total = -sum(counts.values())
             if not total:
                 return ViewMarked(0, {}, [])
-            upto = max(highest, readstate.last_arrival(db))
-            if upto > readstate.last_arrival(db):  # rows written past the counter (by hand)
+            counter = readstate.last_arrival(db)
+            upto = max(highest, counter)
+            if upto > counter:  # rows written past the counter (by hand)
                 db.execute(
                     "UPDATE meta SET value = ? WHERE key = ?", (str(upto), readstate.ARRIVALS)
                 )

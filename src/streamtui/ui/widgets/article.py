@@ -200,9 +200,8 @@ class ArticleView(ScrollView, can_focus=True):
 
     def _set_page(self, page: Page, *, scroll_to: int | None) -> None:
         if page is not self._base:  # a new page: its images are still to load
-            self._base, self._pictures = page, {}
-            self._generation += 1
-            self._delete_sent()
+            self._base = page
+            self._drop_pictures()
         page = with_pictures(page, self._pictures)
         self._page = page
         width = self._width()
@@ -237,8 +236,7 @@ class ArticleView(ScrollView, can_focus=True):
         if self.article is not article or self.full is not full:  # the reader moved on
             return
         self._base, self._page, self._preparing = page, page, False
-        self._pictures, self._generation = {}, self._generation + 1
-        self._delete_sent()
+        self._drop_pictures()
         if new is not None and new.width == self._width():
             self._apply(new, self._restore)
         else:
@@ -254,9 +252,8 @@ class ArticleView(ScrollView, can_focus=True):
             self._apply(layout(self._page, width), self._restore)
         elif width != self._layout.width:  # the same page at a new width: keep the place
             if self._pictures:  # drawn for the old width: drawn again when near
-                self._pictures, self._generation = {}, self._generation + 1
+                self._drop_pictures()
                 self._page = self._base
-                self._delete_sent()
             self._apply(layout(self._page, width), None)
 
     # -- images -----------------------------------------------------------------------------
@@ -359,6 +356,12 @@ class ArticleView(ScrollView, can_focus=True):
         except Exception:  # the app is ending: the terminal is being given back
             return False
         return True
+
+    def _drop_pictures(self) -> None:
+        """Forget the pictures drawn (a new page or width): a decode still running for them
+        is dropped when it ends (the generation moved on), their Kitty images deleted."""
+        self._pictures, self._generation = {}, self._generation + 1
+        self._delete_sent()
 
     def _delete_sent(self) -> None:
         """Delete the Kitty images of the pictures just dropped (the terminal keeps an image
