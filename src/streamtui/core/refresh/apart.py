@@ -20,6 +20,7 @@ of its own). The child's side is :func:`serve`, started by ``core/library/elsewh
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import selectors
@@ -245,6 +246,13 @@ def decode(kind: type[_T], data: Any) -> _T:
     return typing.cast(_T, _typed(kind, data))
 
 
+@functools.cache
+def _hints(kind: type) -> dict[str, Any]:
+    """A dataclass's field types, resolved once: resolving them for every event (a source's
+    two dozen fields) held the GIL the UI thread needs for a millisecond or more each time."""
+    return typing.get_type_hints(kind)
+
+
 def _typed(hint: Any, value: Any) -> Any:
     if value is None:
         return None
@@ -254,7 +262,7 @@ def _typed(hint: Any, value: Any) -> Any:
         hint = next(a for a in arguments if a is not type(None))
         origin, arguments = typing.get_origin(hint), typing.get_args(hint)
     if is_dataclass(hint) and isinstance(hint, type):
-        hints = typing.get_type_hints(hint)
+        hints = _hints(hint)
         return hint(**{name: _typed(hints[name], item) for name, item in value.items()})
     if hint is datetime:
         return datetime.fromisoformat(value)
