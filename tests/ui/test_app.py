@@ -348,8 +348,8 @@ async def test_startup_message_is_shown(data_dir: Path, pages: Path) -> None:
     app = make_app(data_dir, pages)
     app = StreamApp(app.library, startup_message="db: moved aside", sync_on_start=False)
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
-        assert any("moved aside" in str(n.message) for n in app._notifications)
+        # shown once the screen is up: one pause was not always enough on a loaded machine
+        await until(pilot, lambda: any("moved aside" in str(n.message) for n in app._notifications))
 
 
 async def test_sync_on_start_loads_sources(data_dir: Path, pages: Path) -> None:

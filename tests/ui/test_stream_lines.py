@@ -20,6 +20,8 @@ ROWS = [
 
 
 class ListApp(App[None]):
+    CSS = "StreamList { border: round white; overflow-x: hidden; scrollbar-size-vertical: 1; }"
+
     def compose(self) -> ComposeResult:
         yield StreamList()
 
@@ -56,3 +58,51 @@ async def test_a_repaint_draws_again_only_the_rows_that_changed() -> None:
         stream.load(lambda offset, limit: rows[offset : offset + limit], len(rows), {1: "News"})
         await pilot.pause()  # another source name: every line shows it
         assert len(drawn) > 10
+
+
+async def test_a_new_subtitle_draws_the_bottom_border_alone() -> None:
+    app = ListApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        stream = app.query_one(StreamList)
+        stream.load(lambda offset, limit: ROWS[offset : offset + limit], len(ROWS), {1: "Feed"})
+        stream.set_subtitle(Content("60 unread"))
+        await pilot.pause()
+        lines: list[int] = []
+        render_line = stream.render_line
+
+        def counted(y: int) -> object:
+            lines.append(y)
+            return render_line(y)
+
+        stream.render_line = counted  # type: ignore[method-assign,assignment]
+        for done in range(1, 4):  # a refresh's progress, a few times a second
+            stream.set_subtitle(Content(f"refreshing {done}/3"))
+            await pilot.pause()
+        assert lines == []  # no row drawn again (border_subtitle drew all 18 each time)
+        drawn = [strip.text for strip in stream.render_lines(stream.region.reset_offset)]
+        assert "refreshing 3/3" in drawn[-1]
+        assert "Story 0" in drawn[1]
+        stream.set_subtitle(Content("refreshing 3/3"))  # the same text: nothing to do
+        assert not stream._repaint_regions
+
+
+async def test_more_rows_move_the_scrollbar_without_a_layout_of_the_screen() -> None:
+    app = ListApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        stream = app.query_one(StreamList)
+        rows = list(ROWS)
+        stream.load(lambda offset, limit: rows[offset : offset + limit], 5, {1: "Feed"})
+        await pilot.pause()
+        assert not stream.show_vertical_scrollbar  # 5 rows fit
+        stream.load(lambda offset, limit: rows[offset : offset + limit], 30, {1: "Feed"})
+        await pilot.pause()  # the scrollbar appears: a layout, as Textual does it
+        assert stream.show_vertical_scrollbar
+        stream.load(lambda offset, limit: rows[offset : offset + limit], 60, {1: "Feed"})
+        assert not stream._layout_required  # the screen is not arranged again
+        await pilot.pause()
+        assert stream.virtual_size.height == 60
+        assert stream.vertical_scrollbar.window_virtual_size == 60
+        stream.action_last()
+        await pilot.pause()
+        assert stream.scroll_offset.y == 60 - stream.scrollable_content_region.height
+        assert "Story 59" in stream.render_lines(stream.region.reset_offset)[-2].text

@@ -216,7 +216,7 @@ class AccountsPart(SourcesPart):
         cancel = refreshing.start(quiet=False, doing="syncing")
         self.syncing = {a.id for a in accounts}
         self.sidebar.set_status(sorted(self.syncing), SYNCING)
-        self.stream.border_subtitle = Content(SYNCING)
+        self.stream.set_subtitle(Content(SYNCING))
         self._sync([a.name for a in accounts], sorted(self.syncing), cancel)
         refreshing.flusher = self.set_interval(FLUSH_SECONDS, self._flush_progress)
 

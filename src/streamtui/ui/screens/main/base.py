@@ -255,7 +255,7 @@ class MainBase(Guarded):
             )
         else:
             unread = self.sidebar.unread(view.source_id)
-        self.stream.border_subtitle = Content(f"{unread} unread")
+        self.stream.set_subtitle(Content(f"{unread} unread"))
 
     def _update_title(self, names: dict[int, str]) -> None:
         view = self.view

@@ -121,7 +121,7 @@ class SourcesPart(MainBase):
         if not everything and self.view.source_id is not None:
             sources = [s for s in self.library.sources() if s.id == self.view.source_id]
         cancel = refreshing.start(quiet=quiet)
-        self.stream.border_subtitle = Content("refreshing…")
+        self.stream.set_subtitle(Content("refreshing…"))
         self._refresh_sources(sources, cancel)
         refreshing.flusher = self.set_interval(FLUSH_SECONDS, self._flush_progress)
 
@@ -148,7 +148,7 @@ class SourcesPart(MainBase):
             elif reload:
                 self._recount(self.view)  # the list reloads when the count comes
         progress.flushed(sources=sidebar, items=reload)
-        self.stream.border_subtitle = Content(progress.status)
+        self.stream.set_subtitle(Content(progress.status))
 
     @work(thread=True, exclusive=True, group="recount")
     def _recount(self, view: View) -> None:
