@@ -19,6 +19,7 @@ from streamtui.ui.widgets.search import SearchBar
 from streamtui.ui.widgets.sidebar import SourcesSidebar
 from streamtui.ui.widgets.stream_list import StreamList
 from tests.support.items import make_item
+from tests.support.pilot import until
 from tests.support.store import merge_items
 
 HTML_BODY = (
@@ -114,7 +115,7 @@ async def test_f_follows_numbered_links_resolved_and_checked(tmp_path: Path) -> 
     app, opener = make_app(tmp_path)
     async with app.run_test(size=(140, 36)) as pilot:
         await pilot.press("f")
-        assert "Open an item first" in messages(app)
+        await until(pilot, lambda: "Open an item first" in messages(app))  # loaded machines
         await pilot.press("enter")
         links = app.query_one(ArticleView).links
         assert [link.url for link in links][:3] == [

@@ -66,6 +66,7 @@ async def test_a_new_subtitle_draws_the_bottom_border_alone() -> None:
         stream = app.query_one(StreamList)
         stream.load(lambda offset, limit: ROWS[offset : offset + limit], len(ROWS), {1: "Feed"})
         stream.set_subtitle(Content("60 unread"))
+        stream.set_title(Content("All · 60"))
         await pilot.pause()
         lines: list[int] = []
         render_line = stream.render_line
@@ -77,10 +78,12 @@ async def test_a_new_subtitle_draws_the_bottom_border_alone() -> None:
         stream.render_line = counted  # type: ignore[method-assign,assignment]
         for done in range(1, 4):  # a refresh's progress, a few times a second
             stream.set_subtitle(Content(f"refreshing {done}/3"))
+            stream.set_title(Content(f"All · {60 + done}"))  # its reloads' counts
             await pilot.pause()
         assert lines == []  # no row drawn again (border_subtitle drew all 18 each time)
         drawn = [strip.text for strip in stream.render_lines(stream.region.reset_offset)]
         assert "refreshing 3/3" in drawn[-1]
+        assert "All · 63" in drawn[0]
         assert "Story 0" in drawn[1]
         stream.set_subtitle(Content("refreshing 3/3"))  # the same text: nothing to do
         assert not stream._repaint_regions
@@ -106,3 +109,68 @@ async def test_more_rows_move_the_scrollbar_without_a_layout_of_the_screen() -> 
         await pilot.pause()
         assert stream.scroll_offset.y == 60 - stream.scrollable_content_region.height
         assert "Story 59" in stream.render_lines(stream.region.reset_offset)[-2].text
+
+
+async def test_rows_arriving_above_the_screen_draw_nothing_and_the_screen_stays() -> None:
+    app = ListApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        stream = app.query_one(StreamList)
+        rows = list(ROWS)
+        stream.load(lambda offset, limit: rows[offset : offset + limit], len(rows), {1: "Feed"})
+        stream.cursor = 25  # the screen scrolls: row 25 on its last line
+        await pilot.pause()
+        before = [strip.text for strip in stream.render_lines(stream.region.reset_offset)]
+        top = stream.scroll_offset.y
+        drawn: list[int] = []
+        render_line = stream.render_line
+
+        def counted(y: int) -> object:
+            drawn.append(y)
+            return render_line(y)
+
+        stream.render_line = counted  # type: ignore[method-assign,assignment]
+        new = [replace(ROWS[0], id=f"new{n}", title=f"New {n}") for n in range(3)]
+        rows = new + rows  # a refresh stored three newer items
+        stream.load(
+            lambda offset, limit: rows[offset : offset + limit],
+            len(rows),
+            {1: "Feed"},
+            position=28,  # the cursor's item, ranked again
+            keep_screen=True,
+        )
+        await pilot.pause()
+        assert drawn == []  # scrolling as Textual does drew every row again
+        assert stream.scroll_offset.y == top + 3
+        assert stream.vertical_scrollbar.position == top + 3
+        assert stream.current == ROWS[25]
+        assert [strip.text for strip in stream.render_lines(stream.region.reset_offset)] == before
+        stream.action_cursor_down()
+        await pilot.pause()
+        assert stream.current == ROWS[26]
+        lines = [strip.text for strip in stream.render_lines(stream.region.reset_offset)]
+        assert "Story 26" in lines[-2]  # the list scrolled on by one, from the new place
+        stream.action_first()
+        await pilot.pause()
+        assert "New 0" in stream.render_lines(stream.region.reset_offset)[1].text
+
+
+async def test_rows_arriving_on_the_screen_are_drawn() -> None:
+    app = ListApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        stream = app.query_one(StreamList)
+        rows = list(ROWS)
+        stream.load(lambda offset, limit: rows[offset : offset + limit], len(rows), {1: "Feed"})
+        stream.cursor = 5
+        await pilot.pause()
+        rows.insert(3, replace(ROWS[0], id="new", title="Arrived in view"))
+        stream.load(
+            lambda offset, limit: rows[offset : offset + limit],
+            len(rows),
+            {1: "Feed"},
+            position=6,
+            keep_screen=True,
+        )
+        await pilot.pause()
+        lines = [strip.text for strip in stream.render_lines(stream.region.reset_offset)]
+        assert stream.current == ROWS[5]
+        assert any("Arrived in view" in line for line in lines)

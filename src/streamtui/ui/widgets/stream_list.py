@@ -107,7 +107,10 @@ class StreamList(ScrollView, can_focus=True):
         With ``keep_screen`` the cursor's row stays on the same screen line, so that items
         arriving above it slide in without moving what the user is looking at."""
         screen_line = self.cursor - round(self.scroll_y)
-        if names != self._names or show_source != self.show_source:
+        height = self.scrollable_content_region.height
+        same_look = names == self._names and show_source == self.show_source
+        shown = self._cached_rows(round(self.scroll_y), height) if keep_screen else None
+        if not same_look:
             self.forget_lines()  # the lines' source column changes (the rows may not)
         self._fetch, self._count, self._names = fetch, count, names
         self.show_source = show_source
@@ -119,12 +122,43 @@ class StreamList(ScrollView, can_focus=True):
         # storing more items a moment later must not shift what the cursor points at.
         self.row_at(target)
         if keep_screen:
-            self.scroll_to(y=max(0, target - screen_line), animate=False, immediate=True)
+            top = max(0, target - screen_line)
+            if (
+                same_look
+                and shown is not None
+                and top <= count - height
+                and [self.row_at(index) for index in range(top, top + height)] == shown
+            ):
+                self._slide(top, target)
+                return
+            self.scroll_to(y=top, animate=False, immediate=True)
             self.set_reactive(StreamList.cursor, target)
             self.refresh()
             return
         self.cursor = target
         self.refresh()
+
+    def _cached_rows(self, top: int, height: int) -> list[Row] | None:
+        """The rows on screen from ``top``, as read before (None: not all of them are)."""
+        rows: list[Row] = []
+        for index in range(top, top + height):
+            number, offset = divmod(index, BLOCK)
+            block = self._blocks.get(number)
+            if block is None or offset >= len(block):
+                return None
+            rows.append(block[offset])
+        return rows
+
+    def _slide(self, top: int, cursor: int) -> None:
+        """Rows came in above the screen and it shows the same rows as before: the list
+        scrolls to them without drawing a line (the scrollbar's thumb alone moves). Scrolling
+        as Textual does repaints every row, 15-45 ms of the UI thread (load 1-5) at each of
+        a refresh's reloads, once a second, where a key pressed meanwhile waited."""
+        self.set_reactive(StreamList.scroll_y, float(top))
+        self.set_reactive(StreamList.scroll_target_y, float(top))
+        if self.show_vertical_scrollbar:
+            self.vertical_scrollbar.position = top
+        self.set_reactive(StreamList.cursor, cursor)
 
     @property
     def highlight(self) -> list[str]:
@@ -261,22 +295,36 @@ class StreamList(ScrollView, can_focus=True):
         else:
             self.virtual_size = size
 
+    def set_title(self, title: Content) -> None:
+        """The text on the list's top border (the view's name and count): see set_subtitle."""
+        self._set_border_text(title, top=True)
+
     def set_subtitle(self, subtitle: Content) -> None:
         """The text on the list's bottom border. Only that line is drawn again: setting
         ``border_subtitle`` repaints the whole widget (every row's line through the styles,
         about 10 ms at 40 rows), which a refresh's progress did a few times a second, and a
         key pressed meanwhile waited for it."""
-        shown = self._border_subtitle
-        new = self.render_str(subtitle).expand_tabs(4).split()[0]
+        self._set_border_text(subtitle, top=False)
+
+    def _set_border_text(self, text: Content, *, top: bool) -> None:
+        shown = self._border_title if top else self._border_subtitle
+        new = self.render_str(text).expand_tabs(4).split()[0]  # as Textual keeps it
         if shown is not None and new == shown:
             return
         outer = self.outer_size
-        if shown is None or not outer:
-            self.border_subtitle = subtitle  # the first one: Textual lays out the border
+        if shown is None or not outer:  # the first: Textual lays out the border
+            if top:
+                self.border_title = text
+            else:
+                self.border_subtitle = text
             return
-        self._border_subtitle = new
+        if top:
+            self._border_title = new
+        else:
+            self._border_subtitle = new
         offset = self.content_offset  # refresh() takes regions in content coordinates
-        self.refresh(Region(-offset.x, outer.height - 1 - offset.y, outer.width, 1))
+        y = -offset.y if top else outer.height - 1 - offset.y
+        self.refresh(Region(-offset.x, y, outer.width, 1))
 
     # -- drawing -------------------------------------------------------------------------
 

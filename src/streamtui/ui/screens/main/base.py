@@ -270,9 +270,7 @@ class MainBase(Guarded):
         mode = "unread" if view.unread_only else "all items"
         if view.query:
             mode = f"{mode} · Esc clears"
-        self.stream.border_title = Content.assemble(
-            name, (f" · {mode} · {self.stream.count}", "dim")
-        )
+        self.stream.set_title(Content.assemble(name, (f" · {mode} · {self.stream.count}", "dim")))
 
     def _set_view(self, view: View) -> None:
         current = self.stream.current
