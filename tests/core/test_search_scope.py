@@ -102,3 +102,25 @@ def test_no_star_asks_the_index_nothing(store: Store, year: tuple[int, int]) -> 
     assert store.count(View(starred=True, query="river")) == 0
     store.set_starred(["s020"], True)
     assert [row.id for row in listed(store, View(starred=True, query="river"))] == ["s020"]
+
+
+def test_a_word_typed_whole_is_counted_without_its_prefix(
+    store: Store, year: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While typing, the last word is a prefix; counting its matches made FTS5 merge the lists
+    of every word it starts (no index for 3 letters or more), and the ranking did it again.
+    The word as a whole is counted first: when that is enough, the prefix is not counted."""
+    _, small = year
+    counted: list[str] = []
+    count = hits.SearchHits._matches
+
+    def spy(self: hits.SearchHits, expression: str, most: int) -> int:
+        counted.append(expression)
+        return count(self, expression, most)
+
+    monkeypatch.setattr(hits.SearchHits, "_matches", spy)
+    assert store.count(View(small, query="river")) == 24
+    assert counted == ['"river"']
+    counted.clear()
+    assert store.count(View(small, query="rive")) == 24  # no whole word "rive": the prefix
+    assert counted == ['"rive"', '"rive" *']

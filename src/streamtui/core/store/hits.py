@@ -157,7 +157,7 @@ class SearchHits:
             scope = self._scope_size(view)
             if scope == 0:
                 return _NOTHING, []
-            if scope <= SCOPE_LIMIT and self._matches(expression, scope + 1) > scope:
+            if scope <= SCOPE_LIMIT and self._more_matches(expression, scope):
                 condition, params = filters(view, prefix="i.")
                 return _ranked_in_scope(condition, extra), [
                     *params,
@@ -186,6 +186,17 @@ class SearchHits:
             [*params, SCOPE_LIMIT + 1],
         )
         return int(str(found[0][0]))
+
+    def _more_matches(self, expression: str, scope: int) -> bool:
+        """Whether ``expression`` has more matches than ``scope``. The last word as a whole
+        word is counted first (its matches are among the prefix's): a prefix of three letters
+        or more has no index of its own, and FTS5 merges the lists of every word it starts
+        before the first match (38 ms for "river*" at a million items, load 2.7), which the
+        ranking then does again; a word typed whole ("river") decides it at once."""
+        whole = expression.removesuffix(" *")
+        if self._matches(whole, scope + 1) > scope:
+            return True
+        return whole != expression and self._matches(expression, scope + 1) > scope
 
     def _matches(self, expression: str, most: int) -> int:
         """How many entries match ``expression``, counted up to ``most`` (the index alone,
