@@ -140,9 +140,12 @@ def retention(pristine: Path, work: Path, repeat: int) -> None:
             report = library.cleanup()
             idle.append(time.perf_counter() - began)
             assert report.total == 0, report
-        with library.store._write() as db:
+        with library.store._write() as db:  # everything read (store/readstate.py): one mark
             db.execute("UPDATE sources SET fetches = 1")
-            db.execute("UPDATE items SET read = 1, read_at = 0")
+            db.execute(
+                "INSERT INTO read_marks (upto, at) "
+                "VALUES ((SELECT coalesce(max(arrival), 0) FROM items), 0)"
+            )
         items = library.count(library.view())
         before = library.database_size()
         began = time.perf_counter()

@@ -416,6 +416,6 @@ def test_an_upgrade_that_builds_the_search_index_is_announced(
     v2_database(data / "streamtui.db")
     code, out, err = run(capsys, "--data-dir", str(data), "search", "quokka")
     assert code == 0 and "Marsupials" in out
-    assert "upgrading the database" in err
+    assert "upgrading the database of 3 items, once" in err  # said before it starts
     code, out, err = run(capsys, "--data-dir", str(data), "search", "quokka")
     assert "upgrading" not in err

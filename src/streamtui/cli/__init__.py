@@ -101,9 +101,11 @@ def _run(args: argparse.Namespace) -> int:
     data_dir = paths.data_dir(getattr(args, "data_dir", None))
     # Before anything opens the database: SQLite gives a new -wal and -shm its mode.
     private = make_private(data_dir / paths.DB_NAME)
-    if Store.needs_upgrade(data_dir / paths.DB_NAME):
+    items = Store.upgrade_size(data_dir / paths.DB_NAME)
+    if items is not None:  # before the app takes the screen: seen while the steps run
+        of = f" of {items:,} items" if items >= 0 else ""
         stdio.write_error(
-            "streamtui: upgrading the database (once; this takes a while with a long history)…"
+            f"streamtui: upgrading the database{of}, once; this takes a while with a long history…"
         )
     library, message = open_library(data_dir)
     message = "\n".join([*private, message] if message else private)

@@ -39,6 +39,10 @@ SEARCH_WINDOW = 10_000
 library ranks among its newest 10,000 matches; rarer words rank all of theirs. bm25 costs
 about 1.5 us a match: ranking 10,000 is 15 ms of the 22 ms a new query view takes at 100k
 items, and ranking all 100k matches of a common word took 100 ms."""
+SCOPE_LIMIT = 100_000
+"""The most items a source's or the starred items' query view reads its keys from first
+(_ranked_in_scope); a larger one reads the matches newest first (about 4 us a key read,
+against two lookups a match: a scope of 100,000 at a million items still wins)."""
 SLOTS = 4
 """Query views whose hits stay cached (the one shown, and a few to go back to)."""
 _TABLE = (
@@ -136,15 +140,32 @@ class SearchHits:
         """The query ranking a view's matches: its columns are item_id, score, published and
         seq, best first. Only the newest ``window`` matches that pass the view's filters (by
         rowid: the order items were stored) are ranked, so that a word in every item, or the
-        first letter typed, costs no more than a rarer word. The filters are applied while
-        the matches are read, newest first: a selective one (a small source, the starred
-        items) reads more matches to fill the window, up to every match (50 ms at 100k)."""
+        first letter typed, costs no more than a rarer word.
+
+        A view of one source or of the starred items drives from its items when they are
+        fewer than the matches and at most SCOPE_LIMIT (:func:`_ranked_in_scope`); otherwise
+        the filters are applied while the matches are read, newest first, until ``window``
+        pass (a rare word: few matches to read; an unread-only view: most items pass). Both
+        give the same rows; the sizes are counted up to the point that decides."""
         typed = literals(view.query)  # c++, c#, .net: as typed, not just "c"
         extra = "search_index MATCH ?" + (
             " AND instr(lower(search_index.title || ' ' || search_index.text), ?)" * len(typed)
         )
         if view.source_id is None and not view.unread_only and not view.starred:
             return _ranked_first(extra), [expression, *typed, self.window, max(limit - 1, 0), limit]
+        if view.source_id is not None or view.starred:
+            scope = self._scope_size(view)
+            if scope == 0:
+                return _NOTHING, []
+            if scope <= SCOPE_LIMIT and self._more_matches(expression, scope):
+                condition, params = filters(view, prefix="i.")
+                return _ranked_in_scope(condition, extra), [
+                    *params,
+                    expression,
+                    *typed,
+                    self.window,
+                    limit,
+                ]
         condition, params = filters(view, extra=extra, prefix="i.")
         query = (
             "SELECT item_id, score, published, seq FROM ("
@@ -155,6 +176,70 @@ class SearchHits:
             ") ORDER BY score, published DESC, seq, item_id LIMIT ?"
         )
         return query, [*params, expression, *typed, self.window, limit]
+
+    def _scope_size(self, view: View) -> int:
+        """How many items the view's source and star filters leave, counted up to one past
+        SCOPE_LIMIT (an index range: a source's items, or the partial index of stars)."""
+        condition, params = filters(View(view.source_id, starred=view.starred), prefix="i.")
+        found = self._database._read(
+            f"SELECT count(*) FROM (SELECT 1 FROM items i {condition} LIMIT ?)",
+            [*params, SCOPE_LIMIT + 1],
+        )
+        return int(str(found[0][0]))
+
+    def _more_matches(self, expression: str, scope: int) -> bool:
+        """Whether ``expression`` has more matches than ``scope``. The last word as a whole
+        word is counted first (its matches are among the prefix's): a prefix of three letters
+        or more has no index of its own, and FTS5 merges the lists of every word it starts
+        before the first match (38 ms for "river*" at a million items, load 2.7), which the
+        ranking then does again; a word typed whole ("river") decides it at once."""
+        whole = expression.removesuffix(" *")
+        if self._matches(whole, scope + 1) > scope:
+            return True
+        return whole != expression and self._matches(expression, scope + 1) > scope
+
+    def _matches(self, expression: str, most: int) -> int:
+        """How many entries match ``expression``, counted up to ``most`` (the index alone,
+        about 0.07 us an entry)."""
+        found = self._database._read(
+            "SELECT count(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? LIMIT ?)",
+            [expression, most],
+        )
+        return int(str(found[0][0]))
+
+
+_NOTHING = "SELECT '' AS item_id, 0.0 AS score, 0.0 AS published, 0 AS seq WHERE 0"
+"""The ranking of a view whose filters leave no item (no star yet): FTS5 is not asked."""
+
+
+def _ranked_in_scope(condition: str, match: str) -> str:
+    """The ranking of a view whose filters leave few items (a source, the starred items):
+    their keys are read first (an index range, a lookup each), then the matches are read
+    newest first and each is kept if its key is among them, before its rank is computed and
+    before any join. The rows are those of the general path: the newest ``window`` matches
+    that pass the filters, ranked.
+
+    A year of feeds (benchmarks/README.md): "river" in one feed of 2,000 items took 13.3 s
+    by joining each of its 935,684 matches to its key and item. Looking each of the source's
+    keys up in the index instead (``rowid = ?``) cost 87 us a key and, worse, FTS5 computes
+    bm25's counts over every match again at each lookup (42 ms a row): the matches are read
+    in one pass, bounded by the lowest and highest key of the scope (one source's items
+    stored in a short time are a short range). Measured at load 5: 89 ms for a feed whose
+    keys are one range, 600 ms for 2,000 stars spread over the year (the pass over every
+    match and bm25's own pass, which any query of that word pays). Its parameters: the
+    filters', the match's, the window and the limit."""
+    return (
+        "WITH scope AS MATERIALIZED (SELECT k.num AS num FROM items i "
+        f"JOIN search_keys k ON k.item_id = i.id {condition}), "
+        "ranked AS MATERIALIZED ("
+        f"SELECT rowid AS num, {search.RANK} AS score FROM search_index WHERE {match} "
+        "AND +rowid IN (SELECT num FROM scope) "
+        "AND rowid >= (SELECT min(num) FROM scope) AND rowid <= (SELECT max(num) FROM scope) "
+        "ORDER BY rowid DESC LIMIT ?) "
+        "SELECT k.item_id AS item_id, r.score AS score, i.published AS published, "
+        "i.seq AS seq FROM ranked r JOIN search_keys k ON k.num = r.num "
+        "JOIN items i ON i.id = k.item_id ORDER BY score, published DESC, seq, item_id LIMIT ?"
+    )
 
 
 def _ranked_first(match: str) -> str:
