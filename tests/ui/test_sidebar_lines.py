@@ -71,3 +71,37 @@ async def test_an_entry_that_grows_moves_the_ones_below(tmp_path: Path) -> None:
         assert lines_before.index(line_of(lines_before, "Feed 04")) == at + 1
         assert len(sidebar._lines) == FEEDS + 2 + 1  # All, Starred, the feeds, the error
         assert all(isinstance(s, Strip) for s in sidebar.render_lines(sidebar.region))
+
+
+async def test_the_same_sources_read_again_draw_only_what_changed(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        sidebar = app.query_one(SourcesSidebar)
+        sources = app.library.sources()
+        options_before = [sidebar.get_option_at_index(i) for i in range(sidebar.option_count)]
+        replaced: list[str] = []
+        replace = sidebar.replace_option_prompt
+
+        def counted(option_id: str, prompt: object) -> object:
+            replaced.append(option_id)
+            return replace(option_id, prompt)  # type: ignore[arg-type]
+
+        sidebar.replace_option_prompt = counted  # type: ignore[method-assign,assignment]
+        again = [
+            dataclasses.replace(s, unread=5) if s.name == "Feed 07" else s for s in sources
+        ]  # a refresh's end reads every source again: one count changed meanwhile
+        sidebar.show_sources(again, None, accounts=[])
+        await pilot.pause()
+        assert replaced == [str(sources[7].id), "all"]  # not 62 entries built anew
+        assert [sidebar.get_option_at_index(i) for i in range(2)] == options_before[:2]
+        lines = drawn(sidebar)
+        assert "Feed 07 5 " in line_of(lines, "Feed 07")
+        assert "All 5 " in line_of(lines, "All")
+        replaced.clear()
+        sidebar.show_sources(again, None, accounts=[])
+        assert replaced == []  # nothing changed: nothing drawn
+        new = dataclasses.replace(sources[-1], id=sources[-1].id + 1, name="Feed new")
+        sidebar.show_sources([*again, new], None, accounts=[])
+        await pilot.pause()  # a new source: every entry is placed again
+        assert sidebar.get_option_index(str(new.id)) == sidebar.option_count - 1

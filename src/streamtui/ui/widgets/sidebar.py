@@ -235,6 +235,10 @@ class SourcesSidebar(OptionList):
         highlighted. Without ``counted`` the unread counts are left out (they follow).
         ``accounts`` (Library.accounts()) give each account's group its error line and show
         an account with no feed yet; without them the last ones given stay."""
+        wanted = STARRED if on_starred else ALL if selected is None else str(selected)
+        if self._same_shape(sources, counted, accounts, wanted):
+            self._redraw_changed(sources, starred)
+            return
         if accounts is not None:
             self._accounts = list(accounts)
         self._unread = {source.id: source.unread for source in sources}
@@ -243,8 +247,39 @@ class SourcesSidebar(OptionList):
             s.folder or s.account_id is not None for s in sources
         )
         self.counted, self.starred = counted, starred
-        wanted = STARRED if on_starred else ALL if selected is None else str(selected)
         self._draw(wanted)
+
+    def _same_shape(
+        self,
+        sources: list[Source],
+        counted: bool,
+        accounts: Sequence[Account] | None,
+        wanted: str,
+    ) -> bool:
+        """Whether the sidebar already holds these entries, in this order, with the same
+        highlight: only what they show (counts, errors) may differ."""
+        if not (counted and self.counted and self.option_count):
+            return False
+        if accounts is not None and list(accounts) != self._accounts:
+            return False
+        if self.highlighted_id() != wanted or len(sources) != len(self._sources):
+            return False
+        return all(
+            _shape(new) == _shape(old)
+            for new, old in zip(sources, self._sources.values(), strict=True)
+        )
+
+    def _redraw_changed(self, sources: list[Source], starred: int) -> None:
+        """Draw again the entries whose text changed (a refresh's end read every source
+        again: building all 1,200 entries anew took 40 ms at 100k items, and drawing them
+        again more, for the few whose counts a running refresh had not drawn yet)."""
+        changed = [s for s in sources if _looks(s) != _looks(self._sources[s.id])]
+        self._sources = {source.id: source for source in sources}  # the fields not drawn
+        if starred != self.starred:
+            self.starred = starred
+            self.replace_option_prompt(STARRED, _starred_prompt(starred))
+        if changed:
+            self.update_sources(changed)
 
     def _draw(self, wanted: str) -> None:
         counted = self.counted
@@ -450,6 +485,16 @@ class SourcesSidebar(OptionList):
             self.post_message(self.Chosen(None, starred=True))
         else:
             self.post_message(self.Chosen(None if option_id in (None, ALL) else int(option_id)))
+
+
+def _shape(source: Source) -> tuple[object, ...]:
+    """What places a source's entry in the sidebar (its group, its order)."""
+    return (source.id, source.name, source.folder, source.account_id, source.account)
+
+
+def _looks(source: Source) -> tuple[object, ...]:
+    """What a source's entry shows."""
+    return (source.name, source.unread, source.last_error, source.renaming, source.covered)
 
 
 def _holds(group: Group, source_ids: set[int]) -> bool:
