@@ -159,6 +159,31 @@ def test_sixel_is_one_framed_sequence_that_decodes_to_the_picture() -> None:
     assert palette[painted[(30, 20)]] == (0, 78, 0)
 
 
+def test_sixel_of_long_runs_and_sparse_colours_decodes_to_the_picture() -> None:
+    """Runs longer than the encoder's stand-in (64 empty sixels), full and partial runs, a
+    colour in a few far-apart columns: each pixel decodes to its colour."""
+    from streamtui.ui.images.sixel import encode_sixel
+
+    width, height = 300, 14
+    colours = [(250, 250, 250), (200, 0, 0), (0, 0, 200), (0, 150, 0)]
+    chosen = []
+    for y in range(height):
+        for x in range(width):
+            chosen.append(
+                1 if x in (7, 150, 299) else 2 if 70 <= x < 270 and y % 3 else 3 if y == 13 else 0
+            )
+    rgb = b"".join(bytes(colours[c]) for c in chosen)
+    data = encode_sixel(Picture(width, height, rgb))
+    decoded_width, decoded_height, palette, painted = decode_sixel(data)
+    assert (decoded_width, decoded_height) == (width, height)
+    assert set(painted) == {(x, y) for x in range(width) for y in range(height)}
+    percent = {c: tuple(round(v * 100 / 255) for v in colours[c]) for c in range(4)}
+    for y in range(height):
+        for x in range(width):
+            assert palette[painted[(x, y)]] == percent[chosen[y * width + x]], (x, y)
+    assert re.search(rb"!2\d\d\?", data), "a run of empty sixels longer than 64 is one repeat"
+
+
 def test_sixel_of_a_photo_keeps_to_256_colours() -> None:
     from streamtui.ui.images.sixel import encode_sixel
 
