@@ -20,7 +20,7 @@ from typing import ClassVar
 from rich.segment import Segment
 from textual import events, work
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -36,6 +36,14 @@ from streamtui.ui.article.page import (
     article_page,
     preparing_page,
     with_pictures,
+)
+from streamtui.ui.widgets.sixels import (
+    Encoded,
+    EncodedCache,
+    SixelImage,
+    SixelPainter,
+    blank_rows,
+    places,
 )
 
 Rows = tuple[tuple[Segment, ...], ...]
@@ -63,6 +71,8 @@ IMAGE_COLUMNS = 120
 IMAGE_SECONDS = 60.0
 """The longest wait for an image's bytes (its fetch has the feed limits: 30 s in all)."""
 """The pane's class while no article is open: the wide layout gives its room to the list."""
+SIXELS = EncodedCache()
+"""Sixel images encoded this run, by image and size: a page opened again draws at once."""
 
 
 class ArticleView(ScrollView, can_focus=True):
@@ -117,6 +127,12 @@ class ArticleView(ScrollView, can_focus=True):
         set by the screen when the terminal said it draws them."""
         self._sent: list[int] = []
         """Kitty images transmitted for the pictures shown (deleted when they are dropped)."""
+        self.sixel = False
+        """Images drawn as Sixel over blank cells (``widgets/sixels.py``): set by the screen
+        when the terminal said it draws them and tells its cells' size in pixels."""
+        self._sixels = SixelPainter()
+        self._spots: tuple[Layout | None, list[tuple[int, int, Encoded]]] = (None, [])
+        """The Sixel images' first lines in a layout (worked out once a layout)."""
 
     # -- what the app calls -----------------------------------------------------------------
 
@@ -250,11 +266,18 @@ class ArticleView(ScrollView, can_focus=True):
             # the first size, or a page shown while the pane had none (hidden when narrow):
             # lay it out where the reader left it
             self._apply(layout(self._page, width), self._restore)
-        elif width != self._layout.width:  # the same page at a new width: keep the place
-            if self._pictures:  # drawn for the old width: drawn again when near
+        elif width != self._layout.width or self._resized_sixels():
+            # the same page at a new width (or a height a Sixel image no longer fits): keep
+            # the place; the pictures, drawn for the old size, are drawn again when near
+            if self._pictures:
                 self._drop_pictures()
                 self._page = self._base
             self._apply(layout(self._page, width), None)
+
+    def _resized_sixels(self) -> bool:
+        """A Sixel image is taller than the pane now (it is drawn only wholly shown)."""
+        height = self.scrollable_content_region.height
+        return any(image.encoded.rows > height for image in self._sixels.images.values())
 
     # -- images -----------------------------------------------------------------------------
 
@@ -297,6 +320,8 @@ class ArticleView(ScrollView, can_focus=True):
         if self.kitty:
             self._load_kitty(data, generation, number, width)
             return
+        if self.sixel and self._load_sixel(data, generation, number, url, width):
+            return
         from streamtui.ui.images.blocks import half_block_lines
 
         picture = decode_image(data, width, IMAGE_ROWS * 2)
@@ -324,11 +349,42 @@ class ArticleView(ScrollView, can_focus=True):
         cells = kitty.placeholder_rows(image_id, columns, rows)
         self.app.call_from_thread(self._picture_ready, generation, number, cells, sent)
 
+    def _load_sixel(self, data: bytes, generation: int, number: int, url: str, width: int) -> bool:
+        """The image at the terminal's own resolution, at most the pane's height (it is drawn
+        only wholly shown), encoded as Sixel here (or found encoded); False when the tty
+        does not say its cells' size in pixels (half blocks then)."""
+        import sys
+
+        from streamtui.ui.images.kitty import tty_cell_pixels
+        from streamtui.ui.widgets.sixels import encode
+
+        cell = tty_cell_pixels(sys.__stderr__)  # where Textual draws
+        if cell is None:
+            return False
+        rows = max(1, min(IMAGE_ROWS, self.scrollable_content_region.height))
+        key = (url, width * cell[0], rows * cell[1])
+        encoded = SIXELS.get(key)
+        if encoded is None:
+            encoded = encode(data, cell, width, rows)
+            if encoded is None or get_current_worker().is_cancelled:
+                return True  # not an image: the alt text stays
+            SIXELS.put(key, encoded)
+        image = SixelImage(encoded, blank_rows(encoded.columns, encoded.rows))
+        self.app.call_from_thread(self._picture_ready, generation, number, image.cells, None, image)
+        return True
+
     def _picture_ready(
-        self, generation: int, number: int, rows: Rows, sent: Transmit | None = None
+        self,
+        generation: int,
+        number: int,
+        rows: Rows,
+        sent: Transmit | None = None,
+        sixel: SixelImage | None = None,
     ) -> None:
         if generation != self._generation or self._pictures.get(number):
             return  # another page, or another width, since
+        if sixel is not None:
+            self._sixels.add(number, sixel)
         if sent is not None:
             if not self._write_terminal(sent.escapes):
                 return  # no terminal to send it to: the alt text stays
@@ -361,6 +417,7 @@ class ArticleView(ScrollView, can_focus=True):
         """Forget the pictures drawn (a new page or width): a decode still running for them
         is dropped when it ends (the generation moved on), their Kitty images deleted."""
         self._pictures, self._generation = {}, self._generation + 1
+        self._sixels.clear()
         self._delete_sent()
 
     def _delete_sent(self) -> None:
@@ -372,8 +429,60 @@ class ArticleView(ScrollView, can_focus=True):
             self._write_terminal("".join(delete(image_id) for image_id in self._sent))
             self._sent = []
 
+    def on_mount(self) -> None:
+        listeners = getattr(self.app, "frame_listeners", None)
+        if isinstance(listeners, list):
+            listeners.append(self.frame_written)
+
     def on_unmount(self) -> None:
         self._delete_sent()
+        listeners = getattr(self.app, "frame_listeners", None)
+        if isinstance(listeners, list) and self.frame_written in listeners:
+            listeners.remove(self.frame_written)
+
+    def frame_written(self, touched: tuple[Region, ...]) -> None:
+        """After a frame: write the Sixel images it wrote over, or that came into view (the
+        app calls this; ``widgets/sixels.py`` says what is drawn and when)."""
+        if not self._sixels.images:
+            return
+        written = self._sixels.frame(self._sixel_places(), touched)
+        if written:
+            self._write_terminal(written)
+
+    def _sixel_places(self) -> dict[int, Region]:
+        """Where the Sixel images may be drawn on the screen now (none while another screen
+        is shown, or the pane is not)."""
+        screen = self.screen
+        if self.app.screen is not screen or not self.display:
+            return {}
+        widgets = screen._compositor.visible_widgets  # top first (Textual is pinned)
+        if self not in widgets:
+            return {}
+        above = []
+        for widget, (region, clip) in widgets.items():
+            if widget is self:
+                break
+            if widget.parent is not self:  # its own scrollbars are beside its content
+                above.append(region.intersection(clip))
+        content = self.scrollable_content_region
+        visible = content.intersection(widgets[self][1])
+        return places(
+            self._sixel_spots(), content, visible, round(self.scroll_y), above, screen.size.height
+        )
+
+    def _sixel_spots(self) -> list[tuple[int, int, Encoded]]:
+        """(number, first line, image) of each Sixel image in the layout."""
+        layout_, spots = self._spots
+        if layout_ is self._layout:
+            return spots
+        by_cells = {id(image.cells): (n, image) for n, image in self._sixels.images.items()}
+        spots = []
+        for index, piece in enumerate(self._layout.page.pieces):
+            found = by_cells.get(id(piece.picture)) if piece.picture else None
+            if found is not None:
+                spots.append((found[0], self._layout.firsts[index], found[1].encoded))
+        self._spots = (self._layout, spots)
+        return spots
 
     def _remember(self) -> None:
         if self.article is None or self._preparing:  # not drawn yet: keep what was kept
@@ -396,7 +505,7 @@ class ArticleView(ScrollView, can_focus=True):
         line = self._line(index)
         if line.cells is not None:  # a row of an image
             strip = Strip(line.cells)
-            if self.kitty:  # placeholders: the pane's background under a transparent image
+            if self.kitty or self.sixel:  # the pane's background under the image
                 strip = strip.apply_style(base)
             return strip.crop(0, width).adjust_cell_length(width, base)
         prefix = Strip(line.prefix.render_segments(style))
