@@ -39,11 +39,11 @@ from streamtui.ui.article.page import (
 )
 from streamtui.ui.widgets.sixels import (
     Encoded,
-    EncodedCache,
     SixelImage,
     SixelPainter,
-    blank_rows,
-    places,
+    prepare,
+    screen_places,
+    spots_in,
 )
 
 Rows = tuple[tuple[Segment, ...], ...]
@@ -71,8 +71,6 @@ IMAGE_COLUMNS = 120
 IMAGE_SECONDS = 60.0
 """The longest wait for an image's bytes (its fetch has the feed limits: 30 s in all)."""
 """The pane's class while no article is open: the wide layout gives its room to the list."""
-SIXELS = EncodedCache()
-"""Sixel images encoded this run, by image and size: a page opened again draws at once."""
 
 
 class ArticleView(ScrollView, can_focus=True):
@@ -350,28 +348,18 @@ class ArticleView(ScrollView, can_focus=True):
         self.app.call_from_thread(self._picture_ready, generation, number, cells, sent)
 
     def _load_sixel(self, data: bytes, generation: int, number: int, url: str, width: int) -> bool:
-        """The image at the terminal's own resolution, at most the pane's height (it is drawn
-        only wholly shown), encoded as Sixel here (or found encoded); False when the tty
-        does not say its cells' size in pixels (half blocks then)."""
-        import sys
-
-        from streamtui.ui.images.kitty import tty_cell_pixels
-        from streamtui.ui.widgets.sixels import encode
-
-        cell = tty_cell_pixels(sys.__stderr__)  # where Textual draws
-        if cell is None:
-            return False
+        """The image as Sixel (``widgets/sixels.prepare``), at most the pane's height: it is
+        drawn only wholly shown. False when the tty does not say its cells' size in pixels
+        (half blocks then)."""
         rows = max(1, min(IMAGE_ROWS, self.scrollable_content_region.height))
-        key = (url, width * cell[0], rows * cell[1])
-        encoded = SIXELS.get(key)
-        if encoded is None:
-            encoded = encode(data, cell, width, rows)
-            if encoded is None or get_current_worker().is_cancelled:
-                return True  # not an image: the alt text stays
-            SIXELS.put(key, encoded)
-        image = SixelImage(encoded, blank_rows(encoded.columns, encoded.rows))
-        self.app.call_from_thread(self._picture_ready, generation, number, image.cells, None, image)
-        return True
+        image = prepare(data, url, width, rows)
+        if image is False:
+            return False
+        if image is not None and not get_current_worker().is_cancelled:
+            self.app.call_from_thread(
+                self._picture_ready, generation, number, image.cells, None, image
+            )
+        return True  # or not an image: the alt text stays
 
     def _picture_ready(
         self,
@@ -450,39 +438,12 @@ class ArticleView(ScrollView, can_focus=True):
             self._write_terminal(written)
 
     def _sixel_places(self) -> dict[int, Region]:
-        """Where the Sixel images may be drawn on the screen now (none while another screen
-        is shown, or the pane is not)."""
-        screen = self.screen
-        if self.app.screen is not screen or not self.display:
-            return {}
-        widgets = screen._compositor.visible_widgets  # top first (Textual is pinned)
-        if self not in widgets:
-            return {}
-        above = []
-        for widget, (region, clip) in widgets.items():
-            if widget is self:
-                break
-            if widget.parent is not self:  # its own scrollbars are beside its content
-                above.append(region.intersection(clip))
-        content = self.scrollable_content_region
-        visible = content.intersection(widgets[self][1])
-        return places(
-            self._sixel_spots(), content, visible, round(self.scroll_y), above, screen.size.height
-        )
-
-    def _sixel_spots(self) -> list[tuple[int, int, Encoded]]:
-        """(number, first line, image) of each Sixel image in the layout."""
+        """Where the Sixel images may be drawn on the screen now."""
         layout_, spots = self._spots
-        if layout_ is self._layout:
-            return spots
-        by_cells = {id(image.cells): (n, image) for n, image in self._sixels.images.items()}
-        spots = []
-        for index, piece in enumerate(self._layout.page.pieces):
-            found = by_cells.get(id(piece.picture)) if piece.picture else None
-            if found is not None:
-                spots.append((found[0], self._layout.firsts[index], found[1].encoded))
-        self._spots = (self._layout, spots)
-        return spots
+        if layout_ is not self._layout:  # worked out once a layout
+            spots = spots_in(self._layout, self._sixels.images)
+            self._spots = (self._layout, spots)
+        return screen_places(self, spots, round(self.scroll_y))
 
     def _remember(self) -> None:
         if self.article is None or self._preparing:  # not drawn yet: keep what was kept

@@ -14,18 +14,25 @@ What is written: save the cursor (``ESC 7``), move to the image's top left cell,
 Sixel sequence, restore the cursor (``ESC 8``): through the driver's writer, after the frame,
 so in order with it. The pane drops its images with its page or its width.
 
-Pure: regions in, text out; the pane says where its images are (``widgets/article.py``).
+The rules are pure (regions in, text out: :class:`SixelPainter`, :func:`places`); the pane
+(``widgets/article.py``) asks :func:`screen_places` where its images are on the screen.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 from rich.segment import Segment
 from textual.geometry import Region
+
+if TYPE_CHECKING:
+    from textual.widget import Widget
+
+    from streamtui.ui.article.layout import Layout
 
 __all__ = [
     "EVERYWHERE",
@@ -37,6 +44,9 @@ __all__ = [
     "encode",
     "place",
     "places",
+    "prepare",
+    "screen_places",
+    "spots_in",
     "written_regions",
 ]
 
@@ -184,3 +194,64 @@ def encode(data: bytes, cell: tuple[int, int], columns: int, rows: int) -> Encod
         return None
     wide, high = ceil(picture.width / cell[0]), ceil(picture.height / cell[1])
     return Encoded(encode_sixel(picture).decode("ascii"), wide, high)
+
+
+SIXELS = EncodedCache()
+"""Sixel images encoded this run, by image and size: a page opened again draws at once."""
+
+
+def prepare(data: bytes, url: str, columns: int, rows: int) -> SixelImage | Literal[False] | None:
+    """Image bytes as a Sixel image of at most ``columns`` x ``rows`` cells, at the pixels of
+    the tty's cells (encoded here, or found encoded): None when they do not decode, False
+    when the tty does not say its cells' size (an image sized with a guess could overrun
+    its cells). Slow: call it off the UI thread."""
+    import sys
+
+    from streamtui.ui.images.kitty import tty_cell_pixels
+
+    cell = tty_cell_pixels(sys.__stderr__)  # where Textual draws
+    if cell is None:
+        return False
+    key = (url, columns * cell[0], rows * cell[1])
+    encoded = SIXELS.get(key)
+    if encoded is None:
+        encoded = encode(data, cell, columns, rows)
+        if encoded is None:
+            return None
+        SIXELS.put(key, encoded)
+    return SixelImage(encoded, blank_rows(encoded.columns, encoded.rows))
+
+
+def spots_in(layout: Layout, images: Mapping[int, SixelImage]) -> list[tuple[int, int, Encoded]]:
+    """(number, first line, image) of each Sixel image in ``layout`` (its piece's picture is
+    the image's blank cells)."""
+    by_cells = {id(image.cells): (number, image) for number, image in images.items()}
+    spots = []
+    for index, piece in enumerate(layout.page.pieces):
+        found = by_cells.get(id(piece.picture)) if piece.picture else None
+        if found is not None:
+            spots.append((found[0], layout.firsts[index], found[1].encoded))
+    return spots
+
+
+def screen_places(
+    pane: Widget, spots: list[tuple[int, int, Encoded]], top: int
+) -> dict[int, Region]:
+    """Where the images at ``spots`` of the scrolled ``pane`` (``top`` its first line shown)
+    may be drawn on the screen now (:func:`places`): none while another screen is shown or
+    the pane is not, none under a widget drawn over the pane."""
+    screen = pane.screen
+    if not spots or pane.app.screen is not screen or not pane.display:
+        return {}
+    widgets = screen._compositor.visible_widgets  # top first (Textual is pinned)
+    if pane not in widgets:
+        return {}
+    above = []
+    for widget, (region, clip) in widgets.items():
+        if widget is pane:
+            break
+        if widget.parent is not pane:  # its own scrollbars are beside its content
+            above.append(region.intersection(clip))
+    content = pane.scrollable_content_region
+    visible = content.intersection(widgets[pane][1])
+    return places(spots, content, visible, top, above, screen.size.height)
