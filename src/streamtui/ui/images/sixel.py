@@ -1,5 +1,6 @@
 """A :class:`~streamtui.ui.images.decode.Picture` as Sixel, the graphics of DEC's VT340 that
-xterm, foot, mlterm, WezTerm, contour and iTerm2 draw (the pane places it: ``sixel_draw.py``).
+xterm, foot, mlterm, WezTerm, contour and iTerm2 draw (the article pane places it:
+``ui/widgets/sixels.py``).
 
 The format (DEC's VT330/340 manual, chapter 14, as xterm, foot and mlterm read it):
 ``ESC P 0;1;0 q`` (the picture's own aspect, unset pixels left alone), raster attributes
@@ -81,18 +82,39 @@ def encode_sixel(picture: Picture, colours: int = MAX_COLOURS) -> bytes:
 
 def _band(rows: bytes, width: int) -> bytes:
     """Up to six rows of palette indexes (``width`` each) as Sixel: a line per colour."""
-    lines = [rows[start : start + width] for start in range(0, len(rows), width)]
     out = []
     for index in sorted(set(rows)):
-        tables = _markers(index)
-        columns = 0
-        for row, line in enumerate(lines):
-            columns |= int.from_bytes(line.translate(tables[row]), "little")
         out.append(b"#%d" % index)
-        out.append(columns.to_bytes(width, "little").translate(_TO_SIXEL).rstrip(b"?"))
+        out.append(_columns(rows, width, index).translate(_TO_SIXEL).rstrip(b"?"))
         out.append(b"$")
     out.pop()
     return _runs(b"".join(out))
+
+
+def _columns(rows: bytes, width: int, index: int) -> bytes:
+    """Each column's six bits (a bit a row) for colour ``index``: one ``translate`` marks its
+    pixels 1 (the rest 0) and the marks become one integer, row ``r`` at byte ``r * width``;
+    rows 3-5 are shifted onto 0-2 by 3 bits, then rows 1 and 2 onto 0 by 1 and 2 bits (each
+    byte is 0 or 1 before, so no shift carries into the next column)."""
+    if len(rows) < 6 * width:  # the last band, fewer rows: a row at a time
+        tables = _markers(index)
+        columns = 0
+        for row, start in enumerate(range(0, len(rows), width)):
+            line = rows[start : start + width]
+            columns |= int.from_bytes(line.translate(tables[row]), "little")
+        return columns.to_bytes(width, "little")
+    row_bits = 8 * width
+    one, three = _masks(width)
+    marks = int.from_bytes(rows.translate(_markers(index)[0]), "little")
+    marks = (marks & three) | (marks >> 3 * row_bits) << 3
+    columns = (marks & one) | ((marks >> row_bits) & one) << 1 | (marks >> 2 * row_bits) << 2
+    return columns.to_bytes(width, "little")
+
+
+@lru_cache(maxsize=16)
+def _masks(width: int) -> tuple[int, int]:
+    """All bits of one row, and of three rows, of ``width`` bytes."""
+    return (1 << 8 * width) - 1, (1 << 24 * width) - 1
 
 
 def _runs(band: bytes) -> bytes:
