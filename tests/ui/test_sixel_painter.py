@@ -79,3 +79,18 @@ def test_the_cache_drops_the_least_recently_used_past_its_bytes() -> None:
     assert all(cache.get((f"u{n}", 1, 1)) is IMAGE for n in (0, 2, 3))
     cache.put(("huge", 1, 1), Encoded("x" * 1000, 1, 1))
     assert cache.get(("huge", 1, 1)) is None
+
+
+def test_frames_are_noted_until_the_write_which_covers_all_they_wrote() -> None:
+    """Keys held down: each frame over an image calls for a write, made once they stop, of
+    every image any of those frames wrote over; a frame elsewhere calls for nothing."""
+    sixels = painter()
+    assert sixels.note({1: AT}, ()) is True  # not drawn yet
+    sixels.frame({1: AT})
+    assert sixels.note({1: AT}, (Region(0, 0, 5, 1),)) is False  # a spinner elsewhere
+    assert sixels.note({1: AT}, (Region(11, 6, 1, 1),)) is True  # over it
+    assert sixels.note({1: AT}, (Region(0, 0, 5, 1),)) is False
+    assert sixels.frame({1: AT}) == place(AT, IMAGE.data)  # the noted frame counts
+    assert sixels.frame({1: AT}) == ""
+    assert sixels.note({}, (EVERYWHERE,)) is False  # covered: nothing to write...
+    assert sixels.note({1: AT}, ()) is True  # ...and written when clear again

@@ -24,6 +24,7 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from streamtui.core.models import Article, FullArticle
@@ -38,6 +39,7 @@ from streamtui.ui.article.page import (
     with_pictures,
 )
 from streamtui.ui.widgets.sixels import (
+    SETTLE,
     Encoded,
     SixelImage,
     SixelPainter,
@@ -130,6 +132,7 @@ class ArticleView(ScrollView, can_focus=True):
         when the terminal said it draws them and tells its cells' size in pixels."""
         self._sixels = SixelPainter()
         self._spots: tuple[Layout | None, list[tuple[int, int, Encoded]]] = (None, [])
+        self._settle: Timer | None = None
         """The Sixel images' first lines in a layout (worked out once a layout)."""
 
     # -- what the app calls -----------------------------------------------------------------
@@ -431,9 +434,14 @@ class ArticleView(ScrollView, can_focus=True):
     def frame_written(self, touched: tuple[Region, ...]) -> None:
         """After a frame: write the Sixel images it wrote over, or that came into view (the
         app calls this; ``widgets/sixels.py`` says what is drawn and when)."""
-        if not self._sixels.images:
-            return
-        written = self._sixels.frame(self._sixel_places(), touched)
+        if self._sixels.images and self._sixels.note(self._sixel_places(), touched):
+            if self._settle is not None:  # another frame over an image: wait for the last
+                self._settle.stop()
+            self._settle = self.set_timer(SETTLE, self._write_sixels)
+
+    def _write_sixels(self) -> None:
+        self._settle = None
+        written = self._sixels.frame(self._sixel_places())
         if written:
             self._write_terminal(written)
 

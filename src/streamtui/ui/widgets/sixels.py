@@ -12,7 +12,10 @@ never drawn over another widget, cut, or outside the pane.
 
 What is written: save the cursor (``ESC 7``), move to the image's top left cell, the image's
 Sixel sequence, restore the cursor (``ESC 8``): through the driver's writer, after the frame,
-so in order with it. The pane drops its images with its page or its width.
+so in order with it; :data:`SETTLE` after the last frame that called for it, so that keys
+held down (a scroll) do not flood the terminal (xterm reads 250 KiB of Sixel in about 20 ms,
+a photo is up to a few times that): the image shows again once the text stops. The pane
+drops its images with its page or its width.
 
 The rules are pure (regions in, text out: :class:`SixelPainter`, :func:`places`); the pane
 (``widgets/article.py``) asks :func:`screen_places` where its images are on the screen.
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EVERYWHERE",
+    "SETTLE",
     "Encoded",
     "EncodedCache",
     "SixelImage",
@@ -50,6 +54,8 @@ __all__ = [
     "written_regions",
 ]
 
+SETTLE = 0.05
+"""Seconds after the last frame that wrote over an image before it is written again."""
 EVERYWHERE = Region(0, 0, 1 << 16, 1 << 16)
 """What a frame of an unknown kind may have written."""
 CACHE_BYTES = 48 * 1024 * 1024
@@ -89,23 +95,38 @@ def place(region: Region, data: str) -> str:
 
 
 class SixelPainter:
-    """The open page's Sixel images, and where each was last written."""
+    """The open page's Sixel images, where each was last written, and what the frames since
+    wrote."""
 
     def __init__(self) -> None:
         self.images: dict[int, SixelImage] = {}
         """By link number."""
         self._shown: dict[int, Region] = {}
+        self._touched: list[Region] = []
 
     def add(self, number: int, image: SixelImage) -> None:
         self.images[number] = image
 
     def clear(self) -> None:
-        self.images, self._shown = {}, {}
+        self.images, self._shown, self._touched = {}, {}, []
 
-    def frame(self, places: dict[int, Region], touched: tuple[Region, ...]) -> str:
-        """What to write after a frame that wrote ``touched``, the images that may be drawn
-        being at ``places`` (by number; the others are hidden, covered or cut): those not
-        drawn there yet and those the frame wrote over."""
+    def note(self, places: dict[int, Region], touched: tuple[Region, ...]) -> bool:
+        """A frame wrote ``touched``, the images that may be drawn being at ``places``: True
+        when one is to be written (not drawn there yet, or written over). An image not in
+        ``places`` (hidden, covered, cut) is no longer counted as drawn."""
+        self._touched.extend(touched)
+        self._shown = {n: region for n, region in self._shown.items() if places.get(n) == region}
+        return any(
+            number not in self._shown or any(map(region.overlaps, touched))
+            for number, region in places.items()
+        )
+
+    def frame(self, places: dict[int, Region], touched: tuple[Region, ...] = ()) -> str:
+        """What to write now, the images that may be drawn being at ``places`` (by number;
+        the others are hidden, covered or cut): those not drawn there yet and those a frame
+        wrote over since the last write (noted, and ``touched``)."""
+        touched = (*self._touched, *touched)
+        self._touched = []
         out = [
             place(region, self.images[number].encoded.data)
             for number, region in places.items()
