@@ -132,8 +132,9 @@ class ArticleView(ScrollView, can_focus=True):
         when the terminal said it draws them and tells its cells' size in pixels."""
         self._sixels = SixelPainter()
         self._spots: tuple[Layout | None, list[tuple[int, int, Encoded]]] = (None, [])
-        self._settle: Timer | None = None
         """The Sixel images' first lines in a layout (worked out once a layout)."""
+        self._settle: Timer | None = None
+        """The write of the Sixel images after the frames that called for it."""
 
     # -- what the app calls -----------------------------------------------------------------
 

@@ -58,7 +58,7 @@ SETTLE = 0.05
 """Seconds after the last frame that wrote over an image before it is written again."""
 EVERYWHERE = Region(0, 0, 1 << 16, 1 << 16)
 """What a frame of an unknown kind may have written."""
-CACHE_BYTES = 48 * 1024 * 1024
+CACHE_BYTES = 16 * 1024 * 1024
 """Encoded images kept for a page opened again (a photo is 0.3-1.5 MB of Sixel)."""
 
 Rows = tuple[tuple[Segment, ...], ...]
