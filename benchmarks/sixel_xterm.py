@@ -1,6 +1,6 @@
 """A manual check of Sixel images on a real Sixel terminal: xterm (``-ti vt340``) under Xvfb.
 
-Run: .venv/bin/python benchmarks/sixel_xterm.py [--out DIR] [--keep]
+Run: .venv/bin/python benchmarks/sixel_xterm.py [--out DIR] [--keep] [--registers N]
 
 Needs Xvfb, xterm, xdotool, xwd and ImageMagick's convert (Debian: ``apt-get install xvfb
 xterm xdotool x11-apps imagemagick``); says so and stops when one is missing. It serves a feed
@@ -108,6 +108,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="", help="where the screenshots go (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the data folder")
+    parser.add_argument(
+        "--registers", type=int, default=0, help="xterm's Sixel colour registers (16: a VT340's)"
+    )
     args = parser.parse_args()
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     if missing:
@@ -150,8 +153,11 @@ def main() -> int:
                 STREAMTUI_CONFIG_DIR=str(root / "config"),
                 PYTHONPATH=str(REPO_ROOT / "src"),
             )
+            registers = (
+                ["-xrm", f"XTerm*numColorRegisters: {args.registers}"] if args.registers else []
+            )
             xterm = subprocess.Popen(
-                ["xterm", "-ti", "vt340", "-geometry", "150x48+0+0", "-e",
+                ["xterm", "-ti", "vt340", *registers, "-geometry", "150x48+0+0", "-e",
                  sys.executable, "-m", "streamtui"],
                 env=env,
             )  # fmt: skip

@@ -27,7 +27,7 @@ from streamtui.core.store import Store
 from streamtui.ui.article.layout import layout, piece_lines
 from streamtui.ui.article.page import article_page
 from streamtui.ui.images.kitty import DIACRITICS, PLACEHOLDER
-from streamtui.ui.images.terminal import QUERY
+from streamtui.ui.images.terminal import COLOURS_QUERY, QUERY
 from tests.support.escapes import PAYLOADS, Payload, Terminal
 from tests.support.feedserver import FeedServer, Reply, feed
 from tests.support.paths import REPO_ROOT
@@ -71,8 +71,12 @@ def environment(root: Path, images: str) -> dict[str, str]:
 
 KITTY_REPLIES = [(QUERY, b"\x1b_Gi=31;OK\x1b\\\x1b[?62;22c")]
 """What kitty answers to the query: OK to the graphics question, then its device attributes."""
-SIXEL_REPLIES = [(QUERY, b"\x1b[?63;1;2;4;6;9;15;16;22;28c")]
-"""What xterm -ti vt340 answers: nothing to Kitty's question, device attributes with 4 (Sixel)."""
+SIXEL_REPLIES = [
+    (QUERY, b"\x1b[?63;1;2;4;6;9;15;16;22;28c"),
+    (COLOURS_QUERY, b"\x1b[?1;0;1024S\x1b[?63;1;2;4;6;9;15;16;22;28c"),
+]
+"""What xterm -ti vt340 answers: nothing to Kitty's question, device attributes with 4 (Sixel);
+then its colour registers (1024) and its device attributes again."""
 CELL = (10, 20)
 """A cell's pixels, as the pty tells them in the Sixel tests (a Sixel image needs them)."""
 

@@ -72,13 +72,13 @@ def test_frames_say_the_regions_they_wrote() -> None:
 def test_the_cache_drops_the_least_recently_used_past_its_bytes() -> None:
     cache = EncodedCache(limit=3 * len(IMAGE.data))
     for n in range(3):
-        cache.put((f"u{n}", 1, 1), IMAGE)
-    assert cache.get(("u0", 1, 1)) is IMAGE  # now the most recently used
-    cache.put(("u3", 1, 1), IMAGE)
-    assert cache.get(("u1", 1, 1)) is None
-    assert all(cache.get((f"u{n}", 1, 1)) is IMAGE for n in (0, 2, 3))
-    cache.put(("huge", 1, 1), Encoded("x" * 1000, 1, 1))
-    assert cache.get(("huge", 1, 1)) is None
+        cache.put((f"u{n}", 1, 1, 2), IMAGE)
+    assert cache.get(("u0", 1, 1, 2)) is IMAGE  # now the most recently used
+    cache.put(("u3", 1, 1, 2), IMAGE)
+    assert cache.get(("u1", 1, 1, 2)) is None
+    assert all(cache.get((f"u{n}", 1, 1, 2)) is IMAGE for n in (0, 2, 3))
+    cache.put(("huge", 1, 1, 2), Encoded("x" * 1000, 1, 1))
+    assert cache.get(("huge", 1, 1, 2)) is None
 
 
 def test_frames_are_noted_until_the_write_which_covers_all_they_wrote() -> None:

@@ -41,9 +41,11 @@ class StreamApp(App[None]):
         config: Config | None = None,
         opener: Opener | None = None,
         image_mode: str = "blocks",
+        sixel_colours: int = 256,
     ) -> None:
         """``image_mode``: how the terminal draws images (``ui/images/terminal.py``; the
-        command line asks it before the app starts). Raises ConfigError (naming the line)
+        command line asks it before the app starts), ``sixel_colours`` the colours a Sixel
+        image may use there. Raises ConfigError (naming the line)
         for a keymap or theme this app cannot use."""
         super().__init__()
         config = config or Config()
@@ -72,6 +74,7 @@ class StreamApp(App[None]):
             refresh_minutes=config.refresh_interval if refresh_minutes is None else refresh_minutes,
             opener=opener,
             image_mode=image_mode,
+            sixel_colours=sixel_colours,
         )
         self._main = MainScreen(library, settings)
         self.frame_listeners: list[Callable[[tuple[Region, ...]], None]] = []

@@ -130,6 +130,8 @@ class ArticleView(ScrollView, can_focus=True):
         self.sixel = False
         """Images drawn as Sixel over blank cells (``widgets/sixels.py``): set by the screen
         when the terminal said it draws them and tells its cells' size in pixels."""
+        self.sixel_colours = 256
+        """The colours a Sixel image may use (the terminal's colour registers)."""
         self._sixels = SixelPainter()
         self._spots: tuple[Layout | None, list[tuple[int, int, Encoded]]] = (None, [])
         """The Sixel images' first lines in a layout (worked out once a layout)."""
@@ -356,7 +358,7 @@ class ArticleView(ScrollView, can_focus=True):
         drawn only wholly shown. False when the tty does not say its cells' size in pixels
         (half blocks then)."""
         rows = max(1, min(IMAGE_ROWS, self.scrollable_content_region.height))
-        image = prepare(data, url, width, rows)
+        image = prepare(data, url, width, rows, self.sixel_colours)
         if image is False:
             return False
         if image is not None and not get_current_worker().is_cancelled:

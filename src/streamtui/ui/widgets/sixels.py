@@ -137,23 +137,23 @@ class SixelPainter:
 
 
 class EncodedCache:
-    """Encoded images by (image URL, pixels wide, pixels high), the least recently used
-    dropped past ``limit`` bytes; shared by the image workers (a lock)."""
+    """Encoded images by (image URL, pixels wide, pixels high, colours), the least recently
+    used dropped past ``limit`` bytes; shared by the image workers (a lock)."""
 
     def __init__(self, limit: int = CACHE_BYTES) -> None:
-        self._items: OrderedDict[tuple[str, int, int], Encoded] = OrderedDict()
+        self._items: OrderedDict[tuple[str, int, int, int], Encoded] = OrderedDict()
         self._limit = limit
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, int, int]) -> Encoded | None:
+    def get(self, key: tuple[str, int, int, int]) -> Encoded | None:
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
             return found
 
-    def put(self, key: tuple[str, int, int], encoded: Encoded) -> None:
+    def put(self, key: tuple[str, int, int, int], encoded: Encoded) -> None:
         with self._lock:
             if key in self._items or len(encoded.data) > self._limit:
                 return
@@ -202,9 +202,12 @@ def places(
     return found
 
 
-def encode(data: bytes, cell: tuple[int, int], columns: int, rows: int) -> Encoded | None:
+def encode(
+    data: bytes, cell: tuple[int, int], columns: int, rows: int, colours: int = 256
+) -> Encoded | None:
     """Image bytes decoded to fit ``columns`` x ``rows`` cells of ``cell`` pixels and encoded
-    as Sixel (None: not an image that decodes). Slow: call it off the UI thread."""
+    as Sixel in at most ``colours`` colours (None: not an image that decodes). Slow: call it
+    off the UI thread."""
     from math import ceil
 
     from streamtui.ui.images.decode import Picture, decode_image
@@ -214,18 +217,20 @@ def encode(data: bytes, cell: tuple[int, int], columns: int, rows: int) -> Encod
     if not isinstance(picture, Picture):
         return None
     wide, high = ceil(picture.width / cell[0]), ceil(picture.height / cell[1])
-    return Encoded(encode_sixel(picture).decode("ascii"), wide, high)
+    return Encoded(encode_sixel(picture, colours).decode("ascii"), wide, high)
 
 
 SIXELS = EncodedCache()
 """Sixel images encoded this run, by image and size: a page opened again draws at once."""
 
 
-def prepare(data: bytes, url: str, columns: int, rows: int) -> SixelImage | Literal[False] | None:
+def prepare(
+    data: bytes, url: str, columns: int, rows: int, colours: int
+) -> SixelImage | Literal[False] | None:
     """Image bytes as a Sixel image of at most ``columns`` x ``rows`` cells, at the pixels of
-    the tty's cells (encoded here, or found encoded): None when they do not decode, False
-    when the tty does not say its cells' size (an image sized with a guess could overrun
-    its cells). Slow: call it off the UI thread."""
+    the tty's cells, in at most ``colours`` colours (encoded here, or found encoded): None
+    when they do not decode, False when the tty does not say its cells' size (an image
+    sized with a guess could overrun its cells). Slow: call it off the UI thread."""
     import sys
 
     from streamtui.ui.images.kitty import tty_cell_pixels
@@ -233,10 +238,10 @@ def prepare(data: bytes, url: str, columns: int, rows: int) -> SixelImage | Lite
     cell = tty_cell_pixels(sys.__stderr__)  # where Textual draws
     if cell is None:
         return False
-    key = (url, columns * cell[0], rows * cell[1])
+    key = (url, columns * cell[0], rows * cell[1], colours)
     encoded = SIXELS.get(key)
     if encoded is None:
-        encoded = encode(data, cell, columns, rows)
+        encoded = encode(data, cell, columns, rows, colours)
         if encoded is None:
             return None
         SIXELS.put(key, encoded)

@@ -70,6 +70,7 @@ class StoryPart(LinksPart):
                 and not self.app.no_color
             )
             self.article.sixel = self.settings.image_mode == "sixel"
+            self.article.sixel_colours = self.settings.sixel_colours
 
     # -- the full article -------------------------------------------------------------------
 
