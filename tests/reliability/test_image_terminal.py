@@ -27,10 +27,11 @@ from streamtui.core.store import Store
 from streamtui.ui.article.layout import layout, piece_lines
 from streamtui.ui.article.page import article_page
 from streamtui.ui.images.kitty import DIACRITICS, PLACEHOLDER
-from streamtui.ui.images.terminal import QUERY
+from streamtui.ui.images.terminal import COLOURS_QUERY, QUERY
 from tests.support.escapes import PAYLOADS, Payload, Terminal
 from tests.support.feedserver import FeedServer, Reply, feed
 from tests.support.paths import REPO_ROOT
+from tests.support.sixel import decode_sixel
 
 GRAPHICS = re.compile(rb"\x1b_G|\x1bP[0-9;]*q|\x9bP|\x90[0-9;]*q")
 """Kitty graphics (APC G) and Sixel (DCS ... q), 7-bit and 8-bit introducers."""
@@ -70,18 +71,38 @@ def environment(root: Path, images: str) -> dict[str, str]:
 
 KITTY_REPLIES = [(QUERY, b"\x1b_Gi=31;OK\x1b\\\x1b[?62;22c")]
 """What kitty answers to the query: OK to the graphics question, then its device attributes."""
+SIXEL_REPLIES = [
+    (QUERY, b"\x1b[?63;1;2;4;6;9;15;16;22;28c"),
+    (COLOURS_QUERY, b"\x1b[?1;0;1024S\x1b[?63;1;2;4;6;9;15;16;22;28c"),
+]
+"""What xterm -ti vt340 answers: nothing to Kitty's question, device attributes with 4 (Sixel);
+then its colour registers (1024) and its device attributes again."""
+CELL = (10, 20)
+"""A cell's pixels, as the pty tells them in the Sixel tests (a Sixel image needs them)."""
 
 
 @pytest.mark.parametrize(
-    ("images", "kitty"),
-    [("off", False), ("auto", False), ("off", True), ("blocks", True)],
-    ids=["off", "auto", "off-on-kitty", "blocks-on-kitty"],
-)
+    ("images", "replies", "tmux"),
+    [
+        ("off", (), False),
+        ("auto", (), False),
+        ("off", KITTY_REPLIES, False),
+        ("blocks", KITTY_REPLIES, False),
+        ("off", SIXEL_REPLIES, False),
+        ("blocks", SIXEL_REPLIES, False),
+        ("auto", SIXEL_REPLIES, True),
+    ],
+    ids=[
+        "off", "auto", "off-on-kitty", "blocks-on-kitty", "off-on-sixel", "blocks-on-sixel",
+        "tmux-on-sixel",
+    ],
+)  # fmt: skip
 def test_no_graphics_protocol_bytes_reach_a_terminal_without_graphics(
-    tmp_path: Path, images: str, kitty: bool
+    tmp_path: Path, images: str, replies: list[tuple[bytes, bytes]], tmux: bool
 ) -> None:
-    """A terminal without graphics (a pty answers no query), and ``off`` or ``blocks`` on one
-    that would answer Kitty's question OK (then it is not even asked)."""
+    """A terminal without graphics (a pty answers no query); ``off`` or ``blocks`` on one
+    that would answer Kitty's question OK or say it draws Sixel (then it is not even asked);
+    and tmux in a Sixel terminal (not asked either: tmux draws over graphics)."""
     with FeedServer() as server:
         server.route("/plan.png", lambda request: Reply(200, [("Content-Type", "image/png")],
                                                         picture()))  # fmt: skip
@@ -100,11 +121,11 @@ def test_no_graphics_protocol_bytes_reach_a_terminal_without_graphics(
         store = Store.open(data / "streamtui.db")
         store.add_source("Harbour", SourceKind.FEED, server.url("/feed.xml"))
         store.close()
+        env = environment(tmp_path, images)
+        if tmux:
+            env["TMUX"] = "/tmp/tmux-0/default,1,0"
         terminal = Terminal(
-            [sys.executable, "-m", "streamtui"],
-            environment(tmp_path, images),
-            size=(120, 40),
-            replies=KITTY_REPLIES if kitty else (),
+            [sys.executable, "-m", "streamtui"], env, size=(120, 40), replies=replies, cell=CELL
         )
         try:
             assert terminal.wait_for(b"Plan", timeout=60), terminal.output[-2000:]
@@ -120,7 +141,9 @@ def test_no_graphics_protocol_bytes_reach_a_terminal_without_graphics(
         finally:
             terminal.close(20)
         output = terminal.output
-        if images == "auto":  # asked, unanswered: the question is the one escape written
+        if tmux:
+            assert QUERY not in output, "under tmux the terminal is not asked"
+        if images == "auto" and not tmux:  # asked, unanswered: the one escape written
             assert output.count(QUERY) == 1
             output = output.replace(QUERY, b"")
         assert not GRAPHICS.search(output), GRAPHICS.search(output)
@@ -223,6 +246,102 @@ def test_a_kitty_terminal_gets_the_image_once_its_placeholders_and_its_deletion(
         assert cells.encode() in output, f"row {row} of the placeholders"
     assert f"\x1b_Ga=d,d=I,i={image_id},q=2\x1b\\".encode() in output, "deleted on leaving"
     assert b"\xe2\x96\x80" not in output, "no half blocks"
+
+
+PLACED = re.compile(rb"\x1b7\x1b\[(\d+);(\d+)H(\x1bP[0-9;]*q[^\x1b]*\x1b\\)\x1b8")
+"""A Sixel image written at a cell: cursor saved, moved, the image, cursor restored."""
+MOVE = re.compile(rb"\x1b\[(\d+);(\d+)H")
+SGR = re.compile(rb"\x1b\[[0-9;]*m")
+
+
+def halves(width: int, height: int) -> bytes:
+    """A PNG, its left half orange and its right half blue."""
+    image = Image.new("RGB", (width, height), (250, 120, 0))
+    image.paste((0, 60, 240), (width // 2, 0, width, height))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def long_items(server: FeedServer) -> str:
+    """Tides, then Plan: its picture under a line of text, forty paragraphs after it."""
+    after = "".join(f"<p>Line {n} after the plan.</p>" for n in range(40))
+    body = f'<p>Plan: <img src="{server.url("/plan.png")}" alt="quay plan"></p>{after}'
+    return two_items(server).replace(
+        html.escape(f'<p>Plan: <img src="{server.url("/plan.png")}" alt="quay plan"></p>'),
+        html.escape(body),
+    )
+
+
+def test_a_sixel_terminal_gets_the_image_at_its_cells_again_after_a_scroll(
+    tmp_path: Path,
+) -> None:
+    """On a terminal that says it draws Sixel (and its cells' pixels), the picture is written
+    as Sixel, the cursor saved and restored around it, at the cells under its line of text;
+    after a scroll, at its new place; none once the reader left the article; no Kitty
+    escape and no half block anywhere."""
+    image = halves(160, 90)
+    with FeedServer() as server:
+        server.route("/plan.png", lambda request: Reply(200, [("Content-Type", "image/png")],
+                                                        image))  # fmt: skip
+        server.route("/feed.xml", feed(long_items(server)))
+        data = tmp_path / "data"
+        data.mkdir()
+        store = Store.open(data / "streamtui.db")
+        store.add_source("Harbour", SourceKind.FEED, server.url("/feed.xml"))
+        store.close()
+        terminal = Terminal(
+            [sys.executable, "-m", "streamtui"],
+            environment(tmp_path, "auto"),
+            size=(120, 40),
+            replies=SIXEL_REPLIES,
+            cell=CELL,
+        )
+        try:
+            assert terminal.wait_for(b"Tides", timeout=60), terminal.output[-2000:]
+            terminal.wait_quiet(1.0, timeout=10)
+            opened = terminal.mark()
+            terminal.send("G\r")  # the oldest item: Plan
+            assert terminal.wait_for(b"quay plan", since=opened, timeout=30)
+            assert terminal.wait_for(b"\x1bP0;1;0q", since=opened, timeout=30), "no Sixel"
+            terminal.wait_quiet(1.0, timeout=10)
+            scrolled = terminal.mark()
+            terminal.send("j")  # the article one line down: the picture one line up
+            assert terminal.wait_for(b"\x1bP0;1;0q", since=scrolled, timeout=30)
+            terminal.wait_quiet(1.0, timeout=10)
+            left = terminal.mark()
+            terminal.send("\x1b")  # back to the list
+            terminal.wait_quiet(0.5, timeout=10)
+            terminal.send("k\r")  # and open Tides
+            assert terminal.wait_for(b"High water", since=left, timeout=30)
+            terminal.wait_quiet(1.0, timeout=10)
+            terminal.send("q")
+        finally:
+            terminal.close(20)
+    output = terminal.output
+    assert output.count(QUERY) == 1
+    first = PLACED.search(output, opened)
+    assert first is not None and first.start() < scrolled, "the picture written when shown"
+    row, column, sixel = int(first.group(1)), int(first.group(2)), first.group(3)
+    width, height, palette, painted = decode_sixel(sixel)
+    assert (width, height) == (160, 90) and len(painted) == 160 * 90
+    for (x, y), colour in painted.items():  # each pixel its half's colour (in percent)
+        assert palette[colour] == ((98, 47, 0) if x < 80 else (0, 24, 94)), (x, y)
+    # where: under the picture's line of text (after a blank line), where that text starts
+    text_at = output.rindex(b"[image: quay plan]", opened, first.start())
+    move = list(MOVE.finditer(output, opened, text_at))[-1]
+    before = SGR.sub(b"", output[move.end() : text_at]).decode()  # the line up to the alt
+    assert before.endswith("Plan: "), ascii(before)
+    assert row == int(move.group(1)) + 2 and column == int(move.group(2)) + before.index("Plan")
+    assert column + 16 - 1 <= 120 and row + 5 - 1 < 40, "16 x 5 cells of 10 x 20 pixels"
+    again = PLACED.search(output, scrolled)
+    assert again is not None and again.start() < left, "written again after the scroll"
+    assert (int(again.group(1)), int(again.group(2))) == (row - 1, column)
+    assert again.group(3) == sixel
+    shown = output.index(b"High water", left)
+    assert not re.search(rb"\x1bP[0-9;]*q", output[shown:]), "none once the reader left"
+    assert not APC.search(output.replace(QUERY, b"")), "no Kitty graphics"
+    assert HALF not in output, "no half blocks"
 
 
 def image_article(text: str) -> Article:

@@ -165,13 +165,16 @@ class Terminal:
         *,
         size: tuple[int, int] = (200, 50),
         replies: Sequence[tuple[bytes, bytes]] = (),
+        cell: tuple[int, int] = (0, 0),
     ) -> None:
         """``replies``: (question, answer) pairs, each answered once by the draining thread
-        as soon as the program writes the question (a terminal answering a query)."""
+        as soon as the program writes the question (a terminal answering a query). ``cell``:
+        a cell's size in pixels, as the tty tells it (0: it does not, as most ptys)."""
         columns, lines = size
         self._replies = list(replies)
         master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
+        pixels = struct.pack("HHHH", lines, columns, columns * cell[0], lines * cell[1])
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, pixels)
         self.master = master
         self.started = time.monotonic()
         self.process = subprocess.Popen(

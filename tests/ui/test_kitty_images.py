@@ -29,6 +29,7 @@ from streamtui.ui.images.kitty import (
     placeholder_rows,
     transmit,
 )
+from tests.support.sixel import decode_sixel
 
 APC = re.compile(r"\x1b_G([^;\x1b]*)(?:;([^\x1b]*))?\x1b\\")
 
@@ -99,45 +100,7 @@ def test_cells_come_from_the_tty_or_a_default() -> None:
     assert cells_for(Picture(95, 41, b""), (10, 20)) == (10, 3)
 
 
-# -- Sixel: the encoder (the app does not draw Sixel yet) -------------------------------------
-
-
-def decode_sixel(data: bytes) -> tuple[int, int, dict[int, tuple[int, int, int]], dict]:
-    """A small Sixel reader: (width, height, palette, {(x, y): palette index})."""
-    assert data.startswith(b"\x1bP") and data.endswith(b"\x1b\\")
-    introducer, body = data[2:-2].split(b"q", 1)
-    assert re.fullmatch(rb"[0-9;]*", introducer)
-    raster = re.match(rb'"(\d+);(\d+);(\d+);(\d+)', body)
-    assert raster is not None
-    width, height = int(raster.group(3)), int(raster.group(4))
-    palette: dict[int, tuple[int, int, int]] = {}
-    painted: dict[tuple[int, int], int] = {}
-    x = y = colour = 0
-    tokens = re.finditer(rb"#(\d+)(?:;2;(\d+);(\d+);(\d+))?|!(\d+)([?-~])|([?-~])|(\$)|(-)", body)
-    at = raster.end()
-    for token in tokens:
-        if token.start() < at:
-            continue
-        assert token.start() == at, body[at : at + 20]  # nothing between tokens
-        at = token.end()
-        number, red, green, blue, count, repeated, single, back, down = token.groups()
-        if number is not None:
-            colour = int(number)
-            if red is not None:
-                palette[colour] = (int(red), int(green), int(blue))
-        elif repeated is not None or single is not None:
-            char = (repeated or single)[0] - 63
-            for _ in range(int(count) if count else 1):
-                for bit in range(6):
-                    if char >> bit & 1:
-                        painted[(x, y + bit)] = colour
-                x += 1
-        elif back:
-            x = 0
-        elif down:
-            x, y = 0, y + 6
-    assert at == len(body)
-    return width, height, palette, painted
+# -- Sixel: the encoder (tests/reliability/test_image_terminal.py: the app drawing it) ---------
 
 
 def test_sixel_is_one_framed_sequence_that_decodes_to_the_picture() -> None:
@@ -157,6 +120,31 @@ def test_sixel_is_one_framed_sequence_that_decodes_to_the_picture() -> None:
     assert palette[painted[(0, 0)]] == (100, 0, 0)
     assert palette[painted[(30, 2)]] == (0, 0, 100)
     assert palette[painted[(30, 20)]] == (0, 78, 0)
+
+
+def test_sixel_of_long_runs_and_sparse_colours_decodes_to_the_picture() -> None:
+    """Runs longer than the encoder's stand-in (64 empty sixels), full and partial runs, a
+    colour in a few far-apart columns: each pixel decodes to its colour."""
+    from streamtui.ui.images.sixel import encode_sixel
+
+    width, height = 300, 14
+    colours = [(250, 250, 250), (200, 0, 0), (0, 0, 200), (0, 150, 0)]
+    chosen = []
+    for y in range(height):
+        for x in range(width):
+            chosen.append(
+                1 if x in (7, 150, 299) else 2 if 70 <= x < 270 and y % 3 else 3 if y == 13 else 0
+            )
+    rgb = b"".join(bytes(colours[c]) for c in chosen)
+    data = encode_sixel(Picture(width, height, rgb))
+    decoded_width, decoded_height, palette, painted = decode_sixel(data)
+    assert (decoded_width, decoded_height) == (width, height)
+    assert set(painted) == {(x, y) for x in range(width) for y in range(height)}
+    percent = {c: tuple(round(v * 100 / 255) for v in colours[c]) for c in range(4)}
+    for y in range(height):
+        for x in range(width):
+            assert palette[painted[(x, y)]] == percent[chosen[y * width + x]], (x, y)
+    assert re.search(rb"!2\d\d\?", data), "a run of empty sixels longer than 64 is one repeat"
 
 
 def test_sixel_of_a_photo_keeps_to_256_colours() -> None:

@@ -23,6 +23,7 @@ from streamtui.core.reader.cache import DiskCache, image_cache
 from streamtui.ui.images.blocks import UPPER_HALF, HalfBlocks, half_block_lines
 from streamtui.ui.images.decode import MAX_PIXELS, Picture, Unreadable, decode_image, fit
 from streamtui.ui.images.terminal import (
+    COLOURS_QUERY,
     QUERY,
     Answer,
     from_environment,
@@ -30,6 +31,7 @@ from streamtui.ui.images.terminal import (
     parse_answer,
     query_terminal,
     resolve,
+    sixel_colours,
 )
 from tests.support.images import bomb, png_declaring
 
@@ -287,42 +289,65 @@ def test_resolve_the_setting() -> None:
         resolve("kitty", xterm)
 
 
-def _fake_terminal(master: int, reply: bytes, seen: list[bytes]) -> None:
-    data = b""
-    deadline = time.monotonic() + 5
-    while not data.endswith(b"\x1b[c") and time.monotonic() < deadline:
-        data += os.read(master, 1024)
-    seen.append(data)
-    if reply:
-        os.write(master, reply)
+def _fake_terminal(master: int, replies: list[bytes], seen: list[bytes]) -> None:
+    for reply in replies:  # a question (ending with DA1) at a time, then its reply
+        data = b""
+        deadline = time.monotonic() + 5
+        while not data.endswith(b"\x1b[c") and time.monotonic() < deadline:
+            data += os.read(master, 1024)
+        seen.append(data)
+        if reply:
+            os.write(master, reply)
+
+
+SIXEL_DA1 = b"\x1b[?63;1;2;4;6;9;15;16;22;28c"
 
 
 @pytest.mark.parametrize(
-    ("reply", "expected"),
+    ("replies", "expected", "questions"),
     [
-        (b"\x1b_Gi=31;OK\x1b\\\x1b[?62;c", Answer(True, True, False)),
-        (b"\x1b[?63;4c", Answer(True, False, True)),
-        (b"", Answer()),
+        ([b"\x1b_Gi=31;OK\x1b\\\x1b[?62;c"], Answer(True, True, False), [QUERY]),
+        (
+            [SIXEL_DA1, b"\x1b[?1;0;16S" + SIXEL_DA1],  # xterm: asked its registers next
+            Answer(True, False, True, 16),
+            [QUERY, COLOURS_QUERY],
+        ),
+        ([b"\x1b[?63;4c", b"\x1b[?63;4c"], Answer(True, False, True), [QUERY, COLOURS_QUERY]),
+        ([b""], Answer(), [QUERY]),
     ],
+    ids=["kitty", "sixel", "sixel-no-registers", "silent"],
 )
-def test_query_terminal_asks_a_real_tty_and_restores_it(reply: bytes, expected: Answer) -> None:
+def test_query_terminal_asks_a_real_tty_and_restores_it(
+    replies: list[bytes], expected: Answer, questions: list[bytes]
+) -> None:
+    reply = replies[0]
     master, slave = pty.openpty()
     try:
         before = termios.tcgetattr(slave)
         seen: list[bytes] = []
-        fake = threading.Thread(target=_fake_terminal, args=(master, reply, seen))
+        fake = threading.Thread(target=_fake_terminal, args=(master, replies, seen))
         fake.start()
         started = time.monotonic()
         answer = query_terminal(slave, slave, timeout=0.5)
         elapsed = time.monotonic() - started
         fake.join(5)
         assert answer == expected
-        assert seen == [QUERY]
+        assert seen == questions
         assert termios.tcgetattr(slave) == before
         assert elapsed < (0.45 if reply else 2)  # an answer ends the wait; silence times out
     finally:
         os.close(master)
         os.close(slave)
+
+
+def test_sixel_colours_are_the_terminals_registers_up_to_256() -> None:
+    assert parse_answer(b"\x1b[?1;0;1024S\x1b[?63;4c").colours == 1024
+    assert parse_answer(b"\x1b[?1;3;0S\x1b[?63;4c").colours == 0  # failed: not said
+    assert parse_answer(b"\x1b[?63;4c").colours == 0
+    assert [sixel_colours(Answer(True, False, True, n)) for n in (16, 256, 1024, 1, 0)] == [
+        16, 256, 256, 256, 256,
+    ]  # fmt: skip
+    assert sixel_colours(None) == 256
 
 
 def test_query_terminal_on_something_that_is_no_tty(tmp_path: Path) -> None:

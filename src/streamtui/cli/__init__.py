@@ -134,15 +134,16 @@ def _run(args: argparse.Namespace) -> int:
         library.close()
 
 
-def _image_mode(config: Config) -> str:
+def _image_mode(config: Config) -> tuple[str, int]:
     """How this terminal draws images, asked before the app takes it (Kitty graphics, Sixel
-    or neither: ``ui/images/terminal.py``); none asked under tmux or with images off."""
-    from streamtui.ui.images.terminal import needs_query, query_terminal, resolve
+    or neither: ``ui/images/terminal.py``), and the colours a Sixel image may use; none
+    asked under tmux or with images off."""
+    from streamtui.ui.images.terminal import needs_query, query_terminal, resolve, sixel_colours
 
     answer = None
     if needs_query(config.images, os.environ) and _terminal(sys.stdin) and _terminal(sys.stdout):
         answer = query_terminal(sys.stdin.fileno(), sys.stdout.fileno())
-    return resolve(config.images, os.environ, answer)
+    return resolve(config.images, os.environ, answer), sixel_colours(answer)
 
 
 def _terminal(stream: object) -> bool:
@@ -161,8 +162,13 @@ def _launch(library: Library, args: argparse.Namespace, message: str) -> int:
     for name in ("COLUMNS", "LINES"):  # an exported size would pin the app to it, deaf to
         os.environ.pop(name, None)  # the terminal's own size and every resize
     try:
+        mode, colours = _image_mode(config)
         app = StreamApp(
-            library, startup_message=message, config=config, image_mode=_image_mode(config)
+            library,
+            startup_message=message,
+            config=config,
+            image_mode=mode,
+            sixel_colours=colours,
         )
         app.run()
     finally:

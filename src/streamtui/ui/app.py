@@ -5,13 +5,14 @@ the too-small notice over every screen."""
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
+from rich.console import RenderableType
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
@@ -40,9 +41,11 @@ class StreamApp(App[None]):
         config: Config | None = None,
         opener: Opener | None = None,
         image_mode: str = "blocks",
+        sixel_colours: int = 256,
     ) -> None:
         """``image_mode``: how the terminal draws images (``ui/images/terminal.py``; the
-        command line asks it before the app starts). Raises ConfigError (naming the line)
+        command line asks it before the app starts), ``sixel_colours`` the colours a Sixel
+        image may use there. Raises ConfigError (naming the line)
         for a keymap or theme this app cannot use."""
         super().__init__()
         config = config or Config()
@@ -71,8 +74,12 @@ class StreamApp(App[None]):
             refresh_minutes=config.refresh_interval if refresh_minutes is None else refresh_minutes,
             opener=opener,
             image_mode=image_mode,
+            sixel_colours=sixel_colours,
         )
         self._main = MainScreen(library, settings)
+        self.frame_listeners: list[Callable[[tuple[Region, ...]], None]] = []
+        """Called after each frame written to the terminal with the regions it wrote (the
+        article pane's Sixel images are written again where a frame wrote over them)."""
         self._focus_before: list[tuple[Screen[object], Widget | None]] = []
 
     @property
@@ -83,6 +90,15 @@ class StreamApp(App[None]):
 
     def get_default_screen(self) -> MainScreen:
         return self._main
+
+    def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
+        super()._display(screen, renderable)
+        if renderable is not None and self.frame_listeners and not self._batch_count:
+            from streamtui.ui.widgets.sixels import written_regions
+
+            touched = written_regions(renderable)
+            for listener in tuple(self.frame_listeners):
+                listener(touched)
 
     def on_mount(self) -> None:
         self.set_keymap(self.keymap)

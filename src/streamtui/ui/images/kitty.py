@@ -45,6 +45,7 @@ __all__ = [
     "new_id",
     "placeholder_rows",
     "transmit",
+    "tty_cell_pixels",
 ]
 
 PLACEHOLDER = "\U0010eeee"
@@ -129,6 +130,12 @@ def placeholder_rows(image_id: int, columns: int, rows: int) -> tuple[tuple[Segm
 def cell_pixels(tty: int | IO[str] | None) -> tuple[int, int]:
     """The size of a cell in pixels, from the tty (a file descriptor or a stream:
     ``TIOCGWINSZ``), or :data:`DEFAULT_CELL` when it does not say."""
+    return tty_cell_pixels(tty) or DEFAULT_CELL
+
+
+def tty_cell_pixels(tty: int | IO[str] | None) -> tuple[int, int] | None:
+    """The size of a cell in pixels as the tty says it, or None when it does not (Sixel
+    needs the true size: an image sized with a guess could overrun its cells)."""
     import fcntl
     import struct
     import termios
@@ -138,7 +145,7 @@ def cell_pixels(tty: int | IO[str] | None) -> tuple[int, int]:
         packed = fcntl.ioctl(fd, termios.TIOCGWINSZ, b"\0" * 8)
         lines, columns, width, height = struct.unpack("HHHH", packed)
     except (OSError, ValueError):
-        return DEFAULT_CELL
+        return None
     if not (lines and columns and width and height):
-        return DEFAULT_CELL
+        return None
     return max(1, width // columns), max(1, height // lines)

@@ -15,6 +15,8 @@ The ``images`` setting is ``"auto"`` (the default), ``"off"`` (``[image: alt]`` 
    answer wins over the environment (``TERM=xterm-kitty`` carried by ssh into another terminal),
    except that WezTerm and Konsole, which answer OK but draw no Unicode placeholders (the way
    the app places Kitty images), are not taken for Kitty (:func:`lacks_placeholders`).
+   A terminal that says it draws Sixel is asked next how many colour registers it has
+   (XTSMGRAPHICS, then DA1 again): a Sixel image uses at most that many colours.
 3. Else the environment: ``TERM`` and ``TERM_PROGRAM`` of terminals known to draw Kitty
    graphics (kitty, ghostty) or Sixel (foot, mlterm, WezTerm, iTerm2 3.5 and later,
    contour); anything unknown gets half blocks.
@@ -35,14 +37,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "COLOURS_QUERY",
     "QUERY",
     "SETTINGS",
+    "SIXEL_COLOURS",
     "Answer",
     "Mode",
     "from_environment",
     "parse_answer",
     "query_terminal",
     "resolve",
+    "sixel_colours",
 ]
 
 Mode = Literal["off", "blocks", "kitty", "sixel"]
@@ -52,9 +57,16 @@ KITTY_QUERY = b"\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\"
 DEVICE_ATTRIBUTES = b"\x1b[c"
 QUERY = KITTY_QUERY + DEVICE_ATTRIBUTES
 """What :func:`query_terminal` writes: the Kitty query, then DA1 (whose answer ends the wait)."""
+COLOURS_QUERY = b"\x1b[?1;1;0S" + DEVICE_ATTRIBUTES
+"""Asked next of a terminal that said it draws Sixel: how many colour registers it has
+(XTSMGRAPHICS; asked only then, as a terminal that does not know it might read it as a
+scroll), then DA1 again to end the wait."""
+SIXEL_COLOURS = 256
+"""Colours of a Sixel image at most (the encoder's most), fewer when the terminal has fewer."""
 MAX_ANSWER = 4096
 
 _KITTY_OK = re.compile(rb"\x1b_Gi=31;OK\x1b\\")
+_REGISTERS = re.compile(rb"\x1b\[\?1;0;(\d{1,6})S")
 _DA1 = re.compile(rb"\x1b\[\?([0-9;]*)c")
 _KITTY_TERMS = frozenset({"xterm-kitty", "xterm-ghostty"})
 _KITTY_PROGRAMS = frozenset({"ghostty"})
@@ -71,17 +83,29 @@ class Answer:
     answered: bool = False
     kitty: bool = False
     sixel: bool = False
+    colours: int = 0
+    """Sixel colour registers, when the terminal said (0: it did not)."""
 
 
 def parse_answer(data: bytes) -> Answer:
     """Read the terminal's replies (any keys typed meanwhile are ignored)."""
     attributes = _DA1.search(data)
     parameters = attributes.group(1).split(b";") if attributes else []
+    registers = _REGISTERS.search(data)
     return Answer(
         answered=attributes is not None,
         kitty=_KITTY_OK.search(data) is not None,
         sixel=b"4" in parameters,
+        colours=int(registers.group(1)) if registers else 0,
     )
+
+
+def sixel_colours(answer: Answer | None) -> int:
+    """The colours a Sixel image may use on this terminal: its registers (at least 2) up to
+    :data:`SIXEL_COLOURS`, or that when it did not say."""
+    if answer is None or answer.colours < 2:
+        return SIXEL_COLOURS
+    return min(answer.colours, SIXEL_COLOURS)
 
 
 def from_environment(environ: Mapping[str, str]) -> Mode | None:
@@ -135,8 +159,10 @@ def needs_query(setting: str, environ: Mapping[str, str]) -> bool:
 
 def query_terminal(fd_in: int, fd_out: int, timeout: float = 0.2) -> Answer:
     """Ask the terminal on ``fd_in``/``fd_out`` (a tty, before the app reads it) and read its
-    replies until the DA1 answer or ``timeout`` seconds. The tty is put in non-canonical,
-    no-echo mode meanwhile and restored after; a fault answers "not answered"."""
+    replies until the DA1 answer or ``timeout`` seconds; a terminal that says it draws Sixel
+    is then asked its colour registers (:data:`COLOURS_QUERY`). The tty is put in
+    non-canonical, no-echo mode meanwhile and restored after; a fault answers "not
+    answered"."""
     import termios
 
     try:
@@ -148,28 +174,37 @@ def query_terminal(fd_in: int, fd_out: int, timeout: float = 0.2) -> Answer:
     quiet[6] = list(quiet[6])
     quiet[6][termios.VMIN] = 0
     quiet[6][termios.VTIME] = 0
-    data = b""
     try:
         termios.tcsetattr(fd_in, termios.TCSANOW, quiet)
-        os.write(fd_out, QUERY)
-        deadline = time.monotonic() + timeout
-        while len(data) < MAX_ANSWER and not _DA1.search(data):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            ready, _, _ = select.select([fd_in], [], [], remaining)
-            if not ready:
-                break
-            chunk = os.read(fd_in, 1024)
-            if not chunk:
-                break
-            data += chunk
+        answer = parse_answer(_ask(fd_in, fd_out, QUERY, timeout))
+        if answer.sixel:
+            more = parse_answer(_ask(fd_in, fd_out, COLOURS_QUERY, timeout))
+            answer = Answer(answer.answered, answer.kitty, answer.sixel, more.colours)
     except OSError:
         return Answer()
     finally:
         with contextlib.suppress(termios.error, OSError):
             termios.tcsetattr(fd_in, termios.TCSANOW, saved)
-    return parse_answer(data)
+    return answer
+
+
+def _ask(fd_in: int, fd_out: int, question: bytes, timeout: float) -> bytes:
+    """Write ``question`` and read the replies until a DA1 answer or ``timeout`` seconds."""
+    os.write(fd_out, question)
+    data = b""
+    deadline = time.monotonic() + timeout
+    while len(data) < MAX_ANSWER and not _DA1.search(data):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        ready, _, _ = select.select([fd_in], [], [], remaining)
+        if not ready:
+            break
+        chunk = os.read(fd_in, 1024)
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def _version(text: str) -> tuple[int, ...]:

@@ -20,10 +20,11 @@ from typing import ClassVar
 from rich.segment import Segment
 from textual import events, work
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from streamtui.core.models import Article, FullArticle
@@ -36,6 +37,15 @@ from streamtui.ui.article.page import (
     article_page,
     preparing_page,
     with_pictures,
+)
+from streamtui.ui.widgets.sixels import (
+    SETTLE,
+    Encoded,
+    SixelImage,
+    SixelPainter,
+    prepare,
+    screen_places,
+    spots_in,
 )
 
 Rows = tuple[tuple[Segment, ...], ...]
@@ -117,6 +127,16 @@ class ArticleView(ScrollView, can_focus=True):
         set by the screen when the terminal said it draws them."""
         self._sent: list[int] = []
         """Kitty images transmitted for the pictures shown (deleted when they are dropped)."""
+        self.sixel = False
+        """Images drawn as Sixel over blank cells (``widgets/sixels.py``): set by the screen
+        when the terminal said it draws them and tells its cells' size in pixels."""
+        self.sixel_colours = 256
+        """The colours a Sixel image may use (the terminal's colour registers)."""
+        self._sixels = SixelPainter()
+        self._spots: tuple[Layout | None, list[tuple[int, int, Encoded]]] = (None, [])
+        """The Sixel images' first lines in a layout (worked out once a layout)."""
+        self._settle: Timer | None = None
+        """The write of the Sixel images after the frames that called for it."""
 
     # -- what the app calls -----------------------------------------------------------------
 
@@ -250,11 +270,18 @@ class ArticleView(ScrollView, can_focus=True):
             # the first size, or a page shown while the pane had none (hidden when narrow):
             # lay it out where the reader left it
             self._apply(layout(self._page, width), self._restore)
-        elif width != self._layout.width:  # the same page at a new width: keep the place
-            if self._pictures:  # drawn for the old width: drawn again when near
+        elif width != self._layout.width or self._resized_sixels():
+            # the same page at a new width (or a height a Sixel image no longer fits): keep
+            # the place; the pictures, drawn for the old size, are drawn again when near
+            if self._pictures:
                 self._drop_pictures()
                 self._page = self._base
             self._apply(layout(self._page, width), None)
+
+    def _resized_sixels(self) -> bool:
+        """A Sixel image is taller than the pane now (it is drawn only wholly shown)."""
+        height = self.scrollable_content_region.height
+        return any(image.encoded.rows > height for image in self._sixels.images.values())
 
     # -- images -----------------------------------------------------------------------------
 
@@ -297,6 +324,8 @@ class ArticleView(ScrollView, can_focus=True):
         if self.kitty:
             self._load_kitty(data, generation, number, width)
             return
+        if self.sixel and self._load_sixel(data, generation, number, url, width):
+            return
         from streamtui.ui.images.blocks import half_block_lines
 
         picture = decode_image(data, width, IMAGE_ROWS * 2)
@@ -324,11 +353,32 @@ class ArticleView(ScrollView, can_focus=True):
         cells = kitty.placeholder_rows(image_id, columns, rows)
         self.app.call_from_thread(self._picture_ready, generation, number, cells, sent)
 
+    def _load_sixel(self, data: bytes, generation: int, number: int, url: str, width: int) -> bool:
+        """The image as Sixel (``widgets/sixels.prepare``), at most the pane's height: it is
+        drawn only wholly shown. False when the tty does not say its cells' size in pixels
+        (half blocks then)."""
+        rows = max(1, min(IMAGE_ROWS, self.scrollable_content_region.height))
+        image = prepare(data, url, width, rows, self.sixel_colours)
+        if image is False:
+            return False
+        if image is not None and not get_current_worker().is_cancelled:
+            self.app.call_from_thread(
+                self._picture_ready, generation, number, image.cells, None, image
+            )
+        return True  # or not an image: the alt text stays
+
     def _picture_ready(
-        self, generation: int, number: int, rows: Rows, sent: Transmit | None = None
+        self,
+        generation: int,
+        number: int,
+        rows: Rows,
+        sent: Transmit | None = None,
+        sixel: SixelImage | None = None,
     ) -> None:
         if generation != self._generation or self._pictures.get(number):
             return  # another page, or another width, since
+        if sixel is not None:
+            self._sixels.add(number, sixel)
         if sent is not None:
             if not self._write_terminal(sent.escapes):
                 return  # no terminal to send it to: the alt text stays
@@ -361,6 +411,7 @@ class ArticleView(ScrollView, can_focus=True):
         """Forget the pictures drawn (a new page or width): a decode still running for them
         is dropped when it ends (the generation moved on), their Kitty images deleted."""
         self._pictures, self._generation = {}, self._generation + 1
+        self._sixels.clear()
         self._delete_sent()
 
     def _delete_sent(self) -> None:
@@ -372,8 +423,38 @@ class ArticleView(ScrollView, can_focus=True):
             self._write_terminal("".join(delete(image_id) for image_id in self._sent))
             self._sent = []
 
+    def on_mount(self) -> None:
+        listeners = getattr(self.app, "frame_listeners", None)
+        if isinstance(listeners, list):
+            listeners.append(self.frame_written)
+
     def on_unmount(self) -> None:
         self._delete_sent()
+        listeners = getattr(self.app, "frame_listeners", None)
+        if isinstance(listeners, list) and self.frame_written in listeners:
+            listeners.remove(self.frame_written)
+
+    def frame_written(self, touched: tuple[Region, ...]) -> None:
+        """After a frame: write the Sixel images it wrote over, or that came into view (the
+        app calls this; ``widgets/sixels.py`` says what is drawn and when)."""
+        if self._sixels.images and self._sixels.note(self._sixel_places(), touched):
+            if self._settle is not None:  # another frame over an image: wait for the last
+                self._settle.stop()
+            self._settle = self.set_timer(SETTLE, self._write_sixels)
+
+    def _write_sixels(self) -> None:
+        self._settle = None
+        written = self._sixels.frame(self._sixel_places())
+        if written:
+            self._write_terminal(written)
+
+    def _sixel_places(self) -> dict[int, Region]:
+        """Where the Sixel images may be drawn on the screen now."""
+        layout_, spots = self._spots
+        if layout_ is not self._layout:  # worked out once a layout
+            spots = spots_in(self._layout, self._sixels.images)
+            self._spots = (self._layout, spots)
+        return screen_places(self, spots, round(self.scroll_y))
 
     def _remember(self) -> None:
         if self.article is None or self._preparing:  # not drawn yet: keep what was kept
@@ -396,7 +477,7 @@ class ArticleView(ScrollView, can_focus=True):
         line = self._line(index)
         if line.cells is not None:  # a row of an image
             strip = Strip(line.cells)
-            if self.kitty:  # placeholders: the pane's background under a transparent image
+            if self.kitty or self.sixel:  # the pane's background under the image
                 strip = strip.apply_style(base)
             return strip.crop(0, width).adjust_cell_length(width, base)
         prefix = Strip(line.prefix.render_segments(style))

@@ -54,6 +54,8 @@ class Settings:
     image_mode: str = "blocks"
     """How images are drawn (``terminal.Mode``: "off", "blocks", "kitty", "sixel"), as the
     command line found the terminal before the app took it."""
+    sixel_colours: int = 256
+    """The colours a Sixel image may use (the terminal's colour registers)."""
 
 
 def _share(text: str) -> int:

@@ -59,7 +59,8 @@ class StoryPart(LinksPart):
         # fetched through the Library (its cache, the feed limits, the image cap) unless the
         # config says ``images = "off"``; drawn with Kitty graphics where the terminal said
         # it draws them and the app writes 24-bit colour (the placeholders' colour is the
-        # image's id), else as half blocks, which every terminal shows (Sixel terminals too).
+        # image's id), as Sixel where it said it draws those (over blank cells the pane
+        # keeps: ``widgets/sixels.py``), else as half blocks, which every terminal shows.
         self.article.styles.border_subtitle_align = "left"  # downloads: clear of the toasts
         if self.settings.config.images != "off" and self.settings.image_mode != "off":
             self.article.image_source = self.library.fetch_image
@@ -68,6 +69,8 @@ class StoryPart(LinksPart):
                 and self.app.console.color_system == "truecolor"
                 and not self.app.no_color
             )
+            self.article.sixel = self.settings.image_mode == "sixel"
+            self.article.sixel_colours = self.settings.sixel_colours
 
     # -- the full article -------------------------------------------------------------------
 
