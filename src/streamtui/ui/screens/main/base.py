@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
@@ -18,7 +19,7 @@ from streamtui.core.library import Library
 from streamtui.core.models import Row, View
 from streamtui.core.text import terms
 from streamtui.ui.format import safe
-from streamtui.ui.refresh import Refreshing
+from streamtui.ui.refresh import Refreshing, SourcesCounted
 from streamtui.ui.screens.main.guard import Guarded
 from streamtui.ui.widgets.article import ArticleView
 from streamtui.ui.widgets.footer import KeysFooter
@@ -216,18 +217,41 @@ class MainBase(Guarded):
             if self.library.changed_elsewhere():
                 self._catch_up()
 
-    def _catch_up(self) -> None:
+    def _catch_up(self, *, counts_later: bool = False) -> None:
         """Show what changed behind the app's back: the sidebar gains (or loses) sources,
-        the list takes in their items. A source in view that is gone leaves All in view."""
+        the list takes in their items. A source in view that is gone leaves All in view.
+        ``counts_later``: the sidebar follows when its counts are read on a worker thread."""
         with self.guard():
             source_id = self.view.source_id
             if source_id is not None and source_id not in self.library.source_names():
                 self.view = self.library.view(None, unread_only=self.view.unread_only)
-            self._show_sources()
+                counts_later = False  # the sidebar's highlight moves to All now
+            if counts_later:
+                self._count_sources()
+            else:
+                self._show_sources()
             self._reload(self._cursor_id(), keep_screen=True)
 
-    def _show_sources(self, *, counted: bool = True) -> None:
-        sources = self.library.sources(counted=counted)
+    @work(thread=True, exclusive=True, group="counts")
+    def _count_sources(self) -> None:
+        """Read every source's count off the UI thread; the sidebar follows (SourcesCounted)."""
+        library = self.library
+        try:
+            counted = SourcesCounted(
+                library.sources(counted=True), library.starred_count(), library.accounts()
+            )
+        except Exception:  # shown by the next read on the UI thread, which fails the same way
+            return
+        self.post_message(counted)
+
+    def on_sources_counted(self, message: SourcesCounted) -> None:
+        with self.guard():
+            self._show_sources(read=message)
+
+    def _show_sources(self, *, counted: bool = True, read: SourcesCounted | None = None) -> None:
+        """The sidebar drawn from the store (``read``: from what a worker read a moment ago)."""
+        library = self.library
+        sources = read.sources if read else library.sources(counted=counted)
         view = self.view
         # While the user moves in the sidebar, its highlight stays where they put it: a
         # redraw (a refresh ending, a rename) must not move it back to the source in view,
@@ -236,14 +260,14 @@ class MainBase(Guarded):
         self.sidebar.show_sources(
             sources,
             None if view.starred else view.source_id,
-            starred=self.library.starred_count(),
+            starred=read.starred if read else library.starred_count(),
             on_starred=view.starred and not view.query,
-            counted=counted,
-            accounts=self.library.accounts(),  # their groups, errors, feedless ones
+            counted=counted or read is not None,
+            accounts=read.accounts if read else library.accounts(),  # groups, errors, feedless
         )
         if kept is not None:
             self.sidebar.highlight(kept)
-        if counted:
+        if counted or read is not None:
             self._show_unread()
 
     def _show_unread(self) -> None:

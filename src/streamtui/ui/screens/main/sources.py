@@ -177,9 +177,9 @@ class SourcesPart(MainBase):
             if self.library.changed_elsewhere() or self.library.count(self.view) != (
                 self.stream.count
             ):
-                self._catch_up()  # the sidebar too
+                self._catch_up(counts_later=True)  # the sidebar too, when counted
             else:
-                self._show_sources()
+                self._count_sources()  # the refreshed sources' counts are drawn already
         summary = message.outcome
         if isinstance(summary, str):
             gone = self.library.gone
