@@ -1,7 +1,7 @@
 """Hostile servers against a real refresh (issue 6): one row per case, plus twenty feeds of
 which three are bad.
 
-Run: .venv/bin/python benchmarks/hostile_net.py [--quick] [--repeat 3] [--jobs 4]
+Run: .venv/bin/python benchmarks/hostile_net.py [--quick | --smoke] [--repeat 3] [--jobs 4]
 
 Each run of a case is a process of its own (this script with ``--child``), so its peak memory
 is its own: it starts a loopback server (127.0.0.1, tests/support/feedserver.py), refreshes a feed
@@ -309,10 +309,15 @@ def run_child(case: str, quick: bool) -> tuple[Outcome, float]:
     return Outcome(**json.loads(lines[-1])), wall
 
 
-def rows(quick: bool, repeat: int | None = None, jobs: int = 4) -> list[Row]:
+SMOKE = ("redirect loop", "410", "HTML page")
+"""``--smoke``: three cases that end at once (tests/reliability/test_hostile_network.py runs
+every case through a refresh; the smoke shows this script runs)."""
+
+
+def rows(quick: bool, repeat: int | None = None, jobs: int = 4, smoke: bool = False) -> list[Row]:
     """One row per case; ``repeat`` runs each (1 with ``quick``, else 3)."""
-    count = repeat or (1 if quick else 3)
-    names = [*CASES, TWENTY]
+    count = 1 if smoke else repeat or (1 if quick else 3)
+    names = list(SMOKE) if smoke else [*CASES, TWENTY]
     runs = [(name, n) for name in names for n in range(count)]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         results = list(pool.map(lambda run: run_child(run[0], quick), runs))
@@ -352,10 +357,12 @@ def row(name: str, outcomes: list[Outcome], wall: float) -> Row:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="once each, short deadlines")
+    parser.add_argument("--smoke", action="store_true", help="three cases, as --quick")
     parser.add_argument("--repeat", type=int, default=None, help="runs per case (default 3)")
     parser.add_argument("--jobs", type=int, default=4, help="cases run side by side")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    args.quick = args.quick or args.smoke
     if args.child:
         outcome = child(args.child, QUICK if args.quick else REAL)
         print(json.dumps(asdict(outcome)))
@@ -365,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         f"limits: connect {limits.connect:g} s, read {limits.read:g} s, total {limits.total:g} s,"
         f" {limits.max_bytes / 2**20:g} MiB; memory cap {MEMORY_CAP_MB:.0f} MB\n"
     )
-    return report(rows(args.quick, args.repeat, args.jobs))
+    return report(rows(args.quick, args.repeat, args.jobs, args.smoke))
 
 
 if __name__ == "__main__":

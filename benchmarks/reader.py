@@ -1,6 +1,6 @@
 """Full articles and images (issue 16): extraction, image decode and draw, worker memory.
 
-Run: .venv/bin/python benchmarks/reader.py [--repeat 5] [--textual-image PYTHON]
+Run: .venv/bin/python benchmarks/reader.py [--repeat 5] [--textual-image PYTHON] [--smoke]
 
 1. Extraction with the chosen extractor (``core/reader/extract.extract_page``, readability-lxml)
    on the pages of ``tests/support/article_pages.py`` (23 corpus items inside page chrome of
@@ -51,7 +51,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.support.article_pages import article_pages, score, simple_page
+from tests.support.article_pages import article_pages as all_article_pages
+from tests.support.article_pages import score, simple_page
+
+PAGES: int | None = int(os.environ.get("BENCH_READER_PAGES") or 0) or None
+"""How many of the article pages sections 1, 2 and 5 use (``--smoke``: 3; all by default;
+section 2's child process gets it through the environment)."""
+
+
+def article_pages() -> list[Any]:
+    return list(all_article_pages())[:PAGES]
+
 
 AREA = (80, 48)  # pixels: 80 columns x 24 rows of half blocks
 SIZES = (("PNG", 640, 480), ("JPEG", 1920, 1080), ("PNG", 2000, 2000), ("JPEG", 4000, 3000))
@@ -119,7 +129,7 @@ def worker_memory() -> None:
     code = (
         "import sys, json\n"
         "from benchmarks.reader import near_cap_page\n"
-        "from tests.support.article_pages import article_pages\n"
+        "from benchmarks.reader import article_pages\n"
         "def hwm():\n"
         "    for line in open('/proc/self/status'):\n"
         "        if line.startswith('VmHWM:'): return int(line.split()[1]) / 1024\n"
@@ -133,7 +143,12 @@ def worker_memory() -> None:
         "print(json.dumps([start, loaded, pages, hwm()]))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "BENCH_READER_PAGES": str(PAGES or "")},
     )
     if done.returncode != 0:
         print(f"2. worker memory: the child failed: {done.stderr.strip().splitlines()[-1:]}")
@@ -141,8 +156,8 @@ def worker_memory() -> None:
     start, loaded, pages, big = json.loads(done.stdout)
     print(
         f"2. worker peak memory (VmHWM): {start:.0f} MB at start, {loaded:.0f} MB with lxml "
-        f"and readability loaded, {pages:.0f} MB after the 23 pages, {big:.0f} MB after the "
-        "near-cap page (the parser workers' limit is 1024 MB)"
+        f"and readability loaded, {pages:.0f} MB after the {len(article_pages())} pages, "
+        f"{big:.0f} MB after the near-cap page (the parser workers' limit is 1024 MB)"
     )
 
 
@@ -509,7 +524,11 @@ def main() -> int:
     parser.add_argument("--presses", type=int, default=120, help="section 6: key presses")
     parser.add_argument("--only-keys", action="store_true", help="section 6 alone")
     parser.add_argument("--only-kitty", action="store_true", help="section 3b alone")
+    parser.add_argument("--smoke", action="store_true", help="3 pages in sections 1, 2 and 5")
     args = parser.parse_args()
+    global PAGES
+    if args.smoke:
+        PAGES = 3
     if args.only_keys:
         key_repaint(args.images, args.presses)
         return 0
@@ -520,7 +539,7 @@ def main() -> int:
     worker_memory()
     figures = images(args.repeat)
     kitty(args.repeat)
-    full_articles(23)
+    full_articles(PAGES or 23)
     key_repaint(args.images, args.presses)
     if args.textual_image:
         import tempfile

@@ -21,7 +21,7 @@ Run: .venv/bin/python benchmarks/secrets_files.py [--quick]
 tried = outputs, sessions, databases or cases; escapes = a password shown (or a file left
 readable by others, or a target clobbered); lost = item ids or states that changed; crashes =
 a traceback, a hang or a process that died. ``--quick`` runs each once (about 40 s),
-``--smoke`` once without the app (about 25 s); the full run takes about 90 s.
+``--smoke`` once without the verbs and the app (a few seconds); the full run takes about 90 s.
 """
 
 from __future__ import annotations
@@ -391,14 +391,13 @@ def _export_cases(base: Path, data: Path) -> dict[str, Callable[[], tuple[bool, 
 
 
 def rows(quick: bool, *, smoke: bool = False) -> list[Row]:
-    """Every row; ``smoke`` leaves out the app in a pty (tests/reliability/test_secrets.py runs
-    it)."""
+    """Every row; ``smoke`` leaves out every verb and the app in a pty (tests/reliability/
+    test_secrets.py runs both: ``every_verb`` and ``app_session``)."""
     saved = _without_proxies()
     try:
         runs = 1 if quick or smoke else 3
         return [
-            verbs_row(runs),
-            *([] if smoke else [app_row(runs)]),
+            *([] if smoke else [verbs_row(runs), app_row(runs)]),
             migration_row(1 if smoke else 2 if quick else 20),
             private_row(),
             export_row(),
@@ -410,7 +409,7 @@ def rows(quick: bool, *, smoke: bool = False) -> list[Row]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="each case once")
-    parser.add_argument("--smoke", action="store_true", help="once, without the app in a pty")
+    parser.add_argument("--smoke", action="store_true", help="once, without the verbs and the app")
     args = parser.parse_args()
     print("secrets and files: a password in feed URLs against every way out; export targets")
     return report(rows(args.quick, smoke=args.smoke))

@@ -28,6 +28,32 @@ A teaser that points nowhere.
 """
 
 
+SLOW_FIRST = (
+    "tests/reliability/test_terminal_safety.py",
+    "tests/reliability/test_reader_benchmarks.py",
+    "tests/reliability/test_bigfeed.py",
+    "tests/test_benchmarks.py",
+    "tests/reliability/test_secrets.py",
+    "tests/core/test_sync_clients.py",  # the sync-servers group: one worker starts tt-rss once
+    "tests/ui/test_markup.py",
+    "tests/reliability/test_dates.py",
+    "tests/core/test_sanitize.py",
+    "tests/ui/test_reaching_the_end.py",
+    "tests/reliability/test_app_resilience.py",
+)
+"""Files whose tests take the longest (a full run's ``--durations=0``, totalled per file): they
+are collected first, so that xdist hands them out first and the run does not end with one
+worker still in a long test while the other has nothing left."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return SLOW_FIRST.index(path) if path in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: the order within a file and among the rest is kept
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point data, config and HOME at tmp folders so no test can touch the real home."""

@@ -25,6 +25,7 @@ def test_the_reader_benchmark_runs() -> None:
             "3",
             "--presses",
             "6",
+            "--smoke",
         ],
         cwd=ROOT,
         env=ENV,
