@@ -19,6 +19,19 @@ ROWS = [
 ]
 
 
+def drawn_lines(stream: StreamList) -> list[int]:
+    """The lines (y) the list draws from now on, as a list that fills as it draws them."""
+    drawn: list[int] = []
+    render_line = stream.render_line
+
+    def counted(y: int) -> object:
+        drawn.append(y)
+        return render_line(y)
+
+    stream.render_line = counted  # type: ignore[method-assign,assignment]
+    return drawn
+
+
 class ListApp(App[None]):
     CSS = "StreamList { border: round white; overflow-x: hidden; scrollbar-size-vertical: 1; }"
 
@@ -68,14 +81,7 @@ async def test_a_new_subtitle_draws_the_bottom_border_alone() -> None:
         stream.set_subtitle(Content("60 unread"))
         stream.set_title(Content("All · 60"))
         await pilot.pause()
-        lines: list[int] = []
-        render_line = stream.render_line
-
-        def counted(y: int) -> object:
-            lines.append(y)
-            return render_line(y)
-
-        stream.render_line = counted  # type: ignore[method-assign,assignment]
+        lines = drawn_lines(stream)
         for done in range(1, 4):  # a refresh's progress, a few times a second
             stream.set_subtitle(Content(f"refreshing {done}/3"))
             stream.set_title(Content(f"All · {60 + done}"))  # its reloads' counts
@@ -121,14 +127,7 @@ async def test_rows_arriving_above_the_screen_draw_nothing_and_the_screen_stays(
         await pilot.pause()
         before = [strip.text for strip in stream.render_lines(stream.region.reset_offset)]
         top = stream.scroll_offset.y
-        drawn: list[int] = []
-        render_line = stream.render_line
-
-        def counted(y: int) -> object:
-            drawn.append(y)
-            return render_line(y)
-
-        stream.render_line = counted  # type: ignore[method-assign,assignment]
+        drawn = drawn_lines(stream)
         new = [replace(ROWS[0], id=f"new{n}", title=f"New {n}") for n in range(3)]
         rows = new + rows  # a refresh stored three newer items
         stream.load(
