@@ -5,7 +5,9 @@ header, the body's blocks, the numbered links), laid out for the pane's width (`
 The pane keeps the page and its layout, draws only the visible lines, scrolls (unwrapped lines
 sideways; prose stays where it is), remembers where the reader left each item, and reads link
 clicks. A large HTML body is parsed and laid out in a thread, so opening one never freezes the
-screen.
+screen. It stays one module (a little over 500 lines): the pictures' cells (half blocks, Kitty,
+Sixel) are drawn by ``render_line`` with the rest, and their drawing itself is elsewhere
+(``ui/images/``, ``widgets/sixels.py``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 as the Library's tree groups them (core/library/tree.py): each server account with its
 categories and feeds, local sources under their OPML folders, each group with its unread
 total; Enter (or ``l``) on a group folds or unfolds it. Without any folder or account the
-list is flat, as it always was."""
+list is flat, as it always was. One module (about 500 lines): drawing every entry, updating a
+few and folding groups share the entries' ids and prompts; the tree itself is core's."""
 
 from __future__ import annotations
 
