@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from streamtui.core.parse.entries import Context, Entry, entry_item
-from streamtui.core.text.htmlfast import fast_html_to_text, indexed_text
+from streamtui.core.text.htmlfast import RENEW, fast_html_to_text, indexed_text
 from streamtui.core.text.htmltext import html_to_text
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "feeds"
@@ -58,6 +58,11 @@ SAME = {
     "upper case": "<P>A<BR>B</P><UL><LI>x</UL>",
     "a > in an attribute": "<p title='a>b'>t</p>",
     "svg": "<p>a</p><svg><title>t</title><text>s</text></svg><p>b</p>",
+    "svg without a title": "<p>a</p><svg><g><text>s</text><foreignObject><p>x</p><div>y</div>"
+    "</foreignObject></g></svg><p>b</p><svg><p>out</p></svg><svg><style>x</style>z</svg>",
+    "math": "<math><mi>x</mi><mo>=</mo><mtext><p>t</p></mtext></math>after",
+    "a title in a fragment": "<title>T</title>hello<p>x</p>",
+    "body tags": "a<body>b<html>c",
 }
 
 DIFFERENCES = {
@@ -85,6 +90,13 @@ DIFFERENCES = {
 @pytest.mark.parametrize("html", SAME.values(), ids=SAME.keys())
 def test_the_same_text_as_the_stdlib_path(html: str) -> None:
     assert fast_html_to_text(html) == html_to_text(html)
+
+
+def test_one_document_holds_many_bodies_in_turn() -> None:
+    # bodies are parsed into one kept document (made anew every RENEW bodies): none leaks
+    # into the next, across a renewal too
+    bodies = [f"<p>{n}<table><tr><td>open" if n % 2 else f"<pre>{n}" for n in range(RENEW + 3)]
+    assert [fast_html_to_text(b) for b in bodies] == [html_to_text(b) for b in bodies]
 
 
 @pytest.mark.parametrize("case", DIFFERENCES.values(), ids=DIFFERENCES.keys())

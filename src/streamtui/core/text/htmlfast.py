@@ -4,24 +4,27 @@ Same output rules as :func:`~streamtui.core.text.htmltext.html_to_text`, which s
 reference (and the article renderer's path): the same linear pre-pass (comments dropped, CDATA
 as text, a stray ``<`` as text), then Lexbor builds the tree a browser builds and a walk of it
 applies the stdlib path's builder rules (its sets and line functions), so blocks, list items,
-table rows, ``<br>``, ``<pre>`` and dropped elements come out by one set of rules. 1.3-2.5x
-faster on feed bodies (benchmarks/htmltext.py): Lexbor's tree costs about 20 µs a body
-whatever its size, the walk in Python the rest; text without markup skips both.
+table rows, ``<br>``, ``<pre>`` and dropped elements come out by one set of rules. Faster on
+feed bodies (benchmarks/htmltext.py has the figures): the walk in Python is most of what is
+left; text without markup skips both parsers.
 
-The two differ only on markup a browser repairs (end tags with nothing open, cells outside a
-row, ``<iframe/>``, ``<textarea>``/``<xmp>``, a control character by reference): this path
-shows what a browser shows. The list, and why, is in tests/core/test_htmlfast.py. A fragment
-that names ``<head>``, ``<title>``, ``<frameset>``, ``<svg>`` or ``<math>`` (where the trees
-part ways the most) takes the stdlib path. selectolax is imported at the first call (18 ms):
-only the parser processes pay for it, never the UI's first paint.
+Each body is parsed as a fragment into a ``<div>`` of a document kept for the purpose (what
+a browser does with ``innerHTML``). The two differ only on markup a browser repairs (end tags
+with nothing open, cells outside a row, ``<iframe/>``, ``<textarea>``/``<xmp>``, a control
+character by reference): this path shows what a browser shows. The list, and why, is in
+tests/core/test_htmlfast.py. A body that names ``<html>``, ``<head>``, ``<title>``, ``<body>``
+or ``<frameset>`` (a page, which a fragment parse would read otherwise) takes the stdlib
+path. selectolax is imported at the first call (18 ms): only the parser processes pay for
+it, never the UI's first paint.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from html import unescape
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from streamtui.core.text.htmltext import (
     BLOCKS,
@@ -35,23 +38,45 @@ from streamtui.core.text.htmltext import (
 )
 from streamtui.core.text.sanitize import sanitize
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-_UNSURE = re.compile(r"<(?:head|title|frameset|svg|math)\b", re.IGNORECASE)
-"""Markup whose tree the two parsers build apart: such a fragment takes the stdlib path."""
+_UNSURE = re.compile(r"<(?:html|head|title|body|frameset)\b", re.IGNORECASE)
+"""A page, not a fragment: such a body takes the stdlib path."""
 _TEXT = "-text"
 _ENDS_ITEMS = TIGHT | {"ul", "ol"}
 _lexbor: ModuleType | None = None
 
 
-def _parser() -> Callable[[str], Any]:
+class _Host(threading.local):
+    """A ``<div>`` of a document kept for a while: each body is parsed into it as a fragment.
+
+    Making a Lexbor document costs about 20 µs, as much as parsing a 1 KB body; setting an
+    element's inner HTML costs only the parse. A document keeps the memory of every fragment
+    it held (about 2 KB a body), so it is made anew every RENEW bodies. One per thread.
+    """
+
+    document: Any = None
+    div: Any = None
+    uses = 0
+
+
+RENEW = 500
+_host = _Host()
+
+
+def _fragment_root(html: str) -> Any:
     global _lexbor
     if _lexbor is None:
         import selectolax.lexbor
 
         _lexbor = selectolax.lexbor
-    return _lexbor.LexborHTMLParser  # type: ignore[no-any-return]
+    host = _host
+    if host.div is None or host.uses >= RENEW:
+        host.div = None  # the old document's nodes go before it does
+        host.document = _lexbor.LexborHTMLParser("<div></div>")
+        host.div = host.document.css_first("div")
+        host.uses = 0
+    host.uses += 1
+    host.div.inner_html = html
+    return host.div
 
 
 def fast_html_to_text(html: str) -> str:
@@ -64,10 +89,10 @@ def fast_html_to_text(html: str) -> str:
         return html_to_text(html)
     prepared = _prepare(html.replace("\x00", ""))
     try:
-        root = _parser()(prepared).root
+        blocks = _blocks(_fragment_root(prepared))
     except Exception:  # selectolax refuses input it cannot take; the reference can
+        _host.div = None
         return html_to_text(html)
-    blocks = _blocks(root) if root is not None else []
     out: list[str] = []
     for index, (tight, text) in enumerate(blocks):
         if index:

@@ -101,6 +101,8 @@ class _TextBuilder(HTMLParser):
 
 def _collapse(text: str) -> str:
     """Fold whitespace within each line of a paragraph; ``<br>`` lines stay lines."""
+    if BREAK not in text:  # one line: the same result in one pass
+        return " ".join(text.split())
     return "\n".join(" ".join(line.split()) for line in text.split(BREAK)).strip("\n ")
 
 
