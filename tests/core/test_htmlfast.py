@@ -12,6 +12,8 @@ import warnings
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from streamtui.core.parse.entries import Context, Entry, entry_item
 from streamtui.core.text.htmlfast import RENEW, fast_html_to_text, indexed_text
@@ -164,3 +166,17 @@ def test_every_corpus_body_gives_the_same_text() -> None:
 
 def _lines(text: str) -> list[str]:
     return [line for line in text.split("\n") if line]
+
+
+TOKENS = ["<p>", "</p>", "<", ">", "</", "<!", "<![", "<![CDATA[", "]]>", "<!--", "-->", "&"]
+TOKENS += ["<a href='", "'", "&#", ";", "<li>", "<pre>", "</pre>", "<script>", "</script>", "x"]
+TOKENS += ["<br>", "\n", " ", "\x1b[2J", "\x9b", "&#27;", "\u202e", "<td>", "<svg>", "\x00"]
+TOKENS += ["<table>", "<tr>", "<textarea>", "<iframe/>", "<ul>", "</ul>", "<object>", "<title>"]
+
+
+@settings(
+    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(st.lists(st.sampled_from(TOKENS), max_size=60).map("".join))
+def test_never_raises_nor_lets_a_control_through(html: str) -> None:
+    assert not CONTROLS.search(fast_html_to_text(html).replace("\n", "").replace("\t", ""))
