@@ -22,6 +22,7 @@ SMOKE = [
     pytest.param(["refresh_apart.py", "--smoke"], id="refresh-apart"),
     pytest.param(["parse.py", "--smoke"], id="parse"),
     pytest.param(["parse_pool.py", "--smoke"], id="parse-pool"),
+    pytest.param(["htmltext.py", "--quick"], id="htmltext"),
     pytest.param(["state.py", "--smoke"], id="state"),
     pytest.param(["sidebar.py", "--smoke"], id="sidebar"),
     pytest.param(["stream_list.py", "--sizes", "200", "--repeat", "1", "--moves", "5"], id="list"),

@@ -12,7 +12,7 @@ import pytest
 
 from streamtui.core.models import Item, Row, Source, SourceKind, View
 from streamtui.core.store import Store
-from streamtui.core.text.htmltext import indexed_text
+from streamtui.core.text.htmlfast import indexed_text
 from streamtui.core.text.query import match_expression, terms
 from tests.support.store import mark_view_read, merge_items, set_read, sync_items
 

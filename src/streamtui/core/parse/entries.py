@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from streamtui.core.models import SUMMARY_CHARS, Enclosure, Item
-from streamtui.core.text.htmltext import html_to_text, indexed_text
+from streamtui.core.text.htmlfast import fast_html_to_text, indexed_text
 from streamtui.core.text.sanitize import sanitize, sanitize_start
 
 TITLE_CHARS = 80
@@ -75,7 +75,7 @@ def entry_item(entry: Entry, context: Context) -> Item:
     if html and summary_source == entry.body and len(body) <= HTML_SOURCE_CHARS[0]:
         # The usual RSS item: its description is both the summary and the body. Converted
         # once for both (it was 2 of every 3 html_to_text calls of a parse).
-        text = html_to_text(body)
+        text = fast_html_to_text(body)
         summary = clip(sanitize_start(text, SUMMARY_CHARS + 1), SUMMARY_CHARS)
     else:
         summary = clip(sanitize(as_text(summary_source, summary_html)), SUMMARY_CHARS)
@@ -219,7 +219,7 @@ def as_text(text: str, is_html: bool) -> str:
         return text
     plain = ""
     for limit in HTML_SOURCE_CHARS:
-        plain = html_to_text(_head(text, limit))
+        plain = fast_html_to_text(_head(text, limit))
         if len(plain) >= SUMMARY_CHARS or len(text) <= limit:
             break
     return plain

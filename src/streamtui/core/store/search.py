@@ -9,7 +9,7 @@ deleting from a contentless table needs the exact text that was indexed, which i
 body changes or html_to_text changes (and SQLite 3.40 has no ``contentless_delete``). The
 copy costs about 1.35 times the indexed text.
 
-Only text a reader sees is indexed: an HTML body goes through ``html_to_text``, so tags and
+Only text a reader sees is indexed: an HTML body goes through ``fast_html_to_text``, so tags and
 attributes (``href``, ``div``) never match. The tokenizer folds case and diacritics
 (``unicode61 remove_diacritics 2``: "cafe" finds "Café"). Prefix indexes of 1 and 2 characters
 make the first keys of a live search as cheap as the rest: at 100k items a 1-letter prefix
@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 
 from streamtui.core.models import Item
 from streamtui.core.store.sql import select_in, statements
-from streamtui.core.text.htmltext import indexed_text
+from streamtui.core.text.htmlfast import indexed_text
 
 SCHEMA = """
 CREATE TABLE search_keys (

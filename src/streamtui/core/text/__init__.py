@@ -2,7 +2,8 @@
 
 - sanitize.py: the one ``sanitize()`` every feed or file text passes (and ``excerpt``)
 - redact.py: passwords cut out of URLs and any text that may quote one
-- htmltext.py: HTML to plain text (summaries, the search index)
+- htmltext.py: HTML to plain text, the reference path (html.parser; the article renderer's)
+- htmlfast.py: the same text from Lexbor's tree (selectolax): summaries, the search index
 - document.py, render.py, tables.py, elements.py: feed HTML as a document for the article
 - links.py: resolving links, and which may be opened
 - attachments.py: an attachment's type, size and playing time in a few words

@@ -78,6 +78,8 @@ class _TextBuilder(HTMLParser):
 
     def _flush(self) -> None:
         """End the current block; a list item's marker waits for the item's first text."""
+        if not self._pieces:  # most block edges follow another one
+            return
         raw = "".join(self._pieces)
         self._pieces = []
         text = _keep_lines(raw) if self._pre else _collapse(raw)
@@ -99,6 +101,8 @@ class _TextBuilder(HTMLParser):
 
 def _collapse(text: str) -> str:
     """Fold whitespace within each line of a paragraph; ``<br>`` lines stay lines."""
+    if BREAK not in text:  # one line: the same result in one pass
+        return " ".join(text.split())
     return "\n".join(" ".join(line.split()) for line in text.split(BREAK)).strip("\n ")
 
 
@@ -141,12 +145,3 @@ def html_to_text(html: str) -> str:
     except Exception:  # the stdlib parser's asserts; fall back to dropping the tags
         text = _collapse(unescape(_TAGS.sub(" ", prepared)))
     return sanitize(text, multiline=True)
-
-
-def indexed_text(summary: str, body: str, html: bool) -> str:
-    """What the index holds besides the title: the body as text, or the summary without one."""
-    for part in (body, summary):
-        text = html_to_text(part) if html else part
-        if text.strip():
-            return text
-    return ""
