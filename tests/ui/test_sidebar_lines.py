@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.strip import Strip
 
 from streamtui.core.library import Library
@@ -15,6 +16,7 @@ from streamtui.core.models import SourceKind
 from streamtui.core.store import Store
 from streamtui.ui.app import StreamApp
 from streamtui.ui.widgets.sidebar import SourcesSidebar
+from tests.support.pilot import until
 
 FEEDS = 60
 
@@ -31,6 +33,13 @@ def drawn(sidebar: SourcesSidebar) -> list[str]:
     return [line.text for line in sidebar.render_lines(sidebar.region.reset_offset)]
 
 
+async def counted(pilot: Pilot[None], app: StreamApp) -> SourcesSidebar:
+    """The sidebar once its counts, read on a worker after the first frame, are drawn."""
+    sidebar = app.query_one(SourcesSidebar)
+    await until(pilot, lambda: sidebar.counted)
+    return sidebar
+
+
 def line_of(lines: list[str], name: str) -> str:
     return next(line for line in lines if name in line)
 
@@ -38,8 +47,7 @@ def line_of(lines: list[str], name: str) -> str:
 async def test_a_new_count_is_drawn_and_the_other_heights_are_kept(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        sidebar = app.query_one(SourcesSidebar)
+        sidebar = await counted(pilot, app)
         sources = {s.name: s for s in app.library.sources()}
         lines_before = list(sidebar._lines)
         sidebar.update_sources([dataclasses.replace(sources["Feed 03"], unread=7)])
@@ -57,8 +65,7 @@ async def test_a_new_count_is_drawn_and_the_other_heights_are_kept(tmp_path: Pat
 async def test_an_entry_that_grows_moves_the_ones_below(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        sidebar = app.query_one(SourcesSidebar)
+        sidebar = await counted(pilot, app)
         sources = {s.name: s for s in app.library.sources()}
         lines_before = drawn(sidebar)
         failing = dataclasses.replace(sources["Feed 03"], last_error="connection refused")
@@ -76,18 +83,17 @@ async def test_an_entry_that_grows_moves_the_ones_below(tmp_path: Path) -> None:
 async def test_the_same_sources_read_again_draw_only_what_changed(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        sidebar = app.query_one(SourcesSidebar)
+        sidebar = await counted(pilot, app)
         sources = app.library.sources()
         options_before = [sidebar.get_option_at_index(i) for i in range(sidebar.option_count)]
         replaced: list[str] = []
         replace = sidebar.replace_option_prompt
 
-        def counted(option_id: str, prompt: object) -> object:
+        def noted(option_id: str, prompt: object) -> object:
             replaced.append(option_id)
             return replace(option_id, prompt)  # type: ignore[arg-type]
 
-        sidebar.replace_option_prompt = counted  # type: ignore[method-assign,assignment]
+        sidebar.replace_option_prompt = noted  # type: ignore[method-assign,assignment]
         again = [
             dataclasses.replace(s, unread=5) if s.name == "Feed 07" else s for s in sources
         ]  # a refresh's end reads every source again: one count changed meanwhile

@@ -153,6 +153,9 @@ class SourcesSidebar(OptionList):
         """The keys of the groups folded (kept across redraws)."""
         self.counted = False
         """The unread counts are shown (they follow the first drawing)."""
+        self.updates = 0
+        """Updates of a few entries so far (a refresh's flushes): counts read on a worker
+        before the last one are older than what it drew."""
         self.starred = 0
         """The number of starred items shown."""
         self._drawn_accounts: set[int] = set()
@@ -330,6 +333,7 @@ class SourcesSidebar(OptionList):
     def update_sources(self, sources: list[Source]) -> None:
         """Redraw the entries of ``sources`` (counted), the totals of the groups that hold
         them and the "All" total, leaving the others as they are."""
+        self.updates += 1
         sources = [s for s in sources if s.id in self._sources]  # added since: drawn next time
         for source in sources:
             self._unread[source.id] = source.unread

@@ -120,8 +120,10 @@ class MainBase(Guarded):
         self.call_after_refresh(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
+        # The counts are read on a worker: at a million items they hold the UI thread for
+        # about 200 ms, which the first keys would wait for.
+        self._count_sources()
         with self.guard():
-            self._show_sources()
             self.library.changed_elsewhere()  # from now on
         self.set_interval(ELSEWHERE_SECONDS, self._look_elsewhere)
         settings = self.settings
@@ -232,26 +234,36 @@ class MainBase(Guarded):
                 self._show_sources()
             self._reload(self._cursor_id(), keep_screen=True)
 
-    @work(thread=True, exclusive=True, group="counts")
     def _count_sources(self) -> None:
         """Read every source's count off the UI thread; the sidebar follows (SourcesCounted)."""
+        self._read_counts(self.sidebar.updates)
+
+    @work(thread=True, exclusive=True, group="counts")
+    def _read_counts(self, since: int) -> None:
         library = self.library
         try:
             counted = SourcesCounted(
-                library.sources(counted=True), library.starred_count(), library.accounts()
+                library.sources(counted=True),
+                library.starred_count(),
+                library.accounts(),
+                since=since,
             )
-        except Exception:  # shown by the next read on the UI thread, which fails the same way
-            return
+        except Exception:  # the UI thread reads them again and says why it cannot
+            counted = SourcesCounted(None, since=since)
         self.post_message(counted)
 
     def on_sources_counted(self, message: SourcesCounted) -> None:
+        if message.since != self.sidebar.updates and self.refreshing.running:
+            return  # a refresh drew newer counts meanwhile; its end reads them all again
         with self.guard():
-            self._show_sources(read=message)
+            self._show_sources(read=message if message.sources is not None else None)
 
     def _show_sources(self, *, counted: bool = True, read: SourcesCounted | None = None) -> None:
         """The sidebar drawn from the store (``read``: from what a worker read a moment ago)."""
         library = self.library
-        sources = read.sources if read else library.sources(counted=counted)
+        sources = (
+            read.sources if read and read.sources is not None else library.sources(counted=counted)
+        )
         view = self.view
         # While the user moves in the sidebar, its highlight stays where they put it: a
         # redraw (a refresh ending, a rename) must not move it back to the source in view,
