@@ -200,7 +200,10 @@ def unique(items: Iterable[Item]) -> tuple[Item, ...]:
 
 
 def field_text(mapping: object, key: str) -> str:
-    value = mapping.get(key) if isinstance(mapping, Mapping) else None
+    if isinstance(mapping, dict):  # plain or feedparser's (its own get): no ABC check
+        value = mapping.get(key)
+    else:
+        value = mapping.get(key) if isinstance(mapping, Mapping) else None
     return value if isinstance(value, str) else ""
 
 

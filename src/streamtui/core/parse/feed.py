@@ -206,9 +206,13 @@ def _only_encoding(result: Any) -> bool:
     return isinstance(result.get("bozo_exception"), CharacterEncodingOverride)
 
 
-def _from_feedparser(entry: Any) -> Entry:
-    if not isinstance(entry, Mapping):
+def _from_feedparser(found: Any) -> Entry:
+    if not isinstance(found, Mapping):
         return Entry()
+    # Read as a plain dict: FeedParserDict maps none of the keys read here but "enclosures"
+    # (made from its links), and its own lookups (a KeyError raised for each missing key)
+    # were most of this function's time.
+    entry = dict(found)
     summary, summary_html = field_text(entry, "summary"), is_html(entry.get("summary_detail"))
     body, body_html = _content(entry.get("content"))
     if not body:
@@ -227,7 +231,7 @@ def _from_feedparser(entry: Any) -> Entry:
         date_text=date_text,
         enclosures=tuple(
             (field_text(e, "href"), field_text(e, "type"), e.get("length"), None)
-            for e in mappings(entry.get("enclosures"))
+            for e in mappings(found.get("enclosures"))
         ),
         duration=field_text(entry, "itunes_duration"),
         authors=tuple(
@@ -254,13 +258,12 @@ def _entry_base(entry: Mapping[str, Any]) -> str:
     return ""
 
 
-def _feedparser_date(entry: Mapping[str, Any]) -> tuple[datetime | None, str]:
+def _feedparser_date(fields: dict[str, Any]) -> tuple[datetime | None, str]:
     """The first date feedparser could read (it gives UTC tuples), and the raw text.
 
-    Read as a plain dict: FeedParserDict answers a missing "updated" with "published" and a
-    DeprecationWarning.
+    ``fields``: the entry as a plain dict (FeedParserDict answers a missing "updated" with
+    "published" and a DeprecationWarning).
     """
-    fields = dict(entry)
     keys = ("published", "updated", "created")
     raw = next((field_text(fields, k) for k in keys if fields.get(k)), "")
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
