@@ -621,12 +621,17 @@ def drive(scenario: Scenario, *, size: tuple[int, int] = (120, 40), step: float 
         # Each page waits for its own frame: on a loaded machine two page-downs could be
         # drawn as one frame, and the entries between never reach the terminal.
         # A page-down that draws nothing is at the end: the ones after it would draw nothing
-        # either, each after waiting its whole step (8 s a page-down, most of a small drive).
+        # either. Each waited its whole step (8 s, a third of a small drive); once one has
+        # drawn, the next may take four times as long as the slowest so far (at least 2 s).
+        slowest = 0.0
         for _ in range(len(scenario.payloads) * 7 // 30 + 3):
             since = terminal.mark()
+            sent = time.monotonic()
             terminal.send(PAGE_DOWN)
-            if not terminal.wait_output(since, timeout=step):
+            wait = min(step, max(2.0, 4 * slowest)) if slowest else step
+            if not terminal.wait_output(since, timeout=wait):
                 break
+            slowest = max(slowest, time.monotonic() - sent)
             terminal.wait_quiet(0.15, timeout=step)
         # The last source (the old database's): rename, then remove it.
         _show(terminal, notes, END, b"", step)
