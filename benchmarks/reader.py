@@ -59,6 +59,12 @@ PAGES: int | None = int(os.environ.get("BENCH_READER_PAGES") or 0) or None
 section 2's child process gets it through the environment)."""
 
 
+SMOKE = bool(os.environ.get("BENCH_READER_SMOKE"))
+"""``--smoke`` (the suite's run): the near-cap page is a sixteenth of the cap, and the Kitty
+and Sixel encodings run ``--repeat`` times and once, not 20 and 3 times (about 20 s less; the
+section 2 child gets it through the environment)."""
+
+
 def article_pages() -> list[Any]:
     return list(all_article_pages())[:PAGES]
 
@@ -85,7 +91,7 @@ def near_cap_page() -> bytes:
     from streamtui.core.reader.extract import MAX_MARKUP_CHARS
 
     paragraph = "<p>" + "A sentence of the story that goes on for a while. " * 20 + "</p>"
-    count = (MAX_MARKUP_CHARS - 20_000) // len(paragraph)
+    count = (MAX_MARKUP_CHARS - 20_000) // len(paragraph) // (16 if SMOKE else 1)
     return simple_page("Near the cap", paragraph * count).encode()
 
 
@@ -121,7 +127,8 @@ def extraction(repeat: int) -> None:
     took, result = timed(lambda: extract_page(big, "https://example.org/big", "text/html"), 1)
     kind = type(result).__name__
     print(
-        f"   a page just under the markup cap ({len(big) / 1048576:.1f} MiB): {took:.2f} s, {kind}"
+        f"   a page {'of a sixteenth of' if SMOKE else 'just under'} the markup cap "
+        f"({len(big) / 1048576:.1f} MiB): {took:.2f} s, {kind}"
     )
 
 
@@ -256,7 +263,7 @@ def kitty_one(label: str, data: bytes, repeat: int) -> None:
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
     try:
-        for _ in range(max(repeat, 20)):
+        for _ in range(repeat if SMOKE else max(repeat, 20)):
             started = time.perf_counter()
             picture = decode_image(data, columns * cell[0], rows * cell[1])
             assert isinstance(picture, Picture)
@@ -285,7 +292,7 @@ def kitty_one(label: str, data: bytes, repeat: int) -> None:
     from streamtui.ui.images.sixel import encode_sixel
 
     sixels = []
-    for _ in range(3):
+    for _ in range(1 if SMOKE else 3):
         started = time.perf_counter()
         sixel = encode_sixel(picture)
         sixels.append(time.perf_counter() - started)
@@ -296,7 +303,7 @@ def kitty_one(label: str, data: bytes, repeat: int) -> None:
         )
     print(
         f"     {'sixel encode':14} median {statistics.median(sixels) * 1000:6.1f} ms"
-        f" of 3 ({len(sixel) / 1024:.0f} KiB)"
+        f" of {len(sixels)} ({len(sixel) / 1024:.0f} KiB)"
     )
 
 
@@ -526,9 +533,10 @@ def main() -> int:
     parser.add_argument("--only-kitty", action="store_true", help="section 3b alone")
     parser.add_argument("--smoke", action="store_true", help="3 pages in sections 1, 2 and 5")
     args = parser.parse_args()
-    global PAGES
+    global PAGES, SMOKE
     if args.smoke:
-        PAGES = 3
+        PAGES, SMOKE = 3, True
+        os.environ["BENCH_READER_SMOKE"] = "1"  # section 2's child
     if args.only_keys:
         key_repaint(args.images, args.presses)
         return 0

@@ -28,7 +28,7 @@ from streamtui.ui.widgets.article import ArticleView
 from streamtui.ui.widgets.sidebar import SourcesSidebar
 from streamtui.ui.widgets.stream_list import StreamList
 from tests.support.items import make_item
-from tests.support.pilot import until
+from tests.support.pilot import click, until
 from tests.support.store import merge_items, update_source
 
 MARKUP = [
@@ -143,12 +143,12 @@ async def test_markup_is_text_in_every_widget(
             text = shown(app.query_one(ArticleView))
             for field in ("title", "body", "link", "type"):
                 assert f"{markup} {field}" in text, (markup, field)
-            await pilot.click(ArticleView, offset=(3, 0))
-            await pilot.click(ArticleView, offset=(3, 3))
+            await click(pilot, ArticleView, (3, 0))
+            await click(pilot, ArticleView, (3, 3))
             await pilot.press("f")
             assert isinstance(app.screen, LinkScreen), markup
             assert f"{markup} link" in "\n".join(shown(s) for s in app.screen.query(Static))
-            await pilot.click(Static, offset=(6, 0))
+            await click(pilot, Static, (6, 0))
             await pilot.press("escape")
             await pilot.press("J")
             assert f"{markup} summary" in shown(app.query_one(ArticleView)), markup
@@ -159,9 +159,9 @@ async def test_markup_is_text_in_every_widget(
         stream.focus()
         for index in range(stream.count):
             if stream.row_at(index).id.startswith("i-main-"):
-                await pilot.click(StreamList, offset=(30, 1 + index))
+                await click(pilot, StreamList, (30, 1 + index))
         for y in range(2, 2 + 2 * len(MARKUP)):
-            await pilot.click(SourcesSidebar, offset=(3, y))
+            await click(pilot, SourcesSidebar, (3, y))
         await pilot.press("escape")
 
         # the palette: the sources and items, labelled from data
@@ -175,7 +175,7 @@ async def test_markup_is_text_in_every_widget(
                 break
         for markup in MARKUP:
             assert f"{markup} src" in palette, markup
-        await pilot.click(OptionList, offset=(4, 0))
+        await click(pilot, OptionList, (4, 0))
         await pilot.pause()
         if isinstance(app.screen, CommandPalette):
             await pilot.press("escape")
@@ -187,7 +187,7 @@ async def test_markup_is_text_in_every_widget(
             # markup: "[ @click=...]" is not escaped in it, so the app never reads it back)
             await until(pilot, lambda m=markup: m in stream._border_title.plain)  # type: ignore[union-attr]
             await pilot.press("enter")
-            await pilot.click(StreamList, offset=(12, 0))  # on the title in the border
+            await click(pilot, StreamList, (12, 0))  # on the title in the border
             await pilot.press("escape")
             await pilot.pause()
 
@@ -203,12 +203,12 @@ async def test_markup_is_text_in_every_widget(
             assert isinstance(app.screen, NameScreen), markup
             assert f"{markup} src" in shown(app.screen.query(Static).first()), markup
             assert app.screen.query_one(Input).value == f"{markup} src"
-            await pilot.click(Static, offset=(3, 0))
+            await click(pilot, Static, (3, 0))
             await pilot.press("escape")
             await pilot.press("d")
             assert isinstance(app.screen, ConfirmScreen), markup
             assert f"{markup} src" in shown(app.screen.query(Static).first()), markup
-            await pilot.click(Static, offset=(8, 0))
+            await click(pilot, Static, (8, 0))
             await pilot.press("y")
             await app.workers.wait_for_complete()
             removed = f"Removed {markup} src."
