@@ -529,3 +529,34 @@ def test_the_server_answers_unknown_paths_with_404(feed_server: FeedServer) -> N
 @pytest.mark.parametrize("size", [0, 5, 1024 * 1024, 3 * 1024 * 1024 + 7])
 def test_the_test_servers_gzip_bomb_is_valid_gzip(size: int) -> None:
     assert gzip.decompress(zeros_gzipped(size)) == bytes(size)
+
+
+async def test_every_client_of_a_process_shares_one_verifying_tls_context(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Making a TLS context reads the whole CA bundle (about 50 ms): the refresh's client, a
+    download's and an account's share one, which still refuses what it cannot verify."""
+    from streamtui.core.fetch.client import new_client, tls_context
+    from streamtui.core.reader.download import DownloadLimits, _client
+    from streamtui.core.sync._http import ApiHttp
+
+    loaded: list[object] = []
+    load = ssl.SSLContext.load_verify_locations
+
+    def counted(self: ssl.SSLContext, *args: object, **kwargs: object) -> None:
+        loaded.append(args or kwargs)
+        load(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counted)
+    tls_context.cache_clear()
+    clients = [
+        new_client(),
+        new_client(),
+        _client(DownloadLimits()),
+        ApiHttp("a", "https://127.0.0.1/", limits=Limits(), secrets=list)._ensure_client(),
+    ]
+    for client in clients:
+        await client.aclose()
+    assert len(loaded) == 1  # the CA bundle read once, not once a client
+    context = tls_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname

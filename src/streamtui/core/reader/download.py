@@ -42,7 +42,7 @@ from streamtui.core.errors import SourceError
 
 # One home for these rules: fetch's redirect check and error wording.
 from streamtui.core.fetch import USER_AGENT, FetchError
-from streamtui.core.fetch.client import refuse_unless_web
+from streamtui.core.fetch.client import refuse_unless_web, tls_context
 from streamtui.core.fetch.errors import status_error, transport_error
 from streamtui.core.parse.entries import HTML_TYPES
 from streamtui.core.parse.pages import looks_like_html
@@ -183,7 +183,7 @@ def _client(limits: DownloadLimits) -> httpx.AsyncClient:
     import httpx
 
     return httpx.AsyncClient(
-        verify=True,
+        verify=tls_context(),
         follow_redirects=False,
         # identity: the bytes on disk are the file, and Range offsets count them
         headers={"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "identity"},

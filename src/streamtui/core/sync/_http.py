@@ -28,6 +28,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from streamtui.core.fetch import USER_AGENT, Limits
+from streamtui.core.fetch.client import tls_context
 from streamtui.core.text.redact import origin, without_login
 from streamtui.core.text.sanitize import excerpt
 
@@ -167,7 +168,7 @@ class ApiHttp:
         if self._client is None:
             limits = self.limits
             self._client = httpx.AsyncClient(
-                verify=True,
+                verify=tls_context(),
                 follow_redirects=False,
                 headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"},
                 timeout=httpx.Timeout(
