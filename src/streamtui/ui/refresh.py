@@ -52,20 +52,22 @@ class Recounted(Message, bubble=False):
 class SourcesCounted(Message, bubble=False):
     """Every source with its unread count, read on a worker thread after the first frame and
     at a refresh's end (at a million items the counts take 170-210 ms, which keys would have
-    waited for). ``sources`` None: the worker could not read them (the UI thread reads them
-    again, and says why it cannot)."""
+    waited for). ``failed``: the worker could not read them (the UI thread reads them again,
+    and says why it cannot)."""
 
     def __init__(
         self,
-        sources: list[Source] | None,
+        sources: list[Source],
         starred: int = 0,
         accounts: list[Account] | None = None,
         *,
-        since: int = 0,
+        since: int,
+        failed: bool = False,
     ) -> None:
         super().__init__()
         self.since = since
         """The sidebar's ``updates`` when the count began."""
+        self.failed = failed
         self.sources = sources
         self.starred = starred
         self.accounts = accounts or []

@@ -200,10 +200,8 @@ def unique(items: Iterable[Item]) -> tuple[Item, ...]:
 
 
 def field_text(mapping: object, key: str) -> str:
-    if isinstance(mapping, dict):  # plain or feedparser's (its own get): no ABC check
-        value = mapping.get(key)
-    else:
-        value = mapping.get(key) if isinstance(mapping, Mapping) else None
+    # dict first: a plain or feedparser's dict (its own get) passes without the ABC check
+    value = mapping.get(key) if isinstance(mapping, (dict, Mapping)) else None
     return value if isinstance(value, str) else ""
 
 

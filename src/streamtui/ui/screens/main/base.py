@@ -249,21 +249,19 @@ class MainBase(Guarded):
                 since=since,
             )
         except Exception:  # the UI thread reads them again and says why it cannot
-            counted = SourcesCounted(None, since=since)
+            counted = SourcesCounted([], since=since, failed=True)
         self.post_message(counted)
 
     def on_sources_counted(self, message: SourcesCounted) -> None:
         if message.since != self.sidebar.updates and self.refreshing.running:
             return  # a refresh drew newer counts meanwhile; its end reads them all again
         with self.guard():
-            self._show_sources(read=message if message.sources is not None else None)
+            self._show_sources(read=None if message.failed else message)
 
     def _show_sources(self, *, counted: bool = True, read: SourcesCounted | None = None) -> None:
         """The sidebar drawn from the store (``read``: from what a worker read a moment ago)."""
         library = self.library
-        sources = (
-            read.sources if read and read.sources is not None else library.sources(counted=counted)
-        )
+        sources = read.sources if read else library.sources(counted=counted)
         view = self.view
         # While the user moves in the sidebar, its highlight stays where they put it: a
         # redraw (a refresh ending, a rename) must not move it back to the source in view,
