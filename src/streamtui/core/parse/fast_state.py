@@ -20,6 +20,8 @@ from feedparser.mixin import _FeedParserMixin  # type: ignore[import-untyped]
 from feedparser.urls import _urljoin  # type: ignore[import-untyped]
 from feedparser.util import FeedParserDict  # type: ignore[import-untyped]
 
+from streamtui.core.parse.fields import Enclosures, enclosure_fields, entry_from_fields
+
 TEXT, HTML, XHTML = "text/plain", "text/html", "application/xhtml+xml"
 CONTENT_TYPES = frozenset({TEXT, HTML, XHTML})
 ROOTS = frozenset({"rss", "feed", "rdf_rdf"})
@@ -213,26 +215,30 @@ class State:
     # -- the result ----------------------------------------------------------------------------
 
     def result(self) -> dict[str, Any] | None:
-        """feedparser's dictionaries (their ``get`` maps keys: ``enclosures`` come from the
-        links), holding the keys we read; None for a format we do not accept."""
+        """The result's keys that parse.feed reads: the version, the feed's title and link,
+        and the entries made into Entries here (what ``parse.feed._from_feedparser`` would
+        make of feedparser's dictionaries, without building them); None for a format we do
+        not accept."""
         if self.root not in ROOTS or self.version not in VERSIONS:
             return None
-        feed = FeedParserDict(
-            (k, self.feeddata[k]) for k in ("title", "title_detail", "link") if k in self.feeddata
-        )
-        entries = []
-        for entry in self.entries:
-            if "links" in entry:
-                entry["links"] = [FeedParserDict(link) for link in entry["links"]]
-            entries.append(FeedParserDict(entry))
+        feed = {
+            k: self.feeddata[k] for k in ("title", "title_detail", "link") if k in self.feeddata
+        }
+        entries = [entry_from_fields(entry, _enclosures(entry)) for entry in self.entries]
         return {"bozo": False, "version": self.version, "feed": feed, "entries": entries}
 
 
+def _enclosures(entry: dict[str, Any]) -> Enclosures:
+    """What FeedParserDict's ``enclosures`` gives: the links of rel "enclosure", none at all
+    when a link has no rel (its lookup raises KeyError) or there are no links."""
+    links: list[dict[str, Any]] | None = entry.get("links")
+    if not links or not all("rel" in link for link in links):
+        return ()
+    return enclosure_fields([link for link in links if link["rel"] == "enclosure"])
+
+
 def _detail(params: dict[str, Any], value: str) -> dict[str, Any]:
-    detail: dict[str, Any] = FeedParserDict(
-        type=params.get("type"), base=params.get("base"), value=value
-    )
-    return detail
+    return {"type": params.get("type"), "base": params.get("base"), "value": value}
 
 
 def _unwrap_div(pieces: list[str]) -> list[str]:
