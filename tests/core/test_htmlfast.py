@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streamtui.core.parse.entries import Context, Entry, entry_item
+from streamtui.core.parse.entries import Context, Entry, clean_start, entry_item
 from streamtui.core.text.htmlfast import (
     RENEW,
     _lexbor_text,
@@ -24,6 +24,8 @@ from streamtui.core.text.htmlfast import (
     indexed_text,
 )
 from streamtui.core.text.htmltext import _prepare, html_to_text
+from streamtui.core.text.sanitize import sanitize, sanitize_start
+from tests.core.test_sanitize import hostile_text, property_settings
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "feeds"
 CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u061c]")
@@ -238,3 +240,12 @@ def test_the_tag_reader_takes_paragraphs_and_inline_markup_only() -> None:
     ]
     for other in ("<div>a</div>", "<li>a", "a</br>", "<p>&#1;</p>", "<p>&copy</p>", "a < b"):
         assert _simple_blocks(other) is None
+
+
+@property_settings
+@given(st.lists(hostile_text, max_size=6).map("".join), st.integers(min_value=0, max_value=40))
+def test_a_summary_of_sanitised_text_is_what_sanitize_start_gives(text: str, chars: int) -> None:
+    """entry_item makes a summary from the converter's text (already sanitised as multi-line)
+    with clean_start, which only folds whitespace: the same as sanitize_start."""
+    clean = sanitize(text, multiline=True)
+    assert clean_start(clean, chars) == sanitize_start(clean, chars)
