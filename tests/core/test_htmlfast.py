@@ -249,3 +249,14 @@ def test_a_summary_of_sanitised_text_is_what_sanitize_start_gives(text: str, cha
     with clean_start, which only folds whitespace: the same as sanitize_start."""
     clean = sanitize(text, multiline=True)
     assert clean_start(clean, chars) == sanitize_start(clean, chars)
+
+
+@settings(max_examples=1000, deadline=None, database=None)
+@given(st.lists(st.one_of(SIMPLE_MARKUP, hostile_text), max_size=4).map("".join))
+def test_sanitised_markup_needs_no_second_pass(html: str) -> None:
+    """entry_item hands the converter a body it sanitised: the text is the same without
+    the converter's own pass, and clean."""
+    body = sanitize(html, multiline=True)
+    text = fast_html_to_text(body, clean=True)
+    assert text == fast_html_to_text(body)
+    assert sanitize(text, multiline=True) == text

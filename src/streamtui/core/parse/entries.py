@@ -75,7 +75,7 @@ def entry_item(entry: Entry, context: Context) -> Item:
     if html and summary_source == entry.body and len(body) <= HTML_SOURCE_CHARS[0]:
         # The usual RSS item: its description is both the summary and the body. Converted
         # once for both (it was 2 of every 3 html_to_text calls of a parse).
-        text = fast_html_to_text(body)
+        text = fast_html_to_text(body, clean=True)
         summary = clip(clean_start(text, SUMMARY_CHARS + 1), SUMMARY_CHARS)
     else:
         summary = clip(sanitize(as_text(summary_source, summary_html)), SUMMARY_CHARS)

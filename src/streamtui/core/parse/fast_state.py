@@ -51,6 +51,20 @@ _C1 = re.compile("[\x80-\x9f]")
 looks_like_html: Callable[[str], bool] = _FeedParserMixin.looks_like_html
 
 
+def join(base: str, uri: str) -> str:
+    """feedparser's ``_urljoin``: without its two passes where they change nothing (no base,
+    and no slash after a scheme's "://" for its fix-up to remove)."""
+    if not base and ":///" not in uri:
+        return uri
+    joined: str = _urljoin(base, uri)
+    return joined
+
+
+def _may_be_html(text: str) -> bool:
+    """feedparser's ``looks_like_html``, whose first test needs a "<" or an "&"."""
+    return ("<" in text or "&" in text) and looks_like_html(text)
+
+
 class Unsure(Exception):
     """Something feedparser would do that this module does not model."""
 
@@ -159,9 +173,9 @@ class State:
         if not expecting:
             return output
         if element in RELATIVE and output and (element != "id" or self.guidislink):
-            output = _urljoin(self.baseuri or "", output)
+            output = join(self.baseuri, output)
         atom = self.version.startswith("atom")
-        if not atom and params.get("type") == TEXT and looks_like_html(output):
+        if not atom and params.get("type") == TEXT and _may_be_html(output):
             params["type"] = HTML
         if not output.isascii():
             # feedparser's repair of UTF-8 read as Latin-1, then of cp1252 code points

@@ -79,8 +79,12 @@ def _fragment_root(html: str) -> Any:
     return host.div
 
 
-def fast_html_to_text(html: str) -> str:
-    """:func:`html_to_text` on Lexbor's tree: plain, sanitised text. Never raises."""
+def fast_html_to_text(html: str, *, clean: bool = False) -> str:
+    """:func:`html_to_text` on Lexbor's tree: plain, sanitised text. Never raises.
+
+    ``clean``: ``html`` has passed ``sanitize(multiline=True)`` already; text read from simple
+    markup (its characters, the spaces and line ends between blocks, the few references
+    decoded there: none a control) then needs no second pass."""
     if not html:
         return ""
     if "<" not in html:  # no markup: what the stdlib path makes of it, without its parser
@@ -90,7 +94,8 @@ def fast_html_to_text(html: str) -> str:
     prepared = _prepare(html.replace("\x00", ""))
     simple = _simple_blocks(prepared)
     if simple is not None:
-        return sanitize("\n\n".join(simple), multiline=True)
+        text = "\n\n".join(simple)
+        return text if clean else sanitize(text, multiline=True)
     try:
         text = _lexbor_text(prepared)
     except Exception:  # selectolax refuses input it cannot take; the reference can
