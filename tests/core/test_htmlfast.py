@@ -196,6 +196,7 @@ def test_never_raises_nor_lets_a_control_through(html: str) -> None:
 
 SIMPLE_TAGS = ["p", "P", "br", "BR", "img", "wbr", "a", "b", "i", "em", "strong", "span", "code"]
 SIMPLE_TAGS += ["q", "s", "small", "sub", "sup", "u", "mark", "cite", "abbr", "time", "A", "Em"]
+SIMPLE_TAGS += ["hr", "HR"]
 OTHER_TAGS = ["div", "li", "ul", "pre", "table", "td", "script", "h2", "button", "br", "img"]
 ATTRIBUTES = ["", " href='x>y'", ' title="a > b"', " class=c", " data-x", ' a="1" b', " /", "/"]
 TEXTS = ["x", "word", " ", "  ", "\n", "\t", "\r\n", "\r", "\xa0", "\u3000", "\x0c", "\x1c"]
@@ -238,7 +239,10 @@ def test_the_tag_reader_takes_paragraphs_and_inline_markup_only() -> None:
         "a b\nc",
         "d & e",
     ]
-    for other in ("<div>a</div>", "<li>a", "a</br>", "<p>&#1;</p>", "<p>&copy</p>", "a < b"):
+    assert _simple_blocks("<p>a<hr>b &#8217;c&#x2019;</p><HR/>d") == ["a", "b \u2019c\u2019", "d"]
+    others = ("<div>a</div>", "<li>a", "a</br>", "<p>&#1;</p>", "<p>&copy</p>", "a < b")
+    others += ("a</hr>", "&#8232;", "&#x202e;", "&#65534;", "&#8217", "&#1114112;")
+    for other in others:
         assert _simple_blocks(other) is None
 
 
