@@ -194,7 +194,8 @@ class State:
             if element == "description":
                 element = "subtitle"
             if element == "link":
-                output = _QUERY_FIX.sub(r"&\g<1>", output)
+                if "&" in output:
+                    output = _QUERY_FIX.sub(r"&\g<1>", output)
                 context["link"] = output
                 context["links"][-1]["href"] = output
             else:
@@ -210,7 +211,8 @@ class State:
             entry.setdefault("content", []).append(_detail(params, output))
         elif element == "link":
             if not self.inimage:
-                output = _QUERY_FIX.sub(r"&\g<1>", output.replace("&amp;", "&"))
+                if "&" in output:
+                    output = _QUERY_FIX.sub(r"&\g<1>", output.replace("&amp;", "&"))
                 entry["link"] = output
                 if output:
                     entry["links"][-1]["href"] = output
