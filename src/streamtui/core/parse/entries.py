@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlparse, urlunparse, uses_netloc, uses_relative
 
 from streamtui.core.models import SUMMARY_CHARS, Enclosure, Item
 from streamtui.core.text.htmlfast import fast_html_to_text, indexed_text
@@ -267,9 +267,31 @@ def resolve(base: str, href: str) -> str:
     if not href or not base:
         return href
     try:
-        return urljoin(base, href)
+        return _absolute(base, href) or urljoin(base, href)
     except ValueError:  # e.g. a malformed IPv6 host
         return href
+
+
+_SCHEMES: dict[str, str] = {}
+"""A base URL -> its scheme (a feed's items share one base): urljoin parses the base anew
+for every link."""
+
+
+def _absolute(base: str, href: str) -> str:
+    """What urljoin gives for an ``href`` that needs no joining (most items' links: absolute,
+    or of another scheme), by urljoin's own first steps but with the base's scheme kept
+    from the feed's previous link; "" when the join needs the base."""
+    scheme = _SCHEMES.get(base)
+    if scheme is None:
+        if len(_SCHEMES) > 64:
+            _SCHEMES.clear()
+        scheme = _SCHEMES[base] = urlparse(base).scheme
+    parts = urlparse(href, scheme)
+    if parts.scheme != scheme or scheme not in uses_relative:
+        return href
+    if scheme in uses_netloc and parts.netloc:
+        return urlunparse(parts)
+    return ""
 
 
 def utc(moment: datetime) -> datetime:
