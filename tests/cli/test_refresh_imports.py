@@ -27,7 +27,6 @@ NOT_FOR_A_304 = (
     "feedparser",
     "pebble",  # the parser's worker pool starts with the first body to parse
     "multiprocessing",
-    "html.parser",  # HTML to text: parsing and the search index
     "tomllib",  # no config.toml here: the defaults need no TOML
     "streamtui.ui",
     "streamtui.core.parse.feed",
@@ -36,7 +35,6 @@ NOT_FOR_A_304 = (
     "streamtui.core.sources.pages",  # local sources: none here
     "streamtui.core.text.document",  # the article's document and renderer
     "streamtui.core.text.render",
-    "streamtui.core.text.htmlfast",
     "streamtui.core.reader",
     "streamtui.core.refresh.apart",  # the app's refresh process
     "streamtui.core.sync",  # accounts: none here

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 
 from streamtui.core.models import Item
 from streamtui.core.store.sql import select_in, statements
+from streamtui.core.text.htmlfast import indexed_text
 
 SCHEMA = """
 CREATE TABLE search_keys (
@@ -71,8 +72,6 @@ Texts = dict[int, tuple[str, str, str]]
 def _text_of(item: Item) -> str:
     if item.text is not None:
         return item.text
-    from streamtui.core.text.htmlfast import indexed_text  # HTML to text, when needed
-
     return indexed_text(item.summary, item.body, item.html)
 
 
@@ -172,8 +171,6 @@ def _stored_texts(
 ) -> list[tuple[int, str, str]]:
     """The entries' text made again from what is stored: the title, the summary and body as
     text, and the full article's text when one is stored (store/articles.py)."""
-    from streamtui.core.text.htmlfast import indexed_text
-
     nums = dict((item_id, num) for num, item_id in keys)
     return [
         (nums[item_id], title, _with(indexed_text(summary, body, bool(html)), full))
@@ -243,8 +240,6 @@ def create_and_fill(db: sqlite3.Connection) -> None:
     """Migration 3: the index, filled from the items already stored (oldest first, so that
     rowids follow dates as new items keep arriving). Runs inside the migration's transaction:
     an interruption leaves the database without any of it."""
-    from streamtui.core.text.htmlfast import indexed_text
-
     for statement in statements(SCHEMA):
         db.execute(statement)
     db.execute("INSERT INTO search_keys (item_id) SELECT id FROM items ORDER BY published, seq, id")
