@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum, StrEnum
 
+from streamtui.core.values import value
+
 
 class SourceKind(StrEnum):
     FOLDER = "folder"
@@ -17,7 +19,7 @@ class SourceKind(StrEnum):
     """A feed of a server account: the server fetches it, streamtui syncs it."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Enclosure:
     """A file attached to an item (a podcast episode, an image)."""
 
@@ -34,7 +36,7 @@ SUMMARY_CHARS = 280
 """The longest summary an item keeps (a page's first paragraph, a feed's description)."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Item:
     """One story as a loader produced it. Every text field is already sanitised."""
 
@@ -62,7 +64,7 @@ class Item:
     """Who wrote it, as the feed names them (several joined with ", "; "" when unnamed)."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ParsedFeed:
     """What a feed holds, as parsed (parse/feed.py): its title, site link and items."""
 
@@ -75,7 +77,7 @@ class ParsedFeed:
     """feedparser's format name (rss20, atom10...) or json1/json11 for JSON Feed."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class LoadProblem:
     """A file inside a source that could not be read, and why."""
 
@@ -83,7 +85,7 @@ class LoadProblem:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class LoadResult:
     items: tuple[Item, ...]
     problems: tuple[LoadProblem, ...] = ()
@@ -93,7 +95,7 @@ class LoadResult:
     """The feed's own title, for a feed file (a name for the source when it is added)."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Source:
     id: int
     name: str
@@ -130,7 +132,7 @@ class Source:
     feeds that carry only a summary)."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class FeedState:
     """What the next read of a source needs to know: a feed's validators for a conditional
     GET, the hash of the body it last parsed and a permanent redirect seen; a local source's
@@ -144,7 +146,7 @@ class FeedState:
     fingerprint: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class NewSource:
     """A source to add; ``name`` is the one wanted (a number is added when it is taken)."""
 
@@ -166,7 +168,7 @@ class Keep(Enum):
 KEEP = Keep.KEEP
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class SourceChange:
     """What a read of a source changes of its stored state (KEEP: left as it is)."""
 
@@ -188,7 +190,7 @@ class SourceChange:
     login: bool | Keep = KEEP
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Update:
     """One write decided for one source (refresh/decide.py), applied by the store: the
     changes to its state and, when it was read, its items."""
@@ -207,7 +209,7 @@ class Update:
     take ("" keeps it); the store makes it unique in that transaction."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class SyncStats:
     """What an update did to a source's items."""
 
@@ -216,7 +218,7 @@ class SyncStats:
     removed: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Row:
     """One line of the stream list: only the narrow columns, never the body."""
 
@@ -230,7 +232,7 @@ class Row:
     starred: bool
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Article:
     """An item opened for reading: the row plus what lives in the bodies table."""
 
@@ -248,7 +250,7 @@ class Article:
     author: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class FullArticle:
     """The article extracted from an item's web page (reader/extract.py), as stored: clean
     HTML for the article renderer, which sanitises it and numbers its links; or, when there
@@ -268,7 +270,7 @@ class FullArticle:
         return not self.error
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class View:
     """What the stream list shows: a source filter, the unread-only switch, starred items
     only, and a search query. Every filter applies together with the others."""
@@ -282,7 +284,7 @@ class View:
     """What the user typed to search; a view with a query is ranked by relevance, not date."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class RefreshEvent:
     """One source finished. ``outcome`` is updated, unchanged, failed or skipped; ``done``
     counts the sources finished so far of ``total``."""
@@ -324,7 +326,7 @@ class RefreshSummary:
         self.added += event.added
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Changes:
     """What a mark or a star changed, so that the screen redraws only that."""
 
@@ -342,7 +344,7 @@ class Changes:
     """Too many to list (a whole view marked read, an undo): the list reads its rows again."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Undone:
     """What :meth:`Library.undo` put back: its description and how many items it restored."""
 
@@ -355,7 +357,7 @@ class Undone:
 # -- server accounts (issue 14: core/sources/accounts, store/accounts.py) -----------------
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Account:
     """A server account (Tiny Tiny RSS, Miniflux, a Google Reader or Fever server): its feeds
     are sources of kind ACCOUNT, and read state and stars go both ways. Its secret is in the
@@ -409,7 +411,7 @@ MAX_DAYS = 36_500
 MAX_ITEMS = 10_000_000
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Retention:
     """The config's limits, for every feed without its own (0: no limit)."""
 
@@ -421,7 +423,7 @@ class Retention:
     """Unread items stay at least this many days after they arrived, whatever the limits."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class SourceRetention:
     """One source's limits: its own, or None where the config's apply."""
 
