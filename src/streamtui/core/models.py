@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum, StrEnum
 
-from streamtui.core.values import value
-
 
 class SourceKind(StrEnum):
     FOLDER = "folder"
@@ -19,7 +17,7 @@ class SourceKind(StrEnum):
     """A feed of a server account: the server fetches it, streamtui syncs it."""
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class Enclosure:
     """A file attached to an item (a podcast episode, an image)."""
 
@@ -36,7 +34,7 @@ SUMMARY_CHARS = 280
 """The longest summary an item keeps (a page's first paragraph, a feed's description)."""
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class Item:
     """One story as a loader produced it. Every text field is already sanitised."""
 
@@ -64,7 +62,7 @@ class Item:
     """Who wrote it, as the feed names them (several joined with ", "; "" when unnamed)."""
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class ParsedFeed:
     """What a feed holds, as parsed (parse/feed.py): its title, site link and items."""
 
@@ -77,7 +75,7 @@ class ParsedFeed:
     """feedparser's format name (rss20, atom10...) or json1/json11 for JSON Feed."""
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class LoadProblem:
     """A file inside a source that could not be read, and why."""
 
@@ -85,7 +83,7 @@ class LoadProblem:
     reason: str
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class LoadResult:
     items: tuple[Item, ...]
     problems: tuple[LoadProblem, ...] = ()
@@ -95,7 +93,7 @@ class LoadResult:
     """The feed's own title, for a feed file (a name for the source when it is added)."""
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class Source:
     id: int
     name: str
@@ -132,7 +130,7 @@ class Source:
     feeds that carry only a summary)."""
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class FeedState:
     """What the next read of a source needs to know: a feed's validators for a conditional
     GET, the hash of the body it last parsed and a permanent redirect seen; a local source's
@@ -146,7 +144,7 @@ class FeedState:
     fingerprint: str = ""
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class NewSource:
     """A source to add; ``name`` is the one wanted (a number is added when it is taken)."""
 
@@ -168,7 +166,7 @@ class Keep(Enum):
 KEEP = Keep.KEEP
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class SourceChange:
     """What a read of a source changes of its stored state (KEEP: left as it is)."""
 
@@ -190,7 +188,7 @@ class SourceChange:
     login: bool | Keep = KEEP
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class Update:
     """One write decided for one source (refresh/decide.py), applied by the store: the
     changes to its state and, when it was read, its items."""
@@ -209,7 +207,7 @@ class Update:
     take ("" keeps it); the store makes it unique in that transaction."""
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class SyncStats:
     """What an update did to a source's items."""
 
@@ -218,7 +216,7 @@ class SyncStats:
     removed: int = 0
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class Row:
     """One line of the stream list: only the narrow columns, never the body."""
 
@@ -232,7 +230,7 @@ class Row:
     starred: bool
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class Article:
     """An item opened for reading: the row plus what lives in the bodies table."""
 
@@ -250,7 +248,7 @@ class Article:
     author: str = ""
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class FullArticle:
     """The article extracted from an item's web page (reader/extract.py), as stored: clean
     HTML for the article renderer, which sanitises it and numbers its links; or, when there
@@ -270,7 +268,7 @@ class FullArticle:
         return not self.error
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class View:
     """What the stream list shows: a source filter, the unread-only switch, starred items
     only, and a search query. Every filter applies together with the others."""
@@ -284,7 +282,7 @@ class View:
     """What the user typed to search; a view with a query is ranked by relevance, not date."""
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class RefreshEvent:
     """One source finished. ``outcome`` is updated, unchanged, failed or skipped; ``done``
     counts the sources finished so far of ``total``."""
@@ -326,7 +324,7 @@ class RefreshSummary:
         self.added += event.added
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class Changes:
     """What a mark or a star changed, so that the screen redraws only that."""
 
@@ -344,7 +342,7 @@ class Changes:
     """Too many to list (a whole view marked read, an undo): the list reads its rows again."""
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class Undone:
     """What :meth:`Library.undo` put back: its description and how many items it restored."""
 
@@ -357,7 +355,7 @@ class Undone:
 # -- server accounts (issue 14: core/sources/accounts, store/accounts.py) -----------------
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class Account:
     """A server account (Tiny Tiny RSS, Miniflux, a Google Reader or Fever server): its feeds
     are sources of kind ACCOUNT, and read state and stars go both ways. Its secret is in the
@@ -411,7 +409,7 @@ MAX_DAYS = 36_500
 MAX_ITEMS = 10_000_000
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class Retention:
     """The config's limits, for every feed without its own (0: no limit)."""
 
@@ -423,7 +421,7 @@ class Retention:
     """Unread items stay at least this many days after they arrived, whatever the limits."""
 
 
-@value
+@dataclass(frozen=True, slots=True)
 class SourceRetention:
     """One source's limits: its own, or None where the config's apply."""
 
