@@ -3,6 +3,7 @@ loopback server (127.0.0.1 only) serving fixtures written here."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,7 @@ def test_parser_workers_start_only_to_parse_and_stop_after_each_job(
 ) -> None:
     feed_server.route("/feed.xml", feed(rss(1, 2), etag='"v1"'))
     starts: list[int] = []
+    library.pool_linger = 0  # they stop as each job ends (the next test: they linger)
     library.add_source(feed_server.url("/feed.xml"))
     parser = library._parser
     assert parser is not None
@@ -88,6 +90,42 @@ def test_parser_workers_start_only_to_parse_and_stop_after_each_job(
     feed_server.route("/feed.xml", feed(rss(1, 2, 3), etag='"v2"'))
     assert library.refresh().added == 1
     assert starts == [1] and parser.worker_pids() == []
+
+
+def test_parser_workers_stay_a_while_between_jobs_then_go(
+    library: Library, feed_server: FeedServer
+) -> None:
+    """Jobs one after the other (adds, full articles) reuse the workers; once idle for
+    pool_linger they stop, and closing the library stops them at once."""
+    for number in range(3):
+        feed_server.route(f"/{number}.xml", feed(rss(number + 1)))
+    library.pool_linger = 30.0
+    library.add_source(feed_server.url("/0.xml"))
+    parser = library._parser
+    assert parser is not None
+    kept = parser.worker_pids()
+    assert kept  # idle, but staying
+    library.add_source(feed_server.url("/1.xml"))
+    assert parser.worker_pids() == kept  # the same processes parsed the second add
+    library.pool_linger = 0.2
+    library.add_source(feed_server.url("/2.xml"))
+    deadline = time.monotonic() + 30
+    while parser.worker_pids() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert parser.worker_pids() == []
+    assert library._lingering is None
+
+
+def test_closing_the_library_stops_lingering_workers(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feed_server.route("/feed.xml", feed(rss(1)))
+    library = Library(Store.open(tmp_path / "s.db"), bundled=tmp_path / "none")
+    library.add_source(feed_server.url("/feed.xml"))
+    parser = library._parser
+    assert parser is not None and parser.worker_pids() and library._lingering is not None
+    library.close()
+    assert library._lingering is None and parser.worker_pids() == []
 
 
 def test_errors_when_adding(library: Library, feed_server: FeedServer) -> None:

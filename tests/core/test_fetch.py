@@ -484,6 +484,58 @@ async def test_fetch_all_keeps_to_the_overall_limit(feed_server: FeedServer) -> 
     assert len(results) == 9 and feed_server.max_concurrent == 3
 
 
+class _Counting(httpx.AsyncHTTPTransport):
+    """The real transport, counting the requests it is asked to send, by port."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: dict[int | None, int] = {}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.asked[request.url.port] = self.asked.get(request.url.port, 0) + 1
+        return await super().handle_async_request(request)
+
+
+async def test_a_host_that_cannot_be_reached_is_tried_once(feed_server: FeedServer) -> None:
+    feed_server.route("/feed.xml", feed(RSS))
+    dead = closed_port()
+    requests = [(n, f"http://127.0.0.1:{dead}/feed/{n}.xml", Conditional()) for n in range(6)]
+    requests.append((6, feed_server.url("/feed.xml"), Conditional()))
+    transport = _Counting()
+    limits = Limits(connect=1.0, read=1.0, total=3.0, per_host=1)
+    async with httpx.AsyncClient(transport=transport) as client:
+        results = await collect(fetch_all(requests, limits=limits, client=client))
+    assert transport.asked == {dead: 1, feed_server.port: 1}
+    for number in range(6):
+        failed = results[number]
+        assert isinstance(failed, FetchError) and failed.network
+        assert (failed.kind, failed.reason) == ("unreachable", "connection refused")
+        assert failed.source == f"http://127.0.0.1:{dead}/feed/{number}.xml"
+        assert failed.origin == f"http://127.0.0.1:{dead}"
+    assert isinstance(results[6], Fetched)
+
+
+async def test_an_unreachable_redirect_target_is_said_of_its_own_host(
+    feed_server: FeedServer,
+) -> None:
+    dead = f"http://127.0.0.1:{closed_port()}"
+    feed_server.route("/moved.xml", redirect(302, f"{dead}/feed.xml"))
+    feed_server.route("/feed.xml", feed(RSS))
+    requests = [(0, feed_server.url("/moved.xml"), Conditional())]
+    requests += [(1, feed_server.url("/feed.xml"), Conditional())]
+    requests += [(2, f"{dead}/other.xml", Conditional())]
+    limits = Limits(connect=1.0, read=1.0, total=3.0, per_host=1, concurrency=1)
+    transport = _Counting()
+    async with httpx.AsyncClient(transport=transport) as client:
+        results = await collect(fetch_all(requests, limits=limits, client=client))
+    moved = results[0]
+    assert isinstance(moved, FetchError) and moved.origin == dead
+    assert isinstance(results[1], Fetched)  # the server that redirected is still asked
+    other = results[2]
+    assert isinstance(other, FetchError) and other.reason == "connection refused"
+    assert sum(transport.asked.values()) == 3  # the redirect, its target, the feed
+
+
 async def test_leaving_fetch_all_early_cancels_the_rest(feed_server: FeedServer) -> None:
     feed_server.route("/hang", hang())
     feed_server.route("/feed.xml", feed(RSS))

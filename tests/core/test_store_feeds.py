@@ -141,3 +141,12 @@ def test_deferred_checkpoints_leave_the_wal_checkpointed_at_the_end(tmp_path: Pa
         assert busy == 0 and pages == done
     assert store.count(View()) == 80
     store.close()
+
+
+def test_a_refresh_writes_with_a_larger_page_cache_that_shrinks_after(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "s.db")
+    assert store._db.execute("PRAGMA cache_size").fetchall() == [(-16384,)]
+    with store.checkpoints_deferred():  # a refresh's whole write
+        assert store._db.execute("PRAGMA cache_size").fetchall() == [(-32768,)]
+    assert store._db.execute("PRAGMA cache_size").fetchall() == [(-16384,)]
+    store.close()

@@ -12,13 +12,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from streamtui import stdio
-from streamtui.cli import accounts, article, marks, reader, reading, sources
 from streamtui.cli.output import fail, warn
 from streamtui.cli.parser import build_parser
 from streamtui.core import paths
@@ -30,28 +30,39 @@ if TYPE_CHECKING:
     from streamtui.core.config import Config
 
 Verb = Callable[[Library, argparse.Namespace], int]
-VERBS: dict[str, Verb] = {
-    "list": reading.listing,
-    "search": reading.search,
-    "sources": reading.sources,
-    "star": marks.star,
-    "unstar": marks.star,
-    "mark-read": marks.mark_read,
-    "mark-unread": marks.mark_unread,
-    "add": sources.add,
-    "remove": sources.remove,
-    "rename": sources.rename,
-    "refresh": sources.refresh,
-    "import": sources.import_list,
-    "export": sources.export,
-    "cleanup": sources.cleanup,
-    "retention": sources.retention,
-    "account": accounts.account,
-    "sync": accounts.sync,
-    "show": article.show,
-    "download": reader.download,
-    "full-text": reader.full_text,
+VERBS: dict[str, tuple[str, str]] = {
+    "list": ("reading", "listing"),
+    "search": ("reading", "search"),
+    "sources": ("reading", "sources"),
+    "star": ("marks", "star"),
+    "unstar": ("marks", "star"),
+    "mark-read": ("marks", "mark_read"),
+    "mark-unread": ("marks", "mark_unread"),
+    "add": ("sources", "add"),
+    "remove": ("sources", "remove"),
+    "rename": ("sources", "rename"),
+    "refresh": ("sources", "refresh"),
+    "import": ("sources", "import_list"),
+    "export": ("sources", "export"),
+    "cleanup": ("sources", "cleanup"),
+    "retention": ("sources", "retention"),
+    "account": ("accounts", "account"),
+    "sync": ("accounts", "sync"),
+    "show": ("article", "show"),
+    "download": ("reader", "download"),
+    "full-text": ("reader", "full_text"),
 }
+"""Each verb's module in this package and its function there: only the module of the verb
+run is imported (``streamtui refresh`` loads neither the accounts' nor the article's)."""
+
+
+def verb(command: str) -> Verb:
+    """The function that runs ``command``, its module imported now."""
+    module, name = VERBS[command]
+    function: Verb = getattr(importlib.import_module(f"streamtui.cli.{module}"), name)
+    return function
+
+
 CONFIGURED = ("refresh", "cleanup", "retention", "download")
 """The verbs that read config.toml: retention's limits, the download folder and cap."""
 READING = ("list", "search", "mark-read", "mark-unread", "star", "unstar", "sources", "show")
@@ -97,7 +108,9 @@ def _run(args: argparse.Namespace) -> int:
             "(streamtui list, search, sources, refresh, add, import...; see streamtui --help)"
         )
     if args.command == "preview":
-        return reading.preview(args)
+        from streamtui.cli.reading import preview
+
+        return preview(args)
     data_dir = paths.data_dir(getattr(args, "data_dir", None))
     # Before anything opens the database: SQLite gives a new -wal and -shm its mode.
     private = make_private(data_dir / paths.DB_NAME)
@@ -129,7 +142,7 @@ def _run(args: argparse.Namespace) -> int:
         for report in library.sync_all():  # what they show follows the files on disk
             warn(report)
     try:
-        return VERBS[args.command](library, args)
+        return verb(args.command)(library, args)
     finally:
         library.close()
 

@@ -12,7 +12,6 @@ the same.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,6 +127,8 @@ def load_config(folder: Path) -> Config:
 
 
 def _parse(path: Path, text: str) -> Config:
+    import tomllib  # only when there is a file to read (the defaults need none)
+
     shown = str(path)
     try:
         data = tomllib.loads(text)

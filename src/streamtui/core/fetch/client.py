@@ -187,10 +187,14 @@ async def _exchange(
     """Run the redirect walk, turning httpx's transport errors into FetchErrors."""
     import httpx
 
+    at = [without_login(url)]
     try:
-        return await _walk(client, url, conditional, limits, login)
+        return await _walk(client, url, conditional, limits, login, at)
     except httpx.TransportError as error:
-        raise transport_error(url, error, client.timeout) from error
+        failure = transport_error(url, error, client.timeout)
+        if failure.network:
+            failure.origin = origin(at[-1])
+        raise failure from error
     except httpx.InvalidURL as error:
         # httpx builds the next request of every redirect even when it does not follow it,
         # and fails on a Location such as "javascript:..." before we see the response.
@@ -204,10 +208,12 @@ async def _walk(
     conditional: Conditional,
     limits: Limits,
     login: Credential | None,
+    at: list[str],
 ) -> Fetched:
     """Follow redirects by hand: each target checked, each hop counted, validators re-sent,
     the credential sent only to its own origin. No request URL carries a login: httpx would
-    send one as Basic auth wherever it points."""
+    send one as Basic auth wherever it points. ``at`` gets each URL asked, so that a failed
+    connection is said of the host it was made to."""
     import httpx
 
     headers = _conditional_headers(conditional)
@@ -228,6 +234,7 @@ async def _walk(
         _check_hop_count(url, hops, target in seen, limits.max_redirects)
         seen.add(target)
         current = target
+        at.append(current)
 
 
 def _redirect_target(url: str, current: str, location: str) -> str:

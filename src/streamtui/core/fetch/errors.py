@@ -51,6 +51,7 @@ class FetchError(SourceError):
         status: int | None = None,
         retry_at: datetime | None = None,
         network: bool = False,
+        origin: str = "",
     ) -> None:
         super().__init__(excerpt(redact_url(url)), sanitize(reason))
         self.kind: FetchErrorKind = kind
@@ -59,6 +60,9 @@ class FetchError(SourceError):
         self.network = network
         """No connection could be made at all (a name not resolved, refused, unreachable, a
         connect timeout): what every feed says when the network is down."""
+        self.origin = origin
+        """With ``network``: the ``scheme://host:port`` that could not be reached (the last
+        hop of a redirect walk). Other URLs there fail alike without trying (fetch_all)."""
 
 
 def status_error(url: str, response: httpx.Response) -> FetchError:

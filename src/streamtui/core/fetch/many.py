@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from streamtui.core.fetch.client import Conditional, Fetched, Limits, fetch, fetch_one, new_client
 from streamtui.core.fetch.errors import FetchError
+from streamtui.core.text.redact import origin
 
 if TYPE_CHECKING:
     import httpx
@@ -94,12 +95,33 @@ async def fetch_all(
 
 
 class _Gate:
-    """The two limits of fetch_all: results in flight overall, and requests per host."""
+    """The two limits of fetch_all: results in flight overall, and requests per host; and
+    the hosts that could not be reached.
+
+    A host that cannot be reached (its name not resolved, refused, a connect timeout) fails
+    every URL it serves alike, and its URLs wait in turn behind the per-host limit: 1,000
+    feeds of one host whose name no longer resolved took 3 minutes, and a host that drops
+    connections costs the connect timeout at every one. Once a connection to a host has
+    failed so, its other URLs fail at once with the same reason, until fetch_all ends (the
+    next refresh tries again)."""
 
     def __init__(self, limits: Limits) -> None:
         self.all = asyncio.Semaphore(limits.concurrency)
         self._per_host = limits.per_host
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._unreachable: dict[str, FetchError] = {}
+
+    def unreachable(self, url: str) -> FetchError | None:
+        """The failure of ``url`` when its host could not be reached in this fetch_all."""
+        first = self._unreachable.get(origin(url))
+        if first is None:
+            return None
+        return FetchError(url, first.kind, first.reason, network=True, origin=first.origin)
+
+    def outcome(self, result: Fetched | FetchError) -> None:
+        """Remember a host that could not be reached."""
+        if isinstance(result, FetchError) and result.network and result.origin:
+            self._unreachable.setdefault(result.origin, result)
 
     def host(self, url: str) -> asyncio.Semaphore:
         key = _host_key(url)
@@ -126,7 +148,8 @@ async def _fetch_into(
     async with gate.host(url):
         await gate.all.acquire()
         try:
-            result = await _settle(client, url, conditional, limits, login)
+            result = gate.unreachable(url) or await _settle(client, url, conditional, limits, login)
+            gate.outcome(result)
         except BaseException:
             gate.all.release()
             raise

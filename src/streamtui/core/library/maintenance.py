@@ -19,7 +19,6 @@ from streamtui.core.models import (
     SourceKind,
     SourceRetention,
 )
-from streamtui.core.refresh.apart import Stopped, decode, run_elsewhere
 from streamtui.core.sources.local import LocalPages
 from streamtui.core.text.sanitize import sanitize
 
@@ -96,6 +95,8 @@ class MaintenancePart(AccountsPart):
             "sources": None if sources is None else [s.id for s in sources],
         }
         result = self._run_elsewhere(request, progress, cancel)
+        from streamtui.core.refresh.apart import decode  # the app's: not the CLI's refresh
+
         return decode(RefreshSummary, result) if result is not None else RefreshSummary()
 
     def sync_elsewhere(
@@ -112,6 +113,8 @@ class MaintenancePart(AccountsPart):
             return self.sync_accounts(references, progress, cancel)
         request |= {"job": "sync", "accounts": list(references)}
         result = self._run_elsewhere(request, progress, cancel)
+        from streamtui.core.refresh.apart import decode
+
         return [decode(AccountReport, report) for report in result or ()]
 
     def _elsewhere_request(self) -> dict[str, Any] | None:
@@ -132,6 +135,8 @@ class MaintenancePart(AccountsPart):
         progress: Callable[[RefreshEvent], None],
         cancel: threading.Event,
     ) -> Any:
+        from streamtui.core.refresh.apart import Stopped, run_elsewhere
+
         try:
             return run_elsewhere(request, progress, cancel)
         except Stopped:

@@ -7,26 +7,24 @@ workers under the same limits (:meth:`FeedParser.extract`)."""
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import CancelledError
 from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
-from multiprocessing.context import BaseContext
-from multiprocessing.queues import SimpleQueue
-from typing import Any, Protocol, TypeVar
-
-from pebble import ProcessExpired, ProcessFuture, ProcessPool
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from streamtui.core.errors import SourceError
 from streamtui.core.models import ParsedFeed
-from streamtui.core.parse.entries import describe, label
-from streamtui.core.parse.feed import parse_feed
 from streamtui.core.parse.wire import Packed, pack, unpack
+
+if TYPE_CHECKING:  # pebble and multiprocessing load when the first parse starts the workers
+    from multiprocessing.context import BaseContext
+    from multiprocessing.queues import SimpleQueue
+
+    from pebble import ProcessFuture, ProcessPool
 
 T = TypeVar("T")
 
@@ -40,6 +38,8 @@ def _parse_in_worker(data: bytes, source_key: str, url: str, seen_at: datetime) 
     """parse_feed in a worker, its feed packed as plain tuples (wire.py: cheaper to send and
     to receive); the failure comes back as its reason (SourceError's own constructor does
     not survive pickling)."""
+    from streamtui.core.parse.feed import parse_feed  # loaded by the worker as it starts
+
     try:
         return pack(parse_feed(data, source_key=source_key, url=url, seen_at=seen_at))
     except SourceError as error:
@@ -71,6 +71,8 @@ def _start_worker(memory_mb: int, started: SimpleQueue[int]) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     import feedparser  # type: ignore[import-untyped]  # noqa: F401
 
+    import streamtui.core.parse.feed  # what _parse_in_worker runs
+
     with contextlib.suppress(ImportError, AttributeError):
         import streamtui.core.parse.fast  # noqa: F401
 
@@ -79,12 +81,15 @@ def _start_worker(memory_mb: int, started: SimpleQueue[int]) -> None:
 
 def _context() -> BaseContext:
     """forkserver where there is one (the app has threads, so never fork), else spawn."""
+    import multiprocessing
+
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(
             [
                 "streamtui.core.parse._forkserver_quiet",
                 __name__,
+                "streamtui.core.parse.feed",
                 "feedparser",
                 "streamtui.core.parse.fast",
             ]
@@ -164,6 +169,8 @@ class FeedParser:
         refresh would otherwise wait for the parse (11 s for 80,000 items), and the worker
         would go on using a core until the parse ended.
         """
+        from streamtui.core.parse.entries import label  # HTML to text: not for a 304's refresh
+
         source = label(url)
         outcome = self.run(source, _parse_in_worker, (data, source_key, url, seen_at), cancel)
         if isinstance(outcome, str):
@@ -195,6 +202,10 @@ class FeedParser:
         arguments: tuple[Any, ...],
         cancel: threading.Event | None,
     ) -> T | str:
+        from concurrent.futures.process import BrokenProcessPool
+
+        from pebble import ProcessExpired
+
         limit = self.time_limit(len(arguments[0]))
         for attempt in (1, 2):
             if cancel is not None and cancel.is_set():
@@ -217,6 +228,8 @@ class FeedParser:
                 if attempt == 2:
                     return "the parser process stopped (the feed may need too much memory)"
             except Exception as error:  # e.g. a result too large to send back
+                from streamtui.core.parse.entries import describe
+
                 return f"could not be parsed ({describe(error)})"
             finally:
                 with self._lock:
@@ -243,6 +256,8 @@ class FeedParser:
             if self._pool is None:
                 if self.on_start is not None:
                     self.on_start()
+                from pebble import ProcessPool
+
                 context = _context()
                 self._started = context.SimpleQueue()
                 self._pool = ProcessPool(

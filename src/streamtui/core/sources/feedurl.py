@@ -12,17 +12,19 @@ import hashlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from functools import partial
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from streamtui.core.credentials import Credential, CredentialStore
 from streamtui.core.errors import FeedChoiceError, SourceError, StreamtuiError
 from streamtui.core.fetch import Conditional, Fetched, Fetcher, FetchError, Limits
 from streamtui.core.models import ParsedFeed, Source, SourceKind
-from streamtui.core.parse.pages import binary_kind, find_feed_links, looks_like_html
-from streamtui.core.parse.pool import Parser
 from streamtui.core.refresh.readers import Failed, FeedRead, Got, Job, Run, Skipped
 from streamtui.core.text.sanitize import excerpt
 from streamtui.core.urls import WebProblem, web_problem
+
+if TYPE_CHECKING:  # the parse modules load with the first body to parse, not for a 304
+    from streamtui.core.parse.pool import Parser
 
 FetchedFeed = Fetched | FetchError | Failed
 """What a feed's fetch gave: an answer, why there was none, or why it was not asked."""
@@ -78,6 +80,8 @@ class FeedUrls:
             )
         if fetched.not_modified:
             return FeedRead(fetched)
+        from streamtui.core.parse.pages import binary_kind
+
         binary = binary_kind(fetched.body, fetched.content_type)
         if binary:  # no parser process for a picture: say what it is instead of a parse error
             return Failed(f"not a feed ({binary})")
@@ -104,6 +108,8 @@ class FeedUrls:
         """Fetch and parse ``url`` now (adding a feed, a preview); SourceError when it is no
         feed, FeedChoiceError for an HTML page that links feeds. ``login`` goes with the
         request to its own origin (see core/fetch/client.py)."""
+        from streamtui.core.parse.pages import binary_kind, find_feed_links, looks_like_html
+
         fetched = self.fetcher.one(url, limits=self.limits, login=login)
         binary = binary_kind(fetched.body, fetched.content_type)
         if binary:  # as a refresh says it: what the body is, not a parse error

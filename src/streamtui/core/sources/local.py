@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING
 from streamtui.core.errors import SourceError
 from streamtui.core.models import LoadResult, ParsedFeed, Source, SourceKind
 from streamtui.core.refresh.readers import Failed, Got, Job, Loaded, Run, Skipped
-from streamtui.core.sources.feedfile import Parse, load_file
-from streamtui.core.sources.pages import load_source
 
 if TYPE_CHECKING:  # the worker pool's module loads only when a feed file is parsed
     from streamtui.core.parse.pool import Parser
+    from streamtui.core.sources.feedfile import Parse
 
 BUNDLED_LOCATION = "bundled:"
 
@@ -61,6 +60,9 @@ class LocalPages:
         cancel: threading.Event | None = None,
     ) -> LoadResult | None:
         """The items of the source at ``location``; None when its fingerprint is ``unless``."""
+        from streamtui.core.sources.feedfile import load_file  # not needed by a refresh of feeds
+        from streamtui.core.sources.pages import load_source
+
         folder = self.bundled if location == BUNDLED_LOCATION else Path(location)
         if location != BUNDLED_LOCATION and folder.is_file():
             return load_file(location, folder, self._parse_file(location, cancel), unless=unless)

@@ -15,12 +15,15 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from streamtui.core.models import Item
 from streamtui.core.store import readstate, search
 from streamtui.core.store.items import ItemsPart
 from streamtui.core.store.sql import select_in
-from streamtui.core.sync.conflicts import Pending, settle
+
+if TYPE_CHECKING:  # the sync package loads when an account is synced, not with every store
+    from streamtui.core.sync.conflicts import Pending
 
 AXES = ("read", "starred")
 KINDS = {"read": ("read", "unread"), "starred": ("star", "unstar")}
@@ -180,6 +183,8 @@ class RemotePart(ItemsPart):
     ) -> None:
         """Settle every item of ``there`` (item id -> remote id, read, starred, change time)
         against its last seen state and the queue, and keep the outcome."""
+        from streamtui.core.sync.conflicts import settle
+
         ids = list(there)
         seen = {
             str(row[0]): (bool(row[1]), bool(row[2]))
@@ -329,6 +334,8 @@ def _pending(
     db: sqlite3.Connection, account_id: int, remote_ids: Sequence[str]
 ) -> dict[str, dict[str, Pending]]:
     """The latest queued mark of each axis of these items."""
+    from streamtui.core.sync.conflicts import Pending
+
     found: dict[str, dict[str, Pending]] = {}
     if not db.execute(
         "SELECT 1 FROM pending_marks WHERE account_id = ? LIMIT 1", (account_id,)

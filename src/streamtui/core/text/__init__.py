@@ -11,13 +11,34 @@
 - query.py: what the user types to search, and the words to mark
 """
 
-from streamtui.core.text.attachments import describe
-from streamtui.core.text.document import Block, Document, Link, StyleSpan, text_document
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from streamtui.core.text.links import base_for, refusal, resolve
 from streamtui.core.text.query import terms
 from streamtui.core.text.redact import mask_passwords, redact_text, redact_url
-from streamtui.core.text.render import render_html
 from streamtui.core.text.sanitize import excerpt, sanitize
+
+if TYPE_CHECKING:  # the article's document and renderer load when first asked for (below)
+    from streamtui.core.text.attachments import describe
+    from streamtui.core.text.document import Block, Document, Link, StyleSpan, text_document
+    from streamtui.core.text.render import render_html
+
+_LATER = {
+    "describe": "attachments",
+    "Block": "document",
+    "Document": "document",
+    "Link": "document",
+    "StyleSpan": "document",
+    "text_document": "document",
+    "render_html": "render",
+}
+"""Names whose module is imported at their first use: the article's document and HTML
+renderer (html.parser, tables, unicodedata: about 30 ms) are not needed by the command line's
+refresh, nor by anything before the app's first article; every error message imports this
+package (errors.py: redact), so the package itself must stay light."""
 
 __all__ = [
     "Block",
@@ -37,3 +58,13 @@ __all__ = [
     "terms",
     "text_document",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """The names of ``_LATER``, imported from their module at first use (PEP 562)."""
+    module = _LATER.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value: object = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -13,12 +13,15 @@ import asyncio
 import contextlib
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from streamtui.core.models import Account, AccountReport, Source, SourceKind, SyncStats
 from streamtui.core.refresh.readers import Got, Job, Run, Skipped, Written
-from streamtui.core.sources.accounts.sync import AccountSync, Outcome
 
-MakeSync = Callable[[Account], AccountSync]
+if TYPE_CHECKING:  # a sync's modules (the sync package, its backends) load with a sync alone
+    from streamtui.core.sources.accounts.sync import AccountSync, Outcome
+
+MakeSync = Callable[[Account], "AccountSync"]
 
 
 class AccountReader:
