@@ -15,9 +15,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streamtui.core.parse.entries import Context, Entry, entry_item
-from streamtui.core.text.htmlfast import RENEW, fast_html_to_text, indexed_text
-from streamtui.core.text.htmltext import html_to_text
+from streamtui.core.parse.entries import Context, Entry, clean_start, entry_item
+from streamtui.core.text.htmlfast import (
+    RENEW,
+    _lexbor_text,
+    _simple_blocks,
+    fast_html_to_text,
+    indexed_text,
+)
+from streamtui.core.text.htmltext import _prepare, html_to_text
+from streamtui.core.text.sanitize import sanitize, sanitize_start
+from tests.core.test_sanitize import hostile_text, property_settings
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "feeds"
 CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u061c]")
@@ -180,3 +188,79 @@ TOKENS += ["<table>", "<tr>", "<textarea>", "<iframe/>", "<ul>", "</ul>", "<obje
 @given(st.lists(st.sampled_from(TOKENS), max_size=60).map("".join))
 def test_never_raises_nor_lets_a_control_through(html: str) -> None:
     assert not CONTROLS.search(fast_html_to_text(html).replace("\n", "").replace("\t", ""))
+
+
+# -- the tag reader for simple markup (paragraphs, breaks, images, inline elements) -----------
+# Bodies made of those only are read from their tags without a tree; the text must be what
+# the walk of Lexbor's tree gives, on every body the reader takes (the rest goes to Lexbor).
+
+SIMPLE_TAGS = ["p", "P", "br", "BR", "img", "wbr", "a", "b", "i", "em", "strong", "span", "code"]
+SIMPLE_TAGS += ["q", "s", "small", "sub", "sup", "u", "mark", "cite", "abbr", "time", "A", "Em"]
+SIMPLE_TAGS += ["hr", "HR"]
+OTHER_TAGS = ["div", "li", "ul", "pre", "table", "td", "script", "h2", "button", "br", "img"]
+ATTRIBUTES = ["", " href='x>y'", ' title="a > b"', " class=c", " data-x", ' a="1" b', " /", "/"]
+TEXTS = ["x", "word", " ", "  ", "\n", "\t", "\r\n", "\r", "\xa0", "\u3000", "\x0c", "\x1c"]
+TEXTS += ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&nbsp;", "&", "& ", "&AMP;", "&amp"]
+TEXTS += [
+    "&#38;",
+    "&#x1c;",
+    "&notit;",
+    "&copy",
+    "<",
+    ">",
+    "</",
+    "< p>",
+    "<!--c-->",
+    "<![CDATA[<]]>",
+]
+
+
+@st.composite
+def _tag(draw: st.DrawFn) -> str:
+    name = draw(st.sampled_from(SIMPLE_TAGS + SIMPLE_TAGS + OTHER_TAGS))
+    end = draw(st.sampled_from(["", "", "/"]))
+    return f"<{end}{name}{draw(st.sampled_from(ATTRIBUTES))}>"
+
+
+SIMPLE_MARKUP = st.lists(st.one_of(_tag(), st.sampled_from(TEXTS)), max_size=40).map("".join)
+
+
+@settings(max_examples=3000, deadline=None, database=None)
+@given(SIMPLE_MARKUP)
+def test_the_tag_reader_gives_the_text_of_lexbors_tree(html: str) -> None:
+    prepared = _prepare(html)
+    simple = _simple_blocks(prepared)
+    if simple is not None:
+        assert "\n\n".join(simple) == _lexbor_text(prepared)
+
+
+def test_the_tag_reader_takes_paragraphs_and_inline_markup_only() -> None:
+    assert _simple_blocks("<p>a <b>b</b><br>c</p>\n<p class='x'>d &amp; e</p>") == [
+        "a b\nc",
+        "d & e",
+    ]
+    assert _simple_blocks("<p>a<hr>b &#8217;c&#x2019;</p><HR/>d") == ["a", "b \u2019c\u2019", "d"]
+    others = ("<div>a</div>", "<li>a", "a</br>", "<p>&#1;</p>", "<p>&copy</p>", "a < b")
+    others += ("a</hr>", "&#8232;", "&#x202e;", "&#65534;", "&#8217", "&#1114112;")
+    for other in others:
+        assert _simple_blocks(other) is None
+
+
+@property_settings
+@given(st.lists(hostile_text, max_size=6).map("".join), st.integers(min_value=0, max_value=40))
+def test_a_summary_of_sanitised_text_is_what_sanitize_start_gives(text: str, chars: int) -> None:
+    """entry_item makes a summary from the converter's text (already sanitised as multi-line)
+    with clean_start, which only folds whitespace: the same as sanitize_start."""
+    clean = sanitize(text, multiline=True)
+    assert clean_start(clean, chars) == sanitize_start(clean, chars)
+
+
+@settings(max_examples=1000, deadline=None, database=None)
+@given(st.lists(st.one_of(SIMPLE_MARKUP, hostile_text), max_size=4).map("".join))
+def test_sanitised_markup_needs_no_second_pass(html: str) -> None:
+    """entry_item hands the converter a body it sanitised: the text is the same without
+    the converter's own pass, and clean."""
+    body = sanitize(html, multiline=True)
+    text = fast_html_to_text(body, clean=True)
+    assert text == fast_html_to_text(body)
+    assert sanitize(text, multiline=True) == text

@@ -3,11 +3,13 @@ feedparser reads them, several times faster, or ``None`` ("not sure") and feedpa
 
 :func:`parse` takes the bytes ``parse.feed._run_feedparser`` would hand to feedparser (converted to
 UTF-8 by feedparser's own ``convert_to_utf8`` and defused) and returns a result shaped like
-feedparser's for the keys that ``parse.feed._from_feedparser`` and ``parse.feed._parse_xml`` read:
-``version``, ``feed`` (title, title_detail, link) and ``entries`` (id, link, title(_detail),
-summary(_detail), content, published/updated/created with their ``_parsed`` time tuples,
-enclosures, itunes_duration, authors). The rest of the pipeline is the same for both paths, so
-the items are too.
+feedparser's for the keys that ``parse.feed._parse_xml`` reads: ``version``, ``feed`` (title,
+title_detail, link) and ``entries``, already made into
+:class:`~streamtui.core.parse.entries.Entry` values by the rules ``parse.feed._from_feedparser``
+applies to feedparser's entries (``parse.fields``: id, link, title(_detail), summary(_detail),
+content, published/updated/created with their ``_parsed`` time tuples, enclosures,
+itunes_duration, authors), without building feedparser's dictionaries first. The rest of the
+pipeline is the same for both paths, so the items are too.
 
 How: the XML parser of feedparser's strict path (the stdlib's expat, with the same namespace
 processing, so the same documents are well-formed and the same text comes out), driving a lean

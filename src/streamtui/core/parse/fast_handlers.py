@@ -19,7 +19,6 @@ from functools import partial
 
 from feedparser.datetimes import _parse_date  # type: ignore[import-untyped]
 from feedparser.mixin import _FeedParserMixin  # type: ignore[import-untyped]
-from feedparser.urls import _urljoin  # type: ignore[import-untyped]
 
 from streamtui.core.parse.fast_state import (
     HTML,
@@ -27,6 +26,7 @@ from streamtui.core.parse.fast_state import (
     XHTML,
     State,
     Unsure,
+    join,
     map_type,
 )
 
@@ -239,7 +239,7 @@ def _start_link(b: State, attrs: dict[str, str]) -> None:
     context = b.context()
     attrs = enforce_href(attrs)
     if "href" in attrs:
-        attrs["href"] = _urljoin(b.baseuri or "", attrs["href"])
+        attrs["href"] = join(b.baseuri, attrs["href"])
     expecting = b.infeed or b.inentry or b.insource
     context.setdefault("links", [])
     if not (b.inentry and b.inimage):

@@ -20,6 +20,8 @@ from feedparser.mixin import _FeedParserMixin  # type: ignore[import-untyped]
 from feedparser.urls import _urljoin  # type: ignore[import-untyped]
 from feedparser.util import FeedParserDict  # type: ignore[import-untyped]
 
+from streamtui.core.parse.fields import Enclosures, enclosure_fields, entry_from_fields
+
 TEXT, HTML, XHTML = "text/plain", "text/html", "application/xhtml+xml"
 CONTENT_TYPES = frozenset({TEXT, HTML, XHTML})
 ROOTS = frozenset({"rss", "feed", "rdf_rdf"})
@@ -47,6 +49,20 @@ _QUERY_FIX = re.compile("&([A-Za-z0-9_]+);")
 _C1 = re.compile("[\x80-\x9f]")
 """What feedparser's cp1252 table maps (translating with it is slow: search first)."""
 looks_like_html: Callable[[str], bool] = _FeedParserMixin.looks_like_html
+
+
+def join(base: str, uri: str) -> str:
+    """feedparser's ``_urljoin``: without its two passes where they change nothing (no base,
+    and no slash after a scheme's "://" for its fix-up to remove)."""
+    if not base and ":///" not in uri:
+        return uri
+    joined: str = _urljoin(base, uri)
+    return joined
+
+
+def _may_be_html(text: str) -> bool:
+    """feedparser's ``looks_like_html``, whose first test needs a "<" or an "&"."""
+    return ("<" in text or "&" in text) and looks_like_html(text)
 
 
 class Unsure(Exception):
@@ -157,9 +173,9 @@ class State:
         if not expecting:
             return output
         if element in RELATIVE and output and (element != "id" or self.guidislink):
-            output = _urljoin(self.baseuri or "", output)
+            output = join(self.baseuri, output)
         atom = self.version.startswith("atom")
-        if not atom and params.get("type") == TEXT and looks_like_html(output):
+        if not atom and params.get("type") == TEXT and _may_be_html(output):
             params["type"] = HTML
         if not output.isascii():
             # feedparser's repair of UTF-8 read as Latin-1, then of cp1252 code points
@@ -178,7 +194,8 @@ class State:
             if element == "description":
                 element = "subtitle"
             if element == "link":
-                output = _QUERY_FIX.sub(r"&\g<1>", output)
+                if "&" in output:
+                    output = _QUERY_FIX.sub(r"&\g<1>", output)
                 context["link"] = output
                 context["links"][-1]["href"] = output
             else:
@@ -194,7 +211,8 @@ class State:
             entry.setdefault("content", []).append(_detail(params, output))
         elif element == "link":
             if not self.inimage:
-                output = _QUERY_FIX.sub(r"&\g<1>", output.replace("&amp;", "&"))
+                if "&" in output:
+                    output = _QUERY_FIX.sub(r"&\g<1>", output.replace("&amp;", "&"))
                 entry["link"] = output
                 if output:
                     entry["links"][-1]["href"] = output
@@ -213,26 +231,30 @@ class State:
     # -- the result ----------------------------------------------------------------------------
 
     def result(self) -> dict[str, Any] | None:
-        """feedparser's dictionaries (their ``get`` maps keys: ``enclosures`` come from the
-        links), holding the keys we read; None for a format we do not accept."""
+        """The result's keys that parse.feed reads: the version, the feed's title and link,
+        and the entries made into Entries here (what ``parse.feed._from_feedparser`` would
+        make of feedparser's dictionaries, without building them); None for a format we do
+        not accept."""
         if self.root not in ROOTS or self.version not in VERSIONS:
             return None
-        feed = FeedParserDict(
-            (k, self.feeddata[k]) for k in ("title", "title_detail", "link") if k in self.feeddata
-        )
-        entries = []
-        for entry in self.entries:
-            if "links" in entry:
-                entry["links"] = [FeedParserDict(link) for link in entry["links"]]
-            entries.append(FeedParserDict(entry))
+        feed = {
+            k: self.feeddata[k] for k in ("title", "title_detail", "link") if k in self.feeddata
+        }
+        entries = [entry_from_fields(entry, _enclosures(entry)) for entry in self.entries]
         return {"bozo": False, "version": self.version, "feed": feed, "entries": entries}
 
 
+def _enclosures(entry: dict[str, Any]) -> Enclosures:
+    """What FeedParserDict's ``enclosures`` gives: the links of rel "enclosure", none at all
+    when a link has no rel (its lookup raises KeyError) or there are no links."""
+    links: list[dict[str, Any]] | None = entry.get("links")
+    if not links or not all("rel" in link for link in links):
+        return ()
+    return enclosure_fields([link for link in links if link["rel"] == "enclosure"])
+
+
 def _detail(params: dict[str, Any], value: str) -> dict[str, Any]:
-    detail: dict[str, Any] = FeedParserDict(
-        type=params.get("type"), base=params.get("base"), value=value
-    )
-    return detail
+    return {"type": params.get("type"), "base": params.get("base"), "value": value}
 
 
 def _unwrap_div(pieces: list[str]) -> list[str]:

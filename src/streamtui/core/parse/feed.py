@@ -20,17 +20,14 @@ them must treat them as hostile HTML, and sanitise again after decoding characte
 
 from __future__ import annotations
 
-import calendar
 import codecs
 import contextlib
 import io
 import re
-import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from streamtui.core import dates
 from streamtui.core.errors import SourceError
 from streamtui.core.models import ParsedFeed
 from streamtui.core.parse.defuse import defuse
@@ -43,12 +40,12 @@ from streamtui.core.parse.entries import (
     field_text,
     is_html,
     label,
-    mappings,
     resolve,
     short_title,
     unique,
     utc,
 )
+from streamtui.core.parse.fields import enclosure_fields, entry_from_fields
 from streamtui.core.parse.jsonfeed import parse_json
 from streamtui.core.parse.pages import looks_like_html
 from streamtui.core.text.sanitize import sanitize
@@ -207,68 +204,13 @@ def _only_encoding(result: Any) -> bool:
 
 
 def _from_feedparser(found: Any) -> Entry:
+    """An entry of feedparser's result as an Entry (the fast path's result holds Entries
+    already: they pass as they are)."""
+    if isinstance(found, Entry):
+        return found
     if not isinstance(found, Mapping):
         return Entry()
     # Read as a plain dict: FeedParserDict maps none of the keys read here but "enclosures"
     # (made from its links), and its own lookups (a KeyError raised for each missing key)
     # were most of this function's time.
-    entry = dict(found)
-    summary, summary_html = field_text(entry, "summary"), is_html(entry.get("summary_detail"))
-    body, body_html = _content(entry.get("content"))
-    if not body:
-        body, body_html = summary, summary_html
-    date, date_text = _feedparser_date(entry)
-    return Entry(
-        guid=field_text(entry, "id"),
-        link=field_text(entry, "link"),
-        title=field_text(entry, "title"),
-        title_html=is_html(entry.get("title_detail")),
-        summary=summary,
-        summary_html=summary_html,
-        body=body,
-        body_html=body_html,
-        date=date,
-        date_text=date_text,
-        enclosures=tuple(
-            (field_text(e, "href"), field_text(e, "type"), e.get("length"), None)
-            for e in mappings(found.get("enclosures"))
-        ),
-        duration=field_text(entry, "itunes_duration"),
-        authors=tuple(
-            field_text(detail, "name") or field_text(detail, "email")
-            for detail in mappings(entry.get("authors"))
-        ),
-        base=_entry_base(entry),
-    )
-
-
-def _content(content: object) -> tuple[str, bool]:
-    """The entry's content: its first HTML alternative, else its first of any type."""
-    parts = mappings(content)
-    chosen = next((part for part in parts if is_html(part)), parts[0] if parts else {})
-    return field_text(chosen, "value"), is_html(chosen)
-
-
-def _entry_base(entry: Mapping[str, Any]) -> str:
-    for key in ("content", "summary_detail", "title_detail"):
-        details = entry.get(key)
-        detail = details[0] if isinstance(details, list) and details else details
-        if isinstance(detail, Mapping) and field_text(detail, "base"):
-            return field_text(detail, "base")
-    return ""
-
-
-def _feedparser_date(fields: dict[str, Any]) -> tuple[datetime | None, str]:
-    """The first date feedparser could read (it gives UTC tuples), and the raw text.
-
-    ``fields``: the entry as a plain dict (FeedParserDict answers a missing "updated" with
-    "published" and a DeprecationWarning).
-    """
-    keys = ("published", "updated", "created")
-    raw = next((field_text(fields, k) for k in keys if fields.get(k)), "")
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = fields.get(key)
-        if isinstance(parsed, time.struct_time):
-            with contextlib.suppress(OverflowError, ValueError, OSError):
-                return dates.from_stamp(calendar.timegm(parsed)), raw
-    return None, raw
+    return entry_from_fields(dict(found), enclosure_fields(found.get("enclosures")))

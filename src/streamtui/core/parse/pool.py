@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from streamtui.core.errors import SourceError
 from streamtui.core.models import ParsedFeed
+from streamtui.core.parse.wire import Packed, pack, unpack
 
 if TYPE_CHECKING:  # pebble and multiprocessing load when the first parse starts the workers
     from multiprocessing.context import BaseContext
@@ -33,13 +34,14 @@ CANCEL_POLL = 0.05
 """Seconds between looks at a parse's cancel event."""
 
 
-def _parse_in_worker(data: bytes, source_key: str, url: str, seen_at: datetime) -> ParsedFeed | str:
-    """parse_feed in a worker: the failure comes back as its reason (SourceError's own
-    constructor does not survive pickling)."""
+def _parse_in_worker(data: bytes, source_key: str, url: str, seen_at: datetime) -> Packed | str:
+    """parse_feed in a worker, its feed packed as plain tuples (wire.py: cheaper to send and
+    to receive); the failure comes back as its reason (SourceError's own constructor does
+    not survive pickling)."""
     from streamtui.core.parse.feed import parse_feed  # loaded by the worker as it starts
 
     try:
-        return parse_feed(data, source_key=source_key, url=url, seen_at=seen_at)
+        return pack(parse_feed(data, source_key=source_key, url=url, seen_at=seen_at))
     except SourceError as error:
         return error.reason
 
@@ -173,7 +175,7 @@ class FeedParser:
         outcome = self.run(source, _parse_in_worker, (data, source_key, url, seen_at), cancel)
         if isinstance(outcome, str):
             raise SourceError(source, outcome)
-        return outcome
+        return unpack(outcome)
 
     def run(
         self,

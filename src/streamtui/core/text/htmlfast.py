@@ -79,8 +79,12 @@ def _fragment_root(html: str) -> Any:
     return host.div
 
 
-def fast_html_to_text(html: str) -> str:
-    """:func:`html_to_text` on Lexbor's tree: plain, sanitised text. Never raises."""
+def fast_html_to_text(html: str, *, clean: bool = False) -> str:
+    """:func:`html_to_text` on Lexbor's tree: plain, sanitised text. Never raises.
+
+    ``clean``: ``html`` has passed ``sanitize(multiline=True)`` already; text read from simple
+    markup (its characters, the spaces and line ends between blocks, the few references
+    decoded there: none a control) then needs no second pass."""
     if not html:
         return ""
     if "<" not in html:  # no markup: what the stdlib path makes of it, without its parser
@@ -88,17 +92,113 @@ def fast_html_to_text(html: str) -> str:
     if _UNSURE.search(html):
         return html_to_text(html)
     prepared = _prepare(html.replace("\x00", ""))
+    simple = _simple_blocks(prepared)
+    if simple is not None:
+        text = "\n\n".join(simple)
+        return text if clean else sanitize(text, multiline=True)
     try:
-        blocks = _blocks(_fragment_root(prepared))
+        text = _lexbor_text(prepared)
     except Exception:  # selectolax refuses input it cannot take; the reference can
         _host.div = None
         return html_to_text(html)
+    return sanitize(text, multiline=True)
+
+
+def _lexbor_text(prepared: str) -> str:
+    """The text of prepared markup, read from Lexbor's tree (not sanitised)."""
+    blocks = _blocks(_fragment_root(prepared))
     out: list[str] = []
     for index, (tight, text) in enumerate(blocks):
         if index:
             out.append("\n" if tight and blocks[index - 1][0] else "\n\n")
         out.append(text)
-    return sanitize("".join(out), multiline=True)
+    return "".join(out)
+
+
+_SIMPLE_TAG = re.compile(
+    r"<(/?)([A-Za-z][A-Za-z0-9]*)"
+    r"(?:\s+[^\s\"'<>/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'<>=`]+))?)*\s*/?>"
+)
+"""A start or end tag as the HTML tokenizer reads it (its name, where it ends: a quoted
+attribute value may hold ">"), for the names below; anything else left as "<" in the text."""
+_INLINE = frozenset(
+    {"a", "abbr", "b", "cite", "code", "em", "i", "mark", "q", "s", "small", "span", "strong"}
+    | {"sub", "sup", "time", "u"}
+)
+"""Elements whose tags change no text: tree construction may close, reopen or move them
+(misnested formatting elements), never a paragraph's edges nor the order of the text."""
+_VOID = frozenset({"br", "img", "wbr", "hr"})
+"""Elements with no end: a start tag alone (``<hr>`` ends a block, as a ``<p>`` tag does)."""
+_OTHER = re.compile(rf"<(?!/?(?:{'|'.join(sorted(_INLINE | _VOID | {'p'}))})[\s/>])", re.IGNORECASE)
+"""A "<" that starts no tag of those names: found early in most bodies that have one, where
+splitting the whole body first cost a third of what Lexbor takes to read it."""
+_REFERENCE = re.compile(
+    r"&(?:#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));|(?:amp|lt|gt|quot|apos|nbsp);|(?![A-Za-z0-9#]))"
+)
+"""The character references read here: a few named ones and numeric ones (whose character
+is checked: see _plain_references), which html.unescape decodes as Lexbor does; and a bare
+"&". Any other "&" (a named reference without its ";" may be read in part) goes to Lexbor."""
+
+
+def _plain_references(text: str) -> bool:
+    """Every "&" of ``text`` starts a reference of _REFERENCE, and each numeric one names a
+    printable character: html.unescape drops a control or a noncharacter that a browser
+    keeps, and a bidi control or line separator would need sanitising."""
+    found = 0
+    for match in _REFERENCE.finditer(text):
+        found += 1
+        decimal, hexadecimal = match.groups()
+        if decimal or hexadecimal:
+            code = int(decimal) if decimal else int(hexadecimal, 16)
+            if code > 0x10FFFF or not chr(code).isprintable():
+                return False
+    return found == text.count("&")
+
+
+def _simple_blocks(prepared: str) -> list[str] | None:
+    """The blocks' texts of a body made of paragraphs, rules, line breaks, images and inline
+    elements only (most feed items), read from its tags without building a tree; None for
+    any other markup (Lexbor reads it).
+
+    Within that markup a browser's tree gives the text in the order it was written, and a
+    paragraph's edges where its tags stand (an end tag without a paragraph open makes an
+    empty one; a rule closes an open paragraph), so ``_blocks``' walk of it would give these
+    blocks: the property test in tests/core/test_htmlfast.py compares the two on generated
+    markup."""
+    if _OTHER.search(prepared):
+        return None
+    parts = _SIMPLE_TAG.split(prepared)
+    blocks: list[str] = []
+    pieces: list[str] = []
+    for index in range(0, len(parts), 3):
+        text = parts[index]
+        if text:
+            if "<" in text:
+                return None
+            if "&" in text:
+                if not _plain_references(text):
+                    return None
+                text = unescape(text)
+            pieces.append(text)
+        if index + 1 == len(parts):
+            break
+        name = parts[index + 2].lower()
+        if name == "p" or (name == "hr" and not parts[index + 1]):
+            if pieces:
+                line = _collapse("".join(pieces))
+                pieces.clear()
+                if line.strip():
+                    blocks.append(line)
+        elif name in _VOID and not parts[index + 1]:
+            if name == "br":
+                pieces.append(BREAK)
+        elif name not in _INLINE:
+            return None
+    if pieces:
+        line = _collapse("".join(pieces))
+        if line.strip():
+            blocks.append(line)
+    return blocks
 
 
 def _blocks(root: Any) -> list[tuple[bool, str]]:
