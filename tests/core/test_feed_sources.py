@@ -106,7 +106,9 @@ def test_parser_workers_stay_a_while_between_jobs_then_go(
     kept = parser.worker_pids()
     assert kept  # idle, but staying
     library.add_source(feed_server.url("/1.xml"))
-    assert parser.worker_pids() == kept  # the same processes parsed the second add
+    # the same processes are there for the second add (the pool's second worker may have
+    # started only after the first add, so it may join them)
+    assert set(kept) <= set(parser.worker_pids())
     library.pool_linger = 0.2
     library.add_source(feed_server.url("/2.xml"))
     deadline = time.monotonic() + 30
