@@ -54,3 +54,35 @@ async def test_updates_that_arrive_close_together_share_one_transaction(
     store.close()
     with sqlite3.connect(tmp_path / "streamtui.db") as db:
         assert db.execute("SELECT count(*) FROM items").fetchone() == (3,)
+
+
+async def test_search_entries_keep_up_with_the_items_while_updates_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Updates queued back to back leave the writer no idle moment; the entries of each
+    batch are written before the next batch, not all at the end (a cold refresh's tail)."""
+    monkeypatch.setattr(writer_module, "MAX_BATCH_ITEMS", 3)  # one feed of 3 items a batch
+    monkeypatch.setattr(writer_module, "INDEX_CHUNK", 2)  # two chunks keep up with a batch
+    store = Store.open(tmp_path / "streamtui.db")
+    updates = []
+    for number in range(4):
+        url = f"http://127.0.0.1/{number}.xml"
+        source = store.add_source(f"Feed {number}", SourceKind.FEED, url)
+        parsed = parse_feed(
+            rss(1, 2, 3).encode(), source_key=f"k{number}", url=url, seen_at=datetime.now(UTC)
+        )
+        updates.append(Update(source.id, items=parsed.items, whole=True))
+    pending: list[int] = []
+    apply = store.apply
+
+    def recorded(batch: Any, **options: Any) -> Any:
+        pending.append(store.pending_entries())
+        return apply(batch, **options)
+
+    store.apply = recorded  # type: ignore[method-assign]
+    with Writer(store) as writer:
+        await asyncio.wait_for(asyncio.gather(*(writer.apply(u) for u in updates)), 30)
+    assert pending == [0, 0, 0, 0]  # each batch found the one before it searchable
+    assert store.pending_entries() == 0
+    assert len(store.search("Story")) == 12
+    store.close()
