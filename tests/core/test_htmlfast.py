@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streamtui.core.parse.entries import Context, Entry, clean_start, entry_item
+from streamtui.core.parse.entries import Context, Entry, entry_item
 from streamtui.core.text.htmlfast import (
     RENEW,
     _lexbor_text,
@@ -250,9 +250,9 @@ def test_the_tag_reader_takes_paragraphs_and_inline_markup_only() -> None:
 @given(st.lists(hostile_text, max_size=6).map("".join), st.integers(min_value=0, max_value=40))
 def test_a_summary_of_sanitised_text_is_what_sanitize_start_gives(text: str, chars: int) -> None:
     """entry_item makes a summary from the converter's text (already sanitised as multi-line)
-    with clean_start, which only folds whitespace: the same as sanitize_start."""
+    with sanitize_start(sanitised=True), which only folds whitespace: the same as without."""
     clean = sanitize(text, multiline=True)
-    assert clean_start(clean, chars) == sanitize_start(clean, chars)
+    assert sanitize_start(clean, chars, sanitised=True) == sanitize_start(clean, chars)
 
 
 @settings(max_examples=1000, deadline=None, database=None)

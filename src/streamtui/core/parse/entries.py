@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlparse, urlunparse, uses_netloc, uses_relati
 
 from streamtui.core.models import SUMMARY_CHARS, Enclosure, Item
 from streamtui.core.text.htmlfast import fast_html_to_text, indexed_text
-from streamtui.core.text.sanitize import sanitize
+from streamtui.core.text.sanitize import sanitize, sanitize_start
 
 TITLE_CHARS = 80
 """An untitled item is named by this much of its summary."""
@@ -76,7 +76,7 @@ def entry_item(entry: Entry, context: Context) -> Item:
         # The usual RSS item: its description is both the summary and the body. Converted
         # once for both (it was 2 of every 3 html_to_text calls of a parse).
         text = fast_html_to_text(body, clean=True)
-        summary = clip(clean_start(text, SUMMARY_CHARS + 1), SUMMARY_CHARS)
+        summary = clip(sanitize_start(text, SUMMARY_CHARS + 1, sanitised=True), SUMMARY_CHARS)
     else:
         summary = clip(sanitize(as_text(summary_source, summary_html)), SUMMARY_CHARS)
         text = indexed_text(summary, body, html)
@@ -95,26 +95,6 @@ def entry_item(entry: Entry, context: Context) -> Item:
         text=text if text.strip() else "",  # made here, in the pool, not in the writer
         author=_authors(entry.authors),
     )
-
-
-def clean_start(text: str, chars: int) -> str:
-    """``sanitize_start(text, chars)`` of a text that ``sanitize(multiline=True)`` made (the
-    HTML converter's): all there is left to do is single-line sanitize's folding of newlines,
-    tabs and runs of spaces, which str.replace does without sanitize's scans for controls and
-    escape introducers (three regex passes over the head: most of a summary's 20 µs)."""
-    head = text[: 2 * chars + 2]
-    if len(head) < len(text):
-        clean = _fold(head)
-        if len(clean) > chars:
-            return clean[:chars]
-    return _fold(text)
-
-
-def _fold(text: str) -> str:
-    text = text.replace("\n", " ").replace("\t", " ")
-    while "  " in text:
-        text = text.replace("  ", " ")
-    return text.strip()
 
 
 def item_id(source_key: str, key: str) -> str:

@@ -105,8 +105,8 @@ class Writer:
         (so that a mark made meanwhile waits for one chunk at most); whether there may be
         more. Left for the writer's idle moments, the entries piled up behind the items of a
         cold refresh (the parsers kept it busy) and were all written at its end, on one core
-        while the other stood idle: 200 feeds x 100 items took 7.8-9.7 s, 6.0-6.9 s keeping
-        up, the refresh's own CPU 6.0-6.8 -> 4.7-5.3 s (past TEXTS_KEPT pending entries, the
+        while the other stood idle: 200 feeds x 100 items took 7.8-9.7 s, 5.5-7.3 s keeping
+        up, the refresh's own CPU 6.0-6.8 -> 4.3-5.7 s (past TEXTS_KEPT pending entries, the
         text was made again from the stored bodies)."""
         return all(
             not self._cancel.is_set() and self._index(INDEX_CHUNK)

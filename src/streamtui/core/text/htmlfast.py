@@ -184,21 +184,24 @@ def _simple_blocks(prepared: str) -> list[str] | None:
             break
         name = parts[index + 2].lower()
         if name == "p" or (name == "hr" and not parts[index + 1]):
-            if pieces:
-                line = _collapse("".join(pieces))
-                pieces.clear()
-                if line.strip():
-                    blocks.append(line)
+            _end_block(pieces, blocks)
         elif name in _VOID and not parts[index + 1]:
             if name == "br":
                 pieces.append(BREAK)
         elif name not in _INLINE:
             return None
+    _end_block(pieces, blocks)
+    return blocks
+
+
+def _end_block(pieces: list[str], blocks: list[str]) -> None:
+    """A block ends: its pieces' text (when not blank) joins ``blocks``, and ``pieces``
+    empties for the next."""
     if pieces:
         line = _collapse("".join(pieces))
+        pieces.clear()
         if line.strip():
             blocks.append(line)
-    return blocks
 
 
 def _blocks(root: Any) -> list[tuple[bool, str]]:
