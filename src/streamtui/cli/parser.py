@@ -92,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
         "re-read local sources, fetch feeds and sync server accounts (exit 1 if any failed)",
     )
     refresh.add_argument("sources", nargs="*", metavar="SOURCE", help="only these sources")
+    refresh.add_argument(
+        "--searchable",
+        action="store_true",
+        help="return only once every new item can be searched (past 2,000 new items a "
+        "refresh otherwise returns once they are stored and makes them searchable in the "
+        "background)",
+    )
 
     importing = verb("import", "add the feeds of an OPML file or a list of URLs")
     importing.add_argument("file", metavar="FILE", help="a file, a pipe, or - for standard input")

@@ -48,7 +48,9 @@ def rename(library: Library, args: argparse.Namespace) -> int:
 def refresh(library: Library, args: argparse.Namespace) -> int:
     chosen = [library.find_source(s) for s in args.sources] if args.sources else None
     bar = _ProgressBar() if sys.stderr is not None and sys.stderr.isatty() else None
-    summary = library.refresh(chosen, bar.update if bar else None)
+    summary = library.refresh(
+        chosen, bar.update if bar else None, entries_later=not args.searchable
+    )
     if bar:
         bar.finish()
     for failure in [summary.network_down] if summary.network_down else summary.failures:

@@ -39,12 +39,16 @@ class MaintenancePart(AccountsPart):
         cancel: threading.Event | None = None,
         *,
         limits: Limits | None = None,
+        entries_later: bool = False,
     ) -> RefreshSummary:
         """Re-read local sources, fetch feeds and sync server accounts (refresh/run.py);
         each result is stored as it arrives. A whole refresh syncs every account (one with
         no feed yet too), one of some sources the accounts of those. An account that
         failed counts as one failure, its line in ``failures``. ``limits`` bounds the
-        fetches (tests and benchmarks pass short ones)."""
+        fetches (tests and benchmarks pass short ones).
+
+        With ``entries_later`` (the command line's refresh), the search entries of many new
+        items are left to a process of its own, started as this returns (indexer.py)."""
         self.store.check_writable()  # read-only: nothing fetched could be kept
         from streamtui.core.refresh.run import Refresh
 
@@ -56,7 +60,8 @@ class MaintenancePart(AccountsPart):
         with self._feed_urls(limits) as feeds:
             accounts_reader = self.account_reader(accounts, limits, feeds.parser)
             readers = (LocalPages(self._bundled, PoolParser(self)), feeds, accounts_reader)
-            summary = Refresh(self.store, readers, clock=self._clock).run(
+            later = entries_later and self.store.path is not None
+            summary = Refresh(self.store, readers, clock=self._clock, entries_later=later).run(
                 chosen, progress or (lambda event: None), cancel
             )
         counted = {s.id for s in chosen}
@@ -74,7 +79,19 @@ class MaintenancePart(AccountsPart):
             self.store.check_writable()  # the file went away during the refresh: say so
             if cancel is None or not cancel.is_set():
                 summary.removed = self.cleanup(fed, limit=AUTO_CLEANUP_LIMIT).total
+        if later and self.store.path is not None and self.store.pending_entries():
+            from streamtui.core.library import indexer
+
+            indexer.start(self.store.path)
         return summary
+
+    def write_search_entries(self) -> int:
+        """Write every search entry still pending (a big refresh from the command line
+        leaves them to a process of its own), a chunk per transaction; returns how many. A
+        store that cannot be written is searched as it is."""
+        if self.store.read_only or self.store.gone is not None:
+            return 0
+        return self.store.index_all_pending()
 
     def refresh_elsewhere(
         self,

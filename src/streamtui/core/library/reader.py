@@ -122,11 +122,14 @@ class ReaderPart(MaintenancePart):
         cancel: threading.Event | None = None,
         *,
         limits: Limits | None = None,
+        entries_later: bool = False,
     ) -> RefreshSummary:
         """A refresh (see MaintenancePart.refresh), then, in the background, the full
         articles of the new items of the refreshed sources that want them
         (:meth:`full_text_job` gives that work's future)."""
-        summary = super().refresh(sources, progress, cancel, limits=limits)
+        summary = super().refresh(
+            sources, progress, cancel, limits=limits, entries_later=entries_later
+        )
         self._full_articles_after(sources, cancel)
         return summary
 

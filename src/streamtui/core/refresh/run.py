@@ -48,10 +48,13 @@ class Refresh:
         readers: Sequence[Reader[Any]],
         *,
         clock: Callable[[], float] = time.time,
+        entries_later: bool = False,
     ) -> None:
         self.store = store
         self.readers = readers
         self.clock = clock
+        self.entries_later = entries_later
+        """Leave most search entries pending (see Writer): the caller starts their writing."""
 
     def run(
         self, sources: Sequence[Source], progress: Progress, cancel: threading.Event | None = None
@@ -75,6 +78,7 @@ class _Pass:
         self.sources = sources
         self.progress = progress
         self.run_of = Run(refresh.clock(), cancel)
+        self.entries_later = refresh.entries_later
         self.summary = RefreshSummary()
         self.done = 0
         self.unconnected: list[Update] = []
@@ -116,7 +120,7 @@ class _Pass:
         tasks: list[asyncio.Task[None]] = []
         with (
             self.store.checkpoints_deferred(),
-            Writer(self.store, self.run_of.cancel) as self.writer,
+            Writer(self.store, self.run_of.cancel, entries_later=self.entries_later) as self.writer,
         ):
             try:
                 for reader in self.readers:  # one kind after the other, each to its end

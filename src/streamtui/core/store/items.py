@@ -78,6 +78,16 @@ class ItemsPart(Database):
             self.hits.changed()
         return written
 
+    def index_all_pending(self) -> int:
+        """Write every pending search entry, INDEX_CHUNK a transaction (a mark made meanwhile
+        waits for one chunk at most); returns how many."""
+        written = 0
+        while True:
+            count = self.index_pending(search.INDEX_CHUNK)
+            written += count
+            if count < search.INDEX_CHUNK:
+                return written
+
     def pending_entries(self) -> int:
         """How many stored items wait for their search entry."""
         with self._read_lock:

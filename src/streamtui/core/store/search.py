@@ -158,6 +158,10 @@ def index_pending(db: sqlite3.Connection, texts: Texts, limit: int | None = None
         rows = [(num, title, _with(text, full.get(kept_ids[num], ""))) for num, title, text in rows]
     if missing:
         rows += _stored_texts(db, missing)
+        # In rowid order: FTS5 writes its pending terms to disk whenever a rowid is not above
+        # the last one (the stored texts come in item id order): 20,000 entries made from
+        # stored bodies took 2.6 s to insert in that order, 0.7 s sorted.
+        rows.sort()
     db.executemany("INSERT INTO search_index (rowid, title, text) VALUES (?, ?, ?)", rows)
     last = int(keys[-1][0])
     db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (INDEXED, str(last)))

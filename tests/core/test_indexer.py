@@ -1,0 +1,219 @@
+"""The search entries of a big refresh, written by a process of its own (issue 15,
+core/library/indexer.py): the command line's refresh returns once the items are stored, and
+their entries are written a moment later, one indexer at a time, never lost."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from streamtui.core.library import indexer
+from streamtui.core.models import Item, SourceKind, Update
+from streamtui.core.refresh import writer as writer_module
+from streamtui.core.refresh.writer import Writer
+from streamtui.core.store import Store
+from streamtui.core.store import search as store_search
+from tests.support.items import make_item
+
+URL = "http://127.0.0.1:9/feed.xml"
+
+
+def items(count: int, word: str = "wombat", start: int = 0) -> tuple[Item, ...]:
+    return tuple(
+        make_item(f"{word}-{n}", title=f"Story {n} about {word}s", body=f"<p>{word} {n}</p>")
+        for n in range(start, start + count)
+    )
+
+
+def stored_pending(database: Path, count: int) -> None:
+    """A store whose ``count`` items wait for their search entries (a refresh left them)."""
+    store = Store.open(database)
+    try:
+        source = store.add_source("news", SourceKind.FEED, URL)
+        store.apply([Update(source.id, items=items(count), whole=True)], index=False)
+        assert store.pending_entries() == count
+    finally:
+        store.close()
+
+
+def searched(database: Path, word: str) -> int:
+    store = Store.open(database)
+    try:
+        return len(store.search(word, limit=10_000))
+    finally:
+        store.close()
+
+
+def pending(database: Path) -> int:
+    store = Store.open(database)
+    try:
+        return store.pending_entries()
+    finally:
+        store.close()
+
+
+async def write_with_writer(store: Store, count: int, *, later: bool) -> None:
+    source = store.add_source("news", SourceKind.FEED, URL)
+    with Writer(store, entries_later=later) as writer:
+        await writer.apply(Update(source.id, items=items(count), whole=True))
+
+
+async def test_a_writer_with_entries_later_leaves_many_entries_pending(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer_module, "ENTRIES_NOW", 5)
+    store = Store.open(tmp_path / "streamtui.db")
+    try:
+        await write_with_writer(store, 6, later=True)
+        assert store.pending_entries() == 6  # stored, left for the indexer
+        assert len(store.search("wombats")) == 0
+    finally:
+        store.close()
+
+
+async def test_a_writer_with_entries_later_still_writes_a_few_before_returning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer_module, "ENTRIES_NOW", 5)
+    store = Store.open(tmp_path / "streamtui.db")
+    try:
+        await write_with_writer(store, 5, later=True)
+        assert store.pending_entries() == 0
+        assert len(store.search("wombats")) == 5
+    finally:
+        store.close()
+
+
+def test_the_indexer_writes_every_pending_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_search, "INDEX_CHUNK", 4)  # several transactions
+    database = tmp_path / "streamtui.db"
+    stored_pending(database, 10)
+    assert indexer.main([str(database)]) == 0
+    assert pending(database) == 0
+    assert searched(database, "wombats") == 10
+    assert searched(database, "wombat") == 10  # the text made again from the stored body
+
+
+def test_one_indexer_at_a_time_and_nothing_left_behind(tmp_path: Path) -> None:
+    database = tmp_path / "streamtui.db"
+    stored_pending(database, 3)
+    with indexer.holding(database) as held:
+        assert held
+        assert indexer.write_pending(database) == 0  # another is at it: ends at once
+        assert pending(database) == 3
+    assert indexer.write_pending(database) == 3
+    assert pending(database) == 0
+
+
+def test_the_indexer_looks_again_after_letting_the_lock_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refresh that stores items while the indexer holds the lock starts an indexer that
+    ends at once; the one holding the lock writes them after all."""
+    database = tmp_path / "streamtui.db"
+    stored_pending(database, 3)
+    index_all = Store.index_all_pending
+    rounds: list[int] = []
+
+    def meanwhile(store: Store) -> int:
+        written = index_all(store)
+        if not rounds:  # while the lock is held: another refresh stores more items
+            other = Store.open(database)
+            try:
+                (source,) = other.sources()
+                more = items(2, word="numbat")
+                other.apply([Update(source.id, items=more, whole=False)], index=False)
+                assert indexer.write_pending(database) == 0  # its indexer finds the lock taken
+            finally:
+                other.close()
+        rounds.append(written)
+        return written
+
+    monkeypatch.setattr(Store, "index_all_pending", meanwhile)
+    assert indexer.write_pending(database) == 5
+    assert rounds == [3, 2]
+    assert pending(database) == 0 and searched(database, "numbat") == 2
+
+
+def test_the_indexer_never_makes_a_database(tmp_path: Path) -> None:
+    database = tmp_path / "gone" / "streamtui.db"
+    assert indexer.main([str(database)]) == 0
+    assert not database.exists()
+    assert indexer.main([]) == 2
+
+
+def test_a_failing_indexer_ends_quietly_and_leaves_the_entries_pending(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "streamtui.db"
+    stored_pending(database, 3)
+
+    def broken(store: Store) -> int:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Store, "index_all_pending", broken)
+    assert indexer.main([str(database)]) == 1
+    monkeypatch.undo()
+    assert pending(database) == 3
+
+
+def test_the_indexer_started_detached_makes_the_items_searchable(tmp_path: Path) -> None:
+    database = tmp_path / "streamtui.db"
+    stored_pending(database, 20)
+    assert indexer.start(database)
+    deadline = time.monotonic() + 60
+    while pending(database) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pending(database) == 0
+    assert searched(database, "wombats") == 20
+    with_lock_free = time.monotonic() + 30  # it ends: the lock goes with it
+    while time.monotonic() < with_lock_free:
+        with indexer.holding(database) as held:
+            if held:
+                break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the indexer did not end")
+
+
+def test_entries_made_from_stored_bodies_go_in_in_rowid_order(tmp_path: Path) -> None:
+    """FTS5 writes its pending terms to disk whenever a rowid is not above the last one:
+    entries made again from the stored bodies (which come in item id order) are sorted."""
+    database = tmp_path / "streamtui.db"
+    store = Store.open(database)
+    try:
+        source = store.add_source("news", SourceKind.FEED, URL)
+        # Ids in the opposite order of their keys.
+        reversed_ids = tuple(
+            make_item(f"z{9 - n}", title=f"Story {n} about quolls", body="<p>quoll</p>")
+            for n in range(10)
+        )
+        store.apply([Update(source.id, items=reversed_ids, whole=True)], index=False)
+        store.search_texts.clear()  # as in another process: every text made again
+        rowids: list[int] = []
+
+        def traced(statement: str) -> None:
+            found = re.match(r"INSERT INTO search_index \(rowid, .*?VALUES \((\d+)", statement)
+            if found:
+                rowids.append(int(found[1]))
+
+        store._db.set_trace_callback(traced)
+        assert store.index_all_pending() == 10
+        store._db.set_trace_callback(None)
+        assert len(rowids) == 10 and rowids == sorted(rowids)
+        assert len(store.search("quolls")) == 10
+    finally:
+        store.close()
+
+
+def test_writer_pending_check_survives_a_closed_store(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "streamtui.db")
+    store.close()
+    writer = Writer(store, entries_later=True)
+    assert writer._few_pending() is False
