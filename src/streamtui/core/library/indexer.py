@@ -82,7 +82,8 @@ def write_pending(database: Path) -> int:
             with holding(database) as held:
                 if not held:
                     return written
-                count = store.index_all_pending()
+                with store.checkpoints_deferred():  # one checkpoint, not one a 1,000 pages
+                    count = store.index_all_pending()
             written += count
             # Looked at again with the lock let go: a refresh whose indexer found it taken
             # counts on this one for what it stored.
