@@ -16,7 +16,6 @@ from streamtui.core.models import Item, SourceKind, Update
 from streamtui.core.refresh import writer as writer_module
 from streamtui.core.refresh.writer import Writer
 from streamtui.core.store import Store
-from streamtui.core.store import search as store_search
 from tests.support.items import make_item
 
 URL = "http://127.0.0.1:9/feed.xml"
@@ -91,7 +90,7 @@ async def test_a_writer_with_entries_later_still_writes_a_few_before_returning(
 def test_the_indexer_writes_every_pending_entry(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_search, "INDEX_CHUNK", 4)  # several transactions
+    monkeypatch.setattr(indexer, "INDEX_CHUNK", 4)  # several transactions
     database = tmp_path / "streamtui.db"
     stored_pending(database, 10)
     assert indexer.main([str(database)]) == 0
@@ -118,11 +117,11 @@ def test_the_indexer_looks_again_after_letting_the_lock_go(
     ends at once; the one holding the lock writes them after all."""
     database = tmp_path / "streamtui.db"
     stored_pending(database, 3)
-    index_all = Store.index_all_pending
+    write = indexer._write_politely
     rounds: list[int] = []
 
     def meanwhile(store: Store) -> int:
-        written = index_all(store)
+        written = write(store)
         if not rounds:  # while the lock is held: another refresh stores more items
             other = Store.open(database)
             try:
@@ -135,7 +134,7 @@ def test_the_indexer_looks_again_after_letting_the_lock_go(
         rounds.append(written)
         return written
 
-    monkeypatch.setattr(Store, "index_all_pending", meanwhile)
+    monkeypatch.setattr(indexer, "_write_politely", meanwhile)
     assert indexer.write_pending(database) == 5
     assert rounds == [3, 2]
     assert pending(database) == 0 and searched(database, "numbat") == 2
@@ -154,10 +153,10 @@ def test_a_failing_indexer_ends_quietly_and_leaves_the_entries_pending(
     database = tmp_path / "streamtui.db"
     stored_pending(database, 3)
 
-    def broken(store: Store) -> int:
+    def broken(store: Store, limit: int | None = None) -> int:
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(Store, "index_all_pending", broken)
+    monkeypatch.setattr(Store, "index_pending", broken)
     assert indexer.main([str(database)]) == 1
     monkeypatch.undo()
     assert pending(database) == 3
@@ -217,3 +216,17 @@ def test_writer_pending_check_survives_a_closed_store(tmp_path: Path) -> None:
     store.close()
     writer = Writer(store, entries_later=True)
     assert writer._few_pending() is False
+
+
+def test_the_indexer_pauses_between_chunks_for_other_writers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Back to back, its chunks kept another process's write waiting in SQLite's busy
+    handler (which tries again now and then) until the indexer was done."""
+    monkeypatch.setattr(indexer, "INDEX_CHUNK", 4)
+    database = tmp_path / "streamtui.db"
+    stored_pending(database, 10)
+    pauses: list[float] = []
+    monkeypatch.setattr(indexer.time, "sleep", pauses.append)
+    assert indexer.write_pending(database) == 10
+    assert pauses == [indexer.PAUSE, indexer.PAUSE]  # after the two full chunks

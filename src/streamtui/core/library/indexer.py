@@ -24,12 +24,16 @@ import fcntl
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from streamtui.core.store import Store
+from streamtui.core.store.search import INDEX_CHUNK
 
 LOCK_SUFFIX = ".indexing"
+PAUSE = 0.02
+"""Seconds between two chunks of entries, for other processes' writes (_write_politely)."""
 NICENESS = 10
 """Added to the process's nice value: the user's next command or the app comes first."""
 
@@ -83,7 +87,7 @@ def write_pending(database: Path) -> int:
                 if not held:
                     return written
                 with store.checkpoints_deferred():  # one checkpoint, not one a 1,000 pages
-                    count = store.index_all_pending()
+                    count = _write_politely(store)
             written += count
             # Looked at again with the lock let go: a refresh whose indexer found it taken
             # counts on this one for what it stored.
@@ -91,6 +95,22 @@ def write_pending(database: Path) -> int:
                 return written
     finally:
         store.close()
+
+
+def _write_politely(store: Store) -> int:
+    """Write every pending entry, a chunk per transaction, with a pause of PAUSE after each:
+    a write of another process (a refresh, the app's marks) waits in SQLite's busy handler,
+    which tries again after 1, 2, 5... up to 100 ms, and found the write lock taken again at
+    nearly every try while chunks followed back to back. Measured: a warm refresh started
+    while the indexer of a 20,000-item refresh ran spent 2.26 s in its run against 0.63 s
+    alone, 0.66-1.19 s with the pause; the indexer takes 3.5-4 s instead of 2.2-2.4 s."""
+    written = 0
+    while True:
+        count = store.index_pending(INDEX_CHUNK)
+        written += count
+        if count < INDEX_CHUNK:
+            return written
+        time.sleep(PAUSE)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
