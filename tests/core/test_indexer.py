@@ -230,3 +230,15 @@ def test_the_indexer_pauses_between_chunks_for_other_writers(
     monkeypatch.setattr(indexer.time, "sleep", pauses.append)
     assert indexer.write_pending(database) == 10
     assert pauses == [indexer.PAUSE, indexer.PAUSE]  # after the two full chunks
+
+
+def test_the_lock_file_is_private_and_never_a_followed_link(tmp_path: Path) -> None:
+    database = tmp_path / "streamtui.db"
+    stored_pending(database, 2)
+    target = tmp_path / "elsewhere"
+    indexer.lock_path(database).symlink_to(target)
+    assert indexer.main([str(database)]) == 1  # ended quietly, nothing written
+    assert not target.exists() and pending(database) == 2
+    indexer.lock_path(database).unlink()
+    assert indexer.main([str(database)]) == 0
+    assert indexer.lock_path(database).stat().st_mode & 0o777 == 0o600

@@ -28,6 +28,7 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from streamtui.core import paths
 from streamtui.core.store import Store
 from streamtui.core.store.search import INDEX_CHUNK
 
@@ -61,8 +62,11 @@ def lock_path(database: Path) -> Path:
 
 @contextlib.contextmanager
 def holding(database: Path) -> Iterator[bool]:
-    """The lock of ``database``'s indexer, without waiting: whether this process holds it."""
-    fd = os.open(lock_path(database), os.O_RDWR | os.O_CREAT, 0o600)
+    """The lock of ``database``'s indexer, without waiting: whether this process holds it.
+    OSError when the lock file cannot be opened (a read-only folder; a link in its place is
+    never followed)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(lock_path(database), flags, paths.PRIVATE_FILE)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
