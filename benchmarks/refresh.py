@@ -71,6 +71,8 @@ TARGETS = {"cold": 0.5, "warm, 304": 0.15, "warm, same bytes": 0.1}
 SEARCHABLE = "cold, searchable"
 """The extra row: the cold refresh until every new item is found by search."""
 POLL_SECONDS = 0.02
+INDEXER_SECONDS = 600.0
+"""How long a refresh's search entries may take to be written before the run gives up."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,10 @@ class Streamtui:
         if done.returncode != 0:
             raise RuntimeError(f"streamtui refresh failed: {done.stdout}{done.stderr}")
         self.last = done.stdout.strip()
+        deadline = began + INDEXER_SECONDS
         while pending_entries(self.database):
+            if time.perf_counter() > deadline:
+                raise RuntimeError("the search entries were not all written: indexer stopped?")
             time.sleep(POLL_SECONDS)
         self.searchable = time.perf_counter() - began
         wait_for_indexer(self.database)

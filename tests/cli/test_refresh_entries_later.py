@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from streamtui import cli
 from streamtui.core.library import indexer
 from streamtui.core.models import SourceKind, View
 from streamtui.core.refresh import writer as writer_module
-from streamtui.core.store import Store
+from streamtui.core.store import Store, sql
 from tests.support.feedserver import (
     FeedServer,
     feed,
@@ -104,3 +105,28 @@ def test_a_small_refresh_writes_its_entries_before_it_returns(
     assert cli.main(["refresh"]) == 0
     assert counts(database) == (5, 0)
     assert started == []
+
+
+def test_search_that_cannot_write_the_pending_entries_still_searches(
+    database: Path,
+    started: list[Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another process holds the write lock (or the disk is full): the search says so in one
+    line and answers from what is already searchable."""
+    assert cli.main(["refresh"]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(sql, "BUSY_SECONDS", 0.2)
+    holder = sqlite3.connect(database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        assert cli.main(["search", "--json", "marsupial"]) == 0
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    out, err = capsys.readouterr()
+    assert out == ""  # nothing searchable yet, and no failure
+    (line,) = err.splitlines()
+    assert line.startswith("streamtui: search: the newest items may not be found yet (")
+    assert counts(database) == (5, 5)

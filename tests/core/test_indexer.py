@@ -33,7 +33,8 @@ def stored_pending(database: Path, count: int) -> None:
     store = Store.open(database)
     try:
         source = store.add_source("news", SourceKind.FEED, URL)
-        store.apply([Update(source.id, items=items(count), whole=True)], index=False)
+        if count:
+            store.apply([Update(source.id, items=items(count), whole=True)], index=False)
         assert store.pending_entries() == count
     finally:
         store.close()
@@ -242,3 +243,33 @@ def test_the_lock_file_is_private_and_never_a_followed_link(tmp_path: Path) -> N
     indexer.lock_path(database).unlink()
     assert indexer.main([str(database)]) == 0
     assert indexer.lock_path(database).stat().st_mode & 0o777 == 0o600
+
+
+def test_the_indexer_looks_again_after_a_round_with_nothing_to_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer took the pending entries first; a refresh then stores more while the
+    lock is held, and its own indexer ends at once: the first one must still write them."""
+    database = tmp_path / "streamtui.db"
+    stored_pending(database, 0)
+    write = indexer._write_politely
+    rounds: list[int] = []
+
+    def meanwhile(store: Store) -> int:
+        written = write(store)
+        if not rounds:
+            other = Store.open(database)
+            try:
+                (source,) = other.sources()
+                more = items(2, word="numbat")
+                other.apply([Update(source.id, items=more, whole=False)], index=False)
+                assert indexer.write_pending(database) == 0  # the lock is taken
+            finally:
+                other.close()
+        rounds.append(written)
+        return written
+
+    monkeypatch.setattr(indexer, "_write_politely", meanwhile)
+    assert indexer.write_pending(database) == 2
+    assert rounds == [0, 2]
+    assert pending(database) == 0

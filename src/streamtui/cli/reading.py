@@ -68,7 +68,10 @@ def search(library: Library, args: argparse.Namespace) -> int:
     source_id = library.find_source(args.source).id if args.source else None
     names = {key: sanitize(name) for key, name in library.source_names().items()}
     query = " ".join(args.query)
-    library.write_search_entries()  # what a big refresh left to its indexer is found too
+    try:
+        library.write_search_entries()  # what a big refresh left to its indexer is found too
+    except StreamtuiError as error:  # searched as it is: say what may be missing
+        fail(f"search: the newest items may not be found yet ({error})")
     rows = library.search(query, source_id=source_id, limit=args.limit)
     if not rows and sys.stdout.isatty():
         fail(f"no matches for {query!r}")  # a person is looking; a pipe gets nothing

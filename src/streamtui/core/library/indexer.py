@@ -35,6 +35,8 @@ from streamtui.core.store.search import INDEX_CHUNK
 LOCK_SUFFIX = ".indexing"
 PAUSE = 0.02
 """Seconds between two chunks of entries, for other processes' writes (_write_politely)."""
+_STARTED: list[subprocess.Popen[bytes]] = []
+"""The indexers this process started, until they are seen ended."""
 NICENESS = 10
 """Added to the process's nice value: the user's next command or the app comes first."""
 
@@ -42,8 +44,11 @@ NICENESS = 10
 def start(database: Path) -> bool:
     """Start writing the pending entries of ``database`` in a detached process; whether it
     started (when it did not, the entries stay pending)."""
+    for earlier in list(_STARTED):  # reaped once ended: no zombie in a long-lived process
+        if earlier.poll() is not None:
+            _STARTED.remove(earlier)
     try:
-        subprocess.Popen(
+        child = subprocess.Popen(
             [sys.executable, "-m", __name__, str(database)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -53,6 +58,7 @@ def start(database: Path) -> bool:
         )
     except OSError:
         return False
+    _STARTED.append(child)  # kept: a Popen dropped while its process runs warns
     return True
 
 
@@ -83,9 +89,12 @@ def write_pending(database: Path) -> int:
     how many this process wrote."""
     if not database.is_file():
         return 0
+    with holding(database) as held:  # the one that finds it taken opens nothing
+        if not held:
+            return 0
     store = Store.open(database)
     try:
-        written = 0
+        written, idle = 0, 0
         while True:
             with holding(database) as held:
                 if not held:
@@ -93,9 +102,10 @@ def write_pending(database: Path) -> int:
                 with store.checkpoints_deferred():  # one checkpoint, not one a 1,000 pages
                     count = _write_politely(store)
             written += count
-            # Looked at again with the lock let go: a refresh whose indexer found it taken
-            # counts on this one for what it stored.
-            if not count or not store.pending_entries():
+            idle = 0 if count else idle + 1
+            # Looked at again with the lock let go, even after a round with nothing to
+            # write: a refresh whose indexer found the lock taken counts on this one.
+            if idle > 1 or not store.pending_entries():
                 return written
     finally:
         store.close()
