@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from streamtui.core.library import indexer
-from streamtui.core.models import Item, SourceKind, Update
+from streamtui.core.models import FullArticle, Item, SourceKind, Update
 from streamtui.core.refresh import writer as writer_module
 from streamtui.core.refresh.writer import Writer
 from streamtui.core.store import Store
@@ -273,3 +274,33 @@ def test_the_indexer_looks_again_after_a_round_with_nothing_to_write(
     assert indexer.write_pending(database) == 2
     assert rounds == [0, 2]
     assert pending(database) == 0
+
+
+def test_a_full_article_saved_rewrites_its_own_entry_and_leaves_the_rest_pending(
+    tmp_path: Path,
+) -> None:
+    """After a big refresh from the command line, saving a full article wrote every pending
+    entry in its own transaction; it now rewrites its item's entry alone."""
+    store = Store.open(tmp_path / "streamtui.db")
+    try:
+        written = store.add_source("written", SourceKind.FEED, URL)
+        store.apply([Update(written.id, items=items(3, word="quokka"), whole=True)])
+        waiting = store.add_source("waiting", SourceKind.FEED, "http://127.0.0.1:9/b.xml")
+        store.apply([Update(waiting.id, items=items(5, start=10), whole=True)], index=False)
+        store.search_texts.clear()  # as in the process that saves articles after a refresh
+        assert store.pending_entries() == 5
+
+        def save(item_id: str, text: str) -> None:
+            now = datetime.now(UTC)
+            assert store.save_full_article(FullArticle(item_id, URL, now, html="<p/>"), text)
+
+        save("quokka-0", "the platypus article")
+        assert store.pending_entries() == 5  # the others still wait for the indexer
+        assert len(store.search("platypus")) == 1
+        assert len(store.search("quokkas")) == 3  # its own words are still found
+        save("wombat-10", "the echidna article")  # an item whose entry is pending
+        assert store.pending_entries() == 5 and store.search("echidna") == []
+        assert store.index_all_pending() == 5
+        assert len(store.search("echidna")) == 1 and len(store.search("wombats")) == 5
+    finally:
+        store.close()

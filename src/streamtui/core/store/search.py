@@ -212,21 +212,37 @@ def _with(text: str, full: str) -> str:
 
 def reindex(db: sqlite3.Connection, item_ids: Sequence[str]) -> None:
     """Write the entries of stored items again from what is stored (a full article saved or
-    dropped): their old entries go, they get new keys above every other, and the pending
-    entries are written now, from the stored text."""
-    known = [
-        num for _, num in select_in(db, "SELECT item_id, num FROM search_keys", "item_id", item_ids)
+    dropped). An entry already written is replaced under its own key; an item whose entry is
+    still pending keeps its key, and that entry is made with the full article's text when it
+    is written (index_pending). Nothing else pending is written here: after a big refresh
+    from the command line, a full article saved wrote its 20,000 pending entries in its own
+    transaction."""
+    mark = watermark(db)
+    known = {
+        str(item_id): int(num)
+        for item_id, num in select_in(
+            db, "SELECT item_id, num FROM search_keys", "item_id", list(item_ids)
+        )
+    }
+    written = sorted((num, item_id) for item_id, num in known.items() if num <= mark)
+    _delete_entries(db, [num for num, _ in written])
+    rows = sorted(_stored_texts(db, written))  # rowid order: see index_pending
+    db.executemany("INSERT INTO search_index (rowid, title, text) VALUES (?, ?, ?)", rows)
+    gone = {num for num, _ in written} - {num for num, _, _ in rows}
+    db.executemany("DELETE FROM search_keys WHERE num = ?", [(num,) for num in gone])
+    unkeyed = [
+        str(found[0])
+        for found in select_in(db, "SELECT id FROM items", "id", list(item_ids))
+        if str(found[0]) not in known
     ]
-    _delete_entries(db, known)
-    db.executemany("DELETE FROM search_keys WHERE num = ?", [(num,) for num in known])
-    stored = [str(found[0]) for found in select_in(db, "SELECT id FROM items", "id", item_ids)]
-    (last,) = db.execute("SELECT coalesce(max(num), 0) FROM search_keys").fetchone()
-    last = max(int(last), watermark(db))
-    db.executemany(
-        "INSERT INTO search_keys (num, item_id) VALUES (?, ?)",
-        [(last + number, item_id) for number, item_id in enumerate(stored, start=1)],
-    )
-    index_pending(db, {})
+    if unkeyed:  # none should be: given keys above every other, written now
+        (last,) = db.execute("SELECT coalesce(max(num), 0) FROM search_keys").fetchone()
+        last = max(int(last), watermark(db))
+        db.executemany(
+            "INSERT INTO search_keys (num, item_id) VALUES (?, ?)",
+            [(last + number, item_id) for number, item_id in enumerate(unkeyed, start=1)],
+        )
+        index_pending(db, {})
 
 
 def forget(db: sqlite3.Connection, item_ids: Sequence[str]) -> None:
