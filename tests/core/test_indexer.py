@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -229,7 +230,15 @@ def test_the_indexer_pauses_between_chunks_for_other_writers(
     database = tmp_path / "streamtui.db"
     stored_pending(database, 10)
     pauses: list[float] = []
-    monkeypatch.setattr(indexer.time, "sleep", pauses.append)
+    sleep, here = time.sleep, threading.get_ident()
+
+    def recorded(seconds: float) -> None:  # time.sleep itself: other threads still sleep
+        if threading.get_ident() == here:
+            pauses.append(seconds)
+        else:
+            sleep(seconds)
+
+    monkeypatch.setattr(indexer.time, "sleep", recorded)
     assert indexer.write_pending(database) == 10
     assert pauses == [indexer.PAUSE, indexer.PAUSE]  # after the two full chunks
 
