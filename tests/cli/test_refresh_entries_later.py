@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -130,3 +133,36 @@ def test_search_that_cannot_write_the_pending_entries_still_searches(
     (line,) = err.splitlines()
     assert line.startswith("streamtui: search: the newest items may not be found yet (")
     assert counts(database) == (5, 5)
+
+
+def test_a_real_big_refresh_returns_at_once_and_its_entries_follow(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """The command run as a script runs it (its output captured): it returns once the items
+    are stored, its detached indexer holds none of its pipes, and the entries follow."""
+    count = writer_module.ENTRIES_NOW + 100
+    feed_server.route("/big.xml", feed(rss(count)))
+    path = Path(os.environ["STREAMTUI_DATA_DIR"]) / "streamtui.db"
+    store = Store.open(path)
+    try:
+        store.set_meta("default_source_added", "1")
+        store.add_source("Big", SourceKind.FEED, feed_server.url("/big.xml"))
+    finally:
+        store.close()
+    done = subprocess.run(
+        [sys.executable, "-m", "streamtui", "refresh"],
+        capture_output=True, text=True, timeout=120, env=os.environ.copy(),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"{count} new item(s)" in done.stdout and done.stderr == ""
+    deadline = time.monotonic() + 120
+    while counts(path)[1] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert counts(path) == (count, 0)
+    while time.monotonic() < deadline:  # and the indexer ends
+        with indexer.holding(path) as held:
+            if held:
+                break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the indexer did not end")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from streamtui.core.errors import StoreError
 from streamtui.core.library import indexer
 from streamtui.core.models import FullArticle, Item, SourceKind, Update
 from streamtui.core.refresh import writer as writer_module
@@ -160,7 +161,7 @@ def test_a_failing_indexer_ends_quietly_and_leaves_the_entries_pending(
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(Store, "index_pending", broken)
-    assert indexer.main([str(database)]) == 1
+    assert indexer.main([str(database)]) == 1  # not a store error: at once
     monkeypatch.undo()
     assert pending(database) == 3
 
@@ -313,3 +314,41 @@ def test_a_full_article_saved_rewrites_its_own_entry_and_leaves_the_rest_pending
         assert len(store.search("echidna")) == 1 and len(store.search("wombats")) == 5
     finally:
         store.close()
+
+
+def test_a_busy_store_is_tried_again_before_the_entries_are_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "streamtui.db"
+    stored_pending(database, 3)
+    monkeypatch.setattr(indexer, "RETRY_SECONDS", 0.0)
+    index_pending = Store.index_pending
+    tries: list[int] = []
+
+    def busy_twice(store: Store, limit: int | None = None) -> int:
+        tries.append(1)
+        if len(tries) <= 2:
+            raise StoreError("streamtui.db: another streamtui kept the database busy")
+        return index_pending(store, limit)
+
+    monkeypatch.setattr(Store, "index_pending", busy_twice)
+    assert indexer.main([str(database)]) == 0
+    assert pending(database) == 0
+    tries.clear()
+    stored_more = Store.open(database)
+    try:
+        (source,) = stored_more.sources()
+        more = items(2, word="numbat")
+        stored_more.apply([Update(source.id, items=more, whole=False)], index=False)
+    finally:
+        stored_more.close()
+
+    def always_busy(store: Store, limit: int | None = None) -> int:
+        tries.append(1)
+        raise StoreError("streamtui.db: another streamtui kept the database busy")
+
+    monkeypatch.setattr(Store, "index_pending", always_busy)
+    assert indexer.main([str(database)]) == 1
+    assert len(tries) == indexer.ATTEMPTS
+    monkeypatch.undo()
+    assert pending(database) == 2

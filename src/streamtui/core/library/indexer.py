@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from streamtui.core import paths
+from streamtui.core.errors import StreamtuiError
 from streamtui.core.store import Store
 from streamtui.core.store.search import INDEX_CHUNK
 
@@ -37,6 +38,10 @@ PAUSE = 0.02
 """Seconds between two chunks of entries, for other processes' writes (_write_politely)."""
 _STARTED: list[subprocess.Popen[bytes]] = []
 """The indexers this process started, until they are seen ended."""
+ATTEMPTS = 3
+RETRY_SECONDS = 1.0
+"""A store error (another process kept the database busy past its timeout, a full disk)
+is tried again this many times, this long apart, before the entries are left pending."""
 NICENESS = 10
 """Added to the process's nice value: the user's next command or the app comes first."""
 
@@ -133,11 +138,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     with contextlib.suppress(OSError):
         os.nice(NICENESS)
-    try:
-        write_pending(Path(args[0]))
-    except Exception:  # nobody to tell: the entries stay pending, for the next refresh
-        return 1
-    return 0
+    for attempt in range(ATTEMPTS):
+        try:
+            write_pending(Path(args[0]))
+        except StreamtuiError:  # busy for long (a cleanup's VACUUM), a full disk...
+            if attempt + 1 < ATTEMPTS:
+                time.sleep(RETRY_SECONDS)
+        except Exception:  # nobody to tell: the entries stay pending, for the next refresh
+            return 1
+        else:
+            return 0
+    return 1
 
 
 if __name__ == "__main__":
