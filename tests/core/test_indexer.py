@@ -14,14 +14,21 @@ from pathlib import Path
 import pytest
 
 from streamtui.core.errors import StoreError
-from streamtui.core.library import indexer
+from streamtui.core.library import Library, indexer
 from streamtui.core.models import FullArticle, Item, SourceKind, Update
 from streamtui.core.refresh import writer as writer_module
 from streamtui.core.refresh.writer import Writer
 from streamtui.core.store import Store
+from streamtui.core.store import search as store_search
+from tests.support.fakes import FakeFetcher, InProcessParser
 from tests.support.items import make_item
 
 URL = "http://127.0.0.1:9/feed.xml"
+RSS_TWO = (
+    b"<?xml version='1.0'?><rss version='2.0'><channel><title>Two</title>"
+    b"<item><guid>a</guid><title>Kiwi one</title></item>"
+    b"<item><guid>b</guid><title>Kiwi two</title></item></channel></rss>"
+)
 
 
 def items(count: int, word: str = "wombat", start: int = 0) -> tuple[Item, ...]:
@@ -352,3 +359,50 @@ def test_a_busy_store_is_tried_again_before_the_entries_are_left(
     assert len(tries) == indexer.ATTEMPTS
     monkeypatch.undo()
     assert pending(database) == 2
+
+
+def test_a_write_with_a_backlog_joins_it_instead_of_writing_it_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An account's page, a feed added: their entries were written with every pending one
+    in their transaction (20,000 after a big refresh from the command line)."""
+    monkeypatch.setattr(store_search, "ENTRIES_NOW", 5)
+    database = tmp_path / "streamtui.db"
+    stored_pending(database, 6)  # a big refresh's backlog
+    store = Store.open(database)
+    try:
+        source = store.add_source("more", SourceKind.FEED, "http://127.0.0.1:9/more.xml")
+        store.apply([Update(source.id, items=items(2, word="numbat"), whole=True)])
+        assert store.pending_entries() == 8  # joined the backlog, for the indexer
+        assert store.index_all_pending() == 8
+        store.apply([Update(source.id, items=items(2, word="numbat", start=5), whole=False)])
+        assert store.pending_entries() == 0  # no backlog: written in its transaction
+        assert len(store.search("numbats")) == 4
+    finally:
+        store.close()
+
+
+def test_the_library_starts_the_indexer_when_a_write_leaves_entries(
+    tmp_path: Path, bundled_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_search, "ENTRIES_NOW", 5)
+    started: list[Path] = []
+    monkeypatch.setattr(indexer, "start", lambda database: started.append(database) or True)
+    database = tmp_path / "streamtui.db"
+    fetcher = FakeFetcher()
+    library = Library(
+        Store.open(database), bundled=bundled_dir, fetcher=fetcher, parser=InProcessParser()
+    )
+    try:
+        fetcher.pages = {URL: RSS_TWO}
+        library.add_source(URL)
+        assert started == []  # nothing left: written with the feed
+        stored_more = library.store
+        assert isinstance(stored_more, Store)
+        (source,) = [s for s in stored_more.sources() if s.location == URL]
+        stored_more.apply([Update(source.id, items=items(6), whole=False)], index=False)
+        fetcher.pages = {URL.replace("feed", "other"): RSS_TWO}
+        library.add_source(URL.replace("feed", "other"))
+        assert started == [database]  # its entries joined the backlog: the indexer writes them
+    finally:
+        library.close()

@@ -4,6 +4,7 @@ after its last job)."""
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import threading
 import time
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from streamtui.core import paths
 from streamtui.core.credentials import CredentialStore
-from streamtui.core.errors import DatabaseGoneError
+from streamtui.core.errors import DatabaseGoneError, StreamtuiError
 from streamtui.core.models import ParsedFeed, Retention
 from streamtui.core.store import StoreProtocol
 
@@ -85,6 +86,23 @@ class LibraryBase:
         self._lingering: threading.Timer | None = None
         self._changes: deque[Undoable] = deque(maxlen=UNDO_DEPTH)
         self._changes_lock = threading.Lock()
+
+    def _index_left_entries(self) -> None:
+        """Start the indexer (indexer.py) when a write left search entries pending: a big
+        refresh from the command line, a write that joined that backlog (store/search.py's
+        catch_up), a refresh stopped before its entries. A library in memory has none to
+        leave, and one that cannot be written leaves them to the next that can."""
+        path = self.store.path
+        if path is None or self.read_only:
+            return
+        try:
+            left = self.store.pending_entries()
+        except (StreamtuiError, sqlite3.Error):
+            return
+        if left:
+            from streamtui.core.library import indexer
+
+            indexer.start(path)
 
     def remembered(self, setting: str) -> str:
         """A setting the app kept from an earlier run (the theme picked in the palette, the

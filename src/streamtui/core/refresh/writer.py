@@ -11,7 +11,7 @@ import time
 
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.models import SyncStats, Update
-from streamtui.core.store import StoreProtocol
+from streamtui.core.store import StoreProtocol, search
 from streamtui.core.store.search import INDEX_CHUNK
 
 _Pending = tuple[Update, "asyncio.Future[SyncStats]"]
@@ -19,9 +19,9 @@ _Pending = tuple[Update, "asyncio.Future[SyncStats]"]
 MAX_BATCH_ITEMS = 1_000
 """Items stored in one transaction at most (about 0.1 s of writing): a key that marks an item
 read while a refresh runs waits for the transaction under way."""
-ENTRIES_NOW = 2_000
+ENTRIES_NOW = search.ENTRIES_NOW
 """With ``entries_later``, the most pending search entries a refresh still writes before it
-returns (about 0.15 s): a refresh with a few new items leaves them all searchable."""
+returns: a refresh with a few new items leaves them all searchable."""
 GATHER_SECONDS = 0.05
 """How long an update with items waits for others to share its transaction (until
 MAX_BATCH_ITEMS): parsed feeds arrive one at a time, and a transaction per feed wrote the

@@ -61,7 +61,7 @@ class ItemsPart(Database):
                     outcomes.append(StoreError(f"{self.path or 'database'}: cannot save ({error})"))
                 db.execute("RELEASE apply")
             if index:
-                search.index_pending(db, self.search_texts)
+                search.catch_up(db, self.search_texts)
         return outcomes
 
     def index_pending(self, limit: int | None = None) -> int:
@@ -107,7 +107,7 @@ class ItemsPart(Database):
             source = add_one(db, new, identity)
             try:
                 stats = self._apply(db, replace(update, source_id=source.id))
-                search.index_pending(db, self.search_texts)
+                search.catch_up(db, self.search_texts)
             except sqlite3.Error as error:
                 raise StoreError(f"{self.path or 'database'}: cannot save ({error})") from error
         return source, stats

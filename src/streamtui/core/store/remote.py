@@ -100,8 +100,9 @@ class RemotePart(ItemsPart):
                 there = {e.item.id: (e.remote_id, e.read, e.starred, e.changed) for e in entries}
                 self._settle(db, account_id, there, seen_at, stats)
                 # Their search entries in the same transaction (a refresh's writer defers
-                # its own; a page stored here is searchable as soon as it is in).
-                search.index_pending(db, self.search_texts)
+                # its own; a page stored here is searchable as soon as it is in), unless a
+                # big refresh left a backlog to its indexer.
+                search.catch_up(db, self.search_texts)
             if state is not None:
                 db.execute("UPDATE accounts SET state = ? WHERE id = ?", (state, account_id))
         return stats

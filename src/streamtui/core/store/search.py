@@ -61,6 +61,10 @@ entry in ``search_index``; keys above it are pending (migration 7)."""
 INDEX_CHUNK = 500
 """Entries written per transaction when the index catches up (about 20 ms of FTS5): a mark
 made meanwhile waits for one chunk at most."""
+ENTRIES_NOW = 2_000
+"""The most pending entries written in one go by a write that also stores items (about
+0.15 s): more are a backlog that a big refresh from the command line left to its indexer
+(core/library/indexer.py), written a chunk at a time (see catch_up)."""
 TEXTS_KEPT = 10_000
 """Pending entries whose text is kept in memory (about 1.2 KB each); beyond that, and for
 entries another process left pending, the text is made again from the stored body."""
@@ -168,6 +172,17 @@ def index_pending(db: sqlite3.Connection, texts: Texts, limit: int | None = None
     for num in [num for num in texts if num <= last]:
         del texts[num]  # kept for keys that a rolled-back write gave out
     return len(keys)
+
+
+def catch_up(db: sqlite3.Connection, texts: Texts) -> int:
+    """Write the pending entries in this transaction (those of the items it stored, as a
+    rule), unless there are more than ENTRIES_NOW: then a big refresh from the command line
+    left them to its indexer, and this transaction's entries join them (20,000 entries took
+    2 s in the one transaction of an account's page or a feed added). The library starts the
+    indexer when a write leaves entries pending (core/library/base.py)."""
+    if pending(db) > ENTRIES_NOW:
+        return 0
+    return index_pending(db, texts)
 
 
 def _stored_texts(
