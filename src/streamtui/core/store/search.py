@@ -19,9 +19,12 @@ takes 23 ms with them and over 300 ms without; they make the index about twice a
 
 Entries may be written after their items (issue 15): a new or changed item gets a key above
 the watermark ``meta.search_indexed`` and its entry is written by :func:`index_pending`, in the
-same transaction (``Store.apply``) or later (a refresh's writer, when idle: items show first and
-are found a moment later). The watermark moves only in the transaction that writes the entries
-below it, so a process stopped in between leaves keys pending, and the next refresh writes them.
+same transaction (``Store.apply``, :func:`catch_up`) or later (a refresh's writer, a chunk at a
+time: items show first and are found a moment later). The watermark moves only in the
+transaction that writes the entries below it, so a process stopped in between leaves keys
+pending, and the next refresh writes them. A big refresh from the command line leaves its
+entries to a process of its own (core/library/indexer.py); a write meanwhile joins that backlog
+rather than writing all of it in its own transaction (:func:`catch_up`).
 """
 
 from __future__ import annotations
