@@ -75,7 +75,9 @@ def test_a_big_refresh_returns_with_its_items_stored_and_starts_the_indexer(
     database: Path, started: list[Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(["refresh"]) == 0
-    assert "updated 1, unchanged 0, failed 0; 5 new item(s)" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "updated 1, unchanged 0, failed 0; 5 new item(s)" in said
+    assert "(search finds 5 of them in a few seconds)" in said
     assert counts(database) == (5, 5)  # listed now, searchable once the indexer has run
     assert started == [database]
     assert indexer.main([str(database)]) == 0
@@ -102,12 +104,16 @@ def test_refresh_searchable_returns_with_every_entry_written(
 
 
 def test_a_small_refresh_writes_its_entries_before_it_returns(
-    database: Path, started: list[Path], monkeypatch: pytest.MonkeyPatch
+    database: Path,
+    started: list[Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr(writer_module, "ENTRIES_NOW", 5)
     assert cli.main(["refresh"]) == 0
     assert counts(database) == (5, 0)
     assert started == []
+    assert "search finds" not in capsys.readouterr().out
 
 
 def test_search_that_cannot_write_the_pending_entries_still_searches(

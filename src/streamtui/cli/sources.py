@@ -60,6 +60,11 @@ def refresh(library: Library, args: argparse.Namespace) -> int:
         + (f", skipped {summary.skipped}" if summary.skipped else "")
         + f"; {summary.added} new item(s)"
         + (f", {summary.removed} old item(s) removed" if summary.removed else "")
+        + (
+            f" (search finds {summary.indexing} of them in a few seconds)"
+            if summary.indexing
+            else ""
+        )
     )
     wait_for_full_text(library)
     return 1 if summary.failed else 0

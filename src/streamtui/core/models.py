@@ -310,6 +310,9 @@ class RefreshSummary:
     network_down: str = ""
     """Set when nearly every feed failed without a connection (refresh/decide.py): one line
     to show instead of a failure per feed."""
+    indexing: int = 0
+    """Items whose search entries a process of its own writes after the refresh returned
+    (core/library/indexer.py): found by search a few seconds later."""
 
     def count(self, event: RefreshEvent) -> None:
         if event.outcome == "updated":

@@ -87,22 +87,24 @@ class LibraryBase:
         self._changes: deque[Undoable] = deque(maxlen=UNDO_DEPTH)
         self._changes_lock = threading.Lock()
 
-    def _index_left_entries(self) -> None:
+    def _index_left_entries(self) -> int:
         """Start the indexer (indexer.py) when a write left search entries pending: a big
         refresh from the command line, a write that joined that backlog (store/search.py's
         catch_up), a refresh stopped before its entries. A library in memory has none to
-        leave, and one that cannot be written leaves them to the next that can."""
+        leave, and one that cannot be written leaves them to the next that can. Returns how
+        many entries the indexer it started has to write (0: none started)."""
         path = self.store.path
         if path is None or self.read_only:
-            return
+            return 0
         try:
             left = self.store.pending_entries()
         except (StreamtuiError, sqlite3.Error):
-            return
-        if left:
-            from streamtui.core.library import indexer
+            return 0
+        if not left:
+            return 0
+        from streamtui.core.library import indexer
 
-            indexer.start(path)
+        return left if indexer.start(path) else 0
 
     def remembered(self, setting: str) -> str:
         """A setting the app kept from an earlier run (the theme picked in the palette, the
