@@ -9,7 +9,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from tests.support.feedserver import (
     feed,
     feed_server_fixture,  # noqa: F401
 )
+from tests.support.indexing import indexed_and_ended
 
 
 def rss(count: int) -> str:
@@ -161,14 +161,5 @@ def test_a_real_big_refresh_returns_at_once_and_its_entries_follow(
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert f"{count} new item(s)" in done.stdout and done.stderr == ""
-    deadline = time.monotonic() + 120
-    while counts(path)[1] and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert indexed_and_ended(path)  # every entry written, and the indexer ended
     assert counts(path) == (count, 0)
-    while time.monotonic() < deadline:  # and the indexer ends
-        with indexer.holding(path) as held:
-            if held:
-                break
-        time.sleep(0.05)
-    else:
-        pytest.fail("the indexer did not end")

@@ -21,6 +21,7 @@ from streamtui.core.refresh.writer import Writer
 from streamtui.core.store import Store
 from streamtui.core.store import search as store_search
 from tests.support.fakes import FakeFetcher, InProcessParser
+from tests.support.indexing import indexed_and_ended, pending
 from tests.support.items import make_item
 
 URL = "http://127.0.0.1:9/feed.xml"
@@ -58,42 +59,20 @@ def searched(database: Path, word: str) -> int:
         store.close()
 
 
-def pending(database: Path) -> int:
-    store = Store.open(database)
-    try:
-        return store.pending_entries()
-    finally:
-        store.close()
-
-
-async def write_with_writer(store: Store, count: int, *, later: bool) -> None:
-    source = store.add_source("news", SourceKind.FEED, URL)
-    with Writer(store, entries_later=later) as writer:
-        await writer.apply(Update(source.id, items=items(count), whole=True))
-
-
-async def test_a_writer_with_entries_later_leaves_many_entries_pending(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("count", "left"), [(6, 6), (5, 0)], ids=["many", "a few"])
+async def test_a_writer_with_entries_later_leaves_many_entries_and_writes_a_few(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, count: int, left: int
 ) -> None:
+    """Past ENTRIES_NOW pending entries, they are left to the indexer; up to it, they are
+    written before the refresh returns."""
     monkeypatch.setattr(writer_module, "ENTRIES_NOW", 5)
     store = Store.open(tmp_path / "streamtui.db")
     try:
-        await write_with_writer(store, 6, later=True)
-        assert store.pending_entries() == 6  # stored, left for the indexer
-        assert len(store.search("wombats")) == 0
-    finally:
-        store.close()
-
-
-async def test_a_writer_with_entries_later_still_writes_a_few_before_returning(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(writer_module, "ENTRIES_NOW", 5)
-    store = Store.open(tmp_path / "streamtui.db")
-    try:
-        await write_with_writer(store, 5, later=True)
-        assert store.pending_entries() == 0
-        assert len(store.search("wombats")) == 5
+        source = store.add_source("news", SourceKind.FEED, URL)
+        with Writer(store, entries_later=True) as writer:
+            await writer.apply(Update(source.id, items=items(count), whole=True))
+        assert store.pending_entries() == left
+        assert len(store.search("wombats")) == count - left
     finally:
         store.close()
 
@@ -121,13 +100,15 @@ def test_one_indexer_at_a_time_and_nothing_left_behind(tmp_path: Path) -> None:
     assert pending(database) == 0
 
 
+@pytest.mark.parametrize("before", [3, 0], ids=["with entries", "with nothing to write"])
 def test_the_indexer_looks_again_after_letting_the_lock_go(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: int
 ) -> None:
     """A refresh that stores items while the indexer holds the lock starts an indexer that
-    ends at once; the one holding the lock writes them after all."""
+    ends at once; the one holding the lock writes them after all, even after a round that
+    found nothing to write (another writer took those entries first)."""
     database = tmp_path / "streamtui.db"
-    stored_pending(database, 3)
+    stored_pending(database, before)
     write = indexer._write_politely
     rounds: list[int] = []
 
@@ -146,8 +127,8 @@ def test_the_indexer_looks_again_after_letting_the_lock_go(
         return written
 
     monkeypatch.setattr(indexer, "_write_politely", meanwhile)
-    assert indexer.write_pending(database) == 5
-    assert rounds == [3, 2]
+    assert indexer.write_pending(database) == before + 2
+    assert rounds == [before, 2]
     assert pending(database) == 0 and searched(database, "numbat") == 2
 
 
@@ -177,19 +158,8 @@ def test_the_indexer_started_detached_makes_the_items_searchable(tmp_path: Path)
     database = tmp_path / "streamtui.db"
     stored_pending(database, 20)
     assert indexer.start(database)
-    deadline = time.monotonic() + 60
-    while pending(database) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert pending(database) == 0
+    assert indexed_and_ended(database)  # every entry written, and the process ended
     assert searched(database, "wombats") == 20
-    with_lock_free = time.monotonic() + 30  # it ends: the lock goes with it
-    while time.monotonic() < with_lock_free:
-        with indexer.holding(database) as held:
-            if held:
-                break
-        time.sleep(0.05)
-    else:
-        pytest.fail("the indexer did not end")
 
 
 def test_entries_made_from_stored_bodies_go_in_in_rowid_order(tmp_path: Path) -> None:
@@ -261,36 +231,6 @@ def test_the_lock_file_is_private_and_never_a_followed_link(tmp_path: Path) -> N
     indexer.lock_path(database).unlink()
     assert indexer.main([str(database)]) == 0
     assert indexer.lock_path(database).stat().st_mode & 0o777 == 0o600
-
-
-def test_the_indexer_looks_again_after_a_round_with_nothing_to_write(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Another writer took the pending entries first; a refresh then stores more while the
-    lock is held, and its own indexer ends at once: the first one must still write them."""
-    database = tmp_path / "streamtui.db"
-    stored_pending(database, 0)
-    write = indexer._write_politely
-    rounds: list[int] = []
-
-    def meanwhile(store: Store) -> int:
-        written = write(store)
-        if not rounds:
-            other = Store.open(database)
-            try:
-                (source,) = other.sources()
-                more = items(2, word="numbat")
-                other.apply([Update(source.id, items=more, whole=False)], index=False)
-                assert indexer.write_pending(database) == 0  # the lock is taken
-            finally:
-                other.close()
-        rounds.append(written)
-        return written
-
-    monkeypatch.setattr(indexer, "_write_politely", meanwhile)
-    assert indexer.write_pending(database) == 2
-    assert rounds == [0, 2]
-    assert pending(database) == 0
 
 
 def test_a_full_article_saved_rewrites_its_own_entry_and_leaves_the_rest_pending(
