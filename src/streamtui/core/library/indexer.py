@@ -7,7 +7,9 @@ cores that the parser processes kept busy. So ``streamtui refresh`` stores the i
 them pending, under store/search.py's watermark) and, as it returns, starts this process,
 which writes them a chunk per transaction and ends. The items are listed as soon as the
 command returns, and found by search a few seconds later; ``streamtui search`` writes
-whatever is still pending before it searches, and the app's next refresh does too.
+whatever is still pending before it searches, and the app's next refresh does too. The
+library also starts this process when a sync, a feed added or a stopped refresh leaves
+entries pending (``LibraryBase._index_left_entries``).
 
 The process is detached (a session of its own, its standard streams on /dev/null: nothing it
 does can reach the user's terminal), runs at a lower priority, and one at a time: it holds a
