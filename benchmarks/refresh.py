@@ -206,12 +206,7 @@ def pending_entries(database: Path) -> int:
     """Items whose search entry is not written yet (store/search.py's watermark)."""
     connection = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        found = connection.execute(
-            "SELECT count(*) FROM search_keys WHERE num > coalesce("
-            "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), 0)",
-            (search.INDEXED,),
-        ).fetchone()
-        return int(found[0])
+        return search.pending(connection)
     finally:
         connection.close()
 

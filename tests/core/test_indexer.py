@@ -80,7 +80,7 @@ async def test_a_writer_with_entries_later_leaves_many_entries_and_writes_a_few(
 def test_the_indexer_writes_every_pending_entry(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(indexer, "INDEX_CHUNK", 4)  # several transactions
+    monkeypatch.setattr(store_search, "INDEX_CHUNK", 4)  # several transactions
     database = tmp_path / "streamtui.db"
     stored_pending(database, 10)
     assert indexer.main([str(database)]) == 0
@@ -109,11 +109,11 @@ def test_the_indexer_looks_again_after_letting_the_lock_go(
     found nothing to write (another writer took those entries first)."""
     database = tmp_path / "streamtui.db"
     stored_pending(database, before)
-    write = indexer._write_politely
+    write = Store.index_all_pending
     rounds: list[int] = []
 
-    def meanwhile(store: Store) -> int:
-        written = write(store)
+    def meanwhile(store: Store, pause: float = 0.0) -> int:
+        written = write(store, pause)
         if not rounds:  # while the lock is held: another refresh stores more items
             other = Store.open(database)
             try:
@@ -126,7 +126,7 @@ def test_the_indexer_looks_again_after_letting_the_lock_go(
         rounds.append(written)
         return written
 
-    monkeypatch.setattr(indexer, "_write_politely", meanwhile)
+    monkeypatch.setattr(Store, "index_all_pending", meanwhile)
     assert indexer.write_pending(database) == before + 2
     assert rounds == [before, 2]
     assert pending(database) == 0 and searched(database, "numbat") == 2
@@ -204,7 +204,7 @@ def test_the_indexer_pauses_between_chunks_for_other_writers(
 ) -> None:
     """Back to back, its chunks kept another process's write waiting in SQLite's busy
     handler (which tries again now and then) until the indexer was done."""
-    monkeypatch.setattr(indexer, "INDEX_CHUNK", 4)
+    monkeypatch.setattr(store_search, "INDEX_CHUNK", 4)
     database = tmp_path / "streamtui.db"
     stored_pending(database, 10)
     pauses: list[float] = []

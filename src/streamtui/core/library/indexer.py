@@ -33,11 +33,15 @@ from pathlib import Path
 from streamtui.core import paths
 from streamtui.core.errors import StreamtuiError
 from streamtui.core.store import Store
-from streamtui.core.store.search import INDEX_CHUNK
 
 LOCK_SUFFIX = ".indexing"
 PAUSE = 0.02
-"""Seconds between two chunks of entries, for other processes' writes (_write_politely)."""
+"""Seconds between two chunks of entries. A write of another process (a refresh, the app's
+marks) waits in SQLite's busy handler, which tries again after 1, 2, 5... up to 100 ms, and
+found the write lock taken again at nearly every try while chunks followed back to back.
+Measured: a warm refresh started while the indexer of a 20,000-item refresh ran spent
+2.26 s in its run against 0.63 s alone, 0.66-1.19 s with the pause; the indexer takes
+3.5-4 s instead of 2.2-2.4 s."""
 _STARTED: list[subprocess.Popen[bytes]] = []
 """The indexers this process started, until they are seen ended."""
 ATTEMPTS = 3
@@ -107,7 +111,7 @@ def write_pending(database: Path) -> int:
                 if not held:
                     return written
                 with store.checkpoints_deferred():  # one checkpoint, not one a 1,000 pages
-                    count = _write_politely(store)
+                    count = store.index_all_pending(PAUSE)
             written += count
             idle = 0 if count else idle + 1
             # Looked at again with the lock let go, even after a round with nothing to
@@ -116,22 +120,6 @@ def write_pending(database: Path) -> int:
                 return written
     finally:
         store.close()
-
-
-def _write_politely(store: Store) -> int:
-    """Write every pending entry, a chunk per transaction, with a pause of PAUSE after each:
-    a write of another process (a refresh, the app's marks) waits in SQLite's busy handler,
-    which tries again after 1, 2, 5... up to 100 ms, and found the write lock taken again at
-    nearly every try while chunks followed back to back. Measured: a warm refresh started
-    while the indexer of a 20,000-item refresh ran spent 2.26 s in its run against 0.63 s
-    alone, 0.66-1.19 s with the pause; the indexer takes 3.5-4 s instead of 2.2-2.4 s."""
-    written = 0
-    while True:
-        count = store.index_pending(INDEX_CHUNK)
-        written += count
-        if count < INDEX_CHUNK:
-            return written
-        time.sleep(PAUSE)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -78,15 +78,18 @@ class ItemsPart(Database):
             self.hits.changed()
         return written
 
-    def index_all_pending(self) -> int:
+    def index_all_pending(self, pause: float = 0.0) -> int:
         """Write every pending search entry, INDEX_CHUNK a transaction (a mark made meanwhile
-        waits for one chunk at most); returns how many."""
+        waits for one chunk at most), ``pause`` seconds apart (for another process's writes:
+        see core/library/indexer.py); returns how many."""
         written = 0
         while True:
             count = self.index_pending(search.INDEX_CHUNK)
             written += count
             if count < search.INDEX_CHUNK:
                 return written
+            if pause:
+                time.sleep(pause)
 
     def pending_entries(self) -> int:
         """How many stored items wait for their search entry."""

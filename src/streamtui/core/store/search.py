@@ -103,8 +103,7 @@ def assign(db: sqlite3.Connection, items: Iterable[Item], texts: Texts) -> int:
     ]
     _delete_entries(db, known)
     db.executemany("DELETE FROM search_keys WHERE num = ?", [(num,) for num in known])
-    (last,) = db.execute("SELECT coalesce(max(num), 0) FROM search_keys").fetchone()
-    last = max(int(last), watermark(db))  # a removed item's key is never given again
+    last = _last_key(db)
     rows = []
     for item in items:
         last += 1
@@ -113,6 +112,13 @@ def assign(db: sqlite3.Connection, items: Iterable[Item], texts: Texts) -> int:
             texts[last] = (item.id, item.title, _text_of(item))
     db.executemany("INSERT INTO search_keys (num, item_id) VALUES (?, ?)", rows)
     return len(rows)
+
+
+def _last_key(db: sqlite3.Connection) -> int:
+    """The key new ones are given above: the highest given, or the watermark when higher (a
+    removed item's key is never given again)."""
+    (last,) = db.execute("SELECT coalesce(max(num), 0) FROM search_keys").fetchone()
+    return max(int(last), watermark(db))
 
 
 def _delete_entries(db: sqlite3.Connection, nums: Sequence[int]) -> None:
@@ -254,8 +260,7 @@ def reindex(db: sqlite3.Connection, item_ids: Sequence[str]) -> None:
         if str(found[0]) not in known
     ]
     if unkeyed:  # none should be: given keys above every other, written now
-        (last,) = db.execute("SELECT coalesce(max(num), 0) FROM search_keys").fetchone()
-        last = max(int(last), watermark(db))
+        last = _last_key(db)
         db.executemany(
             "INSERT INTO search_keys (num, item_id) VALUES (?, ?)",
             [(last + number, item_id) for number, item_id in enumerate(unkeyed, start=1)],
