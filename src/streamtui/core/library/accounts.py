@@ -132,7 +132,7 @@ class AccountsPart(SourcesPart):
             Refresh(self.store, [reader], clock=self._clock).run(
                 sources, progress or (lambda event: None), cancel
             )
-        self._index_left_entries()
+        self.index_left_entries()
         return [
             reader.reports.get(a.id) or AccountReport(a, error=f"{a.name}: not synced (stopped)")
             for a in chosen

@@ -87,12 +87,13 @@ class LibraryBase:
         self._changes: deque[Undoable] = deque(maxlen=UNDO_DEPTH)
         self._changes_lock = threading.Lock()
 
-    def _index_left_entries(self) -> int:
+    def index_left_entries(self) -> int:
         """Start the indexer (indexer.py) when a write left search entries pending: a big
         refresh from the command line, a write that joined that backlog (store/search.py's
-        catch_up), a refresh stopped before its entries. A library in memory has none to
-        leave, and one that cannot be written leaves them to the next that can. Returns how
-        many entries the indexer it started has to write (0: none started)."""
+        catch_up), a refresh stopped before its entries, an indexer killed before it was
+        done (the app looks once it has drawn its first frame). A library in memory has none
+        to leave, and one that cannot be written leaves them to the next that can. Returns
+        how many entries the indexer it started has to write (0: none started)."""
         path = self.store.path
         if path is None or self.read_only:
             return 0

@@ -9,7 +9,8 @@ which writes them a chunk per transaction and ends. The items are listed as soon
 command returns, and found by search a few seconds later; ``streamtui search`` writes
 whatever is still pending before it searches, and the app's next refresh does too. The
 library also starts this process when a sync, a feed added or a stopped refresh leaves
-entries pending (``LibraryBase._index_left_entries``).
+entries pending, and the app once it has drawn its first frame when an earlier run left
+some (``LibraryBase.index_left_entries``).
 
 The process is detached (a session of its own, its standard streams on /dev/null: nothing it
 does can reach the user's terminal), runs at a lower priority, and one at a time: it holds a

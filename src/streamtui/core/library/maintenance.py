@@ -79,7 +79,7 @@ class MaintenancePart(AccountsPart):
             self.store.check_writable()  # the file went away during the refresh: say so
             if cancel is None or not cancel.is_set():
                 summary.removed = self.cleanup(fed, limit=AUTO_CLEANUP_LIMIT).total
-        summary.indexing = self._index_left_entries()
+        summary.indexing = self.index_left_entries()
         return summary
 
     def write_search_entries(self) -> int:

@@ -88,7 +88,7 @@ class SourcesPart(LibraryBase):
             )
         except DuplicateSourceError as error:  # added meanwhile by another streamtui
             raise SourceError(excerpt(target), f"already added as {error.name!r}") from None
-        self._index_left_entries()
+        self.index_left_entries()
         return source, SyncReport(source, stats, problem_lines(result))
 
     def add_feed(self, url: str, name: str | None = None) -> tuple[Source, SyncReport]:
@@ -129,7 +129,7 @@ class SourcesPart(LibraryBase):
                 raise SourceError(excerpt(url), f"already subscribed as {error.name!r}") from None
             raise
         problems = (f"feed warning: {got.feed.warning}",) if got.feed.warning else ()
-        self._index_left_entries()
+        self.index_left_entries()
         return source, SyncReport(source, stats, problems)
 
     def _new_password(self, url: str, login: Credential, given: str) -> Source | None:

@@ -141,6 +141,15 @@ class MainBase(Guarded):
         if not read_only:
             self.set_interval(DATABASE_CHECK_SECONDS, self.check_database)
             self.start_pushing()
+            self._index_left_entries()
+
+    @work(thread=True, group="indexer", exit_on_error=False)  # they stay pending: no harm
+    def _index_left_entries(self) -> None:
+        """Search entries an earlier run left pending (an indexer killed with the machine, a
+        refresh stopped): the indexer writes them, and the list of a search in view takes
+        them in as they land (``_look_elsewhere``). On a worker: it counts and starts a
+        process, which the first keys need not wait for."""
+        self.library.index_left_entries()
 
     def action_refresh(self, everything: bool, *, quiet: bool = False) -> None:
         raise NotImplementedError  # the sources part's
