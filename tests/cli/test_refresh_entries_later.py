@@ -77,9 +77,11 @@ def test_a_big_refresh_returns_with_its_items_stored_and_starts_the_indexer(
     assert cli.main(["refresh"]) == 0
     said = capsys.readouterr().out
     assert "updated 1, unchanged 0, failed 0; 5 new item(s)" in said
-    assert "(search finds 5 of them in a few seconds)" in said
+    assert "5 new item(s) (5 item(s) searchable in a few seconds)" in said
     assert counts(database) == (5, 5)  # listed now, searchable once the indexer has run
     assert started == [database]
+    assert cli.main(["refresh"]) == 0  # nothing new, the backlog still there: no "of them"
+    assert "; 0 new item(s) (5 item(s) searchable in a few seconds)" in capsys.readouterr().out
     assert indexer.main([str(database)]) == 0
     assert counts(database) == (5, 0)
 
@@ -113,7 +115,7 @@ def test_a_small_refresh_writes_its_entries_before_it_returns(
     assert cli.main(["refresh"]) == 0
     assert counts(database) == (5, 0)
     assert started == []
-    assert "search finds" not in capsys.readouterr().out
+    assert "searchable" not in capsys.readouterr().out
 
 
 def test_search_that_cannot_write_the_pending_entries_still_searches(

@@ -61,9 +61,8 @@ def refresh(library: Library, args: argparse.Namespace) -> int:
         + f"; {summary.added} new item(s)"
         + (f", {summary.removed} old item(s) removed" if summary.removed else "")
         + (
-            f" (search finds {summary.indexing} of them in a few seconds)"
-            if summary.indexing
-            else ""
+            # pending entries may be an earlier refresh's too: "of them" would miscount
+            f" ({summary.indexing} item(s) searchable in a few seconds)" if summary.indexing else ""
         )
     )
     wait_for_full_text(library)
