@@ -117,6 +117,17 @@ class Story:
     def text(self) -> str:
         return "\n\n".join(self.paragraphs)
 
+    @property
+    def summary(self) -> str:
+        """The summary a refresh makes of this story (parse/entries.py): the stores made
+        without parsing hold it too, or the first refresh of their feeds rewrites every
+        item it is served (at a million items: 50,000 items and their search entries)."""
+        from streamtui.core.models import SUMMARY_CHARS
+        from streamtui.core.parse.entries import clip
+        from streamtui.core.text.sanitize import sanitize_start
+
+        return clip(sanitize_start(self.text, SUMMARY_CHARS + 1, sanitised=True), SUMMARY_CHARS)
+
 
 def stories(
     feed: int, count: int, *, seed: int = 0, spacing: int = 7, newest: int | None = None
@@ -252,7 +263,7 @@ def fill_store(
     """Subscribe to ``urls`` and store ``per_feed`` generated stories for each, through the
     store's own API, exactly as a refresh of :func:`feed_set` would have stored them (same ids,
     titles, bodies, search text), without fetching or parsing. Returns the item count."""
-    from streamtui.core.models import SUMMARY_CHARS, Item, SourceKind
+    from streamtui.core.models import Item, SourceKind
     from streamtui.core.parse.entries import item_id
     from streamtui.core.store import Store
 
@@ -266,7 +277,7 @@ def fill_store(
                 Item(
                     id=item_id(url, story.guid),
                     title=story.title,
-                    summary=story.text[:SUMMARY_CHARS],
+                    summary=story.summary,
                     body=story.html,
                     published=story.published,
                     link=story.link,

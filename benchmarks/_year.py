@@ -45,8 +45,9 @@ SMALL = 100_000
 MINUTES_A_YEAR = 365 * 24 * 60
 CHUNK_ITEMS = 40_000
 """Items written per transaction by :func:`build` (their stories are held in memory)."""
-GENERATOR = 1
-"""Bumped when what :func:`build` writes changes: older cached stores are not reused."""
+GENERATOR = 2
+"""Bumped when what :func:`build` writes changes: older cached stores are not reused (2: the
+summaries as a refresh makes them; 1 cut the text, so a refresh rewrote every item served)."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def build(
     each feed's stories, through the store's API) stores them, with ``keys`` as each feed's
     location and key (default :func:`key`). Returns the item count."""
     from streamtui.core import dates
-    from streamtui.core.models import SUMMARY_CHARS, Item, SourceKind
+    from streamtui.core.models import Item, SourceKind
     from streamtui.core.parse.entries import item_id
     from streamtui.core.store import Store
     from streamtui.core.store.items import SEQ_SPAN, _digest
@@ -145,7 +146,7 @@ def build(
                     item = Item(
                         id=item_id(scope, story.guid),
                         title=story.title,
-                        summary=text[:SUMMARY_CHARS],
+                        summary=story.summary,
                         body=story.html,
                         published=story.published,
                         link=story.link,

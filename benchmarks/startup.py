@@ -197,9 +197,10 @@ def our_env(data: Path, config: Path, pycache: Path) -> dict[str, str]:
 
 def store_etags(env: dict[str, str]) -> str:
     """One ``streamtui refresh``: every feed is fetched once and its ETag stored (the items
-    are already there). Returns the command's summary line."""
+    are already there). ``--searchable``: should it store anything, no indexer is left
+    running beside the timed runs. Returns the command's summary line."""
     done = subprocess.run(
-        [*streamtui_command(), "refresh"],
+        [*streamtui_command(), "refresh", "--searchable"],
         env=env,
         check=True,
         capture_output=True,

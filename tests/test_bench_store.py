@@ -14,6 +14,7 @@ import pytest
 from benchmarks import _bench as bench
 from benchmarks import _year as year
 from streamtui.core.parse.feed import parse_feed
+from streamtui.core.store.items import _digest
 
 MOMENTS = {"added_at", "updated_at"}
 """Columns holding when the row was written (and meta's ``arrivals_since``, when the database
@@ -77,7 +78,7 @@ def test_a_cached_copy_points_at_the_server_and_holds_what_it_serves(
     assert cached[0].stat().st_mtime_ns == before
     with closing(sqlite3.connect(tmp_path / "two" / "streamtui.db")) as db:
         sources = db.execute("SELECT key, location FROM sources ORDER BY id").fetchall()
-        stored = {row[0] for row in db.execute("SELECT id FROM items")}
+        stored = dict(db.execute("SELECT id, digest FROM items").fetchall())
     assert sources == [(year.key(n), urls[::-1][n]) for n in range(layout.feeds)]
     served = layout.served()
     assert len(served) == layout.feeds
@@ -85,7 +86,9 @@ def test_a_cached_copy_points_at_the_server_and_holds_what_it_serves(
         body = served[f"/feed/{number}.xml"]
         parsed = parse_feed(body, source_key=year.key(number), seen_at=datetime.now(UTC))
         assert len(parsed.items) == 5
-        assert {item.id for item in parsed.items} <= stored  # a refresh finds nothing new
+        assert {item.id for item in parsed.items} <= stored.keys()  # nothing new
+        for item in parsed.items:  # nor anything changed: a refresh rewrites none of them
+            assert stored[item.id] == _digest(item), item.title
     assert layout.newest_title.encode() in served[f"/feed/{layout.feeds - 1}.xml"]
 
 
