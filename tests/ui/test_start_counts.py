@@ -11,9 +11,12 @@ from typing import Any
 
 from streamtui.core.library import Library
 from streamtui.core.models import Source
+from streamtui.ui.app import StreamApp
 from streamtui.ui.refresh import SourcesCounted
 from streamtui.ui.widgets.sidebar import SourcesSidebar
-from tests.support.feedserver import FeedServer
+from streamtui.ui.widgets.stream_list import StreamList
+from tests.core.test_feed_sources import rss
+from tests.support.feedserver import FeedServer, slow
 from tests.support.feedserver import feed_server_fixture as feed_server_fixture
 from tests.support.pilot import until
 from tests.ui.test_refresh_apart import subscribed_app
@@ -61,3 +64,25 @@ async def test_counts_read_before_a_refresh_drew_newer_ones_are_not_drawn(
         await pilot.pause()
         assert "Loopback 2 " in line_of(drawn(sidebar), "Loopback")
         main.refreshing.running = False
+
+
+async def test_the_start_up_refresh_stays_on_the_subtitle_when_the_counts_arrive(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The counts read after the first frame said "2 unread" under the list while the
+    start-up refresh still ran (at 100k items, for seconds): it looked ended."""
+    app = await subscribed_app(tmp_path, feed_server)
+    feed_server.route("/feed.xml", slow(rss(1, 2, 3), 2.0))
+    async with app.run_test(size=(140, 36)) as pilot:
+        main, sidebar = app.main, app.query_one(SourcesSidebar)
+        main.action_refresh(True, quiet=True)  # as the start-up refresh does
+        await until(pilot, lambda: sidebar.counted)
+        assert main.refreshing.running
+        assert subtitle(app).startswith("refreshing"), subtitle(app)
+        await until(pilot, lambda: not main.refreshing.running)
+        await until(pilot, lambda: subtitle(app) == "3 unread")
+
+
+def subtitle(app: StreamApp) -> str:
+    shown = app.query_one(StreamList)._border_subtitle
+    return shown.plain if shown is not None else ""

@@ -290,7 +290,11 @@ class MainBase(Guarded):
             self._show_unread()
 
     def _show_unread(self) -> None:
-        """How many items of the view are unread, under the list."""
+        """How many items of the view are unread, under the list. While a refresh or a
+        sync runs, the line says so (its progress), and its end shows the count: counts
+        read meanwhile (the start-up's, after the first frame) made it look ended."""
+        if self.refreshing.running:
+            return
         view = self.view
         if view.starred or view.query:  # the unread among what the view holds
             unread = self.library.count(
