@@ -15,40 +15,20 @@ import pytest
 
 from streamtui.core.errors import StoreError
 from streamtui.core.library import Library, indexer
-from streamtui.core.models import FullArticle, Item, SourceKind, Update
+from streamtui.core.models import FullArticle, SourceKind, Update
 from streamtui.core.refresh import writer as writer_module
 from streamtui.core.refresh.writer import Writer
 from streamtui.core.store import Store
 from streamtui.core.store import search as store_search
 from tests.support.fakes import FakeFetcher, InProcessParser
-from tests.support.indexing import indexed_and_ended, pending
+from tests.support.indexing import URL, indexed_and_ended, items, pending, stored_pending
 from tests.support.items import make_item
 
-URL = "http://127.0.0.1:9/feed.xml"
 RSS_TWO = (
     b"<?xml version='1.0'?><rss version='2.0'><channel><title>Two</title>"
     b"<item><guid>a</guid><title>Kiwi one</title></item>"
     b"<item><guid>b</guid><title>Kiwi two</title></item></channel></rss>"
 )
-
-
-def items(count: int, word: str = "wombat", start: int = 0) -> tuple[Item, ...]:
-    return tuple(
-        make_item(f"{word}-{n}", title=f"Story {n} about {word}s", body=f"<p>{word} {n}</p>")
-        for n in range(start, start + count)
-    )
-
-
-def stored_pending(database: Path, count: int) -> None:
-    """A store whose ``count`` items wait for their search entries (a refresh left them)."""
-    store = Store.open(database)
-    try:
-        source = store.add_source("news", SourceKind.FEED, URL)
-        if count:
-            store.apply([Update(source.id, items=items(count), whole=True)], index=False)
-        assert store.pending_entries() == count
-    finally:
-        store.close()
 
 
 def searched(database: Path, word: str) -> int:

@@ -9,8 +9,7 @@ from streamtui.core.library import Library
 from streamtui.core.store import Store
 from streamtui.ui.app import StreamApp
 from streamtui.ui.widgets.stream_list import StreamList
-from tests.core.test_indexer import stored_pending
-from tests.support.indexing import indexed_and_ended, pending
+from tests.support.indexing import indexed_and_ended, pending, stored_pending
 from tests.support.pilot import until
 
 
