@@ -128,7 +128,7 @@ def refreshing_in_a_thread(
 def hanging_child(earlier: set[int], feed_server: FeedServer) -> int:
     """The pid of the refresh's child once its request for /feed.xml hangs."""
     assert wait_for(lambda: feed_server.requests_to("/feed.xml"))
-    children = [pid for pid in refresh_children() if pid not in earlier]
+    children = refresh_children(besides=earlier)
     assert len(children) == 1
     return children[0]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 from streamtui.core.refresh.apart import CHILD_MODULE
@@ -26,12 +27,17 @@ def _pids() -> list[int]:
     return [int(name) for name in os.listdir("/proc") if name.isdigit()]
 
 
-def refresh_children(parent: int | None = None) -> list[int]:
+def refresh_children(
+    parent: int | None = None, *, besides: Collection[int] = ()
+) -> list[int]:
     """Live refresh processes (``core/library/elsewhere.py``) whose parent is ``parent``
-    (this process by default)."""
+    (this process by default), but for those in ``besides``: the children an earlier test on
+    the same xdist worker left ending, taken before a test starts its own."""
     parent = os.getpid() if parent is None else parent
     found = []
     for pid in _pids():
+        if pid in besides:
+            continue
         stat = _stat(pid)
         if stat is None or stat[0] != parent:
             continue

@@ -40,12 +40,14 @@ async def test_r_refreshes_in_a_child_process_and_the_list_takes_its_items_in(
         await pilot.pause()
         assert "Story 3" not in titles(app)
         feed_server.route("/feed.xml", slow(rss(1, 2, 3), 1.0))
+        earlier = refresh_children()  # an earlier test's, ending on the same xdist worker
         await pilot.press("R")
-        await until(pilot, lambda: bool(refresh_children()))  # fetching there, not here
+        # fetching there, not here
+        await until(pilot, lambda: bool(refresh_children(besides=earlier)))
         await until(pilot, lambda: not app.main.refreshing.running)
         assert "Story 3" in titles(app)
         assert any(t.startswith("Refreshed: 1 updated") for t in toasts(app)), toasts(app)
-    assert wait_for(lambda: not refresh_children())
+    assert wait_for(lambda: not refresh_children(besides=earlier))
 
 
 async def test_a_refresh_process_killed_is_one_line_and_the_app_goes_on(
@@ -55,9 +57,10 @@ async def test_a_refresh_process_killed_is_one_line_and_the_app_goes_on(
     async with app.run_test(size=(140, 36)) as pilot:
         await pilot.pause()
         feed_server.route("/feed.xml", hang())
+        earlier = refresh_children()  # an earlier test's, ending on the same xdist worker
         await pilot.press("R")
         await until(pilot, lambda: bool(feed_server.requests_to("/feed.xml")))
-        [child] = refresh_children()
+        [child] = refresh_children(besides=earlier)
         os.kill(child, signal.SIGKILL)
         await until(pilot, lambda: not app.main.refreshing.running)
         assert "the refresh's process was stopped (SIGKILL)" in toasts(app)
@@ -74,9 +77,10 @@ async def test_quitting_during_a_refresh_leaves_no_process_behind(
     async with app.run_test(size=(140, 36)) as pilot:
         await pilot.pause()
         feed_server.route("/feed.xml", hang())
+        earlier = refresh_children()  # an earlier test's, ending on the same xdist worker
         await pilot.press("R")
         await until(pilot, lambda: bool(feed_server.requests_to("/feed.xml")))
-        [child] = refresh_children()
+        [child] = refresh_children(besides=earlier)
         await pilot.press("q")
     gone = await asyncio.to_thread(wait_for, lambda: not group_members(child))
     assert gone, "the refresh's process (or its parsers) outlived the app"
