@@ -27,9 +27,7 @@ def _pids() -> list[int]:
     return [int(name) for name in os.listdir("/proc") if name.isdigit()]
 
 
-def refresh_children(
-    parent: int | None = None, *, besides: Collection[int] = ()
-) -> list[int]:
+def refresh_children(parent: int | None = None, *, besides: Collection[int] = ()) -> list[int]:
     """Live refresh processes (``core/library/elsewhere.py``) whose parent is ``parent``
     (this process by default), but for those in ``besides``: the children an earlier test on
     the same xdist worker left ending, taken before a test starts its own."""
