@@ -228,9 +228,9 @@ TAGS = [
     for end in ["", "", "/"]
     for attributes in ATTRIBUTES
 ]
-SIMPLE_MARKUP = st.lists(
-    st.one_of(st.sampled_from(TAGS), st.sampled_from(TEXTS)), max_size=40
-).map("".join)
+SIMPLE_MARKUP = st.lists(st.one_of(st.sampled_from(TAGS), st.sampled_from(TEXTS)), max_size=40).map(
+    "".join
+)
 
 
 @settings(max_examples=3000, deadline=None, database=None)

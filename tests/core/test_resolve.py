@@ -25,7 +25,8 @@ def _starts() -> list[str]:
     for scheme in SCHEMES:
         heads = [f"{scheme}://", f"{scheme}:", "//", ""] if scheme else [""] * 4
         for head in heads:
-            starts += [head + host for host in HOSTS] if head.endswith("//") else [head] * len(HOSTS)
+            hosts = HOSTS if head.endswith("//") else [""] * len(HOSTS)
+            starts += [head + host for host in hosts]
     return starts
 
 
