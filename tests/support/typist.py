@@ -17,6 +17,14 @@ async def type_keys(pilot: Pilot[None], *keys: str) -> None:
     key on its own, in order (what a user typing fast, or a terminal's paste without
     bracketed paste, sends); the first key of a new screen or widget should still be sent
     with ``pilot.press``, so that the focus has moved before the rest arrives."""
+    await send_keys(pilot, *keys)
+    await pilot.pause()
+
+
+async def send_keys(pilot: Pilot[None], *keys: str) -> None:
+    """Queue ``keys`` on the app as :func:`type_keys` does, without waiting for anything:
+    for a test that times how soon a key is handled (``pilot.press`` waits for the whole
+    process to be idle, up to a second a wait, whatever else runs in it)."""
     app = pilot.app
     for name in keys:
         key = _character_to_key(name) if len(name) == 1 and not name.isalnum() else name
@@ -29,4 +37,3 @@ async def type_keys(pilot: Pilot[None], *keys: str) -> None:
         event = events.Key(key, char)
         event.set_sender(app)
         await app._post_message(event)
-    await pilot.pause()
