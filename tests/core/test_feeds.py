@@ -1048,7 +1048,7 @@ def test_a_stopped_parse_stops_its_own_worker_only(stop: str) -> None:
         assert isinstance(outcomes["beside"], ParsedFeed)
         assert len(outcomes["beside"].items) == 15_000
         assert outcomes["stopped"] in (CANCELLED_REASON, "took longer than 1 s to parse")
-        survivors = {pid for pid in workers if _alive_now(pid)}
+        survivors = _survivors(workers)
         assert len(survivors) == 1  # the worker of the parse beside it was left alone
         assert survivors <= set(parser.worker_pids())
 
@@ -1056,14 +1056,23 @@ def test_a_stopped_parse_stops_its_own_worker_only(stop: str) -> None:
 CANCELLED_REASON = "the parse was cancelled"
 
 
-def _alive_now(pid: int) -> bool:
+def _survivors(pids: set[int]) -> set[int]:
+    """The processes of ``pids`` still alive once all but one have gone (a stopped worker
+    may take a moment to go), or after 5 s. (Asking each in turn for 5 s to go waited the
+    whole 5 s on the one that stays.)"""
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:  # a stopped worker may take a moment to go
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
+    while True:
+        alive = {pid for pid in pids if _exists(pid)}
+        if len(alive) <= 1 or time.monotonic() >= deadline:
+            return alive
         time.sleep(0.05)
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
     return True
 
 

@@ -31,6 +31,7 @@ from tests.support.pilot import until
 from tests.support.servers.feeds import FeedSite
 from tests.support.servers.fixtures import feed_site_fixture  # noqa: F401
 from tests.support.servers.greader import GReaderServer
+from tests.support.typist import send_keys
 
 ACCOUNT = "group:account:1"
 
@@ -185,9 +186,9 @@ async def test_r_on_an_account_syncs_it_off_the_ui_thread(
         sidebar = app.query_one(SourcesSidebar)
         before = sidebar.highlighted
         began = time.monotonic()
-        await pilot.press("j")
-        await pilot.pause()
-        assert sidebar.highlighted != before and time.monotonic() - began < 1.0
+        await send_keys(pilot, "j")  # timed to its effect, not to Pilot's idle waits
+        await until(pilot, lambda: sidebar.highlighted != before, 5)
+        assert time.monotonic() - began < 1.0
         assert app.main.refreshing.running  # still syncing while the key was handled
         await until(pilot, lambda: not app.main.refreshing.running)
         assert "syncing…" not in account_line(app)

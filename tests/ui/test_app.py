@@ -18,6 +18,7 @@ from streamtui.ui.widgets.article import ArticleView
 from streamtui.ui.widgets.sidebar import SourcesSidebar
 from streamtui.ui.widgets.stream_list import StreamList
 from tests.support.pilot import until
+from tests.support.typist import type_keys
 
 PAGES = {
     # name: (mtime, text); newer files list first
@@ -295,7 +296,7 @@ async def test_command_palette_runs_an_action(data_dir: Path, pages: Path) -> No
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"mark all read")
+        await type_keys(pilot, *"mark all read")  # the palette searches at each key
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause()
@@ -308,7 +309,7 @@ async def test_command_palette_runs_a_panes_action(data_dir: Path, pages: Path) 
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"stream list: open")
+        await type_keys(pilot, *"stream list: open")
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause()

@@ -112,30 +112,36 @@ def key_text(key: FooterKey) -> str:
     return key.render().plain.strip()
 
 
-@pytest.mark.parametrize("focus", FOCUS)
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-async def test_the_footer_shows_whole_keys_that_fit(
-    tmp_path: Path, focus: str, size: tuple[int, int]
-) -> None:
+async def test_the_footer_shows_whole_keys_that_fit(tmp_path: Path, size: tuple[int, int]) -> None:
+    """Each focus in turn in one app a size (an app a focus and size took three times as
+    long): the list, the article (Enter), back and the sources (h, h)."""
     app = make_app(tmp_path)
     async with app.run_test(size=size) as pilot:
-        await pilot.press(*FOCUS[focus])
-        await pilot.pause()
-        await pilot.pause()
-        footer = app.query_one(Footer)
-        keys = [key for key in footer.query(FooterKey) if key.display]
-        (palette,) = [key for key in keys if key.has_class("-command-palette")]
-        shown = [key for key in keys if key is not palette]
-        edge = palette.region.x
-        for key in shown:  # each key whole, left of the palette's, none under another
-            assert key.region.right <= edge, (key_text(key), key.region, edge)
-            assert key.region.width >= len(key_text(key))
-        texts = [key_text(key) for key in shown]
-        line = "  ".join(texts)
-        assert len(line) <= size[0]
-        assert {"q Quit", "? Help"} <= set(texts), texts  # always: how to leave, how to learn
-        first = {"list": "⏎ Open", "article": "space Next page", "sources": "d Remove"}[focus]
-        assert texts[0] == first
-        if size[0] >= 160:  # a wide terminal shows every key of the context
-            assert {"n Next unread", "s Star", "/ Search", "r Refresh"} <= set(texts), texts
+        for focus, keys in FOCUS.items():
+            await pilot.press(*keys)
+            await pilot.pause()
+            await pilot.pause()
+            check_footer(app, focus, size)
+            if focus == "article":
+                await pilot.press("h")  # back to the list: h from there moves to the sources
     app.library.close()
+
+
+def check_footer(app: StreamApp, focus: str, size: tuple[int, int]) -> None:
+    footer = app.query_one(Footer)
+    keys = [key for key in footer.query(FooterKey) if key.display]
+    (palette,) = [key for key in keys if key.has_class("-command-palette")]
+    shown = [key for key in keys if key is not palette]
+    edge = palette.region.x
+    for key in shown:  # each key whole, left of the palette's, none under another
+        assert key.region.right <= edge, (focus, key_text(key), key.region, edge)
+        assert key.region.width >= len(key_text(key)), focus
+    texts = [key_text(key) for key in shown]
+    line = "  ".join(texts)
+    assert len(line) <= size[0], focus
+    assert {"q Quit", "? Help"} <= set(texts), (focus, texts)  # how to leave, how to learn
+    first = {"list": "⏎ Open", "article": "space Next page", "sources": "d Remove"}[focus]
+    assert texts[0] == first, (focus, texts)
+    if size[0] >= 160:  # a wide terminal shows every key of the context
+        assert {"n Next unread", "s Star", "/ Search", "r Refresh"} <= set(texts), (focus, texts)

@@ -30,6 +30,7 @@ from streamtui.ui.widgets.stream_list import StreamList
 from tests.support.items import make_item
 from tests.support.pilot import click, until
 from tests.support.store import merge_items, update_source
+from tests.support.typist import type_keys
 
 MARKUP = [
     "[/]",
@@ -165,7 +166,8 @@ async def test_markup_is_text_in_every_widget(
         await pilot.press("escape")
 
         # the palette: the sources and items, labelled from data
-        await pilot.press("colon", *"src")
+        await pilot.press("colon")
+        await type_keys(pilot, *"src")
         palette = ""
         for _ in range(100):  # the hits arrive from the providers' tasks
             await pilot.pause(0.05)
@@ -182,7 +184,8 @@ async def test_markup_is_text_in_every_widget(
 
         # a search for each payload itself: the query shows literally in the list's title
         for markup in MARKUP:
-            await pilot.press("slash", *markup)
+            await pilot.press("slash")
+            await type_keys(pilot, *markup)
             # Textual draws the Content it was given (reading border_title back gives lossy
             # markup: "[ @click=...]" is not escaped in it, so the app never reads it back)
             await until(pilot, lambda m=markup: m in stream._border_title.plain)  # type: ignore[union-attr]

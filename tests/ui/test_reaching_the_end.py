@@ -28,6 +28,7 @@ from tests.support.feedserver import (
 from tests.support.paths import REPO_ROOT
 from tests.support.store import add_source_with_items
 from tests.support.tmuxapp import TmuxApp
+from tests.support.typist import type_keys
 
 SIZES = [(160, 48), (120, 40), (100, 30), (80, 24), (60, 20), (200, 60), (160, 12)]
 
@@ -102,16 +103,22 @@ async def test_the_last_line_is_reachable(tmp_path: Path, size: tuple[int, int])
         await pilot.press("end")
         await pilot.pause()
         assert_end_shown(app, article, "end")
-        for key in ("j", "space", "pagedown"):
+        for key in ("j", "pagedown"):
             await pilot.press("home")
             await pilot.pause()
-            for _ in range(len(lines)):  # one key a line at most: never more than that
-                before = article.scroll_y
-                await pilot.press(key)
-                await pilot.pause()
-                if article.scroll_y == before:
-                    break
+            # One key a line at most, sent as fast as a held key (each still handled on its
+            # own): past the end, j and PageDown do nothing.
+            await type_keys(pilot, *[key] * len(lines))
             assert_end_shown(app, article, key)
+        await pilot.press("home")
+        await pilot.pause()
+        for _ in range(len(lines)):  # Space at the end opens the next unread: once is enough
+            before = article.scroll_y
+            await pilot.press("space")
+            await pilot.pause()
+            if article.scroll_y == before:
+                break
+        assert_end_shown(app, article, "space")
     app.library.close()
 
 
@@ -127,12 +134,9 @@ async def test_the_help_screen_scrolls_to_its_end(tmp_path: Path, size: tuple[in
         for key in ("end", "G", "j", "space", "ctrl+d"):
             await pilot.press("home")
             await pilot.pause()
-            for _ in range(200):  # one key a line at most: never more than that
-                before = scroll.scroll_y
-                await pilot.press(key)
-                if scroll.scroll_y == before:
-                    break
-            await pilot.pause()
+            # One key a line at most, sent as fast as a held key (each still handled on its
+            # own): past the end, each of them does nothing.
+            await type_keys(pilot, *[key] * 200)
             keys = [key]
             assert scroll.scroll_y == scroll.max_scroll_y, keys[0]
             view = scroll.scrollable_content_region

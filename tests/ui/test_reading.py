@@ -21,6 +21,7 @@ from streamtui.ui.widgets.stream_list import StreamList
 from tests.support.items import make_item
 from tests.support.pilot import until
 from tests.support.store import merge_items
+from tests.support.typist import type_keys
 
 HTML_BODY = (
     "<h2>Heading</h2><p>See <a href='/docs/guide'>the guide</a> and "
@@ -284,12 +285,14 @@ async def test_newsboat_preset(tmp_path: Path) -> None:
 async def test_palette_jumps_to_a_source_and_an_item(tmp_path: Path) -> None:
     app, _ = make_app(tmp_path)
     async with app.run_test(size=(140, 36)) as pilot:
-        await pilot.press("colon", *"Garden")
+        await pilot.press("colon")
+        await type_keys(pilot, *"Garden")  # the palette searches at each key
         await pilot.pause(0.5)
         await pilot.press("enter")
         await pilot.pause()
         assert titles(app) == ["Bean diary"]
-        await pilot.press("ctrl+p", *"Plum season")
+        await pilot.press("ctrl+p")
+        await type_keys(pilot, *"Plum season")
         await pilot.pause(0.5)
         await pilot.press("enter")
         await pilot.pause()
@@ -302,7 +305,8 @@ async def test_palette_shows_hostile_source_names_as_text(tmp_path: Path) -> Non
     library = make_library(tmp_path, hostile_name="[@click=app.quit]Evil[/]")
     app = StreamApp(library, sync_on_start=False, opener=Recorder())
     async with app.run_test(size=(140, 36)) as pilot:
-        await pilot.press("ctrl+p", *"Evil")
+        await pilot.press("ctrl+p")
+        await type_keys(pilot, *"Evil")
         await pilot.pause(0.5)
         await pilot.press("enter")
         await pilot.pause()

@@ -14,6 +14,7 @@ from streamtui.ui.app import StreamApp
 from streamtui.ui.widgets.sidebar import SourcesSidebar
 from streamtui.ui.widgets.stream_list import StreamList
 from tests.support.accountsync import ServerThere, library_at, row
+from tests.support.pilot import until
 from tests.support.servers.feeds import FeedSite
 from tests.support.servers.fixtures import feed_site_fixture  # noqa: F401
 from tests.support.servers.greader import GReaderServer
@@ -89,6 +90,8 @@ async def test_the_app_shows_an_account_under_its_categories_and_folds_it(
             assert ids.index("group:account:1") < ids.index("group:account:1/News")
             assert ids.index("group:account:1/News") < ids.index(feed_id)
             assert "group:folder:Tech" in ids and "group:folder:Tech/Deep" in ids
+            # the counts are read off the UI thread: on a loaded machine after the first paint
+            await until(pilot, lambda: " 2" in news_line(sidebar))
             group = sidebar.get_option("group:account:1/News").prompt
             assert "News" in str(group) and " 2" in str(group)
             # a mark redraws the group's total
@@ -97,7 +100,7 @@ async def test_the_app_shows_an_account_under_its_categories_and_folds_it(
             await pilot.pause()
             app.set_focus(stream)
             await pilot.press("m")
-            await pilot.pause()
+            await until(pilot, lambda: " 1" in news_line(sidebar))
             assert " 1" in str(sidebar.get_option("group:account:1/News").prompt)
             assert " 1" in str(sidebar.get_option("group:account:1").prompt)
             # Enter on the account's group folds it, and again unfolds it
@@ -113,3 +116,7 @@ async def test_the_app_shows_an_account_under_its_categories_and_folds_it(
             await pilot.pause()
             ids = [sidebar.get_option_at_index(i).id for i in range(sidebar.option_count)]
             assert feed_id in ids
+
+
+def news_line(sidebar: SourcesSidebar) -> str:
+    return str(sidebar.get_option("group:account:1/News").prompt)
