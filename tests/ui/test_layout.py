@@ -5,6 +5,7 @@ only keys that fit, whole, at 160 and 80 columns and in between."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.widgets import Footer
@@ -145,3 +146,41 @@ def check_footer(app: StreamApp, focus: str, size: tuple[int, int]) -> None:
     assert texts[0] == first, (focus, texts)
     if size[0] >= 160:  # a wide terminal shows every key of the context
         assert {"n Next unread", "s Star", "/ Search", "r Refresh"} <= set(texts), (focus, texts)
+
+
+async def test_a_change_of_focus_mounts_the_footer_keys_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Tab between the panes signals two changes of the bindings in force: the footer
+    mounted all its keys twice (the second time the same keys), and each key restyled itself
+    twice more for its ``compact`` (Textual's data binding). Once each, and no restyle."""
+    made: list[FooterKey] = []
+    restyled: list[FooterKey] = []
+    init = FooterKey.__init__
+    watch = FooterKey._watch_compact
+
+    def counted_init(self: FooterKey, *args: Any, **kwargs: Any) -> None:
+        made.append(self)
+        init(self, *args, **kwargs)
+
+    def counted_watch(self: FooterKey, compact: bool) -> None:
+        restyled.append(self)
+        watch(self, compact)
+
+    monkeypatch.setattr(FooterKey, "__init__", counted_init)
+    monkeypatch.setattr(FooterKey, "_watch_compact", counted_watch)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        for keys in (["enter"], ["h"], ["h"], ["l"]):  # article, list, sources, list
+            before = [key_text(key) for key in app.query_one(Footer).query(FooterKey)]
+            made.clear()
+            restyled.clear()
+            await pilot.press(*keys)
+            await pilot.pause()
+            await pilot.pause()
+            now = list(app.query_one(Footer).query(FooterKey))
+            assert [key_text(key) for key in now] != before, keys  # the keys did change
+            assert sorted(map(id, made)) == sorted(map(id, now)), (keys, len(made), len(now))
+            assert all(key.has_class("-command-palette") for key in restyled), keys
+    app.library.close()
