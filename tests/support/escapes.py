@@ -637,7 +637,9 @@ def drive(scenario: Scenario, *, size: tuple[int, int] = (120, 40), step: float 
         _show(terminal, notes, END, b"", step)
         _show(terminal, notes, "e", b"New name for", step)
         _show(terminal, notes, ESC, b"", step)
-        _show(terminal, notes, "d", b"Other sources keep", step)
+        # The dialog's button, not its question: the question wraps where the source's name
+        # ends (a short name split "Other sources keep", and the drive waited its whole step).
+        _show(terminal, notes, "d", b"Yes (y)", step)
         _show(terminal, notes, "y", b"Removed", step * 2)  # the list and sidebar reload
         terminal.send("q")
         status = terminal.close(timeout=15)
