@@ -256,7 +256,15 @@ def cli_env(tmp_path: Path, zone: str) -> dict[str, str]:
     return env
 
 
-@pytest.mark.parametrize("zone_name", ZONES)
+CLI_ZONES = ("UTC", "Pacific/Kiritimati", "Etc/GMT+12", "Asia/Kathmandu", "UTC-24:59:59")
+"""The zones the CLI's eight processes run in: every kind of offset once (none, the furthest
+east, the furthest west, a fraction of an hour, one the datetime module refuses). New York is
+a whole-hours zone west of UTC as Etc/GMT+12 is (its CLI runs on an old database below and its
+app in a pty), London one east of it as Kiritimati is (in 1970 it kept UTC+1 all year); both
+still draw in-process with every other zone (test_every_date_draws_in_every_zone)."""
+
+
+@pytest.mark.parametrize("zone_name", CLI_ZONES)
 def test_cli_verbs_in_every_zone(tmp_path: Path, feed_server: FeedServer, zone_name: str) -> None:
     feed_server.route("/extremes.xml", feed(rss_extremes()))
     feed_server.route("/extremes.json", feed(json_extremes(), content_type="application/json"))
