@@ -25,6 +25,10 @@ from tests.ui.test_app import PAGES, write_pages
 
 TINY = [(3, 3), (2, 2), (1, 1), (1, 40), (5, 1), (MIN_WIDTH - 1, 40), (120, MIN_HEIGHT - 1)]
 """The sizes of the report and the edges of the usable size."""
+EDGES = [(1, 1), (MIN_WIDTH - 1, 40), (120, MIN_HEIGHT - 1)]
+"""One size of a few cells and the two edges of the usable size: what leaving and getting back
+the usable size does to a screen's focus and layout is the same at every tiny size (the list
+goes through every size of TINY, and the notice's text at each is checked on its own)."""
 
 
 def app_env(tmp_path: Path) -> dict[str, str]:
@@ -127,7 +131,7 @@ async def test_shrinking_to_a_few_cells_shows_a_notice_and_growing_restores(
         await pilot.pause()
         screen = type(app.screen)
         focused = app.focused
-        for size in TINY:
+        for size in TINY if before == "list" else EDGES:
             await pilot.resize_terminal(*size)
             await pilot.pause()
             assert app.is_running and app.return_code is None, size
@@ -221,7 +225,7 @@ async def test_reading_on_a_narrow_terminal_survives_a_shrink(tmp_path: Path) ->
         await pilot.press("enter", "question_mark", "escape")
         article = app.query_one(ArticleView)
         assert app.focused is article and article.display
-        for size in TINY:
+        for size in EDGES:
             await pilot.resize_terminal(*size)
             await pilot.pause()
             await pilot.resize_terminal(80, 24)
