@@ -129,6 +129,17 @@ def _pages(folder: Path, count: int) -> Path:
     return folder
 
 
+def _delete(folder: Path) -> None:
+    """Delete ``folder`` as a user would, while the marker still writes in it: a file it
+    makes between rmtree's listing and its rmdir failed the run (Directory not empty)."""
+    for _ in range(100):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.01)
+    shutil.rmtree(folder)  # still there: say why
+
+
 def deleted_row(trials: int, marks: int = 500) -> Row:
     row = Row(f"data folder deleted during {marks} marks", trials, 0)
     started = time.perf_counter()
@@ -153,7 +164,7 @@ def deleted_row(trials: int, marks: int = 500) -> Row:
             reader = threading.Thread(target=lines.extend, args=(process.stdout,))
             reader.start()
             time.sleep(chance.uniform(0.1, 0.8))  # the marks take about 1.5 s
-            shutil.rmtree(data)
+            _delete(data)
             process.wait(120)
             reader.join()
             acked = [line.strip() for line in lines if line.strip() not in ("gone", "")]
