@@ -26,6 +26,7 @@ from streamtui.ui.app import StreamApp
 from streamtui.ui.format import long_date, short_date
 from streamtui.ui.widgets.article import ArticleView
 from streamtui.ui.widgets.stream_list import StreamList
+from tests.support.bytecode import compile_checkout
 from tests.support.escapes import Terminal
 from tests.support.feedserver import FeedServer, feed
 from tests.support.feedserver import (
@@ -339,6 +340,7 @@ def test_the_real_app_starts_west_of_utc(tmp_path: Path) -> None:
     old_database(tmp_path / "data" / "streamtui.db", rss_extremes())
     env = cli_env(tmp_path, "America/New_York")
     env.update(TERM="xterm-256color", PYTHONPATH=str(REPO_ROOT / "src"))
+    compile_checkout()  # the app runs from src/: compiled once, not at every start
     terminal = Terminal([sys.executable, "-m", "streamtui"], env, size=(120, 40))
     try:
         assert terminal.wait_for(b"Year one", timeout=30), terminal.output[-2000:]

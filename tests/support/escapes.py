@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from streamtui.ui.images.terminal import QUERY
+from tests.support.bytecode import compile_checkout
 from tests.support.feedserver import FeedServer
 from tests.support.paths import REPO_ROOT as REPO
 from tests.support.store import merge_items, update_source
@@ -351,6 +352,7 @@ class Scenario:
         }
         home = self.root / "home"
         home.mkdir(parents=True, exist_ok=True)
+        compile_checkout()  # the app runs from src/: compiled once, not at every start
         env.update(
             TERM="xterm-256color",
             COLORTERM="truecolor",
