@@ -300,10 +300,12 @@ def test_cli_verbs_in_every_zone(tmp_path: Path, feed_server: FeedServer, zone_n
 def test_cli_reads_an_old_database_in_any_zone(tmp_path: Path, zone_name: str) -> None:
     old_database(tmp_path / "data" / "streamtui.db", rss_extremes())
     env = cli_env(tmp_path, zone_name)
+    out: dict[tuple[str, ...], str] = {}
     for args in (("list",), ("list", "--json"), ("sources",), ("sources", "--json")):
         done = run_cli(env, *args)
         assert done.returncode == 0 and "internal error" not in done.stderr, (args, done.stderr)
-    records = [json.loads(line) for line in run_cli(env, "list", "--json").stdout.splitlines()]
+        out[args] = done.stdout
+    records = [json.loads(line) for line in out["list", "--json"].splitlines()]
     stamps = {record["published"] for record in records if record["source"] == "Extremes"}
     assert {"1970-01-02T00:00:00Z", "9999-12-30T00:00:00Z"} <= stamps
 
