@@ -38,7 +38,10 @@ SMOKE = [
     pytest.param(["crash_cases.py", "--smoke"], marks=TMUX, id="crash-cases"),
     pytest.param(["secrets_files.py", "--smoke"], id="secrets-files"),
     pytest.param(["reliability.py", "--quick", "--only", "files"], id="reliability"),
-    pytest.param(["state_cases.py", "--quick", "--only", "imports,deleted,opml"], id="state-cases"),
+    pytest.param(
+        ["state_cases.py", "--quick", "--trials", "1", "--only", "imports,deleted,opml"],
+        id="state-cases",
+    ),
     pytest.param(["import_scale.py", "--smoke"], id="import-scale"),
     pytest.param(["sync_clients.py", "--smoke"], id="sync-clients"),
     pytest.param(["sync.py", "--smoke"], id="sync"),
