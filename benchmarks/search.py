@@ -1,7 +1,8 @@
 """Search at scale: query latency, the cost the index adds to a feed merge, and its size.
 
 Run: .venv/bin/python benchmarks/search.py [N ...] [--repeat 5] [--prefix "1 2"] [--no-backfill]
-(default N: 100000). Prints medians with min and max. The store is filled through its own
+[--merge 1000] (default N: 100000; ``--merge``: the merged feed's items, fewer in the suite's
+run). Prints medians with min and max. The store is filled through its own
 API: half the items come from a feed (HTML bodies, ``Store.merge_items``), half from a folder
 (plain text, ``Store.sync_items``). The words follow a Zipf law: the most frequent are the
 English words of the bundled guide, the long tail is made-up words; bodies are about 250
@@ -198,14 +199,14 @@ def _query_view(query: str, since: float) -> View:
     return View(since=since, query=query)
 
 
-def merge_cost(store: Store, words: Words, repeat: int) -> None:
-    """A 1,000-item feed merged into the filled store, with and without indexing."""
+def merge_cost(store: Store, words: Words, repeat: int, count: int = 1_000) -> None:
+    """A ``count``-item feed merged into the filled store, with and without indexing."""
     for label, indexing in [("without the index", False), ("with the index", True)]:
         times, updates = [], []
         for trial in range(repeat):
             name = f"m{indexing}{trial}"
             source = store.add_source(name, SourceKind.FEED, f"https://m.example/{name}")
-            items = list(make_items(1_000, words, html=True, prefix=f"{name}-"))
+            items = list(make_items(count, words, html=True, prefix=f"{name}-"))
             changed = [replace(item, body=item.body + "<p>update</p>") for item in items]
             skip = lambda db, texts, limit=None: 0  # noqa: E731
             with patch.object(search, "index_pending", skip) if not indexing else nullcontext():
@@ -213,13 +214,14 @@ def merge_cost(store: Store, words: Words, repeat: int) -> None:
                 updates.append(timed(partial(merge_items, store, source.id, changed), 1)[0])
             store.index_pending()  # what the run without the index left pending
             store.remove_source(source.id)
-        print(f"  1,000 new items   {label:<18} {summary(times)}")
-        print(f"  1,000 changed     {label:<18} {summary(updates)}")
-    sample = list(make_items(1_000, words, html=True, prefix="t"))
+        print(f"  {count:,} new items   {label:<18} {summary(times)}")
+        print(f"  {count:,} changed     {label:<18} {summary(updates)}")
+    sample = list(make_items(count, words, html=True, prefix="t"))
     tick = time.perf_counter()
     for item in sample:
         search.indexed_text(item.summary, item.body, item.html)
-    print(f"  of which html_to_text of 1,000 bodies: {(time.perf_counter() - tick) * 1000:.0f} ms")
+    took = (time.perf_counter() - tick) * 1000
+    print(f"  of which html_to_text of {count:,} bodies: {took:.0f} ms")
 
 
 def sizes(db: sqlite3.Connection) -> None:
@@ -263,6 +265,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--prefix", default=None, help="FTS5 prefix option, e.g. '1 2' or ''")
     parser.add_argument("--no-backfill", action="store_true")
+    parser.add_argument(
+        "--merge", type=int, default=1_000, help="items of the merged feed (the suite's: fewer)"
+    )
     args = parser.parse_args()
     if args.prefix is not None:
         option = f", prefix = '{args.prefix}'" if args.prefix else ""
@@ -285,7 +290,7 @@ def main() -> None:
             print("search (new view: count + first 128 rows)")
             latencies(store, args.repeat, queries)
             print("feed merge")
-            merge_cost(store, words, args.repeat)
+            merge_cost(store, words, args.repeat, args.merge)
             print("size")
             sizes(store._db)
             if not args.no_backfill and queries is QUERIES:

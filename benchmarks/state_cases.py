@@ -1,6 +1,6 @@
 """State under concurrency and faults (issue 12), many times over.
 
-Run: .venv/bin/python benchmarks/state_cases.py [--quick] [--only NAME,...]
+Run: .venv/bin/python benchmarks/state_cases.py [--quick] [--trials N] [--only NAME,...]
 
 - imports: two ``streamtui import`` processes at once, files with the same outline titles and
   different URLs (the second stopped at 601 of 1,200); every feed of both must be stored.
@@ -129,6 +129,17 @@ def _pages(folder: Path, count: int) -> Path:
     return folder
 
 
+def _delete(folder: Path) -> None:
+    """Delete ``folder`` as a user would, while the marker still writes in it: a file it
+    makes between rmtree's listing and its rmdir failed the run (Directory not empty)."""
+    for _ in range(100):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.01)
+    shutil.rmtree(folder)  # still there: say why
+
+
 def deleted_row(trials: int, marks: int = 500) -> Row:
     row = Row(f"data folder deleted during {marks} marks", trials, 0)
     started = time.perf_counter()
@@ -153,7 +164,7 @@ def deleted_row(trials: int, marks: int = 500) -> Row:
             reader = threading.Thread(target=lines.extend, args=(process.stdout,))
             reader.start()
             time.sleep(chance.uniform(0.1, 0.8))  # the marks take about 1.5 s
-            shutil.rmtree(data)
+            _delete(data)
             process.wait(120)
             reader.join()
             acked = [line.strip() for line in lines if line.strip() not in ("gone", "")]
@@ -297,23 +308,26 @@ def opml_row(low: int, high: int) -> Row:
     return row
 
 
-CASES: dict[str, Callable[[bool], Row]] = {
-    "imports": lambda quick: imports_row(3 if quick else 20),
-    "deleted": lambda quick: deleted_row(3 if quick else 20),
-    "retention": lambda quick: retention_row(8, 300) if quick else retention_row(20, 1000),
-    "cleanup": lambda quick: cleanup_row(10_000 if quick else 100_000),
-    "opml": lambda quick: opml_row(500, 5_000) if quick else opml_row(1_000, 20_000),
+CASES: dict[str, Callable[[bool, int | None], Row]] = {
+    "imports": lambda quick, trials: imports_row(trials or (3 if quick else 20)),
+    "deleted": lambda quick, trials: deleted_row(trials or (3 if quick else 20)),
+    "retention": lambda quick, _: retention_row(8, 300) if quick else retention_row(20, 1000),
+    "cleanup": lambda quick, _: cleanup_row(10_000 if quick else 100_000),
+    "opml": lambda quick, _: opml_row(500, 5_000) if quick else opml_row(1_000, 20_000),
 }
 
 
-def rows(quick: bool, only: list[str] | None = None) -> list[Row]:
-    return [CASES[name](quick) for name in (only or list(CASES))]
+def rows(quick: bool, only: list[str] | None = None, trials: int | None = None) -> list[Row]:
+    return [CASES[name](quick, trials) for name in (only or list(CASES))]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer trials, smaller stores")
     parser.add_argument("--only", default="", help=f"comma-separated cases of {list(CASES)}")
+    parser.add_argument(
+        "--trials", type=int, help="rounds of the imports and deleted cases (the suite's: 1)"
+    )
     args = parser.parse_args()
     chosen = [name for name in args.only.split(",") if name] or None
     unknown = set(chosen or ()) - set(CASES)
@@ -321,7 +335,7 @@ def main() -> int:
         parser.error(f"unknown cases: {', '.join(sorted(unknown))}")
     print(f"state under concurrency and faults ({'quick' if args.quick else 'full'}), "
           f"{bench.machine()}")  # fmt: skip
-    return report(rows(args.quick, chosen))
+    return report(rows(args.quick, chosen, args.trials))
 
 
 if __name__ == "__main__":

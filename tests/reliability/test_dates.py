@@ -26,6 +26,7 @@ from streamtui.ui.app import StreamApp
 from streamtui.ui.format import long_date, short_date
 from streamtui.ui.widgets.article import ArticleView
 from streamtui.ui.widgets.stream_list import StreamList
+from tests.support.bytecode import compile_checkout
 from tests.support.escapes import Terminal
 from tests.support.feedserver import FeedServer, feed
 from tests.support.feedserver import (
@@ -256,7 +257,15 @@ def cli_env(tmp_path: Path, zone: str) -> dict[str, str]:
     return env
 
 
-@pytest.mark.parametrize("zone_name", ZONES)
+CLI_ZONES = ("UTC", "Pacific/Kiritimati", "Etc/GMT+12", "Asia/Kathmandu", "UTC-24:59:59")
+"""The zones the CLI's eight processes run in: every kind of offset once (none, the furthest
+east, the furthest west, a fraction of an hour, one the datetime module refuses). New York is
+a whole-hours zone west of UTC as Etc/GMT+12 is (its CLI runs on an old database below and its
+app in a pty), London one east of it as Kiritimati is (in 1970 it kept UTC+1 all year); both
+still draw in-process with every other zone (test_every_date_draws_in_every_zone)."""
+
+
+@pytest.mark.parametrize("zone_name", CLI_ZONES)
 def test_cli_verbs_in_every_zone(tmp_path: Path, feed_server: FeedServer, zone_name: str) -> None:
     feed_server.route("/extremes.xml", feed(rss_extremes()))
     feed_server.route("/extremes.json", feed(json_extremes(), content_type="application/json"))
@@ -291,10 +300,12 @@ def test_cli_verbs_in_every_zone(tmp_path: Path, feed_server: FeedServer, zone_n
 def test_cli_reads_an_old_database_in_any_zone(tmp_path: Path, zone_name: str) -> None:
     old_database(tmp_path / "data" / "streamtui.db", rss_extremes())
     env = cli_env(tmp_path, zone_name)
+    out: dict[tuple[str, ...], str] = {}
     for args in (("list",), ("list", "--json"), ("sources",), ("sources", "--json")):
         done = run_cli(env, *args)
         assert done.returncode == 0 and "internal error" not in done.stderr, (args, done.stderr)
-    records = [json.loads(line) for line in run_cli(env, "list", "--json").stdout.splitlines()]
+        out[args] = done.stdout
+    records = [json.loads(line) for line in out["list", "--json"].splitlines()]
     stamps = {record["published"] for record in records if record["source"] == "Extremes"}
     assert {"1970-01-02T00:00:00Z", "9999-12-30T00:00:00Z"} <= stamps
 
@@ -331,6 +342,7 @@ def test_the_real_app_starts_west_of_utc(tmp_path: Path) -> None:
     old_database(tmp_path / "data" / "streamtui.db", rss_extremes())
     env = cli_env(tmp_path, "America/New_York")
     env.update(TERM="xterm-256color", PYTHONPATH=str(REPO_ROOT / "src"))
+    compile_checkout()  # the app runs from src/: compiled once, not at every start
     terminal = Terminal([sys.executable, "-m", "streamtui"], env, size=(120, 40))
     try:
         assert terminal.wait_for(b"Year one", timeout=30), terminal.output[-2000:]

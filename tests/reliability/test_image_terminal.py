@@ -28,6 +28,7 @@ from streamtui.ui.article.layout import layout, piece_lines
 from streamtui.ui.article.page import article_page
 from streamtui.ui.images.kitty import DIACRITICS, PLACEHOLDER
 from streamtui.ui.images.terminal import COLOURS_QUERY, QUERY
+from tests.support.bytecode import compile_checkout
 from tests.support.escapes import PAYLOADS, Payload, Terminal
 from tests.support.feedserver import FeedServer, Reply, feed
 from tests.support.paths import REPO_ROOT
@@ -56,6 +57,7 @@ def environment(root: Path, images: str) -> dict[str, str]:
     (root / "home").mkdir(parents=True, exist_ok=True)
     (root / "config").mkdir(parents=True, exist_ok=True)
     (root / "config" / "config.toml").write_text(f'images = "{images}"\n')
+    compile_checkout()  # the app runs from src/: compiled once, not at every start
     env.update(
         TERM="xterm-256color",  # no graphics; and a pty answers no terminal query
         COLORTERM="truecolor",

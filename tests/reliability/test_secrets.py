@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -488,11 +489,30 @@ def test_a_read_only_folder_open_to_others_still_browses_and_says_both(tmp_path:
 # -- export FILE ----------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def exporting_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data folder with one feed (with a password), added once per worker by the CLI."""
+    base = tmp_path_factory.mktemp("exporting")
+    data = base / "data"
+    with pytest.MonkeyPatch.context() as patch:
+        # set up before the autouse isolated home: this fixture isolates its own
+        (base / "home").mkdir()
+        patch.setenv("HOME", str(base / "home"))
+        patch.setenv("STREAMTUI_CONFIG_DIR", str(base / "config"))
+        for key in [k for k in os.environ if k.lower().endswith("_proxy")]:
+            patch.delenv(key)
+        with SecretServers() as running:
+            assert streamtui(data, "add", running.url("/feed.xml")).returncode == 0
+    return data
+
+
 @pytest.fixture
-def exporting(tmp_path: Path, servers: SecretServers) -> Path:
-    """A data folder with one feed (with a password) to export."""
+def exporting(tmp_path: Path, exporting_template: Path) -> Path:
+    """A data folder with one feed (with a password) to export: a copy of the template, its
+    modes kept (the folder 0700, the database and the credential file 0600)."""
     data = tmp_path / "data"
-    assert streamtui(data, "add", servers.url("/feed.xml")).returncode == 0
+    shutil.copytree(exporting_template, data)
+    assert mode(data) == 0o700 and mode(data / paths.CREDENTIALS_NAME) == 0o600
     return data
 
 

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from tests.support.bytecode import compile_checkout
 from tests.support.escapes import REPO, Terminal
 
 LOOKUP_SECONDS = 10.0
@@ -67,6 +68,7 @@ def env(root: Path) -> dict[str, str]:
         and not key.startswith(("TEXTUAL", "STREAMTUI", "XDG_"))
         and key not in ("NO_COLOR", "COLUMNS", "LINES", "TMUX", "BROWSER")
     }
+    compile_checkout()  # the app runs from src/: compiled once, not at every start
     return {
         **keep,
         "TERM": "xterm-256color",
