@@ -2,7 +2,7 @@
 a refresh of many feeds runs in the background.
 
 Run: .venv/bin/python benchmarks/keys.py [--sizes 1000,100000] [--presses 200] [--pages 40]
-     [--refresh-feeds 200] [--repeat 1] [--smoke]
+     [--focus 40] [--refresh-feeds 200] [--repeat 1] [--smoke]
 
 For each size the store is filled by the generator (feeds of 100 items) and the app is started
 in a private tmux server under ``_relay.py``, which stamps every key the app receives (IN) and
@@ -14,6 +14,9 @@ Presses are independent: the next key goes once the output has been quiet for 50
 
 * idle, j/k: runs of j then k (the cursor stays on screen, nothing scrolls);
 * idle, page moves: PageDown, PageDown, PageUp, PageUp (these scroll the list);
+* idle, focus: Tab from the list to the sources and back; a press ends with the chunk that
+  draws the footer of the pane now focused (its first key's label: "Remove" for the sources,
+  "Open" for the list), the last thing a change of focus redraws;
 * during a refresh: ``--refresh-feeds`` more subscribed feeds get 100 new items each on the
   loopback server, R (refresh all) starts, and j/k presses (about every 50 ms) are measured
   until the "Refreshed:" notice. The list reloads while they run, so here the new cursor row
@@ -432,6 +435,23 @@ def idle_pages(app: App, presses: int) -> list[float]:
     return times
 
 
+FOCUS_MARKERS = (b"Remove", b"Open")
+"""The footer's first label once Tab has moved the focus to the sources, then to the list."""
+
+
+def idle_focus(app: App, presses: int) -> list[float]:
+    """Tab, Tab...: the focus goes to the sources and back to the list; each press waits for
+    the footer of the pane it focused."""
+    times = []
+    for number in range(presses):
+        index = send(app, "Tab")
+        marker = FOCUS_MARKERS[number % 2]
+        output = Output(app.relay, index)
+        times.append(output.wait(marker, timeout=30.0) - app.relay.events[index].at)
+        app.relay.quiet(QUIET)
+    return times
+
+
 @dataclass
 class RefreshRun:
     times: list[float]
@@ -504,6 +524,7 @@ def verdict(values: Sequence[float], median: float | None, p95: float) -> str:
 class Results:
     jk: list[float] = field(default_factory=list)
     pages: list[float] = field(default_factory=list)
+    focus: list[float] = field(default_factory=list)
     refresh: list[float] = field(default_factory=list)
     refresh_seconds: list[float] = field(default_factory=list)
     first_paint: list[float] = field(default_factory=list)
@@ -536,6 +557,7 @@ def measure(
             results.jk += idle_jk(app, args.presses)
             results.jk_cpu.append((cpu_seconds(app.pid) - cpu) / args.presses)
             results.pages += idle_pages(app, args.pages)
+            results.focus += idle_focus(app, args.focus)
             if scenario.new_feeds:
                 refresh = during_refresh(app, rng)
                 results.refresh += refresh.times
@@ -559,6 +581,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,100000", help="stored items, comma-separated")
     parser.add_argument("--presses", type=int, default=200, help="idle j/k presses per run")
     parser.add_argument("--pages", type=int, default=40, help="idle page moves per run")
+    parser.add_argument("--focus", type=int, default=40, help="idle Tab presses per run")
     parser.add_argument("--refresh-feeds", type=int, default=200, help="feeds with new items")
     parser.add_argument("--repeat", type=int, default=1, help="app runs per size")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a quick check")
@@ -568,6 +591,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         args.sizes, args.presses, args.pages, args.refresh_feeds = "200", 20, 8, 5
+        args.focus = 4
     sizes = [int(size) for size in args.sizes.split(",")]
 
     print(f"key -> repaint in tmux ({bench.machine()})", flush=True)
@@ -580,6 +604,7 @@ def main() -> None:
             args.dump.write_text(json.dumps({"items": scenario.items, "runs": presses}))
         print(line("idle, j/k", results.jk))
         print(line("idle, PageDown/PageUp", results.pages))
+        print(line("idle, Tab (focus)", results.focus))
         print(line(f"during a {args.refresh_feeds}-feed refresh", results.refresh), flush=True)
 
     print("\nsummary (key IN -> chunk drawing the new cursor row):")
@@ -590,6 +615,7 @@ def main() -> None:
         cpu = statistics.median(results.jk_cpu) * 1000
         print(f"  {'idle, j/k: app CPU a press':<28} {cpu:.1f} ms")
         print(line("idle, PageDown/PageUp", results.pages))
+        print(line("idle, Tab (focus)", results.focus))
         if results.refresh:
             seconds = bench.Figures(tuple(results.refresh_seconds))
             print(

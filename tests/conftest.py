@@ -30,18 +30,21 @@ A teaser that points nowhere.
 
 SLOW_FIRST = (
     "tests/reliability/test_terminal_safety.py",
+    "tests/ui/test_markup.py",
+    "tests/reliability/test_secrets.py",
     "tests/reliability/test_reader_benchmarks.py",
     "tests/reliability/test_bigfeed.py",
     "tests/test_benchmarks.py",
-    "tests/reliability/test_secrets.py",
     "tests/core/test_sync_clients.py",  # the sync-servers group: one worker starts tt-rss once
-    "tests/ui/test_markup.py",
-    "tests/reliability/test_dates.py",
-    "tests/core/test_sanitize.py",
-    "tests/ui/test_reaching_the_end.py",
+    "tests/reliability/test_links_shell.py",
+    "tests/reliability/test_accounts_real.py",
+    "tests/reliability/test_image_terminal.py",
     "tests/reliability/test_app_resilience.py",
+    "tests/reliability/test_dates.py",
+    "tests/ui/test_reaching_the_end.py",
 )
-"""Files whose tests take the longest (a full run's ``--durations=0``, totalled per file): they
+"""Files whose tests take the longest (a full run's ``--durations=0``: the longest single tests
+first, then the longest files; 2026-12-03, after the suite's pass of that day): they
 are collected first, so that xdist hands them out first and the run does not end with one
 worker still in a long test while the other has nothing left."""
 
