@@ -201,9 +201,10 @@ def quit_mid_parse(
                 exited = now - pressed
             alive = [pid for pid in children if _running(pid)]
             last.update(_cpu_of(alive))
-            if not alive:
+            if not alive and gone == float("inf"):
                 gone = now - pressed
-                break
+            if gone != float("inf") and exited != float("inf"):
+                break  # the app ends after its children: both are timed ("inf ms" before)
             if exited != float("inf") and now - pressed > exited + 5:
                 break  # orphans: reported below
             time.sleep(0.02)
