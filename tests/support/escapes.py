@@ -637,6 +637,12 @@ def drive(
         # A page-down that draws nothing is at the end: the ones after it would draw nothing
         # either. Each waited its whole step (8 s, a third of a small drive); once one has
         # drawn, the next may take four times as long as the slowest so far (at least 2 s).
+        # The sidebar ends with the old database's source ("Old ..."): until it has been
+        # drawn, a page-down that draws nothing in that time is a slow frame on a loaded
+        # machine, not the end, and gets its whole step (a drive cut short there left the
+        # last sources' words undrawn once).
+        last = b"Old " if "old database, unsanitised" in scenario.fields else None
+        paging = terminal.mark()
         slowest = 0.0
         for _ in range(len(scenario.payloads) * 7 // 30 + 3):
             since = terminal.mark()
@@ -644,7 +650,9 @@ def drive(
             terminal.send(PAGE_DOWN)
             wait = min(step, max(2.0, 4 * slowest)) if slowest else step
             if not terminal.wait_output(since, timeout=wait):
-                break
+                at_end = last is None or last in terminal.output[paging:]
+                if at_end or not terminal.wait_output(since, timeout=step - wait):
+                    break
             slowest = max(slowest, time.monotonic() - sent)
             terminal.wait_quiet(0.15, timeout=step)
         if every_screen:
