@@ -18,9 +18,8 @@ from streamtui.ui.screens.help import HelpScreen
 from streamtui.ui.widgets.article import ArticleView
 from streamtui.ui.widgets.stream_list import StreamList
 from streamtui.ui.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallNotice, notice
-from tests.support.bytecode import compile_checkout
+from tests.support.bytecode import src_path
 from tests.support.escapes import Terminal
-from tests.support.paths import REPO_ROOT
 from tests.support.tmuxapp import TmuxApp
 from tests.ui.test_app import PAGES, write_pages
 
@@ -33,12 +32,11 @@ goes through every size of TINY, and the notice's text at each is checked on its
 
 
 def app_env(tmp_path: Path) -> dict[str, str]:
-    compile_checkout()  # the app runs from src/: compiled once, not at every start
     env = dict(os.environ)
     env.update(
         STREAMTUI_DATA_DIR=str(tmp_path / "data"),
         STREAMTUI_CONFIG_DIR=str(tmp_path / "config"),
-        PYTHONPATH=str(REPO_ROOT / "src"),
+        PYTHONPATH=src_path(),
         TERM="xterm-256color",
     )
     return env
@@ -171,11 +169,10 @@ async def test_starting_tiny_shows_the_notice_then_the_app(tmp_path: Path) -> No
 
 
 def test_the_real_app_in_tmux_survives_every_tiny_size(tmp_path: Path) -> None:
-    compile_checkout()
     env = {
         "STREAMTUI_DATA_DIR": str(tmp_path / "data"),
         "STREAMTUI_CONFIG_DIR": str(tmp_path / "config"),
-        "PYTHONPATH": str(REPO_ROOT / "src"),
+        "PYTHONPATH": src_path(),
     }
     with TmuxApp([sys.executable, "-m", "streamtui"], env, size=(120, 40)) as tmux:
         assert tmux.wait_for("Welcome to streamtui", timeout=30), tmux.screen()
@@ -203,11 +200,10 @@ def notice_start(width: int, height: int) -> str:
 def test_an_exported_terminal_size_does_not_pin_the_app(tmp_path: Path) -> None:
     """COLUMNS and LINES left in the environment (a shell that exports them, a harness) made
     Textual draw 80x24 in a 120x40 window and ignore every resize."""
-    compile_checkout()
     env = {
         "STREAMTUI_DATA_DIR": str(tmp_path / "data"),
         "STREAMTUI_CONFIG_DIR": str(tmp_path / "config"),
-        "PYTHONPATH": str(REPO_ROOT / "src"),
+        "PYTHONPATH": src_path(),
     }
     argv = ["env", "COLUMNS=80", "LINES=24", sys.executable, "-m", "streamtui"]
     with TmuxApp(argv, env, size=(120, 40)) as tmux:

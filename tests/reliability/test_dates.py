@@ -26,13 +26,12 @@ from streamtui.ui.app import StreamApp
 from streamtui.ui.format import long_date, short_date
 from streamtui.ui.widgets.article import ArticleView
 from streamtui.ui.widgets.stream_list import StreamList
-from tests.support.bytecode import compile_checkout
+from tests.support.bytecode import src_path
 from tests.support.escapes import Terminal
 from tests.support.feedserver import FeedServer, feed
 from tests.support.feedserver import (
     feed_server_fixture as feed_server_fixture,  # the feed_server fixture
 )
-from tests.support.paths import REPO_ROOT
 from tests.support.store import add_source_with_items, merge_items
 
 ZONES = (
@@ -341,8 +340,7 @@ def test_the_real_app_starts_west_of_utc(tmp_path: Path) -> None:
     """The report: the app died at start-up in a zone west of UTC (exit status 0)."""
     old_database(tmp_path / "data" / "streamtui.db", rss_extremes())
     env = cli_env(tmp_path, "America/New_York")
-    env.update(TERM="xterm-256color", PYTHONPATH=str(REPO_ROOT / "src"))
-    compile_checkout()  # the app runs from src/: compiled once, not at every start
+    env.update(TERM="xterm-256color", PYTHONPATH=src_path())
     terminal = Terminal([sys.executable, "-m", "streamtui"], env, size=(120, 40))
     try:
         assert terminal.wait_for(b"Year one", timeout=30), terminal.output[-2000:]

@@ -28,10 +28,9 @@ from streamtui.ui.article.layout import layout, piece_lines
 from streamtui.ui.article.page import article_page
 from streamtui.ui.images.kitty import DIACRITICS, PLACEHOLDER
 from streamtui.ui.images.terminal import COLOURS_QUERY, QUERY
-from tests.support.bytecode import compile_checkout
+from tests.support.bytecode import src_path
 from tests.support.escapes import PAYLOADS, Payload, Terminal
 from tests.support.feedserver import FeedServer, Reply, feed
-from tests.support.paths import REPO_ROOT
 from tests.support.sixel import decode_sixel
 
 GRAPHICS = re.compile(rb"\x1b_G|\x1bP[0-9;]*q|\x9bP|\x90[0-9;]*q")
@@ -57,7 +56,6 @@ def environment(root: Path, images: str) -> dict[str, str]:
     (root / "home").mkdir(parents=True, exist_ok=True)
     (root / "config").mkdir(parents=True, exist_ok=True)
     (root / "config" / "config.toml").write_text(f'images = "{images}"\n')
-    compile_checkout()  # the app runs from src/: compiled once, not at every start
     env.update(
         TERM="xterm-256color",  # no graphics; and a pty answers no terminal query
         COLORTERM="truecolor",
@@ -65,7 +63,7 @@ def environment(root: Path, images: str) -> dict[str, str]:
         STREAMTUI_DATA_DIR=str(root / "data"),
         STREAMTUI_CONFIG_DIR=str(root / "config"),
         TEXTUAL_ANIMATIONS="none",
-        PYTHONPATH=os.pathsep.join([str(REPO_ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+        PYTHONPATH=src_path(keep=True),
         PYTHONDONTWRITEBYTECODE="1",
     )
     return env

@@ -38,9 +38,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from streamtui.ui.images.terminal import QUERY
-from tests.support.bytecode import compile_checkout
+from tests.support.bytecode import src_path
 from tests.support.feedserver import FeedServer
-from tests.support.paths import REPO_ROOT as REPO
 from tests.support.store import merge_items, update_source
 
 
@@ -352,7 +351,6 @@ class Scenario:
         }
         home = self.root / "home"
         home.mkdir(parents=True, exist_ok=True)
-        compile_checkout()  # the app runs from src/: compiled once, not at every start
         env.update(
             TERM="xterm-256color",
             COLORTERM="truecolor",
@@ -360,9 +358,7 @@ class Scenario:
             STREAMTUI_DATA_DIR=str(self.root / "data"),
             STREAMTUI_CONFIG_DIR=str(self.root / "config"),
             TEXTUAL_ANIMATIONS="none",
-            PYTHONPATH=os.pathsep.join(
-                [str(REPO / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
-            ),
+            PYTHONPATH=src_path(keep=True),
             PYTHONDONTWRITEBYTECODE="1",
         )
         return env

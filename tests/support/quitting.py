@@ -16,8 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.support.bytecode import compile_checkout
-from tests.support.escapes import REPO, Terminal
+from tests.support.bytecode import src_path
+from tests.support.escapes import Terminal
 
 LOOKUP_SECONDS = 10.0
 
@@ -68,7 +68,6 @@ def env(root: Path) -> dict[str, str]:
         and not key.startswith(("TEXTUAL", "STREAMTUI", "XDG_"))
         and key not in ("NO_COLOR", "COLUMNS", "LINES", "TMUX", "BROWSER")
     }
-    compile_checkout()  # the app runs from src/: compiled once, not at every start
     return {
         **keep,
         "TERM": "xterm-256color",
@@ -76,9 +75,7 @@ def env(root: Path) -> dict[str, str]:
         "STREAMTUI_DATA_DIR": str(root / "data"),
         "STREAMTUI_CONFIG_DIR": str(root / "config"),
         "TEXTUAL_ANIMATIONS": "none",
-        "PYTHONPATH": os.pathsep.join(
-            [str(REPO / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
-        ),
+        "PYTHONPATH": src_path(keep=True),
     }
 
 

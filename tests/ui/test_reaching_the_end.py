@@ -21,11 +21,11 @@ from streamtui.core.store import Store
 from streamtui.ui.app import StreamApp
 from streamtui.ui.screens.help import HelpScreen
 from streamtui.ui.widgets.article import ArticleView
+from tests.support.bytecode import src_path
 from tests.support.feedserver import FeedServer, feed
 from tests.support.feedserver import (
     feed_server_fixture as feed_server_fixture,  # the feed_server fixture
 )
-from tests.support.paths import REPO_ROOT
 from tests.support.store import add_source_with_items
 from tests.support.tmuxapp import TmuxApp
 from tests.support.typist import type_keys
@@ -159,7 +159,7 @@ def test_the_real_app_in_tmux_shows_the_attachment(
     env = {
         "STREAMTUI_DATA_DIR": str(tmp_path / "data"),
         "STREAMTUI_CONFIG_DIR": str(tmp_path / "config"),
-        "PYTHONPATH": str(REPO_ROOT / "src"),
+        "PYTHONPATH": src_path(),
     }
     library = Library(Store.open(tmp_path / "data" / "streamtui.db"), bundled=tmp_path / "none")
     library.add_source(feed_server.url("/podcast.xml"))
