@@ -14,6 +14,8 @@ A recompose that would show the same keys is skipped.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -34,34 +36,52 @@ SHORT = {
 }
 
 
-Shown = tuple[tuple[str, str, str, str, bool, str, str], ...]
+class Spec(NamedTuple):
+    """One key of the footer, as its widget is made."""
+
+    key: str
+    display: str
+    description: str
+    action: str
+    enabled: bool
+    tooltip: str
+    palette: bool  # the palette's key, docked right
 
 
 class KeysFooter(Footer):
-    _composed: Shown | None = None
+    _composed: tuple[Spec, ...] | None = None
 
-    def _shown_bindings(self) -> Shown:
-        """What :meth:`compose` would show: each key in force (shown, with its display,
-        description, action, enabled state, tooltip and group), in order."""
+    def _specs(self) -> tuple[Spec, ...]:
+        """The keys to show: the first binding in force of each action, in order, then the
+        palette's key."""
         if not self._bindings_ready:
             return ()
         app = self.app
+        first: dict[str, tuple[Binding, bool, str, bool]] = {}
+        palette: tuple[Binding, bool, str, bool] | None = None
+        for _node, binding, enabled, tooltip in self.screen.active_bindings.values():
+            if binding.show:
+                first.setdefault(binding.action, (binding, enabled, tooltip, False))
+            if binding.key == app.COMMAND_PALETTE_BINDING:
+                palette = (binding, enabled, binding.tooltip or binding.description, True)
+        shown = list(first.values())
+        if palette is not None and self.show_command_palette and app.ENABLE_COMMAND_PALETTE:
+            shown.append(palette)
         return tuple(
-            (
+            Spec(
                 binding.key,
                 app.get_key_display(binding),
-                binding.description,
+                SHORT.get(binding.action, binding.description),
                 binding.action,
                 enabled,
                 tooltip,
-                "" if binding.group is None else binding.group.description,
+                is_palette,
             )
-            for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
-            if binding.show or binding.key == app.COMMAND_PALETTE_BINDING
+            for binding, enabled, tooltip, is_palette in shown
         )
 
     async def recompose(self) -> None:
-        if self.is_attached and self._shown_bindings() == self._composed:
+        if self.is_attached and self._specs() == self._composed:
             return  # the same keys: nothing to mount again
         await super().recompose()
 
@@ -72,31 +92,9 @@ class KeysFooter(Footer):
         mounted then ran that watcher twice (its default, then the footer's), each a style
         update of the key, and that was most of a recompose. This footer is never compact,
         and none of its keys are grouped, so they are made as they stay."""
-        self._composed = self._shown_bindings()
-        if not self._bindings_ready:
-            return
-        app = self.app
-        first: dict[str, tuple[Binding, bool, str]] = {}
-        palette: tuple[Binding, bool, str] | None = None
-        for _node, binding, enabled, tooltip in self.screen.active_bindings.values():
-            if binding.show:
-                first.setdefault(binding.action, (binding, enabled, tooltip))
-            if binding.key == app.COMMAND_PALETTE_BINDING:
-                palette = (binding, enabled, tooltip)
-        for binding, enabled, tooltip in first.values():
-            description = SHORT.get(binding.action, binding.description)
-            yield _key(binding, app.get_key_display(binding), description, enabled, tooltip)
-        if palette is not None and self.show_command_palette and app.ENABLE_COMMAND_PALETTE:
-            binding, enabled, tooltip = palette
-            description = SHORT.get(binding.action, binding.description)
-            yield _key(
-                binding,
-                app.get_key_display(binding),
-                description,
-                enabled,
-                binding.tooltip or binding.description,
-                classes="-command-palette",
-            )
+        self._composed = specs = self._specs()
+        for spec in specs:
+            yield _key(spec)
         self.call_after_refresh(self.fit)
 
     def on_resize(self) -> None:
@@ -121,26 +119,19 @@ class KeysFooter(Footer):
         return [key for key in self.query(FooterKey) if key.display]
 
 
-def _key(
-    binding: Binding,
-    display: str,
-    description: str,
-    enabled: bool,
-    tooltip: str,
-    *,
-    classes: str = "",
-) -> FooterKey:
-    """A footer key as Textual's footer makes it, its ``compact`` already as it ends."""
+def _key(spec: Spec) -> FooterKey:
+    """A footer key as Textual's footer makes it, its ``compact`` already as it ends (Textual
+    leaves the palette's as it is)."""
     key = FooterKey(
-        binding.key,
-        display,
-        description,
-        binding.action,
-        disabled=not enabled,
-        tooltip=tooltip,
-        classes=classes,
+        spec.key,
+        spec.display,
+        spec.description,
+        spec.action,
+        disabled=not spec.enabled,
+        tooltip=spec.tooltip,
+        classes="-command-palette" if spec.palette else "",
     )
-    if "-command-palette" not in classes:  # Textual leaves the palette's compact
+    if not spec.palette:
         key.set_reactive(FooterKey.compact, False)
     return key
 
